@@ -1,0 +1,100 @@
+"""The per-file facts the extractor produces and the repo-wide linker consumes.
+
+Everything here is plain, picklable data: facts are produced in worker processes.
+
+Values and keys. The analysis is flow-insensitive: it tracks which *keys* may hold which *atoms*.
+A key is a qualified name for a place a value can live: `pkg.mod.client` (a module global, also
+what `from pkg.mod import client` resolves to), `pkg.mod.Cache._redis` (an attribute of every
+`Cache` instance, also what `self._redis` resolves to inside `Cache`), `pkg.mod.f.<locals>.r` (a
+local variable), `pkg.mod.get_client.<return>` (what a function returns). An atom is an origin:
+`site:<path>:<n>` (a client or pool created at a site), `shared` / `shared:blocking` (the lifecycle
+module's `get_redis()`), `instance:<class qualified name>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SHARED = "shared"
+SHARED_BLOCKING = "shared:blocking"
+SITE_PREFIX = "site:"
+INSTANCE_PREFIX = "instance:"
+RETURN = "<return>"
+LOCALS = "<locals>"
+
+
+def site_atom(path: str, index: int) -> str:
+    """The atom naming the `index`-th site found in `path`."""
+    return f"{SITE_PREFIX}{path}:{index}"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A 1-based line and a 1-based column counted in characters (not bytes)."""
+
+    line: int
+    col: int
+
+
+@dataclass(slots=True)
+class SiteFact:
+    """A call that creates a Redis client or pool."""
+
+    index: int
+    loc: Location
+    callee: str  # the qualified name called, e.g. "redis.asyncio.Redis.from_url"
+    family: str  # "client" or "pool"
+    holder: str  # global | member | local | return | with | argument | chained | expression
+    function: str | None  # qualified name of the enclosing def, if any
+    in_async_function: bool
+    keywords: tuple[str, ...]
+    pool_keys: tuple[str, ...]  # keys passed as connection_pool= / to from_pool()
+    url: str | None  # source text of the URL (or host) argument, secrets masked
+    snippet: str  # one-line source of the call, secrets masked
+
+
+@dataclass(frozen=True, slots=True)
+class UseFact:
+    """A tracked method called on a value (`key.method(...)`)."""
+
+    key: str
+    method: str
+    loc: Location
+    function: str | None
+    hint: bool  # the call sits in a rate/limit/throttle/quota context or uses such a key
+
+
+@dataclass(frozen=True, slots=True)
+class EscapeFact:
+    """A value handed to code the analysis does not follow (a call argument, a container)."""
+
+    key: str
+    loc: Location
+    target: str  # "FastAPILimiter.init()", "a container", …
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceFact:
+    """A module-level `name = Something(...)`: an owner singleton if Something owns a client."""
+
+    target: str
+    values: tuple[str, ...]
+    loc: Location
+    snippet: str
+
+
+@dataclass(slots=True)
+class FileFacts:
+    """Everything one file tells the linker."""
+
+    path: str  # relative to the repository, "/"-separated
+    module: str  # dotted module name derived from the path
+    sites: list[SiteFact] = field(default_factory=list)
+    uses: list[UseFact] = field(default_factory=list)
+    edges: list[tuple[str, str]] = field(default_factory=list)  # (key, value it may hold)
+    escapes: list[EscapeFact] = field(default_factory=list)
+    instances: list[InstanceFact] = field(default_factory=list)
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class -> bases
+    aioredis1: bool = False  # the file uses the aioredis 1.x API
+    error: str | None = None  # why the file could not be read or parsed
+    error_line: int | None = None

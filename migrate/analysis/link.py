@@ -1,0 +1,362 @@
+"""The repo-wide link: join every file's facts and follow each client to where it is used.
+
+Given the facts of all parsed files, it works out which keys may hold which client (through
+assignments, imports under any alias, `import m` then `m.client`, attributes of instances, values
+returned by getters, base classes), then lists every site with the operations done on the client
+it creates, the close calls made on it, and the module-level objects whose class owns one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from migrate.analysis.facts import (
+    INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
+    SiteFact, site_atom,
+)
+from migrate.codemods._redis_api import (
+    AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, LIBRARY_PREFIXES, POOL_CLOSE_METHODS,
+)
+
+_THIRD_PARTY_TOPS = frozenset({"redis", "aioredis"})
+
+
+@dataclass(slots=True)
+class Operation:
+    """A command done on a client, where it was done."""
+
+    method: str
+    path: str
+    loc: Location
+    hint: bool
+
+
+@dataclass(slots=True)
+class LinkedSite:
+    """A site with everything the classifier needs; not yet given a purpose or a batch."""
+
+    kind: str  # instantiation | close | owner-singleton
+    path: str
+    loc: Location
+    pattern: str
+    library: str
+    scope: str  # module | class | function
+    rewrite: str
+    snippet: str
+    atom: str | None = None  # for instantiations: the atom of the client/pool created
+    origins: tuple[str, ...] = ()  # for close/owner sites: the atoms of the clients concerned
+    shared: bool = False  # a close of the lifecycle module's shared client
+    operations: list[Operation] = field(default_factory=list)
+    escapes: list[str] = field(default_factory=list)
+    holders: list[str] = field(default_factory=list)
+    url: str | None = None
+    keywords: tuple[str, ...] = ()
+    clients_of_pool: tuple[str, ...] = ()  # for pools: the client atoms built on it
+    in_async_function: bool = False
+
+
+class ModuleIndex:
+    """Maps module names as imports spell them onto the modules found on disk.
+
+    A repository may hold its import root below the top (`src/app/…`, `examples/x/backend/…`):
+    `backend.services.cache` then names the file module `examples.x.backend.services.cache`.
+    A dotted prefix that is not a module itself but is the suffix of exactly one is mapped to it.
+    """
+
+    def __init__(self, modules: Iterable[str]) -> None:
+        self.full = set(modules)
+        self.by_suffix: dict[str, set[str]] = defaultdict(set)
+        for module in self.full:
+            parts = module.split(".")
+            for start in range(1, len(parts)):
+                self.by_suffix[".".join(parts[start:])].add(module)
+        self._cache: dict[str, str] = {}
+
+    def canonical(self, key: str) -> str:
+        """`key` with its module part replaced by the module on disk it names."""
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if key.startswith(INSTANCE_PREFIX):
+            result = INSTANCE_PREFIX + self.canonical(key[len(INSTANCE_PREFIX):])
+        elif key.startswith(SITE_PREFIX) or key in (SHARED, SHARED_BLOCKING):
+            result = key
+        else:
+            result = self._canonical_name(key)
+        self._cache[key] = result
+        return result
+
+    def _canonical_name(self, key: str) -> str:
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in self.full:
+                return key
+            candidates = self.by_suffix.get(prefix)
+            if candidates and len(candidates) == 1 and (n > 1 or prefix not in _THIRD_PARTY_TOPS):
+                return next(iter(candidates)) + key[len(prefix):]
+        return key
+
+
+def library_of(callee: str, aioredis1_file: bool) -> str:
+    """The library family a constructor's qualified name belongs to."""
+    for prefix, library in LIBRARY_PREFIXES:
+        if callee.startswith(prefix):
+            if library == "aioredis":
+                last = callee.rsplit(".", 1)[1]
+                return "aioredis1" if aioredis1_file or last in AIOREDIS1_API else "aioredis2"
+            return library
+    return "redis-sync"
+
+
+def _scope_and_rewrite(site: SiteFact) -> tuple[str, str]:
+    in_function = site.function is not None
+    if site.family == "pool" or site.pool_keys:
+        scope = {"global": "module", "member": "class"}.get(
+            site.holder, "function" if in_function else "module")
+        return scope, "pool-client"
+    if site.holder == "global":
+        return "module", "lazy-getter" if in_function else "module-client"
+    if site.holder == "member":
+        return "class", "instance-attribute"
+    if in_function:
+        return "function", "function-local"
+    return "module", "module-client"
+
+
+class _Graph:
+    """Which keys may hold which atoms: a flow-insensitive points-to closure."""
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.flows: dict[str, set[str]] = defaultdict(set)  # key -> keys that copy it
+        self.holds: dict[str, set[str]] = defaultdict(set)
+        self.keys: set[str] = set()
+        self.classes: dict[str, tuple[str, ...]] = {}
+
+    def touch(self, key: str) -> str:
+        key = self.index.canonical(key)
+        self.keys.add(key)
+        return key
+
+    def add(self, key: str, value: str) -> bool:
+        """`key` may hold `value` (an atom, or whatever the key `value` holds)."""
+        key = self.touch(key)
+        value = self.index.canonical(value)
+        if _is_atom(value):
+            if value in self.holds[key]:
+                return False
+            self.holds[key].add(value)
+            return True
+        self.keys.add(value)
+        if key in self.flows[value]:
+            return False
+        self.flows[value].add(key)
+        return True
+
+    def close(self) -> None:
+        """Propagate atoms to a fixpoint, expanding attribute access on instances as it goes."""
+        while True:
+            self._propagate()
+            if not self._expand_instances():
+                return
+
+    def _propagate(self) -> None:
+        work = [k for k, atoms in self.holds.items() if atoms]
+        while work:
+            key = work.pop()
+            atoms = self.holds[key]
+            for target in self.flows.get(key, ()):
+                missing = atoms - self.holds[target]
+                if missing:
+                    self.holds[target] |= missing
+                    work.append(target)
+
+    def _expand_instances(self) -> bool:
+        """`k.rest` for a key k holding instance:C is `C.rest`; `C.rest` inherits `Base.rest`."""
+        ordered = sorted(self.keys)
+        changed = False
+
+        def with_prefix(prefix: str) -> list[str]:
+            start = bisect.bisect_left(ordered, prefix + ".")
+            out = []
+            for key in ordered[start:]:
+                if not key.startswith(prefix + "."):
+                    break
+                out.append(key)
+            return out
+
+        for key in list(self.holds):
+            for atom in list(self.holds[key]):
+                if not atom.startswith(INSTANCE_PREFIX):
+                    continue
+                cls = atom[len(INSTANCE_PREFIX):]
+                for sub in with_prefix(key):
+                    changed |= self.add(sub, cls + sub[len(key):])
+        for cls, bases in self.classes.items():
+            for sub in with_prefix(cls):
+                for base in bases:
+                    changed |= self.add(sub, base + sub[len(cls):])
+        return changed
+
+
+def _is_atom(value: str) -> bool:
+    return value.startswith((SITE_PREFIX, INSTANCE_PREFIX)) or value in (SHARED, SHARED_BLOCKING)
+
+
+def link(files: list[FileFacts]) -> list[LinkedSite]:
+    """Follow every client through all files; return the sites, in file and line order."""
+    index = ModuleIndex(f.module for f in files)
+    graph = _Graph(index)
+    site_facts: dict[str, tuple[FileFacts, SiteFact]] = {}
+    for facts in files:
+        for site in facts.sites:
+            atom = site_atom(facts.path, site.index)
+            site_facts[atom] = (facts, site)
+            graph.add(atom, atom)
+        for key, value in facts.edges:
+            graph.add(key, value)
+        for cls, bases in facts.classes.items():
+            cls = graph.touch(cls)
+            graph.classes[cls] = tuple(index.canonical(b) for b in bases)
+            graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + cls)
+        for use in facts.uses:
+            graph.touch(use.key)
+        for escape in facts.escapes:
+            graph.touch(escape.key)
+    graph.close()
+
+    sites: dict[str, LinkedSite] = {}
+    for atom, (facts, fact) in site_facts.items():
+        scope, rewrite = _scope_and_rewrite(fact)
+        sites[atom] = LinkedSite(
+            kind="instantiation", path=facts.path, loc=fact.loc, pattern=fact.callee,
+            library=library_of(fact.callee, facts.aioredis1), scope=scope, rewrite=rewrite,
+            snippet=fact.snippet, atom=atom, url=fact.url, keywords=fact.keywords,
+            in_async_function=fact.in_async_function)
+    holders: dict[str, list[str]] = defaultdict(list)
+    for key, atoms in graph.holds.items():
+        for atom in atoms:
+            if atom in sites and key != atom:
+                holders[atom].append(key)
+    for atom, keys in holders.items():
+        sites[atom].holders = sorted(keys)
+
+    _attach_pools(sites, site_facts, graph)
+    closes = _attach_uses(files, sites, site_facts, graph)
+    _attach_escapes(files, sites, graph)
+    owners = _owner_singletons(files, sites, graph)
+    result = [*sites.values(), *closes, *owners]
+    result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
+    return result
+
+
+def _atoms(graph: _Graph, key: str) -> set[str]:
+    return graph.holds.get(graph.index.canonical(key), set())
+
+
+def _attach_pools(sites: dict[str, LinkedSite],
+                  site_facts: dict[str, tuple[FileFacts, SiteFact]], graph: _Graph) -> None:
+    built_on: dict[str, list[str]] = defaultdict(list)
+    for atom, (_, fact) in site_facts.items():
+        for key in fact.pool_keys:
+            for pool in _atoms(graph, key):
+                if pool in sites:
+                    built_on[pool].append(atom)
+    for pool, clients in built_on.items():
+        sites[pool].clients_of_pool = tuple(clients)
+
+
+def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
+                 site_facts: dict[str, tuple[FileFacts, SiteFact]],
+                 graph: _Graph) -> list[LinkedSite]:
+    """Give each site its operations; return the close sites found on the way."""
+    closes: dict[tuple[str, int, int], LinkedSite] = {}
+    for facts in files:
+        for use in facts.uses:
+            key, method = use.key, use.method
+            via_pool_attribute = method == "disconnect" and key.endswith(".connection_pool")
+            if via_pool_attribute:
+                key = key[: -len(".connection_pool")]
+            atoms = _atoms(graph, key)
+            if not atoms:
+                continue
+            closed: list[str] = []
+            for atom in atoms:
+                if atom in (SHARED, SHARED_BLOCKING):
+                    if method in CLOSE_METHODS or method == ASYNC_WITH:
+                        closed.append(atom)
+                    continue
+                site = sites.get(atom)
+                if site is None:
+                    continue
+                is_pool = site_facts[atom][1].family == "pool"
+                if (method in CLOSE_METHODS or method == ASYNC_WITH or via_pool_attribute
+                        or (is_pool and method in POOL_CLOSE_METHODS)):
+                    closed.append(atom)
+                else:
+                    site.operations.append(Operation(method, facts.path, use.loc, use.hint))
+            if closed:
+                where = (facts.path, use.loc.line, use.loc.col)
+                if where not in closes:
+                    closes[where] = _close_site(facts.path, use.loc, method, via_pool_attribute,
+                                                closed, sites)
+    return list(closes.values())
+
+
+def _close_site(path: str, loc: Location, method: str, via_pool_attribute: bool,
+                closed: list[str], sites: dict[str, LinkedSite]) -> LinkedSite:
+    if method == ASYNC_WITH:
+        pattern = "async with"
+    elif via_pool_attribute:
+        pattern = ".connection_pool.disconnect()"
+    else:
+        pattern = f".{method}()"
+    origins = tuple(sorted(a for a in closed if a in sites))
+    shared = any(a in (SHARED, SHARED_BLOCKING) for a in closed)
+    library = sites[origins[0]].library if origins else "redis-asyncio"
+    scope = sites[origins[0]].scope if origins else "function"
+    return LinkedSite(kind="close", path=path, loc=loc, pattern=pattern, library=library,
+                      scope=scope, rewrite="close-call", snippet=pattern, origins=origins,
+                      shared=shared and not origins)
+
+
+def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
+                    graph: _Graph) -> None:
+    for facts in files:
+        for escape in facts.escapes:
+            for atom in _atoms(graph, escape.key):
+                site = sites.get(atom)
+                if site is not None:
+                    note = f"passed to {escape.target} at {facts.path}:{escape.loc.line}"
+                    if escape.target == "a container":
+                        note = f"stored in a container at {facts.path}:{escape.loc.line}"
+                    if note not in site.escapes:
+                        site.escapes.append(note)
+
+
+def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
+                      graph: _Graph) -> list[LinkedSite]:
+    """Module-level instances of classes that hold a client of their own (seed §4.4)."""
+    owned: dict[str, set[str]] = defaultdict(set)  # class -> client atoms its attributes hold
+    for key, atoms in graph.holds.items():
+        cls, _, attribute = key.rpartition(".")
+        if cls in graph.classes and attribute != RETURN:  # a direct attribute, not a local
+            owned[cls].update(a for a in atoms if a in sites)
+    result = []
+    for facts in files:
+        for instance in facts.instances:
+            classes = {a[len(INSTANCE_PREFIX):] for v in instance.values
+                       for a in _atoms(graph, v) if a.startswith(INSTANCE_PREFIX)}
+            origins = sorted({a for cls in classes for a in owned.get(cls, ())})
+            if not origins:
+                continue
+            first = sites[origins[0]]
+            result.append(LinkedSite(
+                kind="owner-singleton", path=facts.path, loc=instance.loc,
+                pattern=sorted(classes)[0], library=first.library, scope="module",
+                rewrite="owner-singleton", snippet=instance.snippet, origins=tuple(origins)))
+    return result

@@ -1,0 +1,120 @@
+"""Purpose, batch and status of each linked site (SPEC §4): riskiest use wins, doubt is manual."""
+
+from __future__ import annotations
+
+from migrate.analysis.link import LinkedSite
+from migrate.batch_catalog import Batch, batch_for_purpose
+from migrate.codemods._redis_api import (
+    BLOCKING_OPS, COUNTER_OPS, DYNAMIC_OPS, EXPIRY_OPS, HEALTH_OPS, LOCK_OPS, PIPELINE_OPS,
+    PUBSUB_OPS, PURPOSES, QUEUE_POP_OPS, QUEUE_PUSH_OPS, READ_OPS, SCRIPT_OPS, STREAM_OPS,
+    UNCLASSIFIED, WRITE_OPS,
+)
+from migrate.config import Config
+from migrate.model import Site
+
+
+def purpose_of(ops: set[str], rate_hint: bool) -> str:
+    """The riskiest purpose the operations show (SPEC §4), or `unclassified`."""
+    if ops & (LOCK_OPS | SCRIPT_OPS) or (ops & COUNTER_OPS and ops & EXPIRY_OPS and rate_hint):
+        return "lock-rate-limit"
+    if (ops & (PUBSUB_OPS | STREAM_OPS | BLOCKING_OPS)
+            or (ops & QUEUE_PUSH_OPS and ops & QUEUE_POP_OPS)):
+        return "pubsub-stream-queue"
+    if ops & PIPELINE_OPS:
+        return "pipeline"
+    if ops & (WRITE_OPS | QUEUE_PUSH_OPS | QUEUE_POP_OPS):
+        return "write-cache"
+    if ops & READ_OPS:
+        return "read-cache"
+    if ops & HEALTH_OPS:
+        return "health"
+    return UNCLASSIFIED
+
+
+def riskiest(purposes: list[str]) -> str:
+    """The riskiest of several purposes; `unclassified` only if all are."""
+    known = [p for p in purposes if p in PURPOSES]
+    if not known:
+        return UNCLASSIFIED
+    return max(known, key=PURPOSES.index)
+
+
+class _Classifier:
+    def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config) -> None:
+        self.by_atom = {s.atom: s for s in linked if s.atom}
+        self.batch_of = batch_for_purpose(batches)
+        self.config = config
+        self._purposes: dict[str, str] = {}
+
+    def ops(self, site: LinkedSite) -> set[str]:
+        ops = {op.method for op in site.operations}
+        for client in site.clients_of_pool:
+            ops |= {op.method for op in self.by_atom[client].operations}
+        return ops
+
+    def rate_hint(self, site: LinkedSite) -> bool:
+        sites = [site, *(self.by_atom[c] for c in site.clients_of_pool)]
+        return any(op.hint for s in sites for op in s.operations if op.method in COUNTER_OPS)
+
+    def purpose(self, site: LinkedSite) -> str:
+        if site.kind == "instantiation":
+            assert site.atom is not None
+            if site.atom not in self._purposes:
+                self._purposes[site.atom] = purpose_of(self.ops(site), self.rate_hint(site))
+            return self._purposes[site.atom]
+        if site.shared:
+            return "lifecycle"
+        return riskiest([self.purpose(self.by_atom[a]) for a in site.origins])
+
+    def site(self, linked: LinkedSite) -> Site:
+        purpose = self.purpose(linked)
+        origins = [self.by_atom[a] for a in linked.origins] or [linked]
+        ops = sorted(set().union(*(self.ops(o) for o in origins if o.kind == "instantiation")))
+        site = Site(
+            file=linked.path, line=linked.loc.line, col=linked.loc.col, kind=linked.kind,
+            pattern=linked.pattern, library=linked.library,
+            sync=linked.library == "redis-sync", scope=linked.scope, purpose=purpose,
+            batch=self.batch_of.get(purpose), status="pending", reason=None,
+            rewrite=linked.rewrite, operations=ops,
+            holders=sorted({h for o in origins for h in o.holders}), snippet=linked.snippet)
+        if set(ops) & (BLOCKING_OPS | {"xread", "xreadgroup", "xread_group", "pubsub",
+                                       "subscribe", "psubscribe"}):
+            site.flags.append("needs-blocking-client")
+        escapes = sorted({e for o in origins for e in o.escapes})
+        self._status(site, escapes, set(ops))
+        self._pin(site)
+        return site
+
+    def _status(self, site: Site, escapes: list[str], ops: set[str]) -> None:
+        if site.purpose == UNCLASSIFIED:
+            site.status, site.reason_code = "manual", "unclassified"
+            if ops and ops <= DYNAMIC_OPS:
+                site.reason = "only raw commands (execute/execute_command) are sent through it"
+            elif escapes:
+                site.reason = f"no Redis command on it can be followed: it is {escapes[0]}"
+            elif site.holders:
+                site.reason = (f"no Redis command on it can be followed (held in "
+                               f"{site.holders[0]})")
+            else:
+                site.reason = "no Redis command on it can be followed"
+        elif site.sync and self.config.sync_policy == "manual":
+            site.status, site.reason_code = "manual", "sync-client"
+            site.reason = ("sync client; the lifecycle module is async and sync-policy is "
+                           "'manual'")
+        elif escapes:
+            site.notes.extend(f"also {e}" for e in escapes)
+
+    def _pin(self, site: Site) -> None:
+        batch = self.config.overrides.get(f"{site.file}:{site.line}")
+        if batch is None:
+            return
+        site.batch = batch
+        site.notes.append(f"batch pinned by [tool.migrate] overrides ({self.config.source})")
+        if site.reason_code == "unclassified":
+            site.status, site.reason, site.reason_code = "pending", None, None
+
+
+def classify(linked: list[LinkedSite], batches: list[Batch], config: Config) -> list[Site]:
+    """Turn linked sites into inventory sites with purpose, batch, status and reason."""
+    classifier = _Classifier(linked, batches, config)
+    return [classifier.site(s) for s in linked]

@@ -1,0 +1,278 @@
+"""The `migrate` command line: the only module that prints.
+
+Exit codes (SPEC §2): 0 ok; 1 findings, or files that could not be analysed; 2 usage or
+environment errors (bad flag, missing path, unparseable config or batch file).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from migrate import __version__
+from migrate.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MigrateError, UsageError
+
+app = typer.Typer(
+    name="migrate",
+    help="Move a backend's scattered Redis clients onto one lifecycle module, batch by batch.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_state: dict[str, bool] = {"debug": False}
+
+RepoOption = Annotated[
+    Path, typer.Option("--repo", "-C", help="The target repository (default: here).",
+                       show_default=False)]
+
+
+class InventoryFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    csv = "csv"
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+
+
+class PlanFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _errors_as_one_line(fn: F) -> F:
+    """Expected errors: one red line and their exit code; bugs: a traceback only with --debug."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except MigrateError as exc:
+            _error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _error("interrupted; nothing was written")
+            raise typer.Exit(130) from None
+        except typer.Exit:
+            raise
+        except Exception as exc:  # a bug: say so plainly
+            if _state["debug"]:
+                raise
+            _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug to see "
+                   f"the traceback)")
+            raise typer.Exit(EXIT_USAGE) from None
+    return wrapper  # type: ignore[return-value]
+
+
+def _error(message: str) -> None:
+    from migrate.redact import mask_secrets
+
+    prefix = "\x1b[31merror:\x1b[0m" if sys.stderr.isatty() else "error:"
+    print(f"{prefix} {mask_secrets(message)}", file=sys.stderr)
+
+
+def _repo(path: Path) -> Path:
+    if not path.exists():
+        raise UsageError(f"{path}: no such directory")
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a directory")
+    return path.resolve()
+
+
+def _load(repo: Path) -> tuple[Any, Any]:
+    """The batches and the target's config, both validated (exit 2 on a bad file)."""
+    from migrate.batch_catalog import load_batches
+    from migrate.config import load_config, validate_overrides
+
+    batches = load_batches()
+    config = load_config(repo)
+    validate_overrides(config, [b.name for b in batches])
+    return batches, config
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from migrate.fileio import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
+    print(f"wrote {output}", file=sys.stderr)
+
+
+def _report_skipped(inventory: Any) -> None:
+    for skipped in inventory.skipped:
+        print(f"skipped {skipped}", file=sys.stderr)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+    = False,
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")]
+    = False,
+) -> None:
+    _state["debug"] = debug
+    if version:
+        print(f"redis-migrate {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+@_errors_as_one_line
+def inventory(
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Only report sites under these files or folders (analysis stays repo-wide).")]
+    = None,
+    repo: RepoOption = Path("."),
+    format: Annotated[InventoryFormat, typer.Option(
+        "--format", "-f", help="table (default), json, markdown or csv.")]
+    = InventoryFormat.table,
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """List every Redis site: file, line, pattern, library, purpose, batch, status (seed §4.1)."""
+    from migrate import render
+    from migrate.inventory import build_inventory
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    result = build_inventory(root, config, batches, paths)
+    text = {
+        InventoryFormat.json: lambda: render.inventory_json(result),
+        InventoryFormat.csv: lambda: render.inventory_csv(result),
+        InventoryFormat.markdown: lambda: render.inventory_markdown(result, batches),
+        InventoryFormat.table: lambda: render.inventory_table(result, _width()),
+    }[format]()
+    _emit(text, output)
+    _report_skipped(result)
+    raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
+
+
+@app.command()
+@_errors_as_one_line
+def plan(
+    repo: RepoOption = Path("."),
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")]
+    = PlanFormat.table,
+) -> None:
+    """The batches in order with site and file counts: which are done, which is next."""
+    from migrate import render
+    from migrate.inventory import build_inventory
+    from migrate.plan import make_plan
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    result = build_inventory(root, config, batches)
+    rows = make_plan(result, batches)
+    if format is PlanFormat.json:
+        sys.stdout.write(render.plan_json(rows))
+    else:
+        sys.stdout.write(render.plan_table(rows, _width()))
+        upcoming = next((r for r in rows if r.state == "next"), None)
+        if upcoming:
+            print(f"next: migrate apply --batch {upcoming.batch} --dry-run")
+        else:
+            print("nothing pending: every batch is done or needs a human")
+    _report_skipped(result)
+    raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
+
+
+@app.command()
+@_errors_as_one_line
+def check(
+    repo: RepoOption = Path("."),
+    format: Annotated[CheckFormat, typer.Option(
+        "--format", "-f", help="text (default), json, github or sarif.")] = CheckFormat.text,
+) -> None:
+    """Gate on the seed's §8 completion criteria: exit 1 with one line per finding."""
+    from migrate import render
+    from migrate.check import run_check
+    from migrate.inventory import build_inventory
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    result = build_inventory(root, config, batches)
+    findings = run_check(root, config, result)
+    text = {
+        CheckFormat.text: lambda: render.findings_text(findings),
+        CheckFormat.json: lambda: render.findings_json(findings),
+        CheckFormat.github: lambda: render.findings_github(findings),
+        CheckFormat.sarif: lambda: render.findings_sarif(findings, __version__),
+    }[format]()
+    sys.stdout.write(text)
+    if format is CheckFormat.text:
+        verdict = (f"{len(findings)} finding(s): phase 2 is not complete" if findings
+                   else "no findings: every Redis client goes through the lifecycle module")
+        print(verdict, file=sys.stderr)
+    raise typer.Exit(EXIT_FINDINGS if findings else EXIT_OK)
+
+
+@app.command()
+@_errors_as_one_line
+def init(
+    repo: RepoOption = Path("."),
+    lifecycle_module: Annotated[Optional[str], typer.Option(
+        "--lifecycle-module", help="Path of the lifecycle module (default: detected, else "
+                                   "backend/services/redis_client.py).")] = None,
+    lifecycle_import: Annotated[Optional[str], typer.Option(
+        "--lifecycle-import", help="Its import name (default: derived from the path).")]
+    = None,
+    config_file: Annotated[Optional[str], typer.Option(
+        "--config", help="pyproject.toml or migrate.toml (default: pyproject.toml if "
+                         "present).")] = None,
+) -> None:
+    """Write [tool.migrate] and create the lifecycle module from the template, or validate it."""
+    from migrate.initialize import run_init
+
+    root = _repo(repo)
+    _load(root)  # a bad batch file or config stops here, naming the key
+    result = run_init(root, lifecycle_module, lifecycle_import, config_file)
+    if result.config_written:
+        print(f"wrote [tool.migrate] to {result.config_file}")
+    else:
+        print(f"{result.config_file} already has [tool.migrate]; left as it is")
+    if result.detected_from:
+        print(f"found the lifecycle module at {result.detected_from}")
+    if result.lifecycle_created:
+        print(f"created {result.lifecycle_module} from the template "
+              f"(import it as {result.lifecycle_import})")
+    elif not result.problems:
+        print(f"{result.lifecycle_module}: has init_redis, get_redis, close_redis and "
+              f"explicit timeouts")
+    for problem in result.problems:
+        print(f"{problem.file}:{problem.line}:1: {problem.message}")
+    raise typer.Exit(EXIT_FINDINGS if result.problems else EXIT_OK)
+
+
+def _width() -> int | None:
+    if sys.stdout.isatty():
+        return None
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        return None
+
+
+def main() -> None:
+    """Entry point of the `migrate` executable."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,122 @@
+"""Which files the analysis looks at, and the cheap text prefilter that decides which it parses.
+
+In a git work tree: the files git tracks plus untracked ones that are not ignored, grepped with
+`git grep`. Elsewhere: a walk that honours every `.gitignore` on the way and never follows
+symbolic links (so a link looping back cannot trap it), grepped in Python.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from migrate import gitrepo
+from migrate.config import Config
+from migrate.model import Skipped
+
+# Never analysed, wherever they are: environments and vendored dependencies.
+EXCLUDED_DIRS = frozenset({".venv", "site-packages", "node_modules", ".git", "__pycache__",
+                           ".tox", ".nox", ".mypy_cache", ".pytest_cache"})
+
+
+@dataclass(slots=True)
+class FileSet:
+    """The Python files of a target, with the text searches the prefilter needs."""
+
+    repo: Path
+    files: list[str]
+    in_git: bool
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
+        """The files of this set that contain any of `needles` (as words if `words`)."""
+        if not needles:
+            return set()
+        wanted = set(self.files)
+        if self.in_git:
+            return gitrepo.grep_files(self.repo, needles, words=words) & wanted
+        pattern = _needle_regex(needles, words)
+        found = set()
+        for path in self.files:
+            try:
+                data = (self.repo / path).read_bytes()
+            except OSError:
+                continue
+            if pattern.search(data):
+                found.add(path)
+        return found
+
+
+def _needle_regex(needles: list[str], words: bool) -> re.Pattern[bytes]:
+    body = b"|".join(re.escape(n.encode()) for n in sorted(needles, key=len, reverse=True))
+    return re.compile(rb"\b(?:" + body + rb")\b" if words else body)
+
+
+def discover(repo: Path, config: Config) -> FileSet:
+    """List the target's Python files, minus excluded ones; note the ones that cannot be read."""
+    in_git = gitrepo.is_work_tree(repo)
+    candidates = gitrepo.list_files(repo) if in_git else _walk(repo)
+    include = pathspec.PathSpec.from_lines("gitwildmatch", config.include)
+    exclude = pathspec.PathSpec.from_lines("gitwildmatch", config.exclude)
+    lifecycle = config.lifecycle_module.replace(os.sep, "/")
+    files: list[str] = []
+    skipped: list[Skipped] = []
+    for path in candidates:
+        if not path.endswith(".py") or EXCLUDED_DIRS.intersection(path.split("/")[:-1]):
+            continue
+        if not include.match_file(path) or exclude.match_file(path) or path == lifecycle:
+            continue
+        full = repo / path
+        if full.is_symlink():
+            skipped.append(Skipped(path, None, "symbolic link, not followed (its target is "
+                                               "scanned where it lives)"))
+            continue
+        if not full.is_file():
+            continue  # tracked but deleted in the work tree: nothing to scan
+        files.append(path)
+    return FileSet(repo=repo, files=files, in_git=in_git, skipped=skipped)
+
+
+def _walk(repo: Path) -> list[str]:
+    """Every .py file below `repo` that no `.gitignore` on its way ignores."""
+    found: list[str] = []
+    ignores: dict[str, pathspec.GitIgnoreSpec] = {}
+    for root, dirs, filenames in os.walk(repo, followlinks=False):
+        rel_root = os.path.relpath(root, repo).replace(os.sep, "/")
+        rel_root = "" if rel_root == "." else rel_root
+        if ".gitignore" in filenames:
+            try:
+                lines = (Path(root) / ".gitignore").read_text(encoding="utf-8").splitlines()
+                ignores[rel_root] = pathspec.GitIgnoreSpec.from_lines(lines)
+            except (OSError, UnicodeDecodeError):
+                pass
+        dirs[:] = sorted(d for d in dirs if d not in EXCLUDED_DIRS
+                         and not (Path(root) / d / "pyvenv.cfg").exists()
+                         and not _ignored(ignores, f"{rel_root}/{d}".lstrip("/") + "/"))
+        for name in sorted(filenames):
+            rel = f"{rel_root}/{name}".lstrip("/")
+            if name.endswith(".py") and not _ignored(ignores, rel):
+                found.append(rel)
+    return found
+
+
+def _ignored(ignores: dict[str, pathspec.GitIgnoreSpec], rel: str) -> bool:
+    for base, spec in ignores.items():
+        if base == "":
+            if spec.match_file(rel):
+                return True
+        elif rel.startswith(base + "/") and spec.match_file(rel[len(base) + 1:]):
+            return True
+    return False
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """The dotted module name of a repo-relative path, and whether it is a package."""
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False

@@ -1,0 +1,158 @@
+"""The inventory engine: discover, prefilter, parse in parallel, link, classify. Returns data.
+
+Speed comes from parsing only what can matter. Pass 1 parses the files that mention `redis` at
+all (every client is created through an import that does). A file that only imports a client
+from another module need not mention redis (`from app.cache import client as c`), so pass 2 greps
+for the modules that hold clients and parses the files that name them and one of their exported
+names; it repeats while new modules turn up (re-exports).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from migrate.analysis.extract import extract
+from migrate.analysis.facts import LOCALS, RETURN, FileFacts
+from migrate.analysis.link import LinkedSite, link
+from migrate.batch_catalog import Batch
+from migrate.classify import classify
+from migrate.config import Config
+from migrate.discovery import FileSet, discover, module_name
+from migrate.errors import UsageError
+from migrate.model import Inventory, Skipped
+
+PREFILTER_NEEDLE = "redis"
+_PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
+_MAX_PASSES = 6
+
+
+def build_inventory(repo: Path, config: Config, batches: list[Batch],
+                    paths: list[str] | None = None, jobs: int | None = None) -> Inventory:
+    """Every site of the repository at `repo` (reported for `paths` only, if given)."""
+    repo = repo.resolve()
+    fileset = discover(repo, config)
+    wanted = _normalise_paths(repo, paths) if paths else None
+    lifecycle_names = _lifecycle_names(config)
+    jobs = jobs or _cpu_count()
+
+    parsed: dict[str, FileFacts] = {}
+    todo = fileset.grep([PREFILTER_NEEDLE])
+    linked: list[LinkedSite] = []
+    for _ in range(_MAX_PASSES):
+        for facts in parse_files(repo, sorted(todo), lifecycle_names, jobs):
+            parsed[facts.path] = facts
+        good = [f for f in parsed.values() if f.error is None]
+        linked = link(good)
+        todo = _importers(fileset, linked, good) - parsed.keys()
+        if not todo:
+            break
+
+    sites = classify(linked, batches, config)
+    if wanted is not None:
+        sites = [s for s in sites if _selected(s.file, wanted)]
+    skipped = list(fileset.skipped)
+    skipped += [Skipped(f.path, f.error_line, f.error) for f in parsed.values() if f.error]
+    if wanted is not None:
+        skipped = [s for s in skipped if _selected(s.file, wanted)]
+    skipped.sort(key=lambda s: s.file)
+    return Inventory(sites=sites, skipped=skipped, files_total=len(fileset.files),
+                     files_parsed=len(parsed), lifecycle_module=config.lifecycle_module)
+
+
+def _lifecycle_names(config: Config) -> tuple[str, ...]:
+    by_path, _ = module_name(config.lifecycle_module)
+    return tuple(dict.fromkeys((config.lifecycle_import, by_path)))
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...]]) -> FileFacts:
+    repo, path, module, is_package, lifecycle_names = task
+    try:
+        data = (Path(repo) / path).read_bytes()
+    except OSError as exc:
+        facts = FileFacts(path=path, module=module)
+        facts.error = f"cannot read: {exc.strerror or exc}"
+        return facts
+    return extract(path, module, is_package, data, lifecycle_names)
+
+
+def parse_files(repo: Path, paths: list[str], lifecycle_names: tuple[str, ...],
+                jobs: int) -> list[FileFacts]:
+    """Extract the facts of `paths`, in worker processes when there are enough of them."""
+    tasks = [(str(repo), p, *module_name(p), lifecycle_names) for p in paths]
+    if jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
+        return [_parse_one(t) for t in tasks]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    chunk = max(1, len(tasks) // (jobs * 4))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_parse_one, tasks, chunksize=chunk))
+
+
+def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts]) -> set[str]:
+    """Files that may import a client-holding name from a parsed module (pass 2)."""
+    modules = {f.module for f in parsed}
+    exports: dict[str, set[str]] = {}
+    for site in linked:
+        for holder in site.holders:
+            found = _split_export(holder, modules)
+            if found:
+                exports.setdefault(found[0], set()).add(found[1])
+    if not exports:
+        return set()
+    components = sorted({m.rsplit(".", 1)[-1] for m in exports})
+    names = sorted({n for ns in exports.values() for n in ns})
+    candidates = fileset.grep(components, words=True)
+    name_pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names)
+                              + rb")\b")
+    result = set()
+    for path in candidates:
+        try:
+            if name_pattern.search((fileset.repo / path).read_bytes()):
+                result.add(path)
+        except OSError:
+            result.add(path)  # let the parse step report it
+    return result
+
+
+def _split_export(key: str, modules: set[str]) -> tuple[str, str] | None:
+    """(module, top-level name) if `key` names something at the top of a parsed module."""
+    if f".{LOCALS}." in key:
+        return None
+    parts = key.removesuffix(f".{RETURN}").split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:n])
+        if module in modules:
+            return module, parts[n]
+    return None
+
+
+def _normalise_paths(repo: Path, paths: list[str]) -> list[str]:
+    result = []
+    for raw in paths:
+        path = Path(raw)
+        full = path if path.is_absolute() else (Path.cwd() / path)
+        if not full.exists():
+            full = repo / raw
+        if not full.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        try:
+            rel = full.resolve().relative_to(repo)
+        except ValueError:
+            raise UsageError(f"{raw}: not inside the repository {repo}") from None
+        result.append("" if str(rel) == "." else rel.as_posix())
+    return result
+
+
+def _selected(file: str, wanted: list[str]) -> bool:
+    return any(w == "" or file == w or file.startswith(w.rstrip("/") + "/") for w in wanted)

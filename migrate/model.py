@@ -1,0 +1,87 @@
+"""The results the engine returns: sites, skipped files, the inventory. Rendering is elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Site:
+    """One line of the seed's §4.1 checklist. Field names are the stable JSON schema (SPEC §2)."""
+
+    file: str
+    line: int
+    col: int
+    kind: str  # instantiation | close | owner-singleton
+    pattern: str
+    library: str  # aioredis1 | aioredis2 | redis-asyncio | redis-sync
+    sync: bool
+    scope: str  # module | class | function
+    purpose: str
+    batch: str | None
+    status: str  # pending | migrated | manual
+    reason: str | None
+    reason_code: str | None = None
+    rewrite: str = ""
+    operations: list[str] = field(default_factory=list)
+    holders: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    snippet: str = ""
+
+    @property
+    def location(self) -> str:
+        """`file:line:col`, the form editors and CI annotations understand."""
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object for this site."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file that was not analysed, and why (never skipped silently)."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Every site of a repository, plus what could not be read."""
+
+    sites: list[Site]
+    skipped: list[Skipped]
+    files_total: int
+    files_parsed: int
+    lifecycle_module: str
+
+    def summary(self) -> dict[str, Any]:
+        """Counts by batch, status, kind and library."""
+        def count(attr: str) -> dict[str, int]:
+            out: dict[str, int] = {}
+            for site in self.sites:
+                value = getattr(site, attr)
+                key = "unassigned" if value is None else str(value)
+                out[key] = out.get(key, 0) + 1
+            return dict(sorted(out.items()))
+
+        return {
+            "sites": len(self.sites),
+            "files_with_sites": len({s.file for s in self.sites}),
+            "by_batch": count("batch"),
+            "by_status": count("status"),
+            "by_kind": count("kind"),
+            "by_library": count("library"),
+            "files_total": self.files_total,
+            "files_parsed": self.files_parsed,
+            "skipped": len(self.skipped),
+            "lifecycle_module": self.lifecycle_module,
+        }

@@ -1,0 +1,172 @@
+"""Turning engine results into text: table, JSON, Markdown, CSV, and CI annotation formats.
+
+Every function returns a string; only the CLI writes it anywhere. Everything that leaves here
+has passed through `mask_secrets`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from migrate.batch_catalog import Batch
+from migrate.check import RULES, Finding
+from migrate.model import Inventory, Site
+from migrate.plan import PlanRow
+from migrate.redact import mask_secrets
+
+CSV_FIELDS = ("file", "line", "col", "kind", "pattern", "library", "sync", "scope", "purpose",
+              "batch", "status", "reason", "rewrite", "operations")
+
+
+def _masked(text: str) -> str:
+    return mask_secrets(text)
+
+
+def inventory_json(inventory: Inventory) -> str:
+    """`{"sites": [...], "summary": {...}, "skipped": [...]}` (SPEC §2)."""
+    document = {
+        "sites": [site.to_dict() for site in inventory.sites],
+        "summary": inventory.summary(),
+        "skipped": [{"file": s.file, "line": s.line, "reason": s.reason}
+                    for s in inventory.skipped],
+    }
+    return _masked(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
+def inventory_csv(inventory: Inventory) -> str:
+    """One row per site, the core fields only."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for site in inventory.sites:
+        row = {k: v for k, v in site.to_dict().items() if k in CSV_FIELDS}
+        row["operations"] = " ".join(site.operations)
+        row["sync"] = "sync" if site.sync else "async"
+        writer.writerow(row)
+    return _masked(buffer.getvalue())
+
+
+def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
+    """The seed's §4.1 checklist: path, purpose, sync/async, grouped by batch, lowest risk first."""
+    summary = inventory.summary()
+    lines = [f"# Redis inventory: {summary['sites']} sites in {summary['files_with_sites']} "
+             f"files", "",
+             f"Lifecycle module: `{inventory.lifecycle_module}` (its own sites are not listed).",
+             ""]
+    groups: list[tuple[str, list[Site]]] = [
+        (f"{b.order}. `{b.name}`: {b.title}", [s for s in inventory.sites if s.batch == b.name])
+        for b in batches]
+    groups.append(("Unassigned (no batch takes them)",
+                   [s for s in inventory.sites if s.batch is None]))
+    for heading, sites in groups:
+        if not sites:
+            continue
+        lines += [f"## {heading} ({len(sites)} sites)", ""]
+        for site in sites:
+            mode = "sync" if site.sync else "async"
+            line = (f"- [ ] `{site.file}:{site.line}`: {site.kind} `{site.pattern}`; "
+                    f"purpose **{site.purpose}**; {mode}; {site.library}; {site.scope} scope; "
+                    f"rewrite `{site.rewrite}`")
+            if site.status == "manual":
+                line += f"; **manual**: {site.reason}"
+            lines.append(line)
+        lines.append("")
+    if inventory.skipped:
+        lines += ["## Files not analysed", ""]
+        lines += [f"- `{s}`" for s in inventory.skipped]
+        lines.append("")
+    return _masked("\n".join(lines))
+
+
+def inventory_table(inventory: Inventory, width: int | None = None) -> str:
+    """A rich table for the terminal (plain text when not on one)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("location", "kind", "pattern", "library", "scope", "purpose", "batch",
+                   "status", "reason"):
+        table.add_column(column, overflow="fold")
+    for site in inventory.sites:
+        style = "yellow" if site.status == "manual" else None
+        table.add_row(f"{site.file}:{site.line}:{site.col}", site.kind, site.pattern,
+                      site.library + (" (sync)" if site.sync else ""), site.scope,
+                      site.purpose, site.batch or "-", site.status, site.reason or "",
+                      style=style)
+    summary = inventory.summary()
+    footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
+              f"{summary['by_status'].get('manual', 0)} manual; "
+              f"{summary['files_parsed']} of {summary['files_total']} Python files parsed")
+    return _masked(_capture(table, width) + footer + "\n")
+
+
+def _capture(renderable: Any, width: int | None) -> str:
+    from rich.console import Console
+
+    console = Console(width=width or 200, record=False, file=io.StringIO(),
+                      force_terminal=False, color_system=None)
+    with console.capture() as capture:
+        console.print(renderable)
+    return capture.get()
+
+
+def plan_table(rows: list[PlanRow], width: int | None = None) -> str:
+    """The batches in order with their counts and state."""
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for column in ("#", "batch", "title", "pending", "manual", "files", "state"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.order) if row.order else "-", row.batch, row.title,
+                      str(row.pending), str(row.manual), str(row.files), row.state)
+    return _capture(table, width)
+
+
+def plan_json(rows: list[PlanRow]) -> str:
+    """The plan as a JSON list of rows."""
+    return json.dumps({"batches": [r.to_dict() for r in rows]}, indent=2) + "\n"
+
+
+def findings_text(findings: list[Finding]) -> str:
+    """One `path:line:col: message` per finding."""
+    return _masked("".join(f"{f}\n" for f in findings))
+
+
+def findings_json(findings: list[Finding]) -> str:
+    """The findings as a JSON list."""
+    return _masked(json.dumps({"findings": [
+        {"file": f.file, "line": f.line, "col": f.col, "rule": f.rule, "message": f.message}
+        for f in findings]}, indent=2)) + "\n"
+
+
+def findings_github(findings: list[Finding]) -> str:
+    """GitHub Actions workflow commands (annotations on the pull request's diff)."""
+    def escape(value: str) -> str:
+        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+    return _masked("".join(
+        f"::error file={escape(f.file)},line={f.line},col={f.col},"
+        f"title={escape(RULES[f.rule])}::{escape(f.message)}\n" for f in findings))
+
+
+def findings_sarif(findings: list[Finding], version: str) -> str:
+    """SARIF 2.1.0, for code-scanning dashboards."""
+    rules = [{"id": rule, "shortDescription": {"text": text}} for rule, text in RULES.items()]
+    results = [{
+        "ruleId": f.rule, "level": "error", "message": {"text": f.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": f.file},
+            "region": {"startLine": f.line, "startColumn": f.col}}}],
+    } for f in findings]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "redis-migrate", "version": version,
+                                      "rules": rules}},
+                  "results": results}],
+    }
+    return _masked(json.dumps(document, indent=2)) + "\n"
