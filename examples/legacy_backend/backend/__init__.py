@@ -1,0 +1,1 @@
+"""Storefront backend: FastAPI service plus a few background workers."""

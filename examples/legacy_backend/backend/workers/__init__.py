@@ -1,0 +1,1 @@
+"""Background processes (run with ``python -m backend.workers.<name>``)."""
