@@ -211,6 +211,8 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     """Follow every client through all files; return the sites, in file and line order."""
     index = ModuleIndex(f.module for f in files)
     graph = _Graph(index)
+    for atom in (SHARED, SHARED_BLOCKING):  # `get_redis().aclose()` uses the atom directly
+        graph.add(atom, atom)
     site_facts: dict[str, tuple[FileFacts, SiteFact]] = {}
     for facts in files:
         for site in facts.sites:

