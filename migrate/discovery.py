@@ -60,8 +60,8 @@ def discover(repo: Path, config: Config) -> FileSet:
     """List the target's Python files, minus excluded ones; note the ones that cannot be read."""
     in_git = gitrepo.is_work_tree(repo)
     candidates = gitrepo.list_files(repo) if in_git else _walk(repo)
-    include = pathspec.PathSpec.from_lines("gitwildmatch", config.include)
-    exclude = pathspec.PathSpec.from_lines("gitwildmatch", config.exclude)
+    include = pathspec.GitIgnoreSpec.from_lines(config.include)
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
     files: list[str] = []
     skipped: list[Skipped] = []

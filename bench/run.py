@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Benchmark `migrate inventory` against its floor (git grep) and a naive LibCST full parse.
+
+    python bench/run.py [--files 10000] [--lines 1000000] [--redis-ratio 0.01] [--seed 1]
+                        [--corpus DIR] [--repeat 3] [--no-inventory] [--no-full-parse]
+
+1. generates the synthetic corpus (bench/make_corpus.py) into bench/.corpus/<params>, unless a
+   corpus with a matching params stamp is already there (a reused tree is reset to its commit);
+2. times, on that tree, best of --repeat (wall clock, time.perf_counter):
+     floor      git grep -l -I -e redis -- '*.py'
+     inventory  migrate inventory -C TREE --format json      (site count sanity-checked)
+   and once: naive full parse = libcst.parse_module on every .py file in a ProcessPoolExecutor
+   with os.cpu_count() workers;
+3. prints the times, the ratios and the targets (inventory <= 3x git grep, >= 20x faster than
+   the full parse) as MET / MISSED.
+
+Exit status: 0 = report printed (whatever MET / MISSED says); 1 = error (a command failed, the
+inventory output is not JSON, it reports no sites or fewer than the generator planted, or misses
+planted files); 2 = the `migrate` executable was not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+import make_corpus  # noqa: E402
+
+TARGET_VS_GREP = 3.0       # inventory must take <= 3x git grep
+TARGET_VS_FULL = 20.0      # inventory must be >= 20x faster than the naive full parse
+GREP_CMD = ["git", "grep", "-l", "-I", "-e", "redis", "--", "*.py"]
+PATH_KEYS = ("path", "file", "filename", "relpath", "rel_path", "module_path", "file_path")
+
+
+class BenchError(Exception):
+    pass
+
+
+def say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def loud(msg: str) -> None:
+    bar = "!" * 78
+    print(f"{bar}\n!!! {msg}\n{bar}", flush=True)
+
+
+# --------------------------------------------------------------------------------------------
+# corpus
+# --------------------------------------------------------------------------------------------
+def git_out(tree: Path, *args: str) -> str:
+    res = subprocess.run(["git", *args], cwd=tree, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise BenchError(f"git {' '.join(args)} in {tree} failed: {res.stderr.strip()}")
+    return res.stdout
+
+
+def make_pristine(tree: Path) -> list[str]:
+    """Reset the corpus repo to its commit; return what was dirty (tracked, untracked, ignored)."""
+    dirty = git_out(tree, "status", "--porcelain", "--ignored", "--untracked-files=all").splitlines()
+    if dirty:
+        git_out(tree, "reset", "-q", "--hard")
+        git_out(tree, "clean", "-q", "-f", "-d", "-x")
+    return dirty
+
+
+def ensure_corpus(a: argparse.Namespace) -> tuple[Path, dict, str]:
+    params = {"files": a.files, "lines": a.lines, "redis_ratio": a.redis_ratio, "seed": a.seed}
+    if a.corpus is not None:
+        tree = a.corpus.resolve()
+    else:
+        tree = BENCH_DIR / ".corpus" / f"files{a.files}-lines{a.lines}-ratio{a.redis_ratio:g}-seed{a.seed}"
+    stamp = tree / make_corpus.MANIFEST_NAME
+    if stamp.is_file():
+        try:
+            manifest = json.loads(stamp.read_text())
+        except ValueError:
+            manifest = {}
+        if (manifest.get("params") == params
+                and manifest.get("generator_version") == make_corpus.GENERATOR_VERSION
+                and (tree / ".git").is_dir()):
+            dirty = make_pristine(tree)
+            note = "reused" + (f", reset {len(dirty)} changed/untracked paths" if dirty else "")
+            return tree, manifest, note
+        say(f"corpus stamp at {stamp} does not match {params} (or generator changed): regenerating")
+        shutil.rmtree(tree)
+    elif tree.exists() and any(tree.iterdir()):
+        raise BenchError(f"{tree} exists, is not empty and has no {make_corpus.MANIFEST_NAME}; "
+                         "refusing to overwrite it")
+    say(f"generating corpus {params} ...")
+    t0 = time.perf_counter()
+    manifest = make_corpus.generate(tree, a.files, a.lines, a.redis_ratio, a.seed, force=True)
+    return tree, manifest, f"generated in {time.perf_counter() - t0:.1f} s"
+
+
+# --------------------------------------------------------------------------------------------
+# measurements
+# --------------------------------------------------------------------------------------------
+def time_git_grep(tree: Path, repeat: int) -> tuple[float, int]:
+    def once() -> tuple[float, int]:
+        t0 = time.perf_counter()
+        res = subprocess.run(GREP_CMD, cwd=tree, capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+        if res.returncode not in (0, 1):  # 1 = no match
+            raise BenchError(f"git grep failed ({res.returncode}): {res.stderr.strip()}")
+        return dt, len(res.stdout.splitlines())
+    once()  # warm the page cache so neither contender pays for cold reads
+    runs = [once() for _ in range(repeat)]
+    return min(r[0] for r in runs), runs[0][1]
+
+
+def find_migrate() -> str | None:
+    # next to the interpreter *as invoked* (a venv's bin/), not its resolved target
+    for name in ("migrate", "migrate.exe"):
+        cand = Path(sys.executable).parent / name
+        if cand.is_file() and os.access(cand, os.X_OK):
+            return str(cand)
+    return shutil.which("migrate")
+
+
+def time_inventory(exe: str, tree: Path, repeat: int) -> tuple[float, object, list[str]]:
+    cmd = [exe, "inventory", "-C", str(tree), "--format", "json"]
+    best = float("inf")
+    data: object = None
+    notes: list[str] = []
+    for i in range(repeat):
+        left = make_pristine(tree)  # every run starts from the committed tree: no tool caches
+        if left and i > 0 and not notes:
+            notes.append(f"inventory left {len(left)} path(s) in the tree (e.g. {left[0]!r}); "
+                         "removed before each run")
+        t0 = time.perf_counter()
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+        if res.returncode != 0:
+            raise BenchError(f"`{' '.join(cmd)}` exited {res.returncode}:\n{tail(res.stderr or res.stdout)}")
+        try:
+            run_data = json.loads(res.stdout)
+        except ValueError as e:
+            raise BenchError(f"`{' '.join(cmd)}` did not print JSON ({e}); stdout starts with:\n"
+                             f"{res.stdout[:400]!r}\nstderr:\n{tail(res.stderr)}") from None
+        if data is not None and count_sites(run_data)[0] != count_sites(data)[0]:
+            notes.append("site count differs between repeated runs")
+        data = run_data
+        best = min(best, dt)
+    make_pristine(tree)
+    return best, data, notes
+
+
+def time_cmd(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True)
+    if res.returncode != 0:
+        raise BenchError(f"{shlex.join(cmd)} failed ({res.returncode})")
+    return time.perf_counter() - t0
+
+
+def tail(text: str, n: int = 15) -> str:
+    return "\n".join(text.strip().splitlines()[-n:])
+
+
+def _parse_file(path: str) -> str | None:
+    import libcst
+    try:
+        libcst.parse_module(Path(path).read_bytes())
+    except Exception as e:  # noqa: BLE001
+        return f"{path}: {type(e).__name__}: {str(e)[:200]}"
+    return None
+
+
+def time_full_parse(tree: Path) -> tuple[float, int, int, list[str]]:
+    try:
+        import libcst  # noqa: F401
+    except ImportError as e:
+        raise BenchError(f"libcst is not importable in {sys.executable}: {e}") from None
+    workers = os.cpu_count() or 1
+    t0 = time.perf_counter()
+    paths = []
+    for root, dirs, files in os.walk(tree):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        paths += [os.path.join(root, f) for f in files if f.endswith(".py")]
+    with ProcessPoolExecutor(max_workers=workers) as ex:
+        errors = [e for e in ex.map(_parse_file, paths, chunksize=max(1, len(paths) // (workers * 32)))
+                  if e is not None]
+    return time.perf_counter() - t0, len(paths), workers, errors
+
+
+# --------------------------------------------------------------------------------------------
+# inventory output interpretation (tolerant: the schema belongs to the CLI)
+# --------------------------------------------------------------------------------------------
+def count_sites(data: object) -> tuple[int | None, list | None, str]:
+    """(site count, list of site records if any, how it was read)."""
+    if isinstance(data, list):
+        return len(data), data, "top-level list"
+    if not isinstance(data, dict):
+        return None, None, f"unexpected JSON {type(data).__name__}"
+    sites = data.get("sites")
+    if isinstance(sites, list):
+        return len(sites), sites, '"sites" list'
+    files = data.get("files")
+    if isinstance(files, dict) and all(isinstance(v, list) for v in files.values()):
+        flat = [dict(s, path=p) if isinstance(s, dict) else {"path": p} for p, v in files.items() for s in v]
+        return len(flat), flat, '"files" mapping of path -> sites'
+    if isinstance(files, list) and files and all(isinstance(f, dict) for f in files):
+        for key in ("sites", "items", "findings"):
+            if all(isinstance(f.get(key), list) for f in files):
+                flat = [dict(s, path=f.get("path") or f.get("file")) if isinstance(s, dict) else s
+                        for f in files for s in f[key]]
+                return len(flat), flat, f'"files" list with "{key}"'
+    lists = [k for k, v in data.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)]
+    if len(lists) == 1:
+        return len(data[lists[0]]), data[lists[0]], f'"{lists[0]}" list'
+    for key in ("count", "total", "site_count", "sites_count", "n_sites"):
+        if isinstance(data.get(key), int):
+            return data[key], None, f'"{key}" field'
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        n, _, how = count_sites(summary)
+        if n is not None:
+            return n, None, f'"summary" {how}'
+    return None, None, f"no site list found (keys: {sorted(data)[:10]})"
+
+
+def site_path(s: object, real_tree: Path) -> str | None:
+    """The tree-relative, /-separated file of one site record, if it names one."""
+    if not isinstance(s, dict):
+        return None
+    p = next((s[k] for k in PATH_KEYS if isinstance(s.get(k), str)), None)
+    if p is None and isinstance(s.get("location"), dict):
+        p = next((s["location"][k] for k in PATH_KEYS if isinstance(s["location"].get(k), str)), None)
+    if p is None:
+        return None
+    path = Path(p.split("::")[0])
+    if path.is_absolute():
+        try:
+            path = path.resolve().relative_to(real_tree)
+        except ValueError:
+            return None
+    return path.as_posix().removeprefix("./")
+
+
+def site_files(sites: list, tree: Path) -> set[str]:
+    real_tree = tree.resolve()
+    return {p for p in (site_path(s, real_tree) for s in sites) if p is not None}
+
+
+def check_inventory(data: object, manifest: dict, tree: Path) -> tuple[int | None, list[str]]:
+    """Print the sanity check; return (site count, problems).
+
+    Sites are counted as SPEC §3 does: instantiations (clients and pools), close calls, owner
+    singletons. Importer files hold no site of their own; their operations belong to the site of
+    the client they import, so they are checked through that site's `operations` / `holders`.
+    """
+    problems: list[str] = []
+    n, sites, how = count_sites(data)
+    planted = manifest["planted_sites"]
+    by_kind = manifest["planted_sites_by_kind"]
+    say(f"inventory sites: {n if n is not None else '?'} reported ({how}); planted: {planted} "
+        "(" + ", ".join(f"{by_kind.get(k, 0)} {k}" for k in ("instantiation", "close", "owner-singleton")) + ")")
+    if n is None:
+        problems.append("could not find a site count in the inventory JSON")
+        return None, problems
+    if n <= 0:
+        problems.append("inventory reported no sites")
+    elif n < planted:
+        problems.append(f"MISMATCH: inventory reported {n} sites < {planted} planted")
+    if not sites:
+        return n, problems
+    kinds: dict[str, int] = {}
+    for s in sites:
+        if isinstance(s, dict) and isinstance(s.get("kind"), str):
+            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    if kinds:
+        say("  by kind: " + ", ".join(f"{k} {v} (planted {by_kind.get(k, 0)})" for k, v in sorted(kinds.items())))
+        for k, v in by_kind.items():
+            if kinds.get(k, 0) < v:
+                problems.append(f"MISMATCH: {kinds.get(k, 0)} {k} sites reported < {v} planted")
+
+    real_tree = tree.resolve()
+    by_file: dict[str, list[dict]] = {}
+    for s in sites:
+        p = site_path(s, real_tree)
+        if p is not None:
+            by_file.setdefault(p, []).append(s)
+    redis_files, importers = manifest["redis_files"], manifest["importer_files"]
+    if not by_file or not (set(by_file) & set(redis_files) or
+                           set(by_file) & set(git_out(tree, "ls-files", "--", "*.py").split())):
+        say("  (could not map site paths to corpus files; per-file checks skipped)")
+        return n, problems
+    missing = [f for f in redis_files if f not in by_file]
+    look = sorted(set(by_file) & set(manifest["lookalike_files"]))
+    other = sorted(set(by_file) - set(redis_files) - set(manifest["lookalike_files"]))
+    say(f"  redis files with a site: {len(redis_files) - len(missing)}/{len(redis_files)}; sites in "
+        f"look-alike files: {len(look)}, in other files: {len(other)} (both should be 0)")
+    if missing:
+        problems.append(f"MISMATCH: {len(missing)} redis files have no site, e.g. {missing[:3]}")
+    if look or other:
+        loud(f"WARNING: possible false positives in {len(look) + len(other)} files, e.g. {(look + other)[:3]}")
+
+    # importer files: their (importer-only) methods must show up in their origin's site(s), and a
+    # `from m import client as alias` must show up as a holder `importer.module.alias`
+    details = manifest["details"]
+    if not any(isinstance(s.get("operations"), list) for v in by_file.values() for s in v):
+        say("  (sites carry no \"operations\"; importer files not checked)")
+        return n, problems
+    ops_of: dict[str, set[str]] = {}
+    holders_of: dict[str, set[str]] = {}
+    for f, ss in by_file.items():
+        ops_of[f] = {o if isinstance(o, str) else str(o.get("method", o)) if isinstance(o, dict) else str(o)
+                     for s in ss for o in (s.get("operations") or [])}
+        holders_of[f] = {h for s in ss for h in (s.get("holders") or []) if isinstance(h, str)}
+    seen, missed, holder_checked, holder_seen = 0, [], 0, 0
+    for f in importers:
+        d = details[f]
+        if set(d["methods"]) <= ops_of.get(d["target"], set()):
+            seen += 1
+        else:
+            missed.append(f)
+        if d.get("holder") and holders_of.get(d["target"]):
+            holder_checked += 1
+            holder_seen += d["holder"] in holders_of[d["target"]]
+    extra = f"; from-imports listed as holders: {holder_seen}/{holder_checked}" if holder_checked else ""
+    say(f"  importer files whose operations reach their origin's site: {seen}/{len(importers)}{extra}")
+    if missed:
+        problems.append(f"MISMATCH: operations of {len(missed)} importer files (client imported from another "
+                        f"module, no 'redis' in the file) are missing from their origin's site, e.g. "
+                        f"{missed[0]} -> {details[missed[0]]['target']} {details[missed[0]]['methods']}")
+    return n, problems
+
+
+# --------------------------------------------------------------------------------------------
+def fmt_s(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return f"{t * 1000:.1f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=10_000)
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--redis-ratio", type=float, default=0.01)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--corpus", type=Path, default=None,
+                    help="corpus directory (default: bench/.corpus/<params>)")
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for git grep and inventory")
+    ap.add_argument("--no-inventory", action="store_true", help="skip `migrate inventory` (test the bench itself)")
+    ap.add_argument("--no-full-parse", action="store_true", help="skip the naive LibCST full parse")
+    a = ap.parse_args(argv)
+    if a.repeat < 1:
+        ap.error("--repeat must be >= 1")
+    problem = make_corpus.check_params(a.files, a.lines, a.redis_ratio)
+    if problem:
+        ap.error(problem)
+
+    exe = None
+    if not a.no_inventory:
+        exe = find_migrate()
+        if exe is None:
+            say(f"bench: the `migrate` executable was not found next to {sys.executable} nor on PATH "
+                "(pip install -e . first)")
+            return 2
+
+    errors: list[str] = []
+    try:
+        tree, manifest, corpus_note = ensure_corpus(a)
+    except (BenchError, SystemExit) as e:
+        say(f"bench: ERROR: {e}")
+        return 1
+
+    git_version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    say("")
+    say("redis-migrate inventory benchmark")
+    say(f"machine : {os.cpu_count()} cores, {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {git_version}")
+    say(f"corpus  : {tree}")
+    say(f"          {manifest['files']} .py files, {manifest['lines']} lines, {len(manifest['redis_files'])} redis "
+        f"files, {len(manifest['importer_files'])} importer files, {len(manifest['lookalike_files'])} look-alikes "
+        f"(seed {a.seed}; {corpus_note})")
+    say("")
+
+    t_grep = t_inv = t_full = None
+    try:
+        t_grep, n_grep = time_git_grep(tree, a.repeat)
+        say(f"floor     : {shlex.join(GREP_CMD)}  -> {n_grep} files, best of {a.repeat}: {fmt_s(t_grep)}")
+    except BenchError as e:
+        errors.append(str(e))
+
+    if exe is not None:
+        try:
+            say(f"inventory : {exe} inventory -C {tree} --format json")
+            t_inv, data, notes = time_inventory(exe, tree, a.repeat)
+            say(f"            best of {a.repeat}: {fmt_s(t_inv)}")
+            for note in notes:
+                say(f"  NOTE: {note}")
+            n_sites, problems = check_inventory(data, manifest, tree)
+            for prob in problems:
+                loud(prob)
+            errors += problems
+        except BenchError as e:
+            loud(f"inventory failed: {e}")
+            errors.append("inventory failed")
+
+    try:
+        t_py = min(time_cmd([sys.executable, "-c", "pass"]) for _ in range(a.repeat))
+        say(f"reference : python interpreter start-up ({sys.executable} -c pass): {fmt_s(t_py)}")
+    except BenchError as e:
+        errors.append(str(e))
+
+    if not a.no_full_parse:
+        try:
+            say("full parse: libcst.parse_module on every .py file, ProcessPoolExecutor "
+                f"({os.cpu_count()} workers), 1 run ...")
+            t_full, n_files, workers, perr = time_full_parse(tree)
+            say(f"            {n_files} files: {fmt_s(t_full)}" + (f", {len(perr)} PARSE ERRORS" if perr else ""))
+            if perr:
+                errors.append(f"{len(perr)} files failed to parse, e.g. {perr[0]}")
+        except BenchError as e:
+            errors.append(str(e))
+
+    say("")
+    say(f"{'measurement':<44}{'time':>12}")
+    say(f"{'git grep -l redis (floor)':<44}{fmt_s(t_grep):>12}   best of {a.repeat}")
+    say(f"{'migrate inventory':<44}{fmt_s(t_inv) if exe else 'skipped':>12}   best of {a.repeat}")
+    say(f"{'naive LibCST full parse':<44}{fmt_s(t_full) if not a.no_full_parse else 'skipped':>12}   1 run")
+    say("")
+    say(f"{'ratio':<44}{'value':>12}   {'target':<10}status")
+    r1 = t_inv / t_grep if t_inv and t_grep else None
+    r2 = t_full / t_inv if t_inv and t_full else None
+    s1 = "-" if r1 is None else ("MET" if r1 <= TARGET_VS_GREP else "MISSED")
+    s2 = "-" if r2 is None else ("MET" if r2 >= TARGET_VS_FULL else "MISSED")
+    say(f"{'inventory / git grep':<44}{'-' if r1 is None else f'{r1:.2f}x':>12}   {'<= 3x':<10}{s1}")
+    say(f"{'full parse / inventory':<44}{'-' if r2 is None else f'{r2:.1f}x':>12}   {'>= 20x':<10}{s2}")
+    if t_grep and t_full:
+        say(f"{'(full parse / git grep)':<44}{t_full / t_grep:>11.0f}x")
+    if errors:
+        say("")
+        for e in errors:
+            say(f"bench: ERROR: {e}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

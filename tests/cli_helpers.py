@@ -1,0 +1,67 @@
+"""Running the real CLI in tests, and making small target repositories."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from migrate.cli import app
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO_ROOT / "examples" / "legacy_backend"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def migrate(*args: str | Path, env: dict[str, str] | None = None) -> Run:
+    """Run `migrate ARGS…` in-process through Typer's runner; stdout and stderr apart."""
+    result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed identity; return its stdout."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=repo, check=True, capture_output=True, text=True).stdout
+
+
+def git_repo(path: Path, files: dict[str, str | bytes] | None = None, commit: bool = True) -> Path:
+    """A fresh git repository at `path` holding `files` (committed unless `commit` is false)."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    write(path, files or {})
+    if commit and files:
+        git(path, "add", "-A")
+        git(path, "commit", "-q", "-m", "initial")
+    return path
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    """Write each file (text as UTF-8 exactly as given, bytes as they are)."""
+    for name, content in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_bytes(content.encode("utf-8"))
+
+
+def example_repo(tmp_path: Path) -> Path:
+    """A copy of the example backend as a scratch git repository (as `make demo` makes it)."""
+    target = tmp_path / "legacy_backend"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    git(target, "init", "-q", "-b", "main")
+    git(target, "add", "-A")
+    git(target, "commit", "-q", "-m", "legacy backend")
+    return target
