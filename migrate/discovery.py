@@ -51,6 +51,23 @@ class FileSet:
         return found
 
 
+    def readable(self, paths: set[str]) -> list[str]:
+        """`paths` minus links (reported as skipped) and files gone from the work tree.
+
+        Only the files the prefilter picked are looked at: a stat per file of a large tree
+        would cost more than the prefilter itself.
+        """
+        keep = []
+        for path in sorted(paths):
+            full = self.repo / path
+            if full.is_symlink():
+                self.skipped.append(Skipped(path, None, "symbolic link, not followed (its "
+                                                        "target is scanned where it lives)"))
+            elif full.is_file():
+                keep.append(path)
+        return keep
+
+
 def _needle_regex(needles: list[str], words: bool) -> re.Pattern[bytes]:
     body = b"|".join(re.escape(n.encode()) for n in sorted(needles, key=len, reverse=True))
     return re.compile(rb"\b(?:" + body + rb")\b" if words else body)
@@ -70,13 +87,6 @@ def discover(repo: Path, config: Config) -> FileSet:
             continue
         if not include.match_file(path) or exclude.match_file(path) or path == lifecycle:
             continue
-        full = repo / path
-        if full.is_symlink():
-            skipped.append(Skipped(path, None, "symbolic link, not followed (its target is "
-                                               "scanned where it lives)"))
-            continue
-        if not full.is_file():
-            continue  # tracked but deleted in the work tree: nothing to scan
         files.append(path)
     return FileSet(repo=repo, files=files, in_git=in_git, skipped=skipped)
 

@@ -42,12 +42,13 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     parsed: dict[str, FileFacts] = {}
     todo = fileset.grep([PREFILTER_NEEDLE])
     linked: list[LinkedSite] = []
+    searched: set[tuple[str, str]] = set()
     for _ in range(_MAX_PASSES):
-        for facts in parse_files(repo, sorted(todo), lifecycle_names, jobs):
+        for facts in parse_files(repo, fileset.readable(todo), lifecycle_names, jobs):
             parsed[facts.path] = facts
         good = [f for f in parsed.values() if f.error is None]
         linked = link(good)
-        todo = _importers(fileset, linked, good) - parsed.keys()
+        todo = _importers(fileset, linked, good, searched) - parsed.keys()
         if not todo:
             break
 
@@ -99,14 +100,19 @@ def parse_files(repo: Path, paths: list[str], lifecycle_names: tuple[str, ...],
         return list(pool.map(_parse_one, tasks, chunksize=chunk))
 
 
-def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts]) -> set[str]:
-    """Files that may import a client-holding name from a parsed module (pass 2)."""
+def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts],
+               searched: set[tuple[str, str]]) -> set[str]:
+    """Files that may import a client-holding name from a parsed module (pass 2 and on).
+
+    `searched` holds the (module, name) pairs already looked for; only new ones are grepped.
+    """
     modules = {f.module for f in parsed}
     exports: dict[str, set[str]] = {}
     for site in linked:
         for holder in site.holders:
             found = _split_export(holder, modules)
-            if found:
+            if found and found not in searched:
+                searched.add(found)
                 exports.setdefault(found[0], set()).add(found[1])
     if not exports:
         return set()

@@ -76,7 +76,9 @@ class _Extractor:
                  lifecycle_modules: tuple[str, ...]) -> None:
         self.facts = facts
         self.text = text
-        self.lines = text.splitlines()
+        # not str.splitlines(): it also breaks at \f, \x1c, \u2028…, which ast does not count
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.byte_lines: list[bytes] | None = None
         self.package = scopes.package_of(facts.module, is_package)
         self.get_redis_names = {f"{m}.get_redis" for m in lifecycle_modules}
         self.frames: list[_Frame] = []
@@ -432,8 +434,20 @@ class _Extractor:
         col = len(text.encode("utf-8")[:offset].decode("utf-8", errors="replace"))
         return Location(line, col + 1)
 
-    def _snippet(self, node: ast.AST) -> str:
-        segment = ast.get_source_segment(self.text, node) or ""
+    def _snippet(self, node: ast.expr | ast.stmt) -> str:
+        # ast.get_source_segment re-splits the whole file on every call: far too slow here
+        first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
+        if self.byte_lines is None:
+            self.byte_lines = [line.encode("utf-8") for line in self.lines]
+        chunk = self.byte_lines[first:last + 1]
+        if not chunk:
+            return ""
+        end = node.end_col_offset if node.end_col_offset is not None else len(chunk[-1])
+        if len(chunk) == 1:
+            chunk = [chunk[0][node.col_offset:end]]
+        else:
+            chunk = [chunk[0][node.col_offset:], *chunk[1:-1], chunk[-1][:end]]
+        segment = b"\n".join(chunk).decode("utf-8", errors="replace")
         one_line = " ".join(part.strip() for part in segment.splitlines())
         if len(one_line) > 120:
             one_line = one_line[:117] + "..."

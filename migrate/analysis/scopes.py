@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 @dataclass(slots=True)
@@ -43,9 +41,13 @@ def resolve_relative(package: str, level: int, name: str | None) -> str:
     return ".".join(parts)
 
 
-def collect_scope(body: list[ast.stmt] | list[ast.expr], package: str,
+def collect_scope(body: list[ast.stmt], package: str,
                   args: ast.arguments | None = None) -> ScopeInfo:
-    """Record the names bound directly in one scope (not in the scopes nested inside it)."""
+    """Record the names bound directly in one scope (not in the scopes nested inside it).
+
+    Only statements are walked (targets, imports, defs): expressions bind nothing but walrus
+    targets, which are rare enough around Redis clients to be left out for speed.
+    """
     info = ScopeInfo()
     if args is not None:
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
@@ -53,26 +55,26 @@ def collect_scope(body: list[ast.stmt] | list[ast.expr], package: str,
         for arg in (args.vararg, args.kwarg):
             if arg is not None:
                 info.bound.add(arg.arg)
-    stack: list[ast.AST] = list(body)
+    stack: list[ast.stmt] = list(body)
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             info.bound.add(node.name)
-            # decorators, defaults and bases are evaluated in this scope
-            stack.extend(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                stack.extend(node.bases)
-            else:
-                stack.extend(d for d in (*node.args.defaults, *node.args.kw_defaults) if d)
-            continue
-        if isinstance(node, ast.Lambda):
-            continue
-        if isinstance(node, _COMPREHENSIONS):
-            # only the first iterable belongs to this scope; walrus targets leak, ignored
-            stack.append(node.generators[0].iter)
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            info.bound.add(node.id)
+            continue  # their bodies are scopes of their own
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                _target_names(target, info.bound)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            _target_names(node.target, info.bound)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            _target_names(node.target, info.bound)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _target_names(item.optional_vars, info.bound)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                _target_names(target, info.bound)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -84,18 +86,36 @@ def collect_scope(body: list[ast.stmt] | list[ast.expr], package: str,
             base = (resolve_relative(package, node.level, node.module) if node.level
                     else node.module or "")
             for alias in node.names:
-                if alias.name == "*":
-                    continue
-                info.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+                if alias.name != "*":
+                    info.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
         elif isinstance(node, ast.Global):
             info.globals.update(node.names)
         elif isinstance(node, ast.Nonlocal):
             info.nonlocals.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            info.bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            info.bound.add(node.name)
-        stack.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                for pattern in ast.walk(case.pattern):
+                    name = getattr(pattern, "name", None) or getattr(pattern, "rest", None)
+                    if name:
+                        info.bound.add(name)
+                stack.extend(case.body)
+            continue
+        for handler in getattr(node, "handlers", ()):
+            if handler.name:
+                info.bound.add(handler.name)
+            stack.extend(handler.body)
+        for field_name in ("body", "orelse", "finalbody"):
+            stack.extend(getattr(node, field_name, ()))
     info.bound.update(info.imports)
     info.bound -= info.globals | info.nonlocals
     return info
+
+
+def _target_names(target: ast.expr, out: set[str]) -> None:
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            _target_names(element, out)
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, out)
