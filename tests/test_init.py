@@ -1,0 +1,77 @@
+"""`migrate init`: writes [tool.migrate], creates or validates the lifecycle module."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from cli_helpers import git_repo, migrate
+from migrate.lifecycle import template_text
+
+
+def test_init_in_a_bare_repository_creates_config_and_module(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "t", {"app/main.py": "print('hi')\n"})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    assert "wrote [tool.migrate] to migrate.toml" in run.stdout
+    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    assert table["lifecycle-module"] == "backend/services/redis_client.py"
+    assert table["lifecycle-import"] == "backend.services.redis_client"
+    assert table["base-branch"] == "main"
+    module = repo / "backend" / "services" / "redis_client.py"
+    assert module.read_text() == template_text()
+    assert (repo / "backend" / "__init__.py").exists()
+    assert (repo / "backend" / "services" / "__init__.py").exists()
+    again = migrate("init", "-C", repo)
+    assert again.exit_code == 0
+    assert "already has [tool.migrate]; left as it is" in again.stdout
+    assert "has init_redis, get_redis, close_redis and explicit timeouts" in again.stdout
+    assert module.read_text() == template_text()
+
+
+def test_init_keeps_pyproject_byte_for_byte_and_appends(tmp_path: Path) -> None:
+    original = ('[project]\nname = "shop"  # the shop\nversion = "1.0"\n\n'
+                '[tool.ruff]\nline-length = 100\n')
+    repo = git_repo(tmp_path / "t", {"pyproject.toml": original})
+    run = migrate("init", "-C", repo, "--lifecycle-module", "shop/core/redis.py")
+    assert run.exit_code == 0, run.stderr
+    text = (repo / "pyproject.toml").read_text()
+    assert text.startswith(original)
+    table = tomllib.loads(text)["tool"]["migrate"]
+    assert table["lifecycle-module"] == "shop/core/redis.py"
+    assert table["lifecycle-import"] == "shop.core.redis"
+    assert tomllib.loads(text)["tool"]["ruff"] == {"line-length": 100}
+    assert (repo / "shop" / "core" / "redis.py").exists()
+
+
+def test_init_detects_an_existing_phase1_module_and_validates_it(tmp_path: Path) -> None:
+    phase1 = ("from redis.asyncio import Redis\n_c = None\n\n"
+              "async def init_redis(url):\n    global _c\n"
+              "    _c = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)\n\n"
+              "def get_redis():\n    return _c\n\n"
+              "async def close_redis():\n    await _c.aclose()\n")
+    repo = git_repo(tmp_path / "t", {"core/cache/redis_lifecycle.py": phase1})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 1
+    assert "found the lifecycle module at core/cache/redis_lifecycle.py" in run.stdout
+    assert "does not set health_check_interval explicitly" in run.stdout
+    assert "does not set retry_on_timeout explicitly" in run.stdout
+    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    assert table["lifecycle-import"] == "core.cache.redis_lifecycle"
+    assert (repo / "core/cache/redis_lifecycle.py").read_text() == phase1  # never overwritten
+    assert not (repo / "backend").exists()
+
+
+def test_init_refuses_a_config_typo(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "t", {"pyproject.toml": "[tool.migrate]\nremote_name = 'x'\n"})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 2
+    assert "unknown key 'remote_name'" in run.stderr
+    assert not (repo / "backend").exists()
+
+
+def test_init_rejects_a_bad_config_target(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "t", {"a.py": "x = 1\n"})
+    run = migrate("init", "-C", repo, "--config", "setup.cfg")
+    assert run.exit_code == 2
+    assert "--config setup.cfg" in run.stderr
