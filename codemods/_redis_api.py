@@ -130,7 +130,13 @@ EXPIRY_OPS: Final[frozenset[str]] = frozenset({"expire", "pexpire", "expireat", 
 DYNAMIC_OPS: Final[frozenset[str]] = frozenset({"execute", "execute_command"})
 
 # Words in a function, class, module or key name that mark counters-with-expiry as a limiter.
-RATE_LIMIT_HINTS: Final[tuple[str, ...]] = ("rate", "limit", "throttle", "quota")
+# Matched as whole words of an identifier (`check_rate_limit`, `RateLimiter`, `ratelimit:{ip}`),
+# never inside one: "generate", "corporate" and "unlimited" are not limiters.
+RATE_LIMIT_HINTS: Final[frozenset[str]] = frozenset({
+    "rate", "ratelimit", "ratelimits", "ratelimiter", "ratelimiting", "limit", "limits",
+    "limiter", "limiting", "throttle", "throttles", "throttled", "throttling", "quota",
+    "quotas",
+})
 
 COMMAND_OPS: Final[frozenset[str]] = (
     HEALTH_OPS | READ_OPS | WRITE_OPS | PIPELINE_OPS | PUBSUB_OPS | STREAM_OPS | QUEUE_PUSH_OPS

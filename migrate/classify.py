@@ -76,7 +76,8 @@ class _Classifier:
             sync=linked.library == "redis-sync", scope=linked.scope, purpose=purpose,
             batch=self.batch_of.get(purpose), status="pending", reason=None,
             rewrite=linked.rewrite, operations=ops,
-            holders=sorted({h for o in origins for h in o.holders}), snippet=linked.snippet)
+            holders=sorted({*linked.holders, *(h for o in origins for h in o.holders)}),
+            snippet=linked.snippet)
         if set(ops) & (BLOCKING_OPS | {"xread", "xreadgroup", "xread_group", "pubsub",
                                        "subscribe", "psubscribe"}):
             site.flags.append("needs-blocking-client")

@@ -27,7 +27,13 @@ from migrate.codemods._redis_api import (
 )
 from migrate.redact import mask_secrets
 
-_HINT = re.compile("|".join(RATE_LIMIT_HINTS), re.IGNORECASE)
+# identifier words: split at non-alphanumerics and at lower→upper case changes (RateLimiter)
+_WORD_BREAK = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+
+
+def has_rate_limit_hint(text: str) -> bool:
+    """Whether a name or key, split into words, contains a rate-limiting word."""
+    return any(word.lower() in RATE_LIMIT_HINTS for word in _WORD_BREAK.split(text) if word)
 _URL_ARGS = ("url", "address", "host")
 
 
@@ -400,13 +406,13 @@ class _Extractor:
 
     def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
         context = function.qualname if function else self.facts.module
-        if _HINT.search(context):
+        if has_rate_limit_hint(context):
             return True
         if isinstance(node, ast.Call):
             for arg in node.args[:1]:
                 for const in ast.walk(arg):
                     if isinstance(const, ast.Constant) and isinstance(const.value, str) \
-                            and _HINT.search(const.value):
+                            and has_rate_limit_hint(const.value):
                         return True
         return False
 

@@ -360,5 +360,7 @@ def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
             result.append(LinkedSite(
                 kind="owner-singleton", path=facts.path, loc=instance.loc,
                 pattern=sorted(classes)[0], library=first.library, scope="module",
-                rewrite="owner-singleton", snippet=instance.snippet, origins=tuple(origins)))
+                rewrite="owner-singleton", snippet=instance.snippet, origins=tuple(origins),
+                # the instance is what other modules import (`from m import cache`)
+                holders=[graph.index.canonical(instance.target)]))
     return result
