@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,11 +35,21 @@ class FileSet:
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
+        return self.start_grep(needles, words=words)()
+
+    def start_grep(self, needles: list[str], *,
+                   words: bool = False) -> Callable[[], set[str]]:
+        """Like `grep`, started now and answered when the returned function is called."""
         if not needles:
-            return set()
-        wanted = set(self.files)
+            return set
         if self.in_git:
-            return gitrepo.grep_files(self.repo, needles, words=words) & wanted
+            wanted = set(self.files)
+            wait = gitrepo.start_grep(self.repo, needles, words=words)
+            return lambda: wait() & wanted
+        result = self._search(needles, words)
+        return lambda: result
+
+    def _search(self, needles: list[str], words: bool) -> set[str]:
         pattern = _needle_regex(needles, words)
         found = set()
         for path in self.files:
@@ -49,7 +60,6 @@ class FileSet:
             if pattern.search(data):
                 found.add(path)
         return found
-
 
     def readable(self, paths: set[str]) -> list[str]:
         """`paths` minus links (reported as skipped) and files gone from the work tree.

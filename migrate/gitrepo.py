@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -33,19 +34,30 @@ def list_files(repo: Path, pathspec: str = "*.py") -> list[str]:
     return sorted({p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
 
 
-def grep_files(repo: Path, patterns: list[str], *, words: bool = False,
-               pathspec: str = "*.py") -> set[str]:
-    """Files (tracked, or untracked and not ignored) containing any of the fixed strings."""
+def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
+               pathspec: str = "*.py") -> Callable[[], set[str]]:
+    """Start `git grep -l` in the background; the returned function waits for its answer.
+
+    Lets the inventory search for importers while it parses the files found so far.
+    """
     if not patterns:
-        return set()
-    args = ["grep", "-l", "-z", "-I", "-F", "--untracked", "--no-color"]
+        return set
+    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-I", "-F", "--untracked", "--no-color"]
     if words:
         args.append("-w")
-    args += ["-f", "-", "--", pathspec]
-    result = _git(repo, *args, stdin="\n".join(patterns).encode())
-    if result.returncode not in (0, 1):  # 1: nothing matched
-        raise OSError(result.stderr.decode(errors="replace").strip() or "git grep failed")
-    return {p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
+    for pattern in patterns:  # as arguments, not on stdin: git starts searching at once
+        args += ["-e", pattern]
+    args += ["--", pathspec]
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+
+    def wait() -> set[str]:
+        out, err = process.communicate()
+        if process.returncode not in (0, 1):  # 1: nothing matched
+            raise OSError(err.decode(errors="replace").strip() or "git grep failed")
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    return wait
 
 
 def current_branch(repo: Path) -> str | None:

@@ -43,14 +43,16 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     todo = fileset.grep([PREFILTER_NEEDLE])
     linked: list[LinkedSite] = []
     searched: set[tuple[str, str]] = set()
-    for _ in range(_MAX_PASSES):
-        for facts in parse_files(repo, fileset.readable(todo), lifecycle_names, jobs):
-            parsed[facts.path] = facts
-        good = [f for f in parsed.values() if f.error is None]
-        linked = link(good)
-        todo = _importers(fileset, linked, good, searched) - parsed.keys()
-        if not todo:
-            break
+    with _Parser(repo, lifecycle_names, jobs) as parser:
+        for _ in range(_MAX_PASSES):
+            for facts in parser.parse(fileset.readable(todo)):
+                parsed[facts.path] = facts
+            good = [f for f in parsed.values() if f.error is None]
+            linked = link(good)
+            # Not overlapped with parsing: on two cores git grep and the parser only compete.
+            todo = _importers(fileset, linked, good, searched) - parsed.keys()
+            if not todo:
+                break
 
     sites = classify(linked, batches, config)
     if wanted is not None:
@@ -87,24 +89,46 @@ def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...]]) -> FileFacts:
     return extract(path, module, is_package, data, lifecycle_names)
 
 
+class _Parser:
+    """Extracts facts from files, in worker processes kept for all passes when it pays."""
+
+    def __init__(self, repo: Path, lifecycle_names: tuple[str, ...], jobs: int) -> None:
+        self.repo, self.lifecycle_names, self.jobs = str(repo), lifecycle_names, jobs
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def parse(self, paths: list[str]) -> list[FileFacts]:
+        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names) for p in paths]
+        if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
+            return [_parse_one(t) for t in tasks]
+        if self.pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        chunk = max(1, len(tasks) // (self.jobs * 4))
+        return list(self.pool.map(_parse_one, tasks, chunksize=chunk))
+
+
 def parse_files(repo: Path, paths: list[str], lifecycle_names: tuple[str, ...],
                 jobs: int) -> list[FileFacts]:
     """Extract the facts of `paths`, in worker processes when there are enough of them."""
-    tasks = [(str(repo), p, *module_name(p), lifecycle_names) for p in paths]
-    if jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
-        return [_parse_one(t) for t in tasks]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    chunk = max(1, len(tasks) // (jobs * 4))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_parse_one, tasks, chunksize=chunk))
+    with _Parser(repo, lifecycle_names, jobs) as parser:
+        return parser.parse(paths)
 
 
 def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts],
                searched: set[tuple[str, str]]) -> set[str]:
     """Files that may import a client-holding name from a parsed module (pass 2 and on).
 
-    `searched` holds the (module, name) pairs already looked for; only new ones are grepped.
+    A candidate names the module (its last component, as a word: import statements spell it)
+    and one of the names it exports. `searched` holds the (module, name) pairs already looked
+    for; only new ones are searched, so a pass that finds no new exported name ends the loop.
     """
     modules = {f.module for f in parsed}
     exports: dict[str, set[str]] = {}
@@ -118,11 +142,10 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
         return set()
     components = sorted({m.rsplit(".", 1)[-1] for m in exports})
     names = sorted({n for ns in exports.values() for n in ns})
-    candidates = fileset.grep(components, words=True)
     name_pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names)
                               + rb")\b")
     result = set()
-    for path in candidates:
+    for path in fileset.grep(components, words=True):
         try:
             if name_pattern.search((fileset.repo / path).read_bytes()):
                 result.add(path)

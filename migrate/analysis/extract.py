@@ -23,7 +23,7 @@ from migrate.analysis.facts import (
     InstanceFact, Location, SiteFact, UseFact, site_atom,
 )
 from migrate.codemods._redis_api import (
-    AIOREDIS1_API, ASYNC_WITH, CONSTRUCTORS, RATE_LIMIT_HINTS, TRACKED_METHODS,
+    AIOREDIS1_API, ASYNC_WITH, CONSTRUCTORS, COUNTER_OPS, RATE_LIMIT_HINTS, TRACKED_METHODS,
 )
 from migrate.redact import mask_secrets
 
@@ -402,7 +402,7 @@ class _Extractor:
         function = self._function()
         self.facts.uses.append(UseFact(
             value, method, self._loc(node), function.qualname if function else None,
-            self._hint(node, function)))
+            method in COUNTER_OPS and self._hint(node, function)))  # only counters need it
 
     def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
         context = function.qualname if function else self.facts.module
