@@ -186,7 +186,7 @@ def plan(
         sys.stdout.write(render.plan_table(rows, _width()))
         upcoming = next((r for r in rows if r.state == "next"), None)
         if upcoming:
-            print(f"next: migrate apply --batch {upcoming.batch} --dry-run")
+            print(f"next batch: {upcoming.batch} ({upcoming.title})")
         else:
             print("nothing pending: every batch is done or needs a human")
     _report_skipped(result)

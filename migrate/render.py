@@ -82,25 +82,23 @@ def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
 
 
 def inventory_table(inventory: Inventory, width: int | None = None) -> str:
-    """A rich table for the terminal (plain text when not on one)."""
-    from rich.console import Console
+    """A rich table for the terminal (plain text when not on one); manual reasons below it."""
     from rich.table import Table
 
-    table = Table(show_lines=False, header_style="bold")
-    for column in ("location", "kind", "pattern", "library", "scope", "purpose", "batch",
-                   "status", "reason"):
+    table = Table(show_lines=False, header_style="bold", box=None, pad_edge=False)
+    for column in ("site", "kind", "pattern", "library", "scope", "purpose", "batch", "status"):
         table.add_column(column, overflow="fold")
     for site in inventory.sites:
-        style = "yellow" if site.status == "manual" else None
-        table.add_row(f"{site.file}:{site.line}:{site.col}", site.kind, site.pattern,
-                      site.library + (" (sync)" if site.sync else ""), site.scope,
-                      site.purpose, site.batch or "-", site.status, site.reason or "",
-                      style=style)
+        table.add_row(f"{site.file}:{site.line}", site.kind, site.pattern,
+                      site.library, site.scope, site.purpose, site.batch or "-", site.status)
     summary = inventory.summary()
+    lines = [f"{s.file}:{s.line}: manual: {s.reason}" for s in inventory.sites
+             if s.status == "manual"]
     footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
               f"{summary['by_status'].get('manual', 0)} manual; "
               f"{summary['files_parsed']} of {summary['files_total']} Python files parsed")
-    return _masked(_capture(table, width) + footer + "\n")
+    return _masked(_capture(table, width) + "".join(f"{line}\n" for line in lines)
+                   + footer + "\n")
 
 
 def _capture(renderable: Any, width: int | None) -> str:
@@ -117,7 +115,7 @@ def plan_table(rows: list[PlanRow], width: int | None = None) -> str:
     """The batches in order with their counts and state."""
     from rich.table import Table
 
-    table = Table(header_style="bold")
+    table = Table(header_style="bold", box=None, pad_edge=False)
     for column in ("#", "batch", "title", "pending", "manual", "files", "state"):
         table.add_column(column)
     for row in rows:

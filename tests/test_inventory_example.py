@@ -105,8 +105,9 @@ def test_table_lists_each_site(repo: Path) -> None:
     run = migrate("inventory", "-C", repo, env={"COLUMNS": "250"})
     assert run.exit_code == 0
     for site in EXPECTED:
-        assert f"{site['file']}:{site['line']}:" in run.stdout, site
+        assert re.search(rf"^{re.escape(site['file'])}:{site['line']}\s", run.stdout, re.M), site
     assert f"{len(EXPECTED)} sites in" in run.stdout
+    assert "backend/workers/catalog_sync.py:29: manual: sync client" in run.stdout
 
 
 def test_output_file_and_path_filter(repo: Path, tmp_path: Path) -> None:
@@ -134,4 +135,4 @@ def test_plan_orders_batches_and_names_the_next(repo: Path) -> None:
     assert [r["state"] for r in rows].count("next") == 1
     assert rows[0]["state"] == "next"
     text = migrate("plan", "-C", repo)
-    assert "next: migrate apply --batch health --dry-run" in text.stdout
+    assert "next batch: health (Health checks and lifecycle)" in text.stdout
