@@ -105,6 +105,15 @@ def _load(repo: Path) -> tuple[Any, Any]:
     return batches, config
 
 
+def _inventory(repo: Path, paths: list[str] | None = None) -> tuple[Path, Any, Any, Any]:
+    """The validated target, its batches and config, and its inventory."""
+    from migrate.inventory import build_inventory
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    return root, batches, config, build_inventory(root, config, batches, paths)
+
+
 def _emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
@@ -148,11 +157,8 @@ def inventory(
 ) -> None:
     """List every Redis site: file, line, pattern, library, purpose, batch, status (seed §4.1)."""
     from migrate import render
-    from migrate.inventory import build_inventory
 
-    root = _repo(repo)
-    batches, config = _load(root)
-    result = build_inventory(root, config, batches, paths)
+    root, batches, config, result = _inventory(repo, paths)
     text = {
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),
@@ -173,12 +179,9 @@ def plan(
 ) -> None:
     """The batches in order with site and file counts: which are done, which is next."""
     from migrate import render
-    from migrate.inventory import build_inventory
     from migrate.plan import make_plan
 
-    root = _repo(repo)
-    batches, config = _load(root)
-    result = build_inventory(root, config, batches)
+    _, batches, _, result = _inventory(repo)
     rows = make_plan(result, batches)
     if format is PlanFormat.json:
         sys.stdout.write(render.plan_json(rows))
@@ -203,11 +206,8 @@ def check(
     """Gate on the seed's §8 completion criteria: exit 1 with one line per finding."""
     from migrate import render
     from migrate.check import run_check
-    from migrate.inventory import build_inventory
 
-    root = _repo(repo)
-    batches, config = _load(root)
-    result = build_inventory(root, config, batches)
+    root, _, config, result = _inventory(repo)
     findings = run_check(root, config, result)
     text = {
         CheckFormat.text: lambda: render.findings_text(findings),
