@@ -11,6 +11,7 @@ from migrate.codemods._redis_api import (
 )
 from migrate.config import Config
 from migrate.model import Site
+from migrate.safety import Refusal, refuse
 
 
 def purpose_of(ops: set[str], rate_hint: bool) -> str:
@@ -40,11 +41,16 @@ def riskiest(purposes: list[str]) -> str:
 
 
 class _Classifier:
-    def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config) -> None:
+    def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config,
+                 central_urls: set[str]) -> None:
         self.by_atom = {s.atom: s for s in linked if s.atom}
+        self.pool_of = {client: pool.atom for pool in linked if pool.atom
+                        for client in pool.clients_of_pool}
         self.batch_of = batch_for_purpose(batches)
         self.config = config
+        self.central_urls = central_urls
         self._purposes: dict[str, str] = {}
+        self._refusals: dict[str, tuple[Refusal | None, list[str]]] = {}
 
     def ops(self, site: LinkedSite) -> set[str]:
         ops = {op.method for op in site.operations}
@@ -59,12 +65,54 @@ class _Classifier:
     def purpose(self, site: LinkedSite) -> str:
         if site.kind == "instantiation":
             assert site.atom is not None
+            pool = self.pool_of.get(site.atom)
+            if pool is not None:  # a client built on a pool serves the pool's purpose
+                return self.purpose(self.by_atom[pool])
             if site.atom not in self._purposes:
                 self._purposes[site.atom] = purpose_of(self.ops(site), self.rate_hint(site))
             return self._purposes[site.atom]
         if site.shared:
             return "lifecycle"
         return riskiest([self.purpose(self.by_atom[a]) for a in site.origins])
+
+    def refusal(self, atom: str) -> tuple[Refusal | None, list[str]]:
+        """Why the client created at `atom` must be left to a human (shared by its pool)."""
+        if atom in self._refusals:
+            return self._refusals[atom]
+        site = self.by_atom[atom]
+        pool_atom = self.pool_of.get(atom)
+        if pool_atom is not None:
+            result = self.refusal(pool_atom)
+        else:
+            notes: list[str] = []
+            found = self._own_refusal(site, notes)
+            for client in site.clients_of_pool:  # a pool and its clients go together
+                found = found or refuse(self.by_atom[client], self.ops(site),
+                                        self.central_urls, site, notes)
+            result = (found, notes)
+        self._refusals[atom] = result
+        return result
+
+    def _own_refusal(self, site: LinkedSite, notes: list[str]) -> Refusal | None:
+        purpose = self.purpose(site)
+        ops = self.ops(site)
+        if purpose == UNCLASSIFIED:
+            if ops and ops <= DYNAMIC_OPS:
+                return Refusal("unclassified", "only raw commands (execute/execute_command) "
+                                               "are sent through it")
+            if site.escapes:
+                return Refusal("unclassified", f"no Redis command on it can be followed: it is "
+                                               f"{site.escapes[0]}")
+            if site.holders:
+                return Refusal("unclassified", f"no Redis command on it can be followed (held "
+                                               f"in {site.holders[0]})")
+            return Refusal("unclassified", "no Redis command on it can be followed")
+        if site.library == "redis-sync" and self.config.sync_policy == "manual":
+            return Refusal("sync-client", "sync client; the lifecycle module is async and "
+                                          "sync-policy is 'manual'")
+        if site.family == "pool" and site.clients_of_pool:
+            return None  # judged through its clients, with this pool's URL and options
+        return refuse(site, ops, self.central_urls, None, notes)
 
     def site(self, linked: LinkedSite) -> Site:
         purpose = self.purpose(linked)
@@ -81,29 +129,15 @@ class _Classifier:
         if set(ops) & (BLOCKING_OPS | {"xread", "xreadgroup", "xread_group", "pubsub",
                                        "subscribe", "psubscribe"}):
             site.flags.append("needs-blocking-client")
-        escapes = sorted({e for o in origins for e in o.escapes})
-        self._status(site, escapes, set(ops))
+        for origin in origins:
+            if origin.atom is None:
+                continue
+            found, notes = self.refusal(origin.atom)
+            site.notes.extend(n for n in notes if n not in site.notes)
+            if found is not None and site.status != "manual":
+                site.status, site.reason_code, site.reason = "manual", found.code, found.reason
         self._pin(site)
         return site
-
-    def _status(self, site: Site, escapes: list[str], ops: set[str]) -> None:
-        if site.purpose == UNCLASSIFIED:
-            site.status, site.reason_code = "manual", "unclassified"
-            if ops and ops <= DYNAMIC_OPS:
-                site.reason = "only raw commands (execute/execute_command) are sent through it"
-            elif escapes:
-                site.reason = f"no Redis command on it can be followed: it is {escapes[0]}"
-            elif site.holders:
-                site.reason = (f"no Redis command on it can be followed (held in "
-                               f"{site.holders[0]})")
-            else:
-                site.reason = "no Redis command on it can be followed"
-        elif site.sync and self.config.sync_policy == "manual":
-            site.status, site.reason_code = "manual", "sync-client"
-            site.reason = ("sync client; the lifecycle module is async and sync-policy is "
-                           "'manual'")
-        elif escapes:
-            site.notes.extend(f"also {e}" for e in escapes)
 
     def _pin(self, site: Site) -> None:
         batch = self.config.overrides.get(f"{site.file}:{site.line}")
@@ -115,7 +149,8 @@ class _Classifier:
             site.status, site.reason, site.reason_code = "pending", None, None
 
 
-def classify(linked: list[LinkedSite], batches: list[Batch], config: Config) -> list[Site]:
+def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,
+             central_urls: set[str] | None = None) -> list[Site]:
     """Turn linked sites into inventory sites with purpose, batch, status and reason."""
-    classifier = _Classifier(linked, batches, config)
+    classifier = _Classifier(linked, batches, config, central_urls or set())
     return [classifier.site(s) for s in linked]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from migrate.analysis.extract import extract
 from migrate.analysis.facts import LOCALS, RETURN, FileFacts
-from migrate.analysis.link import LinkedSite, link
+from migrate.analysis.link import LinkedSite, central_url_keys, link
 from migrate.batch_catalog import Batch
 from migrate.classify import classify
 from migrate.config import Config
@@ -54,7 +54,8 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
             if not todo:
                 break
 
-    sites = classify(linked, batches, config)
+    good = [f for f in parsed.values() if f.error is None]
+    sites = classify(linked, batches, config, central_url_keys(good))
     if wanted is not None:
         sites = [s for s in sites if _selected(s.file, wanted)]
     skipped = list(fileset.skipped)

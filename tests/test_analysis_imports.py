@@ -137,11 +137,14 @@ def test_connection_pool_plus_client_two_sites_purpose_from_client(tmp_path: Pat
     inv = scan(tmp_path)
     assert_sites(inv, [
         S("app/cache.py", 3, "instantiation", "redis.asyncio.ConnectionPool.from_url",
-          "pubsub-stream-queue", "module", ASYNC),
+          "pubsub-stream-queue", "module", ASYNC, "manual"),
         S("app/cache.py", 4, "instantiation", "redis.asyncio.Redis", "pubsub-stream-queue",
-          "module", ASYNC),
+          "module", ASYNC, "manual"),
     ])
     assert {s.rewrite for s in inv.sites} == {"pool-client"}
+    # the pool's max_connections changes behaviour: both sites are left to a human (SPEC §4.8)
+    assert {(s.reason_code, s.reason) for s in inv.sites} == {
+        ("options-differ", "max_connections=10 differs from the central client")}
 
 
 def test_blocking_connection_pool_constructor(tmp_path: Path) -> None:
@@ -158,10 +161,11 @@ def test_blocking_connection_pool_constructor(tmp_path: Path) -> None:
     inv = scan(tmp_path)
     assert_sites(inv, [
         S("app/cache.py", 3, "instantiation", "redis.asyncio.BlockingConnectionPool",
-          "read-cache", "module", ASYNC),
+          "read-cache", "module", ASYNC, "manual"),
         S("app/cache.py", 4, "instantiation", "redis.asyncio.Redis", "read-cache", "module",
-          ASYNC),
+          ASYNC, "manual"),
     ])
+    assert {s.reason_code for s in inv.sites} == {"options-differ"}
     assert {s.rewrite for s in inv.sites} == {"pool-client"}
 
 
@@ -299,7 +303,8 @@ def test_try_import_aioredis_1x_create_redis_pool(tmp_path: Path) -> None:
     """})
     inv = scan(tmp_path)
     assert_sites(inv, [S("app/legacy.py", 12, "instantiation", "aioredis.create_redis_pool",
-                         "write-cache", "module", "aioredis1")])
+                         "write-cache", "module", "aioredis1", "manual")])
+    assert inv.sites[0].reason_code == "aioredis-1x"
     assert inv.sites[0].rewrite == "lazy-getter"
 
 
@@ -316,8 +321,11 @@ def test_aioredis_2x_from_url_without_1x_api(tmp_path: Path) -> None:
         async def lookup(key):
             return await client.hget(key, "field")
     """})
-    assert_sites(scan(tmp_path), [S("app/modern.py", 6, "instantiation", "aioredis.from_url",
-                                    "read-cache", "module", "aioredis2")])
+    inv = scan(tmp_path)
+    # decode_responses=True on a client whose hget replies it reads: not the central client
+    assert_sites(inv, [S("app/modern.py", 6, "instantiation", "aioredis.from_url",
+                         "read-cache", "module", "aioredis2", "manual")])
+    assert inv.sites[0].reason == "decode_responses: False (central) -> True (this client)"
 
 
 def test_aioredis_from_url_in_file_that_uses_1x_api_is_aioredis1(tmp_path: Path) -> None:
@@ -331,7 +339,7 @@ def test_aioredis_from_url_in_file_that_uses_1x_api_is_aioredis1(tmp_path: Path)
             return await client.subscribe(Channel("c", is_pattern=False))
     """})
     assert_sites(scan(tmp_path), [S("app/mixed.py", 3, "instantiation", "aioredis.from_url",
-                                    "pubsub-stream-queue", "module", "aioredis1")])
+                                    "pubsub-stream-queue", "module", "aioredis1", "manual")])
 
 
 def test_aioredis_from_url_as_make(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ the rewrite itself and receive these facts, positions included, as data.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import re
 import tokenize
@@ -87,6 +88,7 @@ class _Extractor:
         self.byte_lines: list[bytes] | None = None
         self.package = scopes.package_of(facts.module, is_package)
         self.get_redis_names = {f"{m}.get_redis" for m in lifecycle_modules}
+        self.init_redis_names = {f"{m}.init_redis" for m in lifecycle_modules}
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
 
@@ -95,6 +97,7 @@ class _Extractor:
     def run(self, tree: ast.Module) -> None:
         info = scopes.collect_scope(tree.body, self.package)
         self.frames.append(_Frame("module", self.facts.module, info))
+        self._record_imports(self.frames[-1])
         # `from m import x as y` at module level makes `this_module.y` another name for m.x
         for local, target in info.imports.items():
             self.facts.edges.append((f"{self.facts.module}.{local}", target))
@@ -103,6 +106,10 @@ class _Extractor:
             for v in info.imports.values()
         )
         self._stmts(tree.body)
+
+    def _record_imports(self, frame: _Frame) -> None:
+        for local, target in frame.info.imports.items():
+            self.facts.imports.append((frame.qualname, local, target))
 
     def _stmts(self, body: list[ast.stmt]) -> None:
         for stmt in body:
@@ -135,6 +142,7 @@ class _Extractor:
         if parent.kind == "class" and positional and not is_static:
             frame.self_name, frame.self_class = positional[0].arg, parent.qualname
         self.frames.append(frame)
+        self._record_imports(frame)
         self._stmts(node.body)
         self.frames.pop()
 
@@ -175,7 +183,7 @@ class _Extractor:
         function = self._function()
         if function is None:
             return
-        self._set_holder(node.value, "return")
+        self._set_holder(node.value, "return", f"{function.qualname}.{RETURN}")
         for value in values:
             self.facts.edges.append((f"{function.qualname}.{RETURN}", value))
 
@@ -183,13 +191,14 @@ class _Extractor:
         for item in node.items:
             values = self._eval(item.context_expr)
             created_here = id(_unwrap(item.context_expr)) in self.site_of_call
-            if created_here:
-                self._set_holder(item.context_expr, "with")
-            else:
+            if not created_here:
                 for value in values:
                     self._use(value, ASYNC_WITH, item.context_expr)
             if item.optional_vars is not None:
                 self._bind(item.optional_vars, item.context_expr, values)
+            if created_here:
+                index = self.site_of_call[id(_unwrap(item.context_expr))]
+                self.facts.sites[index].holder = "with"
         self._stmts(node.body)
 
     _stmt_AsyncWith = _stmt_With
@@ -210,7 +219,7 @@ class _Extractor:
             return ()
         keys = self._target_keys(target)
         if keys:
-            self._set_holder(value_node, self._holder_kind(target))
+            self._set_holder(value_node, self._holder_kind(target), keys[0])
         for key in keys:
             for value in values:
                 self.facts.edges.append((key, value))
@@ -243,10 +252,11 @@ class _Extractor:
         self._eval(target)
         return ()
 
-    def _set_holder(self, value_node: ast.expr, holder: str) -> None:
+    def _set_holder(self, value_node: ast.expr, holder: str, key: str | None = None) -> None:
         index = self.site_of_call.get(id(_unwrap(value_node)))
         if index is not None and self.facts.sites[index].holder in ("expression", "argument"):
             self.facts.sites[index].holder = holder
+            self.facts.sites[index].bound_to = key
 
     # --- names ---------------------------------------------------------------------------
 
@@ -373,6 +383,10 @@ class _Extractor:
         constructor = next((c for c in callees if c in CONSTRUCTORS), None)
         if constructor is not None:
             return (self._site(node, constructor, tuple(pool_keys)),)
+        if any(c in self.init_redis_names for c in callees):
+            url = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "url"), None)
+            self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
         if any(c in self.get_redis_names for c in callees):
             blocking = any(k.arg == "blocking" and _truthy(k.value) for k in node.keywords)
             return (SHARED_BLOCKING if blocking else SHARED,)
@@ -424,7 +438,9 @@ class _Extractor:
             holder="expression", function=function.qualname if function else None,
             in_async_function=bool(function and function.is_async),
             keywords=tuple(k.arg for k in node.keywords if k.arg),
-            pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node)))
+            pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node),
+            url_key=self._url_key(node),
+            options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg)))
         self.site_of_call[id(node)] = index
         if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
             self.facts.aioredis1 = True
@@ -458,6 +474,26 @@ class _Extractor:
         if len(one_line) > 120:
             one_line = one_line[:117] + "..."
         return mask_secrets(one_line)
+
+    def _url_argument(self, node: ast.Call) -> ast.expr | None:
+        for keyword in node.keywords:
+            if keyword.arg in _URL_ARGS:
+                return keyword.value
+        return node.args[0] if node.args else None
+
+    def _url_key(self, node: ast.Call) -> str | None:
+        argument = self._url_argument(node)
+        return self._key_of(argument) if argument is not None else None
+
+    def _key_of(self, node: ast.expr) -> str | None:
+        """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # hashed: URLs can hold passwords, and equal URLs only need equal keys
+            return "literal:" + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return None
+        keys = self._eval_pure(node)
+        return keys[0] if keys else None
 
     def _url(self, node: ast.Call) -> str | None:
         for keyword in node.keywords:

@@ -51,6 +51,9 @@ class SiteFact:
     pool_keys: tuple[str, ...]  # keys passed as connection_pool= / to from_pool()
     url: str | None  # source text of the URL (or host) argument, secrets masked
     snippet: str  # one-line source of the call, secrets masked
+    url_key: str | None = None  # what the URL argument resolves to, if a name (`settings.URL`)
+    options: tuple[tuple[str, str], ...] = ()  # keyword arguments and their source, masked
+    bound_to: str | None = None  # the key the client is first assigned to
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class FileFacts:
     escapes: list[EscapeFact] = field(default_factory=list)
     instances: list[InstanceFact] = field(default_factory=list)
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class -> bases
+    imports: list[tuple[str, str, str]] = field(default_factory=list)  # (scope, local, target)
+    central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
     aioredis1: bool = False  # the file uses the aioredis 1.x API
     error: str | None = None  # why the file could not be read or parsed
     error_line: int | None = None

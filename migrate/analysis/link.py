@@ -56,6 +56,13 @@ class LinkedSite:
     keywords: tuple[str, ...] = ()
     clients_of_pool: tuple[str, ...] = ()  # for pools: the client atoms built on it
     in_async_function: bool = False
+    family: str = "client"
+    holder: str = "expression"  # global | member | local | return | with | argument | …
+    function: str | None = None  # the def the site is in
+    bound_to: str | None = None  # the key it is first assigned to (canonical)
+    url_key: str | None = None  # canonical key of its URL argument
+    options: tuple[tuple[str, str], ...] = ()
+    import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
 
 
 class ModuleIndex:
@@ -238,7 +245,11 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             kind="instantiation", path=facts.path, loc=fact.loc, pattern=fact.callee,
             library=library_of(fact.callee, facts.aioredis1), scope=scope, rewrite=rewrite,
             snippet=fact.snippet, atom=atom, url=fact.url, keywords=fact.keywords,
-            in_async_function=fact.in_async_function)
+            in_async_function=fact.in_async_function, family=fact.family, holder=fact.holder,
+            function=index.canonical(fact.function) if fact.function else None,
+            bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
+            url_key=index.canonical(fact.url_key) if fact.url_key else None,
+            options=fact.options)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
         for atom in atoms:
@@ -254,6 +265,12 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     result = [*sites.values(), *closes, *owners]
     result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
     return result
+
+
+def central_url_keys(files: list[FileFacts]) -> set[str]:
+    """What the URLs passed to the lifecycle module's init_redis() resolve to ("" = default)."""
+    index = ModuleIndex(f.module for f in files)
+    return {index.canonical(k) if k else "" for f in files for k in f.central_urls}
 
 
 def _atoms(graph: _Graph, key: str) -> set[str]:
@@ -301,6 +318,8 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                     closed.append(atom)
                 else:
                     site.operations.append(Operation(method, facts.path, use.loc, use.hint))
+                if use.function is None:
+                    site.import_time_uses.append(f"{facts.path}:{use.loc.line}")
             if closed:
                 where = (facts.path, use.loc.line, use.loc.col)
                 if where not in closes:
