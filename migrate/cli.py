@@ -225,6 +225,39 @@ def check(
 
 @app.command()
 @_errors_as_one_line
+def apply(
+    batch: Annotated[str, typer.Option("--batch", "-b", help="The batch to apply.")],
+    repo: RepoOption = Path("."),
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the diff and the summary; write nothing.")] = False,
+    no_git: Annotated[bool, typer.Option(
+        "--no-git", help="Write the files in place without touching git.")] = False,
+    force_order: Annotated[bool, typer.Option(
+        "--force-order", help="Apply even though an earlier batch still has pending sites.")]
+    = False,
+) -> None:
+    """Rewrite one batch's sites onto get_redis(); --dry-run shows the diff first."""
+    from migrate import render
+    from migrate.apply import run_batch, write_changes
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    if not dry_run and not no_git:
+        raise UsageError("the git flow (one branch and commit per batch) is not built yet: "
+                         "use --dry-run to preview or --no-git to write in place")
+    result = run_batch(root, config, batches, batch, force_order, dry_run)
+    if dry_run:
+        sys.stdout.write(render.diff(result.changes, color=sys.stdout.isatty()))
+    elif result.ok and result.changes:
+        write_changes(root, result)
+    sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
+    for problem in result.problems:
+        _error(problem)
+    raise typer.Exit(EXIT_OK if result.ok and not result.skipped else EXIT_FINDINGS)
+
+
+@app.command()
+@_errors_as_one_line
 def init(
     repo: RepoOption = Path("."),
     lifecycle_module: Annotated[Optional[str], typer.Option(

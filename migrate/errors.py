@@ -19,3 +19,9 @@ class UsageError(MigrateError):
 
 class ConfigError(MigrateError):
     """A configuration or batch file with an unknown key or a bad value."""
+
+
+class ApplyError(MigrateError):
+    """A batch that could not be applied as a whole (nothing was written)."""
+
+    exit_code = EXIT_FINDINGS

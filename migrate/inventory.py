@@ -64,7 +64,9 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
         skipped = [s for s in skipped if _selected(s.file, wanted)]
     skipped.sort(key=lambda s: s.file)
     return Inventory(sites=sites, skipped=skipped, files_total=len(fileset.files),
-                     files_parsed=len(parsed), lifecycle_module=config.lifecycle_module)
+                     files_parsed=len(parsed), lifecycle_module=config.lifecycle_module,
+                     details={(s.path, s.loc.line, s.loc.col, s.kind): s for s in linked},
+                     facts={f.path: f for f in good})
 
 
 def _lifecycle_names(config: Config) -> tuple[str, ...]:

@@ -62,6 +62,10 @@ class Inventory:
     files_total: int
     files_parsed: int
     lifecycle_module: str
+    # What the rewrites need beyond the report: the linked sites (by file, line, col, kind) and
+    # each parsed file's facts. Not part of any output.
+    details: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
+    facts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> dict[str, Any]:
         """Counts by batch, status, kind and library."""

@@ -168,3 +168,50 @@ def findings_sarif(findings: list[Finding], version: str) -> str:
                   "results": results}],
     }
     return _masked(json.dumps(document, indent=2)) + "\n"
+
+
+def diff(changes: list, color: bool = False) -> str:
+    """A unified diff of every change, coloured for a terminal."""
+    import difflib
+
+    from migrate.analysis.extract import decode_source
+
+    out: list[str] = []
+    for change in changes:
+        before = decode_source(change.before).splitlines(keepends=True)
+        after = decode_source(change.after).splitlines(keepends=True)
+        for line in difflib.unified_diff(before, after, f"a/{change.path}", f"b/{change.path}"):
+            if not line.endswith("\n"):
+                line += "\n\\ No newline at end of file\n"
+            if color:
+                code = {"+": "32", "-": "31", "@": "36"}.get(line[:1])
+                if line.startswith(("+++", "---")):
+                    code = "1"
+                if code:
+                    line = f"\x1b[{code}m{line.rstrip(chr(10))}\x1b[0m\n"
+            out.append(line)
+    return _masked("".join(out))
+
+
+def apply_summary(result, written: bool) -> str:
+    """What the batch rewrote, what it left to a human and why."""
+    batch = result.batch
+    files = len(result.changes)
+    verb = "rewrote" if written else "would rewrite"
+    if not result.ok:
+        verb = "could not rewrite"
+    lines = [f"batch {batch.name} ({batch.title}): {verb} {len(result.rewritten) or ''}"
+             f"{' ' if result.rewritten else ''}site(s) in {files} file(s); "
+             f"{len(result.manual)} left manual"]
+    for site in result.rewritten:
+        lines.append(f"  rewritten  {site.file}:{site.line}  {site.kind} {site.pattern}"
+                     f" ({site.rewrite})")
+    for site in result.manual:
+        lines.append(f"  manual     {site.file}:{site.line}  [{site.reason_code}] {site.reason}")
+    notes = sorted({f"{s.file}:{s.line}: {n}" for s in result.rewritten for n in s.notes})
+    lines += [f"  note       {n}" for n in notes]
+    lines += [f"  warning    {w}" for w in result.warnings]
+    lines += [f"  skipped    {s}" for s in result.skipped]
+    if not result.changes and result.ok:
+        lines.append("  nothing to change")
+    return _masked("\n".join(lines) + "\n")

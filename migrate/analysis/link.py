@@ -325,6 +325,9 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                 if where not in closes:
                     closes[where] = _close_site(facts.path, use.loc, method, via_pool_attribute,
                                                 closed, sites)
+                    closes[where].function = (graph.index.canonical(use.function)
+                                              if use.function else None)
+                    closes[where].bound_to = graph.index.canonical(key)
     return list(closes.values())
 
 

@@ -1,0 +1,125 @@
+"""Helpers shared by the codemods: the accessor call, names, function paths, statement surgery."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import QualifiedName, QualifiedNameSource
+
+from ._redis_api import CONSTRUCTORS
+
+LOCALS = "<locals>"
+
+
+@dataclass(frozen=True, slots=True)
+class Accessor:
+    """How a rewritten site reaches the shared client: `get_redis()` or its blocking twin."""
+
+    module: str  # the lifecycle module's import name
+    blocking: bool = False
+
+    def call(self) -> cst.Call:
+        """A fresh `get_redis()` / `get_redis(blocking=True)` call node."""
+        source = "get_redis(blocking=True)" if self.blocking else "get_redis()"
+        expression = cst.parse_expression(source)
+        assert isinstance(expression, cst.Call)
+        return expression
+
+
+def resolve_relative(package: str, level: int, name: str) -> str:
+    """The absolute name `from .{level}name` means inside `package`."""
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: max(len(parts) - (level - 1), 0)]
+    if name:
+        parts.append(name)
+    return ".".join(parts)
+
+
+def absolute_names(names: Iterable[QualifiedName], module: str, package: str) -> set[str]:
+    """LibCST qualified names made absolute: relative imports resolved, module locals prefixed."""
+    result = set()
+    for qualified in names:
+        name = qualified.name
+        if name.startswith("."):
+            level = len(name) - len(name.lstrip("."))
+            result.add(resolve_relative(package, level, name[level:]))
+        elif qualified.source is QualifiedNameSource.LOCAL:
+            result.add(f"{module}.{name}" if module else name)
+        else:
+            result.add(name)
+    return result
+
+
+def is_constructor(names: Iterable[QualifiedName]) -> bool:
+    """Whether a callee resolves to a Redis client or pool constructor."""
+    return any(q.name in CONSTRUCTORS for q in names)
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def unwrap_await(node: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression under any number of `await`s."""
+    while isinstance(node, cst.Await):
+        node = node.expression
+    return node
+
+
+class FunctionPaths:
+    """Tracks the path of the def being visited, in the analysis' spelling (`C.m`, `f.<locals>.g`).
+
+    Mix into a visitor and call `enter`/`leave` from visit/leave of FunctionDef and ClassDef.
+    """
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[str, str]] = []  # (kind, name)
+
+    def enter(self, kind: str, name: str) -> None:
+        self._stack.append((kind, name))
+
+    def leave(self) -> None:
+        self._stack.pop()
+
+    @property
+    def current(self) -> str | None:
+        """The path of the innermost def (None at module or class level)."""
+        if not self._stack or self._stack[-1][0] != "function":
+            return None
+        return self.path()
+
+    def path(self) -> str:
+        parts: list[str] = []
+        for index, (kind, name) in enumerate(self._stack):
+            if index and self._stack[index - 1][0] == "function":
+                parts.append(LOCALS)
+            parts.append(name)
+        return ".".join(parts)
+
+    @property
+    def depth(self) -> int:
+        return len(self._stack)
+
+
+def ensure_body(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """A block may not be empty: `pass` stands in for what was removed."""
+    if statements:
+        return list(statements)
+    return [cst.SimpleStatementLine(body=[cst.Pass()])]
+
+
+def is_docstring(statement: cst.BaseStatement) -> bool:
+    """Whether a statement is a bare string expression (a docstring)."""
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString,
+                                                     cst.ConcatenatedString)))

@@ -1,0 +1,107 @@
+"""`self._redis = Redis.from_url(url)` in a method → a `_redis` property returning `get_redis()`.
+
+The class keeps its API, constructor arguments included (seed §4.4: a cache class that does
+not own the Redis client); only the assignment goes, and the attribute becomes a property.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import QualifiedNameProvider
+
+from ._common import Accessor, FunctionPaths, ensure_body, is_constructor, unwrap_await
+
+
+class ClientAttributeToProperty(VisitorBasedCodemodCommand):
+    """Turns client attributes of the named classes into properties."""
+
+    DESCRIPTION = "Client held on self -> property returning get_redis() (rewrite 2)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, context: CodemodContext,
+                 attributes: Mapping[tuple[str, str], Accessor]) -> None:
+        super().__init__(context)
+        self.attributes = dict(attributes)  # (class path, attribute) -> accessor
+        self.paths = FunctionPaths()
+        self._self_names: list[str | None] = []
+        # class path -> [(method name, attribute, accessor)] removed in that class
+        self._removed: dict[str, list[tuple[str, str, Accessor]]] = {}
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.paths.enter("class", node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        path = self.paths.path()
+        self.paths.leave()
+        removed = self._removed.pop(path, [])
+        if not removed or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        body = list(updated.body.body)
+        existing = {s.name.value for s in body if isinstance(s, cst.FunctionDef)}
+        for method, attribute, accessor in removed:
+            if attribute in existing:
+                self.warn(f"{path} already defines {attribute}; no property added")
+                continue
+            existing.add(attribute)
+            index = next((i for i, s in enumerate(body)
+                          if isinstance(s, cst.FunctionDef) and s.name.value == method),
+                         len(body) - 1)
+            body.insert(index + 1, _property(attribute, accessor))
+        return updated.with_changes(body=updated.body.with_changes(body=body))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        in_class = self.paths.depth and self.paths.current is None
+        params = node.params.params
+        self._self_names.append(params[0].name.value if in_class and params else None)
+        self.paths.enter("function", node.name.value)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.paths.leave()
+        self._self_names.pop()
+        if isinstance(updated.body, cst.IndentedBlock) and not updated.body.body:
+            return updated.with_changes(
+                body=updated.body.with_changes(body=ensure_body([])))
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        self_name = self._self_names[-1] if self._self_names else None
+        if self_name is None or len(original.body) != 1:
+            return updated
+        statement = original.body[0]
+        if not isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            return updated
+        targets = ([t.target for t in statement.targets] if isinstance(statement, cst.Assign)
+                   else [statement.target])
+        if len(targets) != 1 or not isinstance(targets[0], cst.Attribute):
+            return updated
+        target = targets[0]
+        if not (isinstance(target.value, cst.Name) and target.value.value == self_name):
+            return updated
+        method_path = self.paths.path()
+        class_path, _, method = method_path.rpartition(".")
+        key = (class_path, target.attr.value)
+        if key not in self.attributes or statement.value is None:
+            return updated
+        value = unwrap_await(statement.value)
+        if not (isinstance(value, cst.Call) and is_constructor(
+                self.get_metadata(QualifiedNameProvider, value.func, set()))):
+            return updated
+        self._removed.setdefault(class_path, []).append(
+            (method, target.attr.value, self.attributes[key]))
+        return cst.RemovalSentinel.REMOVE
+
+
+def _property(attribute: str, accessor: Accessor) -> cst.FunctionDef:
+    call = "get_redis(blocking=True)" if accessor.blocking else "get_redis()"
+    definition = cst.parse_statement(
+        f"@property\ndef {attribute}(self):\n"
+        f'    """The shared client from the lifecycle module (this class owns none)."""\n'
+        f"    return {call}\n")
+    assert isinstance(definition, cst.FunctionDef)
+    return definition.with_changes(leading_lines=[cst.EmptyLine(indent=False)])

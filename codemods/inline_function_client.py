@@ -1,0 +1,78 @@
+"""`r = Redis.from_url(url)` in a function → `r = get_redis()`; `async with Redis(...) as r:` keeps
+its body as `r = get_redis()` followed by the body.
+
+The client's close calls are removed by `remove_close_calls`. Sites are named by the position of
+their call in the file as the analysis read it, so this codemod runs first, on the original tree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, QualifiedNameProvider
+
+from ._common import Accessor, is_constructor, unwrap_await
+
+
+class InlineFunctionClient(VisitorBasedCodemodCommand):
+    """Replaces the client-creating calls at the given positions with the shared client."""
+
+    DESCRIPTION = "Client created in a function or handler -> get_redis() (rewrite 3)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+
+    def __init__(self, context: CodemodContext,
+                 calls: Mapping[tuple[int, int], Accessor]) -> None:
+        super().__init__(context)
+        self.calls = dict(calls)  # (line, 1-based column) of the call -> accessor
+        self.done: set[tuple[int, int]] = set()
+        self._created: set[int] = set()  # ids of the accessor calls this codemod made
+        self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
+
+    def visit_With(self, node: cst.With) -> None:
+        if len(node.items) > 1:
+            self._kept.update(id(unwrap_await(item.item)) for item in node.items)
+
+    def _target(self, call: cst.BaseExpression) -> Accessor | None:
+        call = unwrap_await(call)
+        if not isinstance(call, cst.Call) or id(call) in self._kept:
+            return None
+        start = self.get_metadata(PositionProvider, call).start
+        where = (start.line, start.column + 1)
+        accessor = self.calls.get(where)
+        if accessor is None or not is_constructor(
+                self.get_metadata(QualifiedNameProvider, call.func, set())):
+            return None
+        return accessor
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        accessor = self._target(original)
+        if accessor is None:
+            return updated
+        start = self.get_metadata(PositionProvider, original).start
+        self.done.add((start.line, start.column + 1))
+        replacement = accessor.call()
+        self._created.add(id(replacement))
+        return replacement
+
+    def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
+        if id(updated.expression) in self._created:
+            return updated.expression  # get_redis() is not awaitable
+        return updated
+
+    def leave_With(self, original: cst.With,
+                   updated: cst.With) -> cst.With | cst.FlattenSentinel[cst.BaseStatement]:
+        if len(original.items) != 1 or self._target(original.items[0].item) is None:
+            return updated
+        # `async with client:` would close the shared client on exit: keep only the body
+        item = updated.items[0]
+        body = list(updated.body.body) if isinstance(updated.body, cst.IndentedBlock) else []
+        statements: list[cst.BaseStatement] = []
+        if item.asname is not None:
+            statements.append(cst.SimpleStatementLine(body=[cst.Assign(
+                targets=[cst.AssignTarget(target=item.asname.name)], value=item.item)]))
+        statements.extend(body)
+        if statements:
+            statements[0] = statements[0].with_changes(leading_lines=updated.leading_lines)
+        return cst.FlattenSentinel(statements)

@@ -1,0 +1,71 @@
+"""`client = Redis.from_url(url)` at module level → (removed); pools built for it go too."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import QualifiedNameProvider
+
+from ._common import is_constructor, unwrap_await
+
+
+class RemoveModuleClient(VisitorBasedCodemodCommand):
+    """Deletes the module-level assignments that create the named clients and pools.
+
+    Only an assignment whose value resolves to a Redis constructor is removed; any other
+    assignment to the same name is left alone and reported through `warn`.
+    """
+
+    DESCRIPTION = "Remove module-level Redis clients and pools (rewrites 1 and 5)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, context: CodemodContext, names: Collection[str]) -> None:
+        super().__init__(context)
+        self.names = frozenset(names)
+        self.removed: set[str] = set()
+        self._depth = 0  # inside a def or class body
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth += 1
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._depth -= 1
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._depth += 1
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._depth -= 1
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if self._depth or len(original.body) != 1:
+            return updated
+        statement = original.body[0]
+        target = _single_name_target(statement)
+        if target is None or target not in self.names:
+            return updated
+        value = unwrap_await(statement.value) if statement.value is not None else None
+        callee = value.func if isinstance(value, cst.Call) else None
+        if callee is None or not is_constructor(
+                self.get_metadata(QualifiedNameProvider, callee, set())):
+            self.warn(f"{target} is assigned something other than a Redis client; kept")
+            return updated
+        self.removed.add(target)
+        return cst.RemovalSentinel.REMOVE
+
+
+def _single_name_target(statement: cst.BaseSmallStatement) -> str | None:
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0].target
+    elif isinstance(statement, cst.AnnAssign):
+        target = statement.target
+    else:
+        return None
+    return target.value if isinstance(target, cst.Name) else None

@@ -1,0 +1,81 @@
+"""`client.get(k)`, `alias.get(k)`, `module.client.get(k)` → `get_redis().get(k)`.
+
+Matches by qualified name: a reference is replaced when what it resolves to (through this
+file's imports, relative ones included) is one of the removed clients. Imports of those names
+are dropped; a local variable that merely shares the name is not touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import (
+    ExpressionContext, ExpressionContextProvider, QualifiedNameProvider,
+)
+
+from ._common import Accessor, absolute_names, dotted, resolve_relative
+
+
+class ReplaceClientReferences(VisitorBasedCodemodCommand):
+    """Replaces every load of a removed client with the lifecycle module's accessor."""
+
+    DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ExpressionContextProvider)
+
+    def __init__(self, context: CodemodContext, targets: Mapping[str, Accessor], module: str,
+                 package: str) -> None:
+        super().__init__(context)
+        self.targets = dict(targets)  # absolute qualified name -> accessor
+        self.module_name = module
+        self.package = package
+        self.replaced = 0
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def leave_ImportFrom(
+        self, original: cst.ImportFrom, updated: cst.ImportFrom
+    ) -> cst.ImportFrom | cst.RemovalSentinel:
+        if isinstance(updated.names, cst.ImportStar):
+            return updated
+        base = dotted(updated.module) if updated.module is not None else ""
+        level = len(updated.relative)
+        source = resolve_relative(self.package, level, base or "") if level else base
+        kept = [alias for alias in updated.names
+                if f"{source}.{dotted(alias.name)}" not in self.targets]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(names=kept)
+
+    def _accessor(self, node: cst.Name | cst.Attribute) -> Accessor | None:
+        if self.get_metadata(ExpressionContextProvider, node, None) is not ExpressionContext.LOAD:
+            return None
+        names = absolute_names(self.get_metadata(QualifiedNameProvider, node, set()),
+                               self.module_name, self.package)
+        for name in names:
+            if name in self.targets:
+                return self.targets[name]
+        return None
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        accessor = self._accessor(original)
+        if accessor is None:
+            return updated
+        self.replaced += 1
+        return accessor.call()
+
+    def leave_Attribute(self, original: cst.Attribute,
+                        updated: cst.Attribute) -> cst.BaseExpression:
+        accessor = self._accessor(original)
+        if accessor is None:
+            return updated
+        self.replaced += 1
+        return accessor.call()

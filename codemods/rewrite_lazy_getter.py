@@ -1,0 +1,106 @@
+"""A getter that creates a client on its first call → `return get_redis()`.
+
+    def get_client():                          def get_client():
+        global _client                             return get_redis()
+        if _client is None:           →
+            _client = Redis.from_url(url)
+        return _client
+
+The module-level `_client = None` goes too when nothing else reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from ._common import Accessor, FunctionPaths, is_constructor, is_docstring, unwrap_await
+
+
+class RewriteLazyGetter(VisitorBasedCodemodCommand):
+    """Rewrites the named getters; each maps to the global it caches the client in."""
+
+    DESCRIPTION = "Lazy global getter -> returns get_redis() (rewrite 4)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider)
+
+    def __init__(self, context: CodemodContext,
+                 getters: Mapping[str, tuple[str, Accessor]]) -> None:
+        super().__init__(context)
+        self.getters = dict(getters)  # function path -> (global name, accessor)
+        self.paths = FunctionPaths()
+        self.rewritten: set[str] = set()
+        self._drop_globals: set[str] = set()
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # A cache global may go if every read of it is inside the getter being rewritten.
+        scope = self.get_metadata(ScopeProvider, node)
+        spans: dict[str, tuple[int, int]] = {}
+        for statement in node.body:
+            if (isinstance(statement, cst.FunctionDef) and statement.name.value in self.getters
+                    and self._is_lazy_getter(statement,
+                                             self.getters[statement.name.value][0])):
+                position = self.get_metadata(PositionProvider, statement)
+                spans[statement.name.value] = (position.start.line, position.end.line)
+        for name, (global_name, _) in self.getters.items():
+            span = spans.get(name)
+            if span is None or scope is None:
+                continue
+            outside = [access for access in scope.accesses[global_name]
+                       if not span[0] <= self.get_metadata(PositionProvider, access.node)
+                       .start.line <= span[1]]
+            if not outside:
+                self._drop_globals.add(global_name)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.paths.enter("class", node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.paths.leave()
+        return updated
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.paths.enter("function", node.name.value)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        path = self.paths.path()
+        self.paths.leave()
+        if path not in self.getters or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        global_name, accessor = self.getters[path]
+        if not self._is_lazy_getter(original, global_name):
+            self.warn(f"{path} does not have the shape of a lazy getter; kept")
+            return updated
+        self.rewritten.add(path)
+        kept = [s for s in updated.body.body[:1] if is_docstring(s)]
+        returned = cst.SimpleStatementLine(body=[cst.Return(value=accessor.call())])
+        return updated.with_changes(body=updated.body.with_changes(body=[*kept, returned]))
+
+    def _is_lazy_getter(self, node: cst.FunctionDef, global_name: str) -> bool:
+        declares = m.findall(node, m.Global(names=[m.ZeroOrMore(), m.NameItem(
+            name=m.Name(global_name)), m.ZeroOrMore()]))
+        creates = [a for a in m.findall(node, m.Assign(targets=[m.AssignTarget(
+            target=m.Name(global_name))])) if isinstance(a, cst.Assign)]
+        returns = m.findall(node, m.Return(value=m.Name(global_name)))
+        return bool(declares and returns and creates) and all(
+            isinstance(unwrap_await(a.value), cst.Call) and is_constructor(self.get_metadata(
+                QualifiedNameProvider, unwrap_await(a.value).func, set()))
+            for a in creates)
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        if self.paths.depth or len(original.body) != 1:
+            return updated
+        statement = original.body[0]
+        target = statement.target if isinstance(statement, cst.AnnAssign) else (
+            statement.targets[0].target if isinstance(statement, cst.Assign)
+            and len(statement.targets) == 1 else None)
+        if (isinstance(target, cst.Name) and target.value in self._drop_globals
+                and m.matches(statement.value, m.Name("None"))):
+            return cst.RemovalSentinel.REMOVE
+        return updated

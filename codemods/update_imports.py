@@ -1,0 +1,82 @@
+"""Imports after a rewrite: `from <lifecycle> import get_redis` where it is now called, and
+Redis/aioredis imports (and modules of removed clients) dropped where nothing uses them.
+
+Never hand-edits import statements: both are scheduled with LibCST's import visitors, which
+keep the file's style and leave every other import alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import QualifiedNameProvider
+
+from ._common import absolute_names, dotted, resolve_relative
+
+_REDIS_MODULES = ("redis", "aioredis")
+
+
+class UpdateRedisImports(VisitorBasedCodemodCommand):
+    """Adds the accessor import where needed; removes the imports the rewrite left unused."""
+
+    DESCRIPTION = "Add get_redis imports, drop unused Redis/aioredis imports (rewrite 7)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
+                 also_unused: Collection[str] = ()) -> None:
+        super().__init__(context)
+        self.lifecycle = lifecycle
+        self.module_name, self.package = module, package
+        self.also_unused = frozenset(also_unused)  # modules whose clients were removed
+        self._calls_get_redis = False
+        self._imports_get_redis = False
+
+    def _is_ours(self, module: str) -> bool:
+        top = module.split(".")[0]
+        return top in _REDIS_MODULES or module in self.also_unused
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            if self._is_ours(name):
+                asname = (alias.asname.name.value if alias.asname is not None
+                          and isinstance(alias.asname.name, cst.Name) else None)
+                RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if isinstance(node.names, cst.ImportStar):
+            return False
+        base = dotted(node.module) if node.module is not None else ""
+        level = len(node.relative)
+        source = resolve_relative(self.package, level, base or "") if level else (base or "")
+        for alias in node.names:
+            obj = dotted(alias.name) or ""
+            asname = (alias.asname.name.value if alias.asname is not None
+                      and isinstance(alias.asname.name, cst.Name) else None)
+            if source == self.lifecycle and obj == "get_redis":
+                self._imports_get_redis = True
+            elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
+                # relative imports are scheduled as written: the visitor matches their text
+                RemoveImportsVisitor.remove_unused_import(
+                    self.context, ("." * level) + (base or "") if level else source, obj,
+                    asname)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> None:
+        names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
+                               self.module_name, self.package)
+        if f"{self.lifecycle}.get_redis" in names:
+            self._calls_get_redis = True
+        elif isinstance(node.func, cst.Name) and node.func.value == "get_redis" and not names:
+            self._calls_get_redis = True  # inserted by a rewrite: not bound to anything yet
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self._calls_get_redis and not self._imports_get_redis:
+            AddImportsVisitor.add_needed_import(self.context, self.lifecycle, "get_redis")
+        elif self._imports_get_redis and not self._calls_get_redis:
+            RemoveImportsVisitor.remove_unused_import(self.context, self.lifecycle, "get_redis")
+        return updated

@@ -1,0 +1,219 @@
+"""`migrate apply --batch NAME`: plan the batch, run the codemods, check, and (maybe) write.
+
+Returns data; the CLI renders the diff and the summary. Nothing is written unless every file of
+the batch was rewritten and checked: the cross-module rewrites stand or fall together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.codemod import Codemod, CodemodContext, SkipFile
+
+from migrate.analysis.extract import extract
+from migrate.batch_catalog import Batch
+from migrate.codemods.attribute_to_property import ClientAttributeToProperty
+from migrate.codemods.inline_function_client import InlineFunctionClient
+from migrate.codemods.remove_close_calls import RemoveCloseCalls
+from migrate.codemods.remove_module_client import RemoveModuleClient
+from migrate.codemods.replace_client_references import ReplaceClientReferences
+from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
+from migrate.codemods.update_imports import UpdateRedisImports
+from migrate.config import Config
+from migrate.errors import ApplyError, UsageError
+from migrate.fileio import write_atomic
+from migrate.inventory import build_inventory
+from migrate.lifecycle import validate
+from migrate.model import Inventory, Site
+from migrate.rewrite_plan import FilePlan, plan_batch
+
+
+@dataclass(slots=True)
+class FileChange:
+    """One file's content before and after the batch."""
+
+    path: str
+    before: bytes
+    after: bytes
+
+
+@dataclass(slots=True)
+class ApplyResult:
+    """What a batch does (or would do): changes, sites rewritten, sites left to a human."""
+
+    batch: Batch
+    changes: list[FileChange] = field(default_factory=list)
+    rewritten: list[Site] = field(default_factory=list)
+    manual: list[Site] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "path: reason"; nothing is written
+    skipped: list[str] = field(default_factory=list)  # files the inventory could not read
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
+              force_order: bool = False, dry_run: bool = False,
+              inventory: Inventory | None = None) -> ApplyResult:
+    """Plan and rewrite batch `name` in memory; raises UsageError for what the user must fix.
+
+    Out of order, a dry run still shows its diff (with a warning); a real run is refused.
+    """
+    batch = next((b for b in batches if b.name == name), None)
+    if batch is None:
+        raise UsageError(f"no batch named '{name}' (batches: "
+                         f"{', '.join(b.name for b in batches)})")
+    if not (repo / config.lifecycle_module).is_file():
+        raise UsageError(f"{config.lifecycle_module}: lifecycle module missing; run "
+                         f"`migrate init` first")
+    gaps = [p for p in validate(repo, config.lifecycle_module) if "get_redis" in p.message]
+    if gaps:
+        raise UsageError(f"{gaps[0].file}: {gaps[0].message}")
+    if inventory is None:
+        inventory = build_inventory(repo, config, batches)
+    result = ApplyResult(batch=batch, skipped=[str(s) for s in inventory.skipped])
+    out_of_order = _out_of_order(inventory, batches, batch)
+    if out_of_order and not force_order:
+        message = (f"batch '{batch.name}' comes after {out_of_order}: later batches assume "
+                   f"the earlier rewrites; apply those first or pass --force-order")
+        if not dry_run:
+            raise UsageError(message)
+        result.warnings.append(message)
+    in_batch = [s for s in inventory.sites if s.batch == batch.name]
+    result.manual = [s for s in in_batch if s.status == "manual"]
+    plans = plan_batch(inventory, batch.name, config.lifecycle_import)
+    for path in sorted(plans):
+        change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
+        if change is not None and change.after != change.before:
+            result.changes.append(change)
+    if result.ok:
+        result.rewritten = [s for s in in_batch if s.status == "pending"]
+    return result
+
+
+def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> str:
+    """The earlier batches that still have pending sites, as text ("" when there are none)."""
+    waiting = [(b.name, sum(s.batch == b.name and s.status == "pending"
+                            for s in inventory.sites))
+               for b in batches if b.order < batch.order]
+    return ", ".join(f"{name} ({count} pending)" for name, count in waiting if count)
+
+
+def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[Codemod]:
+    # InlineFunctionClient names its calls by position in the original file: it runs first.
+    codemods: list[Codemod] = []
+    if plan.calls:
+        codemods.append(InlineFunctionClient(context, plan.calls))
+    if plan.attributes:
+        codemods.append(ClientAttributeToProperty(context, plan.attributes))
+    if plan.getters:
+        codemods.append(RewriteLazyGetter(context, plan.getters))
+    # References first: once its assignment is gone, a name no longer resolves to the client.
+    if plan.references:
+        codemods.append(ReplaceClientReferences(context, plan.references, plan.module,
+                                                plan.package))
+    if plan.remove_names:
+        codemods.append(RemoveModuleClient(context, plan.remove_names))
+    if plan.closes:
+        codemods.append(RemoveCloseCalls(context, plan.closes, lifecycle, plan.module,
+                                         plan.package))
+    codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
+                                       plan.removed_modules))
+    return codemods
+
+
+def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
+             result: ApplyResult) -> FileChange | None:
+    path = repo / plan.path
+    try:
+        before = path.read_bytes()
+    except OSError as exc:
+        result.problems.append(f"{plan.path}: cannot read: {exc.strerror or exc}")
+        return None
+    analysed = inventory.facts.get(plan.path)
+    if analysed is None:
+        result.problems.append(f"{plan.path}: was not analysed; nothing in the batch is written")
+        return None
+    try:
+        tree = cst.parse_module(before)
+    except cst.ParserSyntaxError as exc:
+        result.problems.append(f"{plan.path}:{exc.raw_line}: does not parse: {exc.message}")
+        return None
+    context = CodemodContext(filename=plan.path, full_module_name=plan.module)
+    for codemod in _codemods(context, plan, lifecycle):
+        try:
+            tree = codemod.transform_module(tree)
+        except SkipFile as exc:
+            result.problems.append(f"{plan.path}: {type(codemod).__name__} skipped it: {exc}")
+            return None
+    result.warnings.extend(f"{plan.path}: {w}" for w in context.warnings)
+    after = tree.bytes
+    problem = _verify(plan, analysed, after, inventory)
+    if problem:
+        result.problems.append(problem)
+        return None
+    return FileChange(plan.path, before, after)
+
+
+def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str | None:
+    """The rewritten file compiles, and the planned instantiations are gone from it."""
+    try:
+        compile(after, plan.path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        return f"{plan.path}: the rewrite does not compile ({exc}); this is a bug"
+    dangling = _dangling(after, plan, analysed)
+    if dangling:
+        return (f"{plan.path}: the rewrite would leave {', '.join(sorted(dangling))} undefined; "
+                f"nothing in the batch is written")
+    module, is_package = plan.module, plan.path.endswith("__init__.py")
+    new = extract(plan.path, module, is_package, after, ())
+    planned = sum(s.kind == "instantiation" for s in plan.sites)
+    left = len(analysed.sites) - len(new.sites)
+    if left != planned:
+        lines = ", ".join(str(s.line) for s in plan.sites if s.kind == "instantiation")
+        return (f"{plan.path}: {planned - left} of the planned site(s) at line(s) {lines} could "
+                f"not be rewritten; nothing in the batch is written")
+    return None
+
+
+def _dangling(after: bytes, plan: FilePlan, analysed) -> set[str]:
+    """Names of removed clients (or their import aliases) still read but no longer bound."""
+    import ast
+
+    gone = set(plan.remove_names)
+    gone |= {local for _scope, local, target in analysed.imports if target in plan.references}
+    if not gone:
+        return set()
+    tree = ast.parse(after)
+    bound: set[str] = set()
+    loaded: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return (gone & loaded) - bound
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_changes(repo: Path, result: ApplyResult) -> None:
+    """Write every change, after checking no file changed on disk since it was read."""
+    for change in result.changes:
+        current = (repo / change.path).read_bytes()
+        if digest(current) != digest(change.before):
+            raise ApplyError(f"{change.path}: changed on disk during the run; nothing was "
+                             f"written (run apply again)")
+    for change in result.changes:
+        write_atomic(repo / change.path, change.after)
