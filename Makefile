@@ -47,6 +47,9 @@ demo: $(STAMP)
 	@echo
 	@echo "== migrate check (exit 1: phase 2 is not complete yet)"
 	@$(BIN)/migrate check -C $(DEMO_DIR)/legacy_backend || echo "(migrate check exited $$?: the remaining sites above are the work left)"
+	@echo
+	@echo "== migrate apply --batch read-caches --dry-run (writes nothing)"
+	@$(BIN)/migrate apply -C $(DEMO_DIR)/legacy_backend --batch read-caches --dry-run || echo "(migrate apply exited $$?)"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -144,7 +144,8 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     except cst.ParserSyntaxError as exc:
         result.problems.append(f"{plan.path}:{exc.raw_line}: does not parse: {exc.message}")
         return None
-    context = CodemodContext(filename=plan.path, full_module_name=plan.module)
+    context = CodemodContext(filename=plan.path, full_module_name=plan.module,
+                             full_package_name=plan.package)
     for codemod in _codemods(context, plan, lifecycle):
         try:
             tree = codemod.transform_module(tree)
