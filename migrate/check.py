@@ -19,6 +19,7 @@ class Finding:
     col: int
     rule: str
     message: str
+    manual: bool = False  # a site left to a human, with its reason
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.message}"
@@ -66,4 +67,4 @@ def _site_finding(site: Site, config: Config) -> Finding:
         message += f" [batch {site.batch}]"
     if site.status == "manual":
         message += f" [manual: {site.reason}]"
-    return Finding(site.file, site.line, site.col, rule, message)
+    return Finding(site.file, site.line, site.col, rule, message, site.status == "manual")
