@@ -24,6 +24,7 @@ from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
 from migrate.codemods.update_imports import UpdateRedisImports
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
+from migrate.faults import checkpoint
 from migrate.fileio import write_atomic
 from migrate.inventory import build_inventory
 from migrate.lifecycle import validate
@@ -216,5 +217,7 @@ def write_changes(repo: Path, result: ApplyResult) -> None:
         if digest(current) != digest(change.before):
             raise ApplyError(f"{change.path}: changed on disk during the run; nothing was "
                              f"written (run apply again)")
-    for change in result.changes:
+    for number, change in enumerate(result.changes):
+        if number:
+            checkpoint("mid-write")  # the crash tests stop here, between two files
         write_atomic(repo / change.path, change.after)

@@ -240,25 +240,110 @@ def apply(
     force_order: Annotated[bool, typer.Option(
         "--force-order", help="Apply even though an earlier batch still has pending sites.")]
     = False,
+    base: Annotated[Optional[str], typer.Option(
+        "--base", help="Branch or commit the batch branch starts from (default: the "
+                       "configured base-branch, else the current branch).")] = None,
+    stack: Annotated[bool, typer.Option(
+        "--stack", help="Start from the previous batch's branch while it is not merged.")]
+    = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Rebuild the batch branch if it exists.")] = False,
+    test_cmd: Annotated[Optional[str], typer.Option(
+        "--test-cmd", help="Run the team's tests on the batch branch.")] = None,
+    pr_body_file: Annotated[Optional[Path], typer.Option(
+        "--pr-body", help="Write the pull request's Markdown body to this file.")] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push the batch branch.")] = False,
+    remote: Annotated[Optional[str], typer.Option(
+        "--remote", help="The remote to push to (default: the configured remote).")] = None,
+    open_pr: Annotated[bool, typer.Option(
+        "--open-pr", help="Open the pull request on GitHub ($GITHUB_TOKEN).")] = False,
+    reviewer: Annotated[Optional[list[str]], typer.Option(
+        "--reviewer", help="Also request this reviewer (repeatable).")] = None,
 ) -> None:
-    """Rewrite one batch's sites onto get_redis(); --dry-run shows the diff first."""
+    """Rewrite one batch onto get_redis(): its own branch and commit, or --dry-run / --no-git."""
     from migrate import render
     from migrate.apply import run_batch, write_changes
 
     root = _repo(repo)
     batches, config = _load(root)
-    if not dry_run and not no_git:
-        raise UsageError("the git flow (one branch and commit per batch) is not built yet: "
-                         "use --dry-run to preview or --no-git to write in place")
-    result = run_batch(root, config, batches, batch, force_order, dry_run)
-    if dry_run:
-        sys.stdout.write(render.diff(result.changes, color=sys.stdout.isatty()))
-    elif result.ok and result.changes:
-        write_changes(root, result)
-    sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
-    for problem in result.problems:
+    if dry_run or no_git:
+        result = run_batch(root, config, batches, batch, force_order, dry_run)
+        if dry_run:
+            sys.stdout.write(render.diff(result.changes, color=sys.stdout.isatty()))
+        elif result.ok and result.changes:
+            write_changes(root, result)
+        sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
+        for problem in result.problems:
+            _error(problem)
+        raise typer.Exit(EXIT_OK if result.ok and not result.skipped else EXIT_FINDINGS)
+    from migrate.review import ReviewOptions, apply_for_review
+
+    options = ReviewOptions(base=base, stack=stack, replace=replace, force_order=force_order,
+                            test_cmd=test_cmd, pr_body=pr_body_file, push=push,
+                            remote=remote or config.remote, open_pr=open_pr,
+                            reviewers=tuple(reviewer or ()))
+    report = apply_for_review(root, config, batches, batch, options)
+    sys.stdout.write(render.review_report(report))
+    for problem in report.outcome.result.problems:
         _error(problem)
-    raise typer.Exit(EXIT_OK if result.ok and not result.skipped else EXIT_FINDINGS)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@_errors_as_one_line
+def status(
+    repo: RepoOption = Path("."),
+    base: Annotated[Optional[str], typer.Option(
+        "--base", help="The branch merges are looked for on (default: configured base).")]
+    = None,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")]
+    = PlanFormat.table,
+) -> None:
+    """Per batch: sites left, branch, commit, pushed, PR, merged; from git history."""
+    from migrate import render
+    from migrate.status import batch_status
+
+    root, batches, config, result = _inventory(repo)
+    rows = batch_status(root, config, batches, result, base)
+    if format is PlanFormat.json:
+        sys.stdout.write(render.status_json(rows))
+    else:
+        sys.stdout.write(render.status_table(rows, _width()))
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+@_errors_as_one_line
+def rollback(
+    batch: Annotated[str, typer.Option("--batch", "-b", help="The batch to revert.")],
+    repo: RepoOption = Path("."),
+    base: Annotated[Optional[str], typer.Option(
+        "--base", help="The branch the batch was merged into (default: configured base).")]
+    = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be reverted.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Revert even though a later batch that builds on it is merged.")]
+    = False,
+) -> None:
+    """Revert a merged batch with git revert, on redis-migration/revert-<batch>."""
+    from migrate.rollback import plan_rollback, run_rollback
+
+    root = _repo(repo)
+    batches, config = _load(root)
+    plan = plan_rollback(root, config, batches, batch, base, force)
+    verb = "would revert" if dry_run else "reverting"
+    print(f"{verb} batch {plan.batch.name} on {plan.base}:")
+    for sha, mainline, subject in plan.reverts:
+        how = " (merge commit, against its mainline parent)" if mainline else ""
+        print(f"  {sha[:12]} {subject}{how}")
+    if dry_run:
+        print(f"branch: {plan.branch} (not created)")
+        raise typer.Exit(EXIT_OK)
+    done = run_rollback(root, plan)
+    print(f"created {done.branch} at {done.commit[:12] if done.commit else '?'}: review and "
+          f"merge it to roll the batch back")
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command()

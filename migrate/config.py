@@ -34,6 +34,8 @@ class Config:
     overrides: dict[str, str] = field(default_factory=dict)  # "path:line" -> batch name
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)  # accessor -> options
     sync_policy: str = "manual"
+    github_repo: str | None = None  # "owner/name"; default: read from the remote's URL
+    github_api: str = "https://api.github.com"  # GitHub Enterprise: https://HOST/api/v3
     source: str | None = None  # the file the table was read from, if any
 
 
@@ -50,6 +52,8 @@ _KEYS: dict[str, str] = {
     "overrides": "table[str]",
     "clients": "table[table]",
     "sync-policy": "str",
+    "github-repo": "str",
+    "github-api": "str",
 }
 
 

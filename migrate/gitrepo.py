@@ -66,3 +66,178 @@ def current_branch(repo: Path) -> str | None:
     if result.returncode != 0:
         return None
     return result.stdout.decode().strip() or None
+
+
+# --- the review workflow: branches, commits, worktrees, notes (GitPython) ----------------------
+
+class GitError(Exception):
+    """A git operation that failed in a way the user must hear about."""
+
+
+def open_repo(path: Path):  # -> git.Repo
+    """The GitPython repository at (or above) `path`."""
+    import git
+
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise GitError(f"{path}: not a git repository") from None
+
+
+def run(repo, *args: str) -> str:
+    """`git ARGS` in `repo` (a GitPython Repo or a path); stdout, stripped."""
+    import git
+
+    handle = repo.git if hasattr(repo, "git") else git.Git(str(repo))
+    try:
+        return handle.execute(["git", *args], with_extended_output=False, strip_newline_in_stdout=True)
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
+        raise GitError(detail or f"git {' '.join(args)} failed") from None
+
+
+def try_run(repo, *args: str) -> str | None:
+    """Like `run`, None when git fails."""
+    try:
+        return run(repo, *args)
+    except GitError:
+        return None
+
+
+def git_dir(repo) -> Path:
+    """The repository's common git directory (shared by all its worktrees)."""
+    return Path(run(repo, "rev-parse", "--path-format=absolute", "--git-common-dir"))
+
+
+def top_level(repo) -> Path:
+    """The root of the work tree."""
+    return Path(run(repo, "rev-parse", "--show-toplevel"))
+
+
+def is_detached(repo) -> bool:
+    return try_run(repo, "symbolic-ref", "--quiet", "HEAD") is None
+
+
+def has_tracked_changes(repo) -> bool:
+    """Staged or unstaged changes to tracked files (untracked files do not count)."""
+    return bool(run(repo, "status", "--porcelain", "--untracked-files=no"))
+
+
+def rev_parse(repo, ref: str) -> str | None:
+    """The commit `ref` names, or None."""
+    return try_run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+
+
+def branch_exists(repo, name: str) -> bool:
+    return rev_parse(repo, f"refs/heads/{name}") is not None
+
+
+def add_worktree(repo, path: Path, commit: str) -> None:
+    """A detached worktree of `commit` at `path`: the user's own work tree is never touched."""
+    run(repo, "worktree", "add", "--detach", "--quiet", str(path), commit)
+
+
+def remove_worktree(repo, path: Path) -> None:
+    try_run(repo, "worktree", "remove", "--force", str(path))
+    try_run(repo, "worktree", "prune")
+
+
+def prune_worktrees(repo) -> None:
+    try_run(repo, "worktree", "prune")
+
+
+def commit_paths(worktree: Path, paths: list[str], message: str) -> str:
+    """Commit exactly `paths` in `worktree` (hooks skipped: the batch is tested by --test-cmd)."""
+    run(worktree, "add", "--", *paths)
+    message_file = Path(run(worktree, "rev-parse", "--absolute-git-dir")) / "MIGRATE_MSG"
+    message_file.write_text(message, encoding="utf-8")
+    run(worktree, "commit", "--quiet", "--no-verify", "-F", str(message_file))
+    return run(worktree, "rev-parse", "HEAD")
+
+
+def set_branch(repo, name: str, commit: str) -> None:
+    """Point branch `name` at `commit` in one atomic ref update."""
+    run(repo, "update-ref", "-m", "redis-migrate", f"refs/heads/{name}", commit)
+
+
+def delete_branch(repo, name: str) -> None:
+    run(repo, "branch", "-D", "--quiet", name)
+
+
+def is_ancestor(repo, ancestor: str, descendant: str) -> bool:
+    return try_run(repo, "merge-base", "--is-ancestor", ancestor, descendant) is not None
+
+
+def commits_with_trailer(repo, ref: str, key: str, value: str) -> list[str]:
+    """Commits reachable from `ref` whose message has the trailer `key: value`, newest first."""
+    out = try_run(repo, "log", ref, "--format=%H", "--fixed-strings",
+                  f"--grep={key}: {value}")
+    found = []
+    for sha in (out or "").split():
+        trailers = run(repo, "log", "-1", "--format=%(trailers:only,unfold)", sha)
+        body = run(repo, "log", "-1", "--format=%B", sha)
+        if f"{key}: {value}" in trailers.splitlines() or f"{key}: {value}" in body.splitlines():
+            found.append(sha)
+    return found
+
+
+def first_parent_history(repo, ref: str) -> list[tuple[str, list[str]]]:
+    """`ref`'s first-parent history as (commit, parents), newest first."""
+    out = run(repo, "log", "--first-parent", "--format=%H %P", ref)
+    return [(line.split()[0], line.split()[1:]) for line in out.splitlines() if line]
+
+
+def subject_of(repo, commit: str) -> str:
+    return run(repo, "log", "-1", "--format=%s", commit)
+
+
+NOTES_REF = "refs/notes/redis-migration"
+
+
+def add_note(repo, commit: str, text: str) -> None:
+    """Attach `text` to `commit` in the migration's notes ref (the PR address lives there)."""
+    run(repo, "notes", f"--ref={NOTES_REF}", "add", "-f", "-m", text, commit)
+
+
+def note_of(repo, commit: str) -> str | None:
+    return try_run(repo, "notes", f"--ref={NOTES_REF}", "show", commit)
+
+
+def remote_url(repo, remote: str) -> str | None:
+    return try_run(repo, "remote", "get-url", remote)
+
+
+def push_branch(repo, remote: str, branch: str, force: bool = False) -> None:
+    """Push the branch (and the migration notes, so the PR address travels with it)."""
+    spec = f"{'+' if force else ''}refs/heads/{branch}:refs/heads/{branch}"
+    run(repo, "push", "--quiet", remote, spec)
+    run(repo, "update-ref", f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}")
+
+
+def remote_tip(repo, remote: str, branch: str) -> str | None:
+    return rev_parse(repo, f"refs/remotes/{remote}/{branch}")
+
+
+def revert_all(worktree: Path, commits: list[tuple[str, int | None]], message: str) -> list[str]:
+    """Revert each (commit, mainline) in order and commit once with `message`.
+
+    On a conflict the revert is aborted and the conflicting files are returned.
+    """
+    for commit, mainline in commits:
+        args = ["revert", "--no-commit"]
+        if mainline:
+            args += ["-m", str(mainline)]
+        try:
+            run(worktree, *args, commit)
+        except GitError:
+            conflicts = (try_run(worktree, "diff", "--name-only", "--diff-filter=U") or "")
+            try_run(worktree, "revert", "--abort")
+            return conflicts.split() or ["(git revert failed without naming a file)"]
+    message_file = Path(run(worktree, "rev-parse", "--absolute-git-dir")) / "MIGRATE_MSG"
+    message_file.write_text(message, encoding="utf-8")
+    run(worktree, "commit", "--quiet", "--no-verify", "-F", str(message_file))
+    return []
+
+
+def head(repo) -> str:
+    return run(repo, "rev-parse", "HEAD")

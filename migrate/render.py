@@ -215,3 +215,61 @@ def apply_summary(result, written: bool) -> str:
     if not result.changes and result.ok:
         lines.append("  nothing to change")
     return _masked("\n".join(lines) + "\n")
+
+
+def review_report(report) -> str:
+    """What `apply` did in git, after the batch summary."""
+    outcome = report.outcome
+    result = outcome.result
+    lines = [apply_summary(result, written=bool(outcome.commit)).rstrip("\n")]
+    if outcome.branch:
+        lines.append(f"branch {outcome.branch} at {outcome.commit[:12]} (from {outcome.base}); "
+                     f"your work tree and branch are unchanged")
+    elif result.ok and not result.changes:
+        lines.append("nothing to change: no branch created")
+    elif not result.ok:
+        lines.append("nothing committed: the batch could not be fully applied")
+    if outcome.test is not None:
+        verdict = "passed" if outcome.test.returncode == 0 else (
+            f"FAILED (exit {outcome.test.returncode}); the branch is kept for inspection")
+        lines.append(f"tests `{outcome.test.command}` {verdict}")
+        if outcome.test.returncode != 0 and outcome.test.tail:
+            lines += ["  | " + line for line in outcome.test.tail.splitlines()]
+    if report.pr_body_written:
+        lines.append(f"pull request body written to {report.pr_body_written}")
+    if report.pushed_to:
+        lines.append(f"pushed {outcome.branch} to {report.pushed_to}")
+    if report.pull_request:
+        pr = report.pull_request
+        asked = ", ".join([*pr.reviewers, *(f"team {t}" for t in pr.teams)]) or "nobody"
+        lines.append(f"opened pull request #{pr.number}: {pr.url} (reviewers: {asked})")
+    lines += report.messages
+    return _masked("\n".join(lines) + "\n")
+
+
+def status_table(rows, width: int | None = None) -> str:
+    """One line per batch: sites left and where its branch stands."""
+    from rich.table import Table
+
+    table = Table(header_style="bold", box=None, pad_edge=False)
+    for column in ("#", "batch", "pending", "manual", "branch", "commit", "pushed", "PR",
+                   "merged", "notes"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        notes = list(row.flags)
+        if row.stacked_on:
+            notes.append(f"stacked on {row.stacked_on}")
+        if row.rolled_back:
+            notes.append("rolled back")
+        elif row.revert_branch:
+            notes.append(f"revert branch {row.revert_branch}")
+        merged = f"yes ({row.merged_as})" if row.merged else "no"
+        table.add_row(str(row.order), row.batch, str(row.pending), str(row.manual),
+                      row.branch or "-", (row.commit or "-")[:12],
+                      "yes" if row.pushed else "no", row.pr or "-", merged, "; ".join(notes))
+    return _masked(_capture(table, width))
+
+
+def status_json(rows) -> str:
+    """The status rows as JSON."""
+    return _masked(json.dumps({"batches": [r.to_dict() for r in rows]}, indent=2)) + "\n"

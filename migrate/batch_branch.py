@@ -1,0 +1,144 @@
+"""`migrate apply --batch NAME` with git: one branch and one commit per batch (SPEC §7).
+
+The batch is applied in a temporary worktree of the base commit, committed there, and only then
+does its branch point at the commit (one atomic ref update). The user's own work tree and branch
+are never touched: an interrupt at any point leaves them exactly as they were, and the batch
+branch either absent or fully committed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from migrate import gitrepo
+from migrate.apply import ApplyResult, run_batch, write_changes
+from migrate.batch_catalog import Batch
+from migrate.config import Config, load_config
+from migrate.errors import ApplyError, UsageError
+from migrate.faults import checkpoint
+from migrate.pr_body import commit_message
+
+WORKTREES = "redis-migrate"  # below the common git dir, so the user's tree never shows them
+
+
+@dataclass(slots=True)
+class TestRun:
+    """The team's test command, run on the batch branch."""
+
+    command: str
+    returncode: int
+    tail: str
+
+
+@dataclass(slots=True)
+class BranchOutcome:
+    """What `apply` did in git."""
+
+    result: ApplyResult
+    base: str  # the ref the branch was made from
+    base_commit: str
+    branch: str | None = None
+    commit: str | None = None
+    test: TestRun | None = None
+
+
+def branch_name(config: Config, batch: Batch) -> str:
+    """`redis-migration/02-read-caches`."""
+    return f"{config.branch_prefix}{batch.order:02d}-{batch.name}"
+
+
+def check_work_tree(repo_path: Path) -> None:
+    """Refuse a detached HEAD or uncommitted changes to tracked files (never stash them)."""
+    if gitrepo.is_detached(repo_path):
+        raise UsageError("HEAD is detached: check out the branch the migration starts from")
+    if gitrepo.has_tracked_changes(repo_path):
+        raise UsageError("the work tree has uncommitted changes to tracked files: commit or "
+                         "stash them first (migrate never stashes, resets or discards them)")
+
+
+def resolve_base(repo_path: Path, config: Config, batches: list[Batch], batch: Batch,
+                 base: str | None, stack: bool) -> str:
+    """The ref the batch starts from: --base, else the configured base, else HEAD's branch;
+    with --stack, the branch of the nearest earlier batch not merged into that base yet."""
+    chosen = base or config.base_branch or gitrepo.current_branch(repo_path)
+    if chosen is None or gitrepo.rev_parse(repo_path, chosen) is None:
+        raise UsageError(f"base '{chosen}' does not name a commit")
+    if stack:
+        for earlier in sorted((b for b in batches if b.order < batch.order),
+                              key=lambda b: b.order, reverse=True):
+            name = branch_name(config, earlier)
+            tip = gitrepo.rev_parse(repo_path, f"refs/heads/{name}")
+            if tip and not gitrepo.is_ancestor(repo_path, tip, chosen):
+                return name
+    return chosen
+
+
+def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: str | None,
+                    replace: bool, stack: bool, force_order: bool,
+                    test_cmd: str | None) -> BranchOutcome:
+    """Build the batch's branch and commit; return what happened."""
+    config = load_config(repo_path)
+    batch = next((b for b in batches if b.name == name), None)
+    if batch is None:
+        raise UsageError(f"no batch named '{name}' (batches: "
+                         f"{', '.join(b.name for b in batches)})")
+    check_work_tree(repo_path)
+    base_ref = resolve_base(repo_path, config, batches, batch, base, stack)
+    base_commit = gitrepo.rev_parse(repo_path, base_ref) or ""
+    branch = branch_name(config, batch)
+    if gitrepo.branch_exists(repo_path, branch) and not replace:
+        raise UsageError(f"branch {branch} already exists: review or delete it, or pass "
+                         f"--replace to rebuild it from {base_ref}")
+    outcome = BranchOutcome(ApplyResult(batch), base_ref, base_commit)
+    worktree = _fresh_worktree(repo_path, batch)
+    try:
+        gitrepo.add_worktree(repo_path, worktree, base_commit)
+        checkpoint("worktree-added")
+        worktree_config = load_config(worktree)
+        outcome.result = run_batch(worktree, worktree_config, batches, name, force_order)
+        result = outcome.result
+        if not result.ok or not result.changes:
+            return outcome
+        write_changes(worktree, result)
+        checkpoint("written")
+        message = commit_message(result, worktree_config.lifecycle_import)
+        outcome.commit = gitrepo.commit_paths(worktree, [c.path for c in result.changes],
+                                              message)
+        checkpoint("committed")
+        gitrepo.set_branch(repo_path, branch, outcome.commit)
+        outcome.branch = branch
+        checkpoint("branch-set")
+        if test_cmd:
+            outcome.test = _run_tests(worktree, test_cmd)
+    finally:
+        gitrepo.remove_worktree(repo_path, worktree)
+        shutil.rmtree(worktree, ignore_errors=True)
+    return outcome
+
+
+def _fresh_worktree(repo_path: Path, batch: Batch) -> Path:
+    """A new worktree path; leftovers of interrupted runs are cleared first."""
+    folder = gitrepo.git_dir(repo_path) / WORKTREES
+    if folder.exists():
+        for stale in folder.iterdir():
+            shutil.rmtree(stale, ignore_errors=True)
+    gitrepo.prune_worktrees(repo_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{batch.name}-{os.getpid()}"
+
+
+def _run_tests(worktree: Path, command: str) -> TestRun:
+    process = subprocess.run(command, shell=True, cwd=worktree, capture_output=True, text=True,
+                             check=False)
+    output = (process.stdout + process.stderr).strip().splitlines()
+    return TestRun(command, process.returncode, "\n".join(output[-30:]))
+
+
+def require_ok(outcome: BranchOutcome) -> None:
+    """A batch whose rewrite failed its checks is an error (nothing was committed)."""
+    if not outcome.result.ok:
+        raise ApplyError("; ".join(outcome.result.problems))
