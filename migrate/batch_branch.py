@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,17 +20,9 @@ from migrate.config import Config, load_config
 from migrate.errors import ApplyError, UsageError
 from migrate.faults import checkpoint
 from migrate.pr_body import commit_message
+from migrate.team_tests import TestRun, run_tests
 
 WORKTREES = "redis-migrate"  # below the common git dir, so the user's tree never shows them
-
-
-@dataclass(slots=True)
-class TestRun:
-    """The team's test command, run on the batch branch."""
-
-    command: str
-    returncode: int
-    tail: str
 
 
 @dataclass(slots=True)
@@ -113,7 +104,7 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
         outcome.branch = branch
         checkpoint("branch-set")
         if test_cmd:
-            outcome.test = _run_tests(worktree, test_cmd)
+            outcome.test = run_tests(worktree, test_cmd)
     finally:
         gitrepo.remove_worktree(repo_path, worktree)
         shutil.rmtree(worktree, ignore_errors=True)
@@ -129,13 +120,6 @@ def _fresh_worktree(repo_path: Path, batch: Batch) -> Path:
     gitrepo.prune_worktrees(repo_path)
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{batch.name}-{os.getpid()}"
-
-
-def _run_tests(worktree: Path, command: str) -> TestRun:
-    process = subprocess.run(command, shell=True, cwd=worktree, capture_output=True, text=True,
-                             check=False)
-    output = (process.stdout + process.stderr).strip().splitlines()
-    return TestRun(command, process.returncode, "\n".join(output[-30:]))
 
 
 def require_ok(outcome: BranchOutcome) -> None:

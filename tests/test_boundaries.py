@@ -29,7 +29,8 @@ def test_only_the_git_module_talks_to_git() -> None:
             continue
         imports = _imports(path)
         assert not {i for i in imports if i == "git" or i.startswith("git.")}, path
-        assert "subprocess" not in imports, path
+        if path.name != "team_tests.py":  # runs the team's test command, not git
+            assert "subprocess" not in imports, path
 
 
 def test_codemods_never_import_the_engine() -> None:
