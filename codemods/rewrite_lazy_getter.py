@@ -36,24 +36,31 @@ class RewriteLazyGetter(VisitorBasedCodemodCommand):
         self._drop_globals: set[str] = set()
 
     def visit_Module(self, node: cst.Module) -> None:
-        # A cache global may go if every read of it is inside the getter being rewritten.
+        # The cache global may go only if every read of *that* global (resolved by scope, so
+        # a local of the same name elsewhere does not count) is inside the getter.
         scope = self.get_metadata(ScopeProvider, node)
-        spans: dict[str, tuple[int, int]] = {}
         for statement in node.body:
-            if (isinstance(statement, cst.FunctionDef) and statement.name.value in self.getters
-                    and self._is_lazy_getter(statement,
-                                             self.getters[statement.name.value][0])):
-                position = self.get_metadata(PositionProvider, statement)
-                spans[statement.name.value] = (position.start.line, position.end.line)
-        for name, (global_name, _) in self.getters.items():
-            span = spans.get(name)
-            if span is None or scope is None:
+            if not (isinstance(statement, cst.FunctionDef)
+                    and statement.name.value in self.getters):
                 continue
-            outside = [access for access in scope.accesses[global_name]
-                       if not span[0] <= self.get_metadata(PositionProvider, access.node)
-                       .start.line <= span[1]]
-            if not outside:
+            global_name = self.getters[statement.name.value][0]
+            if scope is None or not self._is_lazy_getter(statement, global_name):
+                continue
+            span = self.get_metadata(PositionProvider, statement)
+            inside = range(span.start.line, span.end.line + 1)
+            readers = [reference.node for assignment in scope.assignments[global_name]
+                       for reference in assignment.references]
+            if all(self.get_metadata(PositionProvider, reader).start.line in inside
+                   for reader in readers):
                 self._drop_globals.add(global_name)
+
+    @staticmethod
+    def _initialises(statement: cst.BaseSmallStatement, name: str) -> bool:
+        target = statement.target if isinstance(statement, cst.AnnAssign) else (
+            statement.targets[0].target if isinstance(statement, cst.Assign)
+            and len(statement.targets) == 1 else None)
+        return (isinstance(target, cst.Name) and target.value == name
+                and m.matches(statement.value, m.Name("None")))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.paths.enter("class", node.name.value)
@@ -97,10 +104,7 @@ class RewriteLazyGetter(VisitorBasedCodemodCommand):
         if self.paths.depth or len(original.body) != 1:
             return updated
         statement = original.body[0]
-        target = statement.target if isinstance(statement, cst.AnnAssign) else (
-            statement.targets[0].target if isinstance(statement, cst.Assign)
-            and len(statement.targets) == 1 else None)
-        if (isinstance(target, cst.Name) and target.value in self._drop_globals
-                and m.matches(statement.value, m.Name("None"))):
-            return cst.RemovalSentinel.REMOVE
+        for name in self._drop_globals:
+            if self._initialises(statement, name):
+                return cst.RemovalSentinel.REMOVE
         return updated

@@ -1,6 +1,9 @@
 """Imports after a rewrite: `from <lifecycle> import get_redis` where it is now called, and
 Redis/aioredis imports (and modules of removed clients) dropped where nothing uses them.
 
+`from aioredis.exceptions import X` → `from redis.exceptions import X` once no aioredis client is
+left in the file: the shared client raises redis-py's exceptions, so `except X` keeps catching.
+
 Never hand-edits import statements: both are scheduled with LibCST's import visitors, which
 keep the file's style and leave every other import alone.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider
@@ -47,6 +51,24 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                 RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
         return False
 
+    def visit_Module(self, node: cst.Module) -> None:
+        # aioredis exception names may follow the client to redis-py only if no aioredis
+        # client (or other aioredis call) is left in this file
+        self._aioredis_calls = any(
+            name.startswith("aioredis.") and ".exceptions." not in name
+            for call in m.findall(node, m.Call())
+            for name in absolute_names(self.get_metadata(QualifiedNameProvider,
+                                                         call.func, set()),  # type: ignore
+                                       self.module_name, self.package))
+
+    def leave_ImportFrom(self, original: cst.ImportFrom,
+                         updated: cst.ImportFrom) -> cst.ImportFrom:
+        module = dotted(updated.module) if updated.module is not None else None
+        if module == "aioredis.exceptions" and not updated.relative \
+                and not self._aioredis_calls:
+            return updated.with_changes(module=cst.parse_expression("redis.exceptions"))
+        return updated
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if isinstance(node.names, cst.ImportStar):
             return False
@@ -59,6 +81,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                       and isinstance(alias.asname.name, cst.Name) else None)
             if source == self.lifecycle and obj == "get_redis":
                 self._imports_get_redis = True
+            elif source == "aioredis.exceptions" and not self._aioredis_calls:
+                continue  # renamed to redis.exceptions in leave_ImportFrom, still used
             elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
                 # relative imports are scheduled as written: the visitor matches their text
                 RemoveImportsVisitor.remove_unused_import(
@@ -80,3 +104,25 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         elif self._imports_get_redis and not self._calls_get_redis:
             RemoveImportsVisitor.remove_unused_import(self.context, self.lifecycle, "get_redis")
         return updated
+
+
+class TidyModuleStart(VisitorBasedCodemodCommand):
+    """A file never starts with blank lines just because its first import went."""
+
+    DESCRIPTION = "Drop blank lines left at the top of a module by removed imports."
+
+    def __init__(self, context: CodemodContext, started_blank: bool) -> None:
+        super().__init__(context)
+        self.started_blank = started_blank
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.started_blank or updated.header or not updated.body:
+            return updated
+        first = updated.body[0]
+        lines = list(first.leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        if len(lines) == len(first.leading_lines):
+            return updated
+        return updated.with_changes(body=[first.with_changes(leading_lines=lines),
+                                          *updated.body[1:]])

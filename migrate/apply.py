@@ -21,7 +21,7 @@ from migrate.codemods.remove_close_calls import RemoveCloseCalls
 from migrate.codemods.remove_module_client import RemoveModuleClient
 from migrate.codemods.replace_client_references import ReplaceClientReferences
 from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
-from migrate.codemods.update_imports import UpdateRedisImports
+from migrate.codemods.update_imports import TidyModuleStart, UpdateRedisImports
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.faults import checkpoint
@@ -88,6 +88,14 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
     in_batch = [s for s in inventory.sites if s.batch == batch.name]
     result.manual = [s for s in in_batch if s.status == "manual"]
     plans = plan_batch(inventory, batch.name, config.lifecycle_import)
+    unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
+    removes = sorted(name for plan in plans.values() for name in plan.remove_names)
+    if unreadable and removes:
+        # a file we could not read may import one of the removed clients: all or nothing
+        result.problems.append(
+            f"{unreadable[0].file}: could not be analysed, and this batch removes module-level "
+            f"clients ({', '.join(removes)}) it may import; fix the file first")
+        return result
     for path in sorted(plans):
         change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
         if change is not None and change.after != change.before:
@@ -128,6 +136,23 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
     return codemods
 
 
+def _syntax_error_line(source: bytes, fallback: int) -> int:
+    """The line Python reports for a syntax error (LibCST's can be one further on)."""
+    import ast
+
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return exc.lineno or fallback
+    except ValueError:
+        pass
+    return fallback
+
+
+def _started_blank(tree: cst.Module) -> bool:
+    return bool(tree.header) or bool(tree.body and tree.body[0].leading_lines)
+
+
 def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
              result: ApplyResult) -> FileChange | None:
     path = repo / plan.path
@@ -143,11 +168,13 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     try:
         tree = cst.parse_module(before)
     except cst.ParserSyntaxError as exc:
-        result.problems.append(f"{plan.path}:{exc.raw_line}: does not parse: {exc.message}")
+        result.problems.append(f"{plan.path}:{_syntax_error_line(before, exc.raw_line)}: "
+                               f"does not parse: {exc.message}")
         return None
     context = CodemodContext(filename=plan.path, full_module_name=plan.module,
                              full_package_name=plan.package)
-    for codemod in _codemods(context, plan, lifecycle):
+    tidy = TidyModuleStart(context, _started_blank(tree))
+    for codemod in [*_codemods(context, plan, lifecycle), tidy]:
         try:
             tree = codemod.transform_module(tree)
         except SkipFile as exc:

@@ -200,9 +200,8 @@ def apply_summary(result, written: bool) -> str:
     verb = "rewrote" if written else "would rewrite"
     if not result.ok:
         verb = "could not rewrite"
-    lines = [f"batch {batch.name} ({batch.title}): {verb} {len(result.rewritten) or ''}"
-             f"{' ' if result.rewritten else ''}site(s) in {files} file(s); "
-             f"{len(result.manual)} left manual"]
+    lines = [f"batch {batch.name} ({batch.title}): {verb} {len(result.rewritten)} site(s) in "
+             f"{files} file(s); {len(result.manual)} left manual"]
     for site in result.rewritten:
         lines.append(f"  rewritten  {site.file}:{site.line}  {site.kind} {site.pattern}"
                      f" ({site.rewrite})")

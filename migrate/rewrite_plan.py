@@ -73,7 +73,9 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
         plan.remove_names.add(name)
         if linked.family == "client":
-            for path, targets in _references(bound, facts, index, plan.module).items():
+            # every name the client is reachable under: its own, and re-exports of it
+            keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+            for path, targets in _references(keys, facts, index, plan.module).items():
                 plan_for(path).references.update({t: accessor for t in targets})
         return
     function = _relative(linked.function, plan.module) or ""
@@ -87,20 +89,21 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         plan.calls[(linked.loc.line, linked.loc.col)] = accessor
 
 
-def _references(key: str, facts: dict[str, FileFacts], index: ModuleIndex,
+def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,
                 defining_module: str) -> dict[str, set[str]]:
-    """Per file, the absolute names under which it can reach `key` (the removed client)."""
+    """Per file, the absolute names under which it can reach the removed client."""
     found: dict[str, set[str]] = {}
     for path, file_facts in facts.items():
         names: set[str] = set()
-        if file_facts.module == defining_module:
-            names.add(key)
-        for _scope, _local, target in file_facts.imports:
-            canonical = index.canonical(target)
-            if canonical == key:
-                names.add(target)
-            elif key.startswith(canonical + "."):
-                names.add(target + key[len(canonical):])
+        for key in keys:
+            if file_facts.module == defining_module or key.startswith(file_facts.module + "."):
+                names.add(key)  # the module's own name for it
+            for _scope, _local, target in file_facts.imports:
+                canonical = index.canonical(target)
+                if canonical == key:
+                    names.add(target)
+                elif key.startswith(canonical + "."):
+                    names.add(target + key[len(canonical):])
         if names:
             found[path] = names
     return found

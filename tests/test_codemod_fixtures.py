@@ -1,0 +1,173 @@
+"""Before/after fixtures for every codemod, run through the real engine and CLI.
+
+Each case is a directory `tests/fixtures/codemods/<codemod>/<case>/` holding a tiny repository
+in `before/`, the expected tree in `after/` (written by hand, byte for byte: CRLF files are
+stored as CRLF) and `case.toml`:
+
+    batch = "write-caches"                     # the batch to apply
+    manual = ["app/x.py:3 url-differs"]        # sites the engine must leave and report
+    exit = 0                                   # the expected exit code of `apply`
+
+The harness adds the lifecycle package (`backend/services/redis_client.py` from the template)
+to a copy of `before/`, runs `migrate apply --no-git --force-order`, and checks the whole tree
+against `after/`, that rewritten files compile, that manual sites are reported and untouched,
+that a second apply changes nothing, and that `--dry-run` writes nothing and diffs exactly the
+files that differ between `before/` and `after/`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from migrate.cli import app
+from migrate.lifecycle import template_text
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "codemods"
+LIFECYCLE_FILES = {
+    "backend/__init__.py": b"",
+    "backend/services/__init__.py": b"",
+    "backend/services/redis_client.py": template_text().encode("utf-8"),
+}
+CASE_KEYS = frozenset({"batch", "manual", "exit"})
+
+
+def _cases() -> list[Path]:
+    return sorted(p.parent for p in FIXTURES.glob("*/*/case.toml"))
+
+
+CASES = _cases()
+IDS = [f"{c.parent.name}/{c.name}" for c in CASES]
+
+
+def _config(case: Path) -> dict:
+    config = tomllib.loads((case / "case.toml").read_text("utf-8"))
+    unknown = set(config) - CASE_KEYS
+    assert not unknown, f"{case}/case.toml: unknown keys {sorted(unknown)}"
+    assert "batch" in config, f"{case}/case.toml: `batch` is required"
+    return config
+
+
+def _manual(config: dict) -> dict[tuple[str, int], str]:
+    """`["app/x.py:3 url-differs"]` -> {("app/x.py", 3): "url-differs"}."""
+    result = {}
+    for entry in config.get("manual", []):
+        where, code = entry.split()
+        file, _, line = where.rpartition(":")
+        result[(file, int(line))] = code
+    return result
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root` (relative, `/`-separated) except the added lifecycle files."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts
+            and p.relative_to(root).as_posix() not in LIFECYCLE_FILES}
+
+
+def _prepare(case: Path, tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    shutil.copytree(case / "before", repo)
+    for name, content in LIFECYCLE_FILES.items():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    return repo
+
+
+def _migrate(*args: str | Path):
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def _apply(repo: Path, batch: str, *extra: str):
+    return _migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order", *extra)
+
+
+def _show(data: bytes) -> list[str]:
+    """Lines for a diff, with `\\r` made visible so CRLF mistakes show."""
+    return data.decode("utf-8", "replace").replace("\r", "\\r").splitlines(keepends=True)
+
+
+def _assert_trees_equal(actual: dict[str, bytes], expected: dict[str, bytes],
+                        what: str) -> None:
+    problems = []
+    for name in sorted(set(actual) | set(expected)):
+        got, want = actual.get(name), expected.get(name)
+        if got == want:
+            continue
+        if got is None or want is None:
+            problems.append(f"{name}: {'missing' if got is None else 'unexpected'} in {what}")
+            continue
+        diff = difflib.unified_diff(_show(want), _show(got), f"expected/{name}",
+                                    f"actual/{name}")
+        problems.append("".join(diff))
+    assert not problems, f"{what} differs from the expected tree:\n" + "\n".join(problems)
+
+
+def _differing(a: dict[str, bytes], b: dict[str, bytes]) -> set[str]:
+    return {name for name in set(a) | set(b) if a.get(name) != b.get(name)}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_apply(case: Path, tmp_path: Path) -> None:
+    config = _config(case)
+    batch, manual = config["batch"], _manual(config)
+    before, expected = _tree(case / "before"), _tree(case / "after")
+    repo = _prepare(case, tmp_path)
+
+    result = _apply(repo, batch)
+    output = result.stdout + result.stderr
+    assert result.exit_code == config.get("exit", 0), output
+
+    actual = _tree(repo)
+    _assert_trees_equal(actual, expected, f"the tree after `apply --batch {batch}`\n{output}")
+
+    for name in _differing(before, actual):
+        if name.endswith(".py"):
+            compile(actual[name], name, "exec", dont_inherit=True)
+
+    inventory = _migrate("inventory", "-C", repo, "--format", "json")
+    sites = json.loads(inventory.stdout)["sites"]
+    reported = {(s["file"], s["line"]): s for s in sites if s["status"] == "manual"}
+    for (file, line), code in manual.items():
+        site = reported.get((file, line))
+        assert site is not None, f"{file}:{line} not reported manual; sites: {sites}"
+        assert site["reason_code"] == code, f"{file}:{line}: {site}"
+        assert actual[file] == before[file], f"{file} holds a manual site but was changed"
+        if site["batch"] == batch:  # an unclassified site belongs to no batch
+            assert f"{file}:{line}  [{code}]" in result.stdout, result.stdout
+
+    again = _apply(repo, batch)
+    assert again.exit_code == config.get("exit", 0), again.stdout + again.stderr
+    _assert_trees_equal(_tree(repo), expected, "the tree after a second apply")
+    assert "nothing to change" in again.stdout, again.stdout
+
+
+_DIFF_FILE = re.compile(r"^\+\+\+ b/(\S+)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_dry_run(case: Path, tmp_path: Path) -> None:
+    config = _config(case)
+    before, expected = _tree(case / "before"), _tree(case / "after")
+    repo = _prepare(case, tmp_path)
+
+    result = _apply(repo, config["batch"], "--dry-run")
+    assert result.exit_code == config.get("exit", 0), result.stdout + result.stderr
+
+    _assert_trees_equal(_tree(repo), before, "the tree after --dry-run")
+    assert set(_DIFF_FILE.findall(result.stdout)) == _differing(before, expected), result.stdout
+
+
+def test_every_codemod_has_cases() -> None:
+    modules = {p.stem for p in (Path(__file__).resolve().parents[1] / "codemods").glob("*.py")
+               if not p.stem.startswith("_")}
+    assert modules <= {c.parent.name for c in CASES}, modules - {c.parent.name for c in CASES}
