@@ -68,5 +68,6 @@ def pr_body(result: ApplyResult, lifecycle_import: str, branch: str) -> str:
             "Once merged, this batch is undone with:", "", "```sh",
             f"migrate rollback --batch {batch.name}", "```", "",
             f"which reverts the commit(s) carrying the trailer `{TRAILER_BATCH}: {batch.name}` "
-            f"on a new branch. Before merging, delete the branch `{branch}`.", ""]
+            f"on a new branch. To drop the batch before it is merged, delete the branch "
+            f"`{branch}`.", ""]
     return mask_secrets("\n".join(out))

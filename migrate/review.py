@@ -78,7 +78,7 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
             raise UsageError(f"cannot tell the GitHub repository from remote "
                              f"'{options.remote}': set github-repo in [tool.migrate]")
         owners = owners_for(repo, [c.path for c in outcome.result.changes])
-        reviewers = tuple(dict.fromkeys((*owners.users, *options.reviewers)))
+        reviewers = tuple(dict.fromkeys((*owners.users, *config.reviewers, *options.reviewers)))
         report.pull_request = open_pull_request(
             api=config.github_api, slug=slug, head=outcome.branch, base=outcome.base,
             title=subject(outcome.result), body=body, reviewers=reviewers, teams=owners.teams)
