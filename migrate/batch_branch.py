@@ -19,7 +19,7 @@ from migrate.batch_catalog import Batch
 from migrate.config import Config, load_config
 from migrate.errors import ApplyError, UsageError
 from migrate.faults import checkpoint
-from migrate.pr_body import commit_message
+from migrate.pr_body import TRAILER_BATCH, commit_message
 from migrate.team_tests import TestRun, run_tests
 
 WORKTREES = "redis-migrate"  # below the common git dir, so the user's tree never shows them
@@ -63,9 +63,21 @@ def resolve_base(repo_path: Path, config: Config, batches: list[Batch], batch: B
                               key=lambda b: b.order, reverse=True):
             name = branch_name(config, earlier)
             tip = gitrepo.rev_parse(repo_path, f"refs/heads/{name}")
-            if tip and not gitrepo.is_ancestor(repo_path, tip, chosen):
+            if tip and merged_as(repo_path, chosen, earlier.name, tip) is None:
                 return name
     return chosen
+
+
+def merged_as(repo_path: Path, base: str, batch: str, tip: str | None) -> str | None:
+    """How the batch reached `base`: "fast-forward", "merge", "squash", or None (not yet)."""
+    if gitrepo.rev_parse(repo_path, base) is None:
+        return None
+    if tip and gitrepo.is_ancestor(repo_path, tip, base):
+        first_parents = {sha for sha, _ in gitrepo.first_parent_history(repo_path, base)}
+        return "fast-forward" if tip in first_parents else "merge"
+    if gitrepo.commits_with_trailer(repo_path, base, TRAILER_BATCH, batch):
+        return "squash"  # found by its trailer in the squashed message
+    return None
 
 
 def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: str | None,
@@ -81,6 +93,9 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
     base_ref = resolve_base(repo_path, config, batches, batch, base, stack)
     base_commit = gitrepo.rev_parse(repo_path, base_ref) or ""
     branch = branch_name(config, batch)
+    if replace and gitrepo.current_branch(repo_path) == branch:
+        raise UsageError(f"you are on {branch}: switch to another branch before rebuilding it "
+                         f"with --replace")
     if gitrepo.branch_exists(repo_path, branch) and not replace:
         raise UsageError(f"branch {branch} already exists: review or delete it, or pass "
                          f"--replace to rebuild it from {base_ref}")

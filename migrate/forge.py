@@ -50,7 +50,9 @@ def open_pull_request(*, api: str, slug: str, head: str, base: str, title: str, 
         if reviewers or teams:
             pull.create_review_request(reviewers=list(reviewers), team_reviewers=list(teams))
     except GithubException as exc:
-        message = exc.data.get("message") if isinstance(exc.data, dict) else None
+        data = exc.data if isinstance(exc.data, dict) else {}
+        details = [e.get("message") for e in data.get("errors", []) if isinstance(e, dict)]
+        message = "; ".join(filter(None, [data.get("message"), *details]))
         raise ForgeError(f"GitHub refused the pull request ({exc.status}): "
                          f"{message or 'no message'}") from None
     except OSError as exc:

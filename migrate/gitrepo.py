@@ -181,6 +181,17 @@ def commits_with_trailer(repo, ref: str, key: str, value: str) -> list[str]:
     return found
 
 
+def commits_between(repo, start: str, end: str) -> list[str]:
+    """Commits reachable from `end` but not from `start`, newest first."""
+    return (try_run(repo, "rev-list", f"{start}..{end}") or "").split()
+
+
+def trailer_values(repo, commit: str, key: str) -> list[str]:
+    """The values of trailer `key` in `commit`'s message."""
+    out = try_run(repo, "log", "-1", f"--format=%(trailers:key={key},valueonly)", commit)
+    return [line.strip() for line in (out or "").splitlines() if line.strip()]
+
+
 def first_parent_history(repo, ref: str) -> list[tuple[str, list[str]]]:
     """`ref`'s first-parent history as (commit, parents), newest first."""
     out = run(repo, "log", "--first-parent", "--format=%H %P", ref)
@@ -208,7 +219,7 @@ def remote_url(repo, remote: str) -> str | None:
 
 
 def push_branch(repo, remote: str, branch: str, force: bool = False) -> None:
-    """Push the branch (and the migration notes, so the PR address travels with it)."""
+    """Push the branch, and record the remote-tracking ref `status` compares with."""
     spec = f"{'+' if force else ''}refs/heads/{branch}:refs/heads/{branch}"
     run(repo, "push", "--quiet", remote, spec)
     run(repo, "update-ref", f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}")

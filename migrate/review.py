@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from migrate.codeowners import owners_for
 from migrate.config import Config
 from migrate.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from migrate.fileio import write_atomic
-from migrate.forge import PullRequest, open_pull_request, slug_from_remote
+from migrate.forge import TOKEN_ENV, PullRequest, open_pull_request, slug_from_remote
 from migrate.pr_body import pr_body, subject
 
 
@@ -55,6 +56,15 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
     """Branch, commit, and (as asked) PR body, push and pull request for one batch."""
     if options.open_pr and not options.push:
         raise UsageError("--open-pr needs --push: GitHub can only open a PR for a pushed branch")
+    slug = None
+    if options.open_pr:  # environment errors first: before any branch is made or pushed
+        if not os.environ.get(TOKEN_ENV):
+            raise UsageError(f"--open-pr needs a token in ${TOKEN_ENV}")
+        slug = config.github_repo or slug_from_remote(
+            gitrepo.remote_url(repo, options.remote) or "")
+        if slug is None:
+            raise UsageError(f"cannot tell the GitHub repository from remote "
+                             f"'{options.remote}': set github-repo in [tool.migrate]")
     outcome = apply_on_branch(repo, batches, name, base=options.base, replace=options.replace,
                               stack=options.stack, force_order=options.force_order,
                               test_cmd=options.test_cmd)
@@ -71,12 +81,7 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
     if options.push:
         gitrepo.push_branch(repo, options.remote, outcome.branch, force=options.replace)
         report.pushed_to = options.remote
-    if options.open_pr:
-        slug = config.github_repo or slug_from_remote(
-            gitrepo.remote_url(repo, options.remote) or "")
-        if slug is None:
-            raise UsageError(f"cannot tell the GitHub repository from remote "
-                             f"'{options.remote}': set github-repo in [tool.migrate]")
+    if options.open_pr and slug is not None:
         owners = owners_for(repo, [c.path for c in outcome.result.changes])
         reviewers = tuple(dict.fromkeys((*owners.users, *config.reviewers, *options.reviewers)))
         report.pull_request = open_pull_request(

@@ -41,10 +41,19 @@ def find_batch_commits(repo: Path, base: str, batch: str) -> list[tuple[str, int
     for sha, parents in gitrepo.first_parent_history(repo, base):
         if sha in tagged:  # fast-forward or squash: the commit itself is on the mainline
             found.append((sha, None))
-        elif len(parents) > 1 and any(
-                gitrepo.is_ancestor(repo, t, parents[1])
-                and not gitrepo.is_ancestor(repo, t, parents[0]) for t in tagged):
-            found.append((sha, 1))  # a merge commit that brought the batch's commit in
+        elif len(parents) > 1:
+            brought = [t for t in tagged if gitrepo.is_ancestor(repo, t, parents[1])
+                       and not gitrepo.is_ancestor(repo, t, parents[0])]
+            if not brought:
+                continue
+            others = [c for c in gitrepo.commits_between(repo, parents[0], parents[1])
+                      if c not in brought and gitrepo.trailer_values(repo, c, TRAILER_BATCH)]
+            if others:
+                # the merge also brought other batches (a stack): revert only this batch's own
+                # commits, not the whole merge
+                found.extend((t, None) for t in brought)
+            else:
+                found.append((sha, 1))  # revert the merge against its mainline parent
     return found
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from migrate import gitrepo
-from migrate.batch_branch import branch_name
+from migrate.batch_branch import branch_name, merged_as
 from migrate.batch_catalog import Batch
 from migrate.config import Config
 from migrate.model import Inventory
-from migrate.pr_body import TRAILER_BATCH, TRAILER_REVERT
+from migrate.pr_body import TRAILER_REVERT
 
 
 @dataclass(slots=True)
@@ -56,7 +56,8 @@ def batch_status(repo: Path, config: Config, batches: list[Batch], inventory: In
             remote = gitrepo.remote_tip(repo, config.remote, name)
             row.pushed = remote == tip
             row.pr = gitrepo.note_of(repo, tip)
-        row.merged, row.merged_as = _merged(repo, base_ref, batch.name, tip)
+        row.merged_as = merged_as(repo, base_ref, batch.name, tip)
+        row.merged = row.merged_as is not None
         revert = f"{config.branch_prefix}revert-{batch.name}"
         if gitrepo.branch_exists(repo, revert):
             row.revert_branch = revert
@@ -72,14 +73,3 @@ def batch_status(repo: Path, config: Config, batches: list[Batch], inventory: In
                         and gitrepo.is_ancestor(repo, earlier.commit, row.commit)):
                     row.stacked_on = earlier.branch
     return rows
-
-
-def _merged(repo: Path, base: str, batch: str, tip: str | None) -> tuple[bool, str | None]:
-    if gitrepo.rev_parse(repo, base) is None:
-        return False, None
-    if tip and gitrepo.is_ancestor(repo, tip, base):
-        first_parents = {sha for sha, _ in gitrepo.first_parent_history(repo, base)}
-        return True, "fast-forward" if tip in first_parents else "merge"
-    if gitrepo.commits_with_trailer(repo, base, TRAILER_BATCH, batch):
-        return True, "squash"
-    return False, None
