@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
 from ._redis_api import CONSTRUCTORS
@@ -108,6 +109,42 @@ class FunctionPaths:
     @property
     def depth(self) -> int:
         return len(self._stack)
+
+
+class PathAwareCommand(VisitorBasedCodemodCommand):
+    """A codemod that knows the path of the def or class it is in (`C.m`, `f.<locals>.g`).
+
+    Subclasses hook `left_function` / `left_class`, which get the path of the node just left.
+    """
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.paths = FunctionPaths()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.paths.enter("class", node.name.value)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        path = self.paths.path()
+        self.paths.leave()
+        return self.left_class(path, original, updated)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.paths.enter("function", node.name.value)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        path = self.paths.path()
+        self.paths.leave()
+        return self.left_function(path, original, updated)
+
+    def left_class(self, path: str, original: cst.ClassDef,
+                   updated: cst.ClassDef) -> cst.ClassDef:
+        return updated
+
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
+        return updated
 
 
 def ensure_body(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import Accessor, FunctionPaths, ensure_body, is_constructor, unwrap_await
+from ._common import Accessor, PathAwareCommand, ensure_body, is_constructor, unwrap_await
 
 
-class ClientAttributeToProperty(VisitorBasedCodemodCommand):
+class ClientAttributeToProperty(PathAwareCommand):
     """Turns client attributes of the named classes into properties."""
 
     DESCRIPTION = "Client held on self -> property returning get_redis() (rewrite 2)."
@@ -25,17 +25,12 @@ class ClientAttributeToProperty(VisitorBasedCodemodCommand):
                  attributes: Mapping[tuple[str, str], Accessor]) -> None:
         super().__init__(context)
         self.attributes = dict(attributes)  # (class path, attribute) -> accessor
-        self.paths = FunctionPaths()
         self._self_names: list[str | None] = []
         # class path -> [(method name, attribute, accessor)] removed in that class
         self._removed: dict[str, list[tuple[str, str, Accessor]]] = {}
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.paths.enter("class", node.name.value)
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        path = self.paths.path()
-        self.paths.leave()
+    def left_class(self, path: str, original: cst.ClassDef,
+                   updated: cst.ClassDef) -> cst.ClassDef:
         removed = self._removed.pop(path, [])
         if not removed or not isinstance(updated.body, cst.IndentedBlock):
             return updated
@@ -56,11 +51,10 @@ class ClientAttributeToProperty(VisitorBasedCodemodCommand):
         in_class = self.paths.depth and self.paths.current is None
         params = node.params.params
         self._self_names.append(params[0].name.value if in_class and params else None)
-        self.paths.enter("function", node.name.value)
+        super().visit_FunctionDef(node)
 
-    def leave_FunctionDef(self, original: cst.FunctionDef,
-                          updated: cst.FunctionDef) -> cst.FunctionDef:
-        self.paths.leave()
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
         self._self_names.pop()
         if isinstance(updated.body, cst.IndentedBlock) and not updated.body.body:
             return updated.with_changes(

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import FunctionPaths, absolute_names, dotted, ensure_body, unwrap_await
+from ._common import PathAwareCommand, absolute_names, dotted, ensure_body, unwrap_await
 
 CLOSE_METHODS = frozenset({"close", "aclose", "wait_closed", "disconnect"})
 
 
-class RemoveCloseCalls(VisitorBasedCodemodCommand):
+class RemoveCloseCalls(PathAwareCommand):
     """Removes close calls in the named functions (None: module level) on the given receivers.
 
     A receiver is a dotted spelling (`r`, `self._redis`, `_pool`) or any call of the lifecycle
@@ -33,22 +33,10 @@ class RemoveCloseCalls(VisitorBasedCodemodCommand):
         self.functions = {k: frozenset(v) for k, v in functions.items()}
         self.get_redis = f"{lifecycle}.get_redis"
         self.module_name, self.package = module, package
-        self.paths = FunctionPaths()
         self.removed = 0
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.paths.enter("class", node.name.value)
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self.paths.leave()
-        return updated
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.paths.enter("function", node.name.value)
-
-    def leave_FunctionDef(self, original: cst.FunctionDef,
-                          updated: cst.FunctionDef) -> cst.FunctionDef:
-        self.paths.leave()
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
         return _fill(updated)
 
     def _is_shared(self, node: cst.BaseExpression) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import is_constructor, unwrap_await
+from ._common import PathAwareCommand, is_constructor, unwrap_await
 
 
-class RemoveModuleClient(VisitorBasedCodemodCommand):
+class RemoveModuleClient(PathAwareCommand):
     """Deletes the module-level assignments that create the named clients and pools.
 
     Only an assignment whose value resolves to a Redis constructor is removed; any other
@@ -25,27 +25,11 @@ class RemoveModuleClient(VisitorBasedCodemodCommand):
         super().__init__(context)
         self.names = frozenset(names)
         self.removed: set[str] = set()
-        self._depth = 0  # inside a def or class body
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._depth += 1
-
-    def leave_FunctionDef(self, original: cst.FunctionDef,
-                          updated: cst.FunctionDef) -> cst.FunctionDef:
-        self._depth -= 1
-        return updated
-
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._depth += 1
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self._depth -= 1
-        return updated
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        if self._depth or len(original.body) != 1:
+        if self.paths.depth or len(original.body) != 1:  # module level only
             return updated
         statement = original.body[0]
         target = _single_name_target(statement)

@@ -15,13 +15,13 @@ from collections.abc import Mapping
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
 
-from ._common import Accessor, FunctionPaths, is_constructor, is_docstring, unwrap_await
+from ._common import Accessor, PathAwareCommand, is_constructor, is_docstring, unwrap_await
 
 
-class RewriteLazyGetter(VisitorBasedCodemodCommand):
+class RewriteLazyGetter(PathAwareCommand):
     """Rewrites the named getters; each maps to the global it caches the client in."""
 
     DESCRIPTION = "Lazy global getter -> returns get_redis() (rewrite 4)."
@@ -31,7 +31,6 @@ class RewriteLazyGetter(VisitorBasedCodemodCommand):
                  getters: Mapping[str, tuple[str, Accessor]]) -> None:
         super().__init__(context)
         self.getters = dict(getters)  # function path -> (global name, accessor)
-        self.paths = FunctionPaths()
         self.rewritten: set[str] = set()
         self._drop_globals: set[str] = set()
 
@@ -62,20 +61,8 @@ class RewriteLazyGetter(VisitorBasedCodemodCommand):
         return (isinstance(target, cst.Name) and target.value == name
                 and m.matches(statement.value, m.Name("None")))
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.paths.enter("class", node.name.value)
-
-    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
-        self.paths.leave()
-        return updated
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.paths.enter("function", node.name.value)
-
-    def leave_FunctionDef(self, original: cst.FunctionDef,
-                          updated: cst.FunctionDef) -> cst.FunctionDef:
-        path = self.paths.path()
-        self.paths.leave()
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
         if path not in self.getters or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         global_name, accessor = self.getters[path]
