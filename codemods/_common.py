@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,11 +21,19 @@ class Accessor:
 
     module: str  # the lifecycle module's import name
     blocking: bool = False
+    name: str | None = None  # a named client of the lifecycle module ("queue")
+
+    @property
+    def source(self) -> str:
+        """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, …"""
+        arguments = [json.dumps(self.name)] if self.name else []
+        if self.blocking:
+            arguments.append("blocking=True")
+        return f"get_redis({', '.join(arguments)})"
 
     def call(self) -> cst.Call:
-        """A fresh `get_redis()` / `get_redis(blocking=True)` call node."""
-        source = "get_redis(blocking=True)" if self.blocking else "get_redis()"
-        expression = cst.parse_expression(source)
+        """A fresh accessor call node."""
+        expression = cst.parse_expression(self.source)
         assert isinstance(expression, cst.Call)
         return expression
 

@@ -92,7 +92,7 @@ class ClientAttributeToProperty(PathAwareCommand):
 
 
 def _property(attribute: str, accessor: Accessor) -> cst.FunctionDef:
-    call = "get_redis(blocking=True)" if accessor.blocking else "get_redis()"
+    call = accessor.source
     definition = cst.parse_statement(
         f"@property\ndef {attribute}(self):\n"
         f'    """The shared client from the lifecycle module (this class owns none)."""\n'

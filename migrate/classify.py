@@ -50,7 +50,7 @@ class _Classifier:
         self.config = config
         self.central_urls = central_urls
         self._purposes: dict[str, str] = {}
-        self._refusals: dict[str, tuple[Refusal | None, list[str]]] = {}
+        self._refusals: dict[str, tuple[Refusal | None, list[str], str | None]] = {}
 
     def ops(self, site: LinkedSite) -> set[str]:
         ops = {op.method for op in site.operations}
@@ -75,8 +75,9 @@ class _Classifier:
             return "lifecycle"
         return riskiest([self.purpose(self.by_atom[a]) for a in site.origins])
 
-    def refusal(self, atom: str) -> tuple[Refusal | None, list[str]]:
-        """Why the client created at `atom` must be left to a human (shared by its pool)."""
+    def refusal(self, atom: str) -> tuple[Refusal | None, list[str], str | None]:
+        """Why the client created at `atom` must be left to a human (shared by its pool),
+        the notes on harmless differences, and the named client it maps to, if any."""
         if atom in self._refusals:
             return self._refusals[atom]
         site = self.by_atom[atom]
@@ -85,15 +86,18 @@ class _Classifier:
             result = self.refusal(pool_atom)
         else:
             notes: list[str] = []
-            found = self._own_refusal(site, notes)
+            chosen: list[str] = []
+            found = self._own_refusal(site, notes, chosen)
             for client in site.clients_of_pool:  # a pool and its clients go together
                 found = found or refuse(self.by_atom[client], self.ops(site),
-                                        self.central_urls, site, notes)
-            result = (found, notes)
+                                        self.central_urls, site, notes, self.config.clients,
+                                        chosen)
+            result = (found, notes, chosen[0] if chosen and not found else None)
         self._refusals[atom] = result
         return result
 
-    def _own_refusal(self, site: LinkedSite, notes: list[str]) -> Refusal | None:
+    def _own_refusal(self, site: LinkedSite, notes: list[str],
+                     chosen: list[str]) -> Refusal | None:
         purpose = self.purpose(site)
         ops = self.ops(site)
         if purpose == UNCLASSIFIED:
@@ -112,7 +116,7 @@ class _Classifier:
                                           "sync-policy is 'manual'")
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
-        return refuse(site, ops, self.central_urls, None, notes)
+        return refuse(site, ops, self.central_urls, None, notes, self.config.clients, chosen)
 
     def site(self, linked: LinkedSite) -> Site:
         purpose = self.purpose(linked)
@@ -132,8 +136,9 @@ class _Classifier:
         for origin in origins:
             if origin.atom is None:
                 continue
-            found, notes = self.refusal(origin.atom)
+            found, notes, client = self.refusal(origin.atom)
             site.notes.extend(n for n in notes if n not in site.notes)
+            site.client = site.client or client
             if found is not None and site.status != "manual":
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
         self._pin(site)

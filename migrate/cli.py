@@ -68,6 +68,9 @@ def _errors_as_one_line(fn: F) -> F:
         except KeyboardInterrupt:
             _error("interrupted; nothing was written")
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `migrate inventory | head`: the reader left, not an error
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_OK) from None
         except typer.Exit:
             raise
         except Exception as exc:  # a bug: say so plainly

@@ -110,6 +110,10 @@ def parse_table(table: Any, source: str) -> Config:
         path, _, line = name.rpartition(":")
         if not path or not line.isdigit():
             raise ConfigError(f"{where}: 'overrides' key '{name}' must look like 'path.py:LINE'")
+    for name, spec in values.get("clients", {}).items():
+        if not isinstance(spec.get("url"), str):
+            raise ConfigError(f"{where}: client '{name}' needs a 'url' (the URL expression its "
+                              f"sites pass, e.g. \"settings.QUEUE_REDIS_URL\")")
     for name in ("include", "exclude", "reviewers"):
         if name in values:
             values[name] = tuple(values[name])

@@ -29,6 +29,7 @@ class Site:
     notes: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     snippet: str = ""
+    client: str | None = None  # the named client of [tool.migrate.clients] it maps to
 
     @property
     def location(self) -> str:

@@ -6,7 +6,10 @@ stays byte-identical and is reported `manual` in the inventory, the dry-run and 
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from migrate.analysis.link import LinkedSite
 
@@ -44,13 +47,23 @@ class Refusal:
 
 
 def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
-           pool: LinkedSite | None, notes: list[str]) -> Refusal | None:
-    """The first rule that refuses this instantiation site; harmless differences go to notes."""
+           pool: LinkedSite | None, notes: list[str],
+           clients: Mapping[str, Mapping[str, Any]] | None = None,
+           chosen: list[str] | None = None) -> Refusal | None:
+    """The first rule that refuses this instantiation site; harmless differences go to notes.
+
+    A site whose URL and options match a named client of `[tool.migrate.clients]` is not
+    compared with the central client: its name is appended to `chosen` instead.
+    """
     if site.library == "aioredis1":
         return Refusal("aioredis-1x", "aioredis 1.x client: its command API differs from "
                                       "redis.asyncio; it needs converting, not rerouting")
     if site.escapes:
         return Refusal("escapes", f"the client escapes: it is {site.escapes[0]}")
+    if site.holder == "return":
+        function = (site.function or "").rpartition(".")[2]
+        return Refusal("escapes", f"the client escapes: it is returned to the callers of "
+                                  f"{function}(), which may keep or close it")
     if site.import_time_uses:
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
@@ -58,6 +71,12 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     if unsupported:
         return Refusal("unsupported-shape", unsupported)
     url_source = pool if pool is not None else site
+    for name, spec in (clients or {}).items():
+        if _matches_client(url_source, [o for o in (site, pool) if o is not None], spec):
+            notes.append(f"uses the named client '{name}' ([tool.migrate.clients])")
+            if chosen is not None:
+                chosen.append(name)
+            return None
     different = _url_difference(url_source, central_urls)
     if different:
         return Refusal("url-differs", different)
@@ -93,6 +112,26 @@ def _url_difference(site: LinkedSite, central_urls: set[str]) -> str | None:
     if site.url_key is None:
         return f"its URL ({site.url}) cannot be compared with the central client's ({central})"
     return f"connects to {site.url}, the central client to {central}"
+
+
+def _matches_client(url_source: LinkedSite, owners: list[LinkedSite],
+                    spec: Mapping[str, Any]) -> bool:
+    """Same URL (as written, or as it resolves) and the same behaviour-changing options."""
+    url = spec.get("url")
+    if not isinstance(url, str) or url not in (url_source.url, url_source.url_key):
+        return False
+    wanted = {k: v for k, v in spec.items() if k != "url"}
+    found = {name: _value(source) for owner in owners for name, source in owner.options
+             if name not in HARMLESS_OPTIONS}
+    return found == wanted
+
+
+def _value(source: str) -> Any:
+    """An option's value when it is a literal (`True`, `10`, `"utf-8"`), else its source."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
 
 
 def _display(key: str) -> str:

@@ -440,8 +440,11 @@ def test_factory_function_return_used_in_other_module(tmp_path: Path) -> None:
         """,
     })
     inv = scan(tmp_path)
+    # purpose followed through the factory's callers; a returned client escapes (SPEC §4.8)
     assert_sites(inv, [S("app/factory.py", 5, "instantiation", "redis.asyncio.from_url",
-                         "pubsub-stream-queue", "function", ASYNC)])
+                         "pubsub-stream-queue", "function", ASYNC, "manual")])
+    assert inv.sites[0].reason_code == "escapes"
+    assert "returned to the callers of make_client()" in inv.sites[0].reason
 
 
 def test_pool_only_with_unused_client_is_unclassified(tmp_path: Path) -> None:
