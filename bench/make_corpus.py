@@ -193,7 +193,7 @@ def blk_service_class(r: random.Random) -> list[str]:
         else:
             out += [f"    def {v}(self, payload: dict[str, Any]) -> bool:",
                     f"        if not payload.get(\"{r.choice(NOUNS)}_id\"):",
-                    f'            self._log.warning("missing id in %r", payload)',
+                    '            self._log.warning("missing id in %r", payload)',
                     "            return False",
                     f"        self._cache.pop(str(payload.get(\"{r.choice(NOUNS)}_id\")), None)",
                     "        return True"]
@@ -270,12 +270,12 @@ def blk_validator(r: random.Random) -> list[str]:
             "    problems: list[str] = []",
             f'    if not isinstance(payload.get("{noun}_id"), int):',
             f'        problems.append("{noun}_id must be an integer")',
-            f'    name = str(payload.get("name", "")).strip()',
+            '    name = str(payload.get("name", "")).strip()',
             "    if not name:",
             '        problems.append("name is required")',
             f"    elif len(name) > {r.choice((64, 128, 255))}:",
             '        problems.append("name is too long")',
-            f'    if payload.get("created_at") and payload["created_at"] > datetime.now(timezone.utc):',
+            '    if payload.get("created_at") and payload["created_at"] > datetime.now(timezone.utc):',
             '        problems.append("created_at is in the future")',
             "    return problems"]
 
@@ -442,7 +442,7 @@ def pick_ops(r: random.Random) -> list[str]:
 def redis_form_aio_module(r: random.Random):
     """import redis.asyncio as aioredis + module-level client."""
     imports = ["import redis.asyncio as aioredis"]
-    prelude = [URL_LINE, "", f"client = aioredis.Redis.from_url(REDIS_URL, decode_responses=True)"]
+    prelude = [URL_LINE, "", "client = aioredis.Redis.from_url(REDIS_URL, decode_responses=True)"]
     pick = pick_ops(r)
     funcs = [op_function(r, op, "client", True) for op in pick]
     return imports, prelude, funcs, stats(pick, 1, module_client="async")
@@ -543,7 +543,7 @@ def lookalike_sections(r: random.Random) -> tuple[list[list[str]], list[str]]:
             blocks.append([f"{noun.upper()}_BACKENDS = {{",
                            '    "cache": "redis",', '    "queue": "sqs",', "}",
                            f'{noun.upper()}_CACHE_URL = os.environ.get("CACHE_URL", "redis://cache.internal:6379/1")',
-                           f'HELP_TEXT = "Set CACHE_URL to a redis:// URL to enable the shared cache."'])
+                           'HELP_TEXT = "Set CACHE_URL to a redis:// URL to enable the shared cache."'])
         elif kind == "class":
             blocks.append(["class Redis:",
                            '    """In-memory stand-in with the same get/set surface; not a real client."""', "",
@@ -558,7 +558,7 @@ def lookalike_sections(r: random.Random) -> tuple[list[list[str]], list[str]]:
             blocks.append([f"def build_redis_key_for_{noun}({noun}_id: int) -> str:",
                            '    """Key format kept for compatibility with the old cache layout."""',
                            f'    return f"{noun}:{{{noun}_id}}"', "",
-                           "", f"def redis_enabled(settings: dict[str, Any]) -> bool:",
+                           "", "def redis_enabled(settings: dict[str, Any]) -> bool:",
                            '    return bool(settings.get("redis_url"))'])
     return blocks, kinds
 

@@ -6,7 +6,6 @@ Run with: python -m pytest bench/test_bench.py   (not part of the default `tests
 from __future__ import annotations
 
 import ast
-import json
 import subprocess
 import sys
 import time

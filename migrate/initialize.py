@@ -9,7 +9,7 @@ from pathlib import Path
 import tomlkit
 
 from migrate import gitrepo, lifecycle
-from migrate.analysis.extract import decode_source
+from migrate.analysis.source_text import decode_source
 from migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
 from migrate.discovery import discover, module_name
 from migrate.errors import UsageError

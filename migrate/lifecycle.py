@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from migrate.analysis.extract import decode_source
+from migrate.analysis.source_text import decode_source
 
 REQUIRED_FUNCTIONS = ("init_redis", "get_redis", "close_redis")
 # seed §5 "Timeouts and resilience": each must be set explicitly in the central pool

@@ -174,7 +174,7 @@ def diff(changes: list, color: bool = False) -> str:
     """A unified diff of every change, coloured for a terminal."""
     import difflib
 
-    from migrate.analysis.extract import decode_source
+    from migrate.analysis.source_text import decode_source
 
     out: list[str] = []
     for change in changes:

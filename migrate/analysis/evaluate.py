@@ -1,0 +1,252 @@
+"""Expression evaluation for the extractor: what a name, attribute or call may stand for.
+
+The statement walk lives in `extract.py`; this half resolves names through scopes, follows
+attribute chains, records client-creating calls (sites), tracked method calls (uses) and values
+handed to code the analysis does not follow (escapes).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from migrate.analysis import scopes
+from migrate.analysis.facts import (
+    INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts, SiteFact, UseFact, site_atom,
+)
+from migrate.analysis.source_text import has_rate_limit_hint
+from migrate.codemods._redis_api import (
+    AIOREDIS1_API, CONSTRUCTORS, COUNTER_OPS, TRACKED_METHODS,
+)
+
+
+@dataclass(slots=True)
+class _Frame:
+    kind: str  # "module" | "class" | "function"
+    qualname: str
+    info: scopes.ScopeInfo
+    is_async: bool = False
+    self_name: str | None = None  # first parameter of a method: what `self` is called
+    self_class: str | None = None
+
+
+class Evaluator:
+    """The expression half of the extractor (mixed into `_Extractor`)."""
+
+    facts: FileFacts
+    frames: list[_Frame]
+    site_of_call: dict[int, int]
+    get_redis_names: set[str]
+    init_redis_names: set[str]
+
+    # --- names ---------------------------------------------------------------------------
+
+    def _function(self) -> _Frame | None:
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame
+        return None
+
+    def _name_key(self, name: str, store: bool = False) -> str | None:
+        """Resolve a bare name to a key (a qualified name), as Python's scoping would."""
+        innermost = True
+        for frame in reversed(self.frames):
+            info = frame.info
+            if frame.kind == "class" and not innermost:
+                continue  # class bodies are not visible from the functions inside them
+            innermost = False
+            if frame.kind == "function":
+                if name in info.globals:
+                    return self._module_key(name)
+                if name in info.nonlocals:
+                    continue
+            if name in info.imports:
+                return info.imports[name]
+            if name in info.bound:
+                if frame.kind == "function":
+                    return f"{frame.qualname}.{LOCALS}.{name}"
+                return f"{frame.qualname}.{name}"
+            if store and frame.kind != "module":
+                return f"{frame.qualname}.{LOCALS}.{name}"
+        return None  # a builtin, or a name from a star import
+
+    def _module_key(self, name: str) -> str:
+        info = self.frames[0].info
+        return info.imports.get(name, f"{self.facts.module}.{name}")
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def _eval_pure(self, node: ast.expr) -> tuple[str, ...]:
+        """Evaluate a Name/Attribute chain without recording anything (already visited)."""
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id)
+        if isinstance(node, ast.Attribute):
+            return self._attr(self._eval_pure(node.value), node.attr)
+        return ()
+
+    def _name_value(self, name: str) -> tuple[str, ...]:
+        for frame in reversed(self.frames):
+            if frame.kind != "function":
+                break
+            if frame.self_name == name:  # `self` (or `cls`) of the method we are in
+                return (f"{INSTANCE_PREFIX}{frame.self_class}",)
+            if name in frame.info.bound:
+                break
+        key = self._name_key(name)
+        return (key,) if key else ()
+
+    @staticmethod
+    def _attr(values: tuple[str, ...], attr: str) -> tuple[str, ...]:
+        out = []
+        for value in values:
+            if value.startswith(INSTANCE_PREFIX):
+                out.append(f"{value[len(INSTANCE_PREFIX):]}.{attr}")
+            else:
+                out.append(f"{value}.{attr}")
+        return tuple(out)
+
+    def _eval(self, node: ast.expr | None) -> tuple[str, ...]:
+        """Evaluate an expression: record what it creates and uses, return what it may be."""
+        if node is None:
+            return ()
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id)
+        if isinstance(node, ast.Attribute):
+            return self._attr(self._eval(node.value), node.attr)
+        if isinstance(node, ast.Await):
+            return self._eval(node.value)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            if isinstance(node, ast.IfExp):
+                self._eval(node.test)
+            return tuple(v for part in parts for v in self._eval(part))
+        if isinstance(node, ast.NamedExpr):
+            values = self._eval(node.value)
+            self._bind(node.target, node.value, values)
+            return values
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            elements = node.values if isinstance(node, ast.Dict) else node.elts
+            for key in getattr(node, "keys", ()):
+                self._eval(key)
+            for element in elements:
+                for value in self._eval(element):
+                    self.facts.escapes.append(EscapeFact(value, self._loc(element),
+                                                         "a container"))
+            return ()
+        if isinstance(node, (ast.Lambda,)):
+            return ()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._eval(child)
+            elif isinstance(child, ast.comprehension):
+                self._eval(child.iter)
+                for condition in child.ifs:
+                    self._eval(condition)
+        return ()
+
+    def _call(self, node: ast.Call) -> tuple[str, ...]:
+        method = None
+        if isinstance(node.func, ast.Attribute):
+            receiver = self._eval(node.func.value)
+            method = node.func.attr
+            callees = self._attr(receiver, method)
+        else:
+            receiver = ()
+            callees = self._eval(node.func)
+        pool_keys: list[str] = []
+        for arg in node.args:
+            self._argument(arg, node, callees, pool_keys)
+        for keyword in node.keywords:
+            self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
+
+        constructor = next((c for c in callees if c in CONSTRUCTORS), None)
+        if constructor is not None:
+            return (self._site(node, constructor, tuple(pool_keys)),)
+        if any(c in self.init_redis_names for c in callees):
+            url = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "url"), None)
+            self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
+        if any(c in self.get_redis_names for c in callees):
+            blocking = any(k.arg == "blocking" and _truthy(k.value) for k in node.keywords)
+            return (SHARED_BLOCKING if blocking else SHARED,)
+        if method is not None and method in TRACKED_METHODS:
+            for value in receiver:
+                self._use(value, method, node)
+        return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _argument(self, arg: ast.expr, call: ast.Call, callees: tuple[str, ...],
+                  pool_keys: list[str], keyword: str | None = None) -> None:
+        values = self._eval(arg)
+        if not values:
+            return
+        self._set_holder(arg, "argument")
+        is_constructor = any(c in CONSTRUCTORS for c in callees)
+        if is_constructor and (keyword == "connection_pool" or
+                               any(c.endswith(".from_pool") for c in callees)):
+            pool_keys.extend(values)
+            return
+        target = _callee_text(call.func)
+        for value in values:
+            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()"))
+
+    def _use(self, value: str, method: str, node: ast.AST) -> None:
+        if value.startswith(INSTANCE_PREFIX):
+            return
+        function = self._function()
+        self.facts.uses.append(UseFact(
+            value, method, self._loc(node), function.qualname if function else None,
+            method in COUNTER_OPS and self._hint(node, function)))  # only counters need it
+
+    def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
+        context = function.qualname if function else self.facts.module
+        if has_rate_limit_hint(context):
+            return True
+        if isinstance(node, ast.Call):
+            for arg in node.args[:1]:
+                for const in ast.walk(arg):
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str) \
+                            and has_rate_limit_hint(const.value):
+                        return True
+        return False
+
+    def _site(self, node: ast.Call, callee: str, pool_keys: tuple[str, ...]) -> str:
+        function = self._function()
+        index = len(self.facts.sites)
+        self.facts.sites.append(SiteFact(
+            index=index, loc=self._loc(node), callee=callee, family=CONSTRUCTORS[callee],
+            holder="expression", function=function.qualname if function else None,
+            in_async_function=bool(function and function.is_async),
+            keywords=tuple(k.arg for k in node.keywords if k.arg),
+            pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node),
+            url_key=self._url_key(node),
+            options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg)))
+        self.site_of_call[id(node)] = index
+        if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
+            self.facts.aioredis1 = True
+        return site_atom(self.facts.path, index)
+
+
+def _child_name(parent: _Frame, name: str) -> str:
+    """The qualified name of a def or class: `f.<locals>.g` inside a function, as Python does."""
+    if parent.kind == "function":
+        return f"{parent.qualname}.{LOCALS}.{name}"
+    return f"{parent.qualname}.{name}"
+
+
+def _unwrap(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Await):
+        node = node.value
+    return node
+
+
+def _truthy(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and bool(node.value)
+
+
+def _callee_text(func: ast.expr) -> str:
+    try:
+        return ast.unparse(func)
+    except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
+        return "a call"
