@@ -22,14 +22,19 @@ class Accessor:
     module: str  # the lifecycle module's import name
     blocking: bool = False
     name: str | None = None  # a named client of the lifecycle module ("queue")
+    sync: bool = False  # sync code: the lifecycle module's get_sync_redis()
+
+    @property
+    def function(self) -> str:
+        return "get_sync_redis" if self.sync else "get_redis"
 
     @property
     def source(self) -> str:
-        """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, …"""
+        """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, `get_sync_redis()`…"""
         arguments = [json.dumps(self.name)] if self.name else []
         if self.blocking:
             arguments.append("blocking=True")
-        return f"get_redis({', '.join(arguments)})"
+        return f"{self.function}({', '.join(arguments)})"
 
     def call(self) -> cst.Call:
         """A fresh accessor call node."""

@@ -31,7 +31,7 @@ class RemoveCloseCalls(PathAwareCommand):
                  lifecycle: str, module: str, package: str) -> None:
         super().__init__(context)
         self.functions = {k: frozenset(v) for k, v in functions.items()}
-        self.get_redis = f"{lifecycle}.get_redis"
+        self.accessors = {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis"}
         self.module_name, self.package = module, package
         self.removed = 0
 
@@ -45,7 +45,7 @@ class RemoveCloseCalls(PathAwareCommand):
             return False
         names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
                                self.module_name, self.package)
-        return self.get_redis in names
+        return bool(self.accessors & names)
 
     def _is_receiver(self, node: cst.BaseExpression) -> bool:
         receivers = self.functions.get(self.paths.current)

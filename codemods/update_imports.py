@@ -21,6 +21,7 @@ from libcst.metadata import QualifiedNameProvider
 from ._common import absolute_names, dotted, resolve_relative
 
 _REDIS_MODULES = ("redis", "aioredis")
+ACCESSORS = ("get_redis", "get_sync_redis")
 
 
 class UpdateRedisImports(VisitorBasedCodemodCommand):
@@ -35,8 +36,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         self.lifecycle = lifecycle
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
-        self._calls_get_redis = False
-        self._imports_get_redis = False
+        self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
+        self._imported: set[str] = set()  # accessors imported from the lifecycle module
 
     def _is_ours(self, module: str) -> bool:
         top = module.split(".")[0]
@@ -79,8 +80,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             obj = dotted(alias.name) or ""
             asname = (alias.asname.name.value if alias.asname is not None
                       and isinstance(alias.asname.name, cst.Name) else None)
-            if source == self.lifecycle and obj == "get_redis":
-                self._imports_get_redis = True
+            if source == self.lifecycle and obj in ACCESSORS:
+                self._imported.add(obj)
             elif source == "aioredis.exceptions" and not self._aioredis_calls:
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
             elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
@@ -93,16 +94,18 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
     def visit_Call(self, node: cst.Call) -> None:
         names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
                                self.module_name, self.package)
-        if f"{self.lifecycle}.get_redis" in names:
-            self._calls_get_redis = True
-        elif isinstance(node.func, cst.Name) and node.func.value == "get_redis" and not names:
-            self._calls_get_redis = True  # inserted by a rewrite: not bound to anything yet
+        for accessor in ACCESSORS:
+            if f"{self.lifecycle}.{accessor}" in names:
+                self._calls.add(accessor)
+            elif isinstance(node.func, cst.Name) and node.func.value == accessor and not names:
+                self._calls.add(accessor)  # inserted by a rewrite: not bound to anything yet
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        if self._calls_get_redis and not self._imports_get_redis:
-            AddImportsVisitor.add_needed_import(self.context, self.lifecycle, "get_redis")
-        elif self._imports_get_redis and not self._calls_get_redis:
-            RemoveImportsVisitor.remove_unused_import(self.context, self.lifecycle, "get_redis")
+        for accessor in ACCESSORS:
+            if accessor in self._calls and accessor not in self._imported:
+                AddImportsVisitor.add_needed_import(self.context, self.lifecycle, accessor)
+            elif accessor in self._imported and accessor not in self._calls:
+                RemoveImportsVisitor.remove_unused_import(self.context, self.lifecycle, accessor)
         return updated
 
 

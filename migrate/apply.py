@@ -86,6 +86,11 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
             raise UsageError(message)
         result.warnings.append(message)
     in_batch = [s for s in inventory.sites if s.batch == batch.name]
+    if any(s.sync and s.status == "pending" for s in in_batch) and not _defines(
+            repo / config.lifecycle_module, "get_sync_redis"):
+        raise UsageError(f"{config.lifecycle_module}: sync-policy is 'sync-accessor' but the "
+                         f"lifecycle module has no get_sync_redis(); add it (the template "
+                         f"in migrate/templates has one) or set sync-policy = \"manual\"")
     result.manual = [s for s in in_batch if s.status == "manual"]
     plans = plan_batch(inventory, batch.name, config.lifecycle_import)
     unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
@@ -103,6 +108,17 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
     if result.ok:
         result.rewritten = [s for s in in_batch if s.status == "pending"]
     return result
+
+
+def _defines(module: Path, function: str) -> bool:
+    import ast
+
+    try:
+        tree = ast.parse(module.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return False
+    return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function
+               for n in tree.body)
 
 
 def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> str:

@@ -111,9 +111,16 @@ class _Classifier:
                 return Refusal("unclassified", f"no Redis command on it can be followed (held "
                                                f"in {site.holders[0]})")
             return Refusal("unclassified", "no Redis command on it can be followed")
-        if site.library == "redis-sync" and self.config.sync_policy == "manual":
-            return Refusal("sync-client", "sync client; the lifecycle module is async and "
-                                          "sync-policy is 'manual'")
+        if site.library == "redis-sync":
+            if self.config.sync_policy == "manual":
+                return Refusal("sync-client", "sync client; the lifecycle module is async and "
+                                              "sync-policy is 'manual'")
+            async_use = next((op for op in site.operations if op.in_async), None)
+            if site.in_async_function or async_use is not None:
+                where = (f"{async_use.path}:{async_use.loc.line}" if async_use
+                         else "the async function that creates it")
+                return Refusal("sync-in-async", f"sync client used in async code ({where}): "
+                                                f"it blocks the event loop; convert it by hand")
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
         return refuse(site, ops, self.central_urls, None, notes, self.config.clients, chosen)

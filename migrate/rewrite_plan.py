@@ -55,7 +55,8 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str) -> dict[
         if site.batch != batch or site.status != "pending":
             continue
         linked: LinkedSite = inventory.details[(site.file, site.line, site.col, site.kind)]
-        accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client)
+        accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client,
+                            sync=site.sync)
         plan = plan_for(site.file)
         plan.sites.append(site)
         if site.kind == "instantiation":

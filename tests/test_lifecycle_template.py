@@ -508,3 +508,70 @@ def test_get_redis_from_another_running_loop_raises(rc: ModuleType) -> None:
         owner.call_soon_threadsafe(owner.stop)
         thread.join(5)
         owner.close()
+
+
+# --- sync code: get_sync_redis() ------------------------------------------------------------
+
+
+def test_sync_client_round_trip_with_the_same_settings(load: Loader, admin: redis.Redis) -> None:
+    rc = load(REDIS_SOCKET_TIMEOUT=0.7, REDIS_RETRY_ATTEMPTS=2)
+    before = total_connections(admin)
+    client = rc.get_sync_redis()
+    assert total_connections(admin) == before  # created on first use, connects on first command
+    assert client is rc.get_sync_redis()
+    client.set("k", "v")
+    assert client.get("k") == b"v"  # bytes, like the async default
+    kwargs = client.connection_pool.connection_kwargs
+    assert kwargs["socket_timeout"] == 0.7
+    assert kwargs["socket_connect_timeout"] == rc.SOCKET_CONNECT_TIMEOUT
+    assert kwargs["health_check_interval"] == rc.HEALTH_CHECK_INTERVAL
+    connection = client.connection_pool.get_connection()
+    try:
+        assert isinstance(connection.retry, redis.retry.Retry)  # the sync Retry, not asyncio's
+        assert connection.retry._retries == 2
+        assert connection.socket_timeout == 0.7
+    finally:
+        client.connection_pool.release(connection)
+    blocking = rc.get_sync_redis(blocking=True)
+    assert blocking is not client
+    assert blocking.connection_pool.connection_kwargs["socket_timeout"] is None
+    rc.close_sync_redis()
+
+
+def test_sync_blocking_client_outlives_socket_timeout(load: Loader, redis_url: str) -> None:
+    rc = load(REDIS_SOCKET_TIMEOUT=0.3)
+    pusher = threading.Timer(0.8, lambda: redis.Redis.from_url(redis_url).rpush("q", "x"))
+    pusher.start()
+    try:
+        assert rc.get_sync_redis(blocking=True).blpop(["q"], timeout=3) == (b"q", b"x")
+        with pytest.raises(RedisTimeoutError):
+            rc.get_sync_redis().blpop(["empty"], timeout=2)
+    finally:
+        pusher.join()
+        rc.close_sync_redis()
+
+
+def test_close_redis_closes_the_sync_clients_too(rc: ModuleType, admin: redis.Redis) -> None:
+    async def main() -> None:
+        await rc.init_redis()
+        await rc.get_redis().ping()
+        rc.get_sync_redis().ping()
+        wait_until(lambda: others(admin) == 2)
+        await rc.close_redis()
+        wait_until(lambda: others(admin) == 0)
+
+    asyncio.run(main())
+    assert rc.get_sync_redis().ping()  # a later use makes a fresh one
+    rc.close_sync_redis()
+    wait_until(lambda: others(admin) == 0)
+
+
+def test_sync_named_clients_and_url(rc: ModuleType, redis_url: str) -> None:
+    db2 = redis_url.rsplit("/", 1)[0] + "/2"
+    rc.configure_sync_redis(db2, clients={"text": {"decode_responses": True}})
+    rc.get_sync_redis().set("where", "db2")
+    assert rc.get_sync_redis("text").get("where") == "db2"
+    assert redis.Redis.from_url(db2).get("where") == b"db2"
+    with pytest.raises(LookupError, match="'nope'"):
+        rc.get_sync_redis("nope")
+    rc.close_sync_redis()

@@ -197,7 +197,8 @@ class Evaluator:
         function = self._function()
         self.facts.uses.append(UseFact(
             value, method, self._loc(node), function.qualname if function else None,
-            method in COUNTER_OPS and self._hint(node, function)))  # only counters need it
+            method in COUNTER_OPS and self._hint(node, function),  # only counters need it
+            bool(function and function.is_async)))
 
     def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
         context = function.qualname if function else self.facts.module

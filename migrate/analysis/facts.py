@@ -65,6 +65,7 @@ class UseFact:
     loc: Location
     function: str | None
     hint: bool  # the call sits in a rate/limit/throttle/quota context or uses such a key
+    in_async: bool = False  # made inside an `async def`
 
 
 @dataclass(frozen=True, slots=True)

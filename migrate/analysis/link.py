@@ -32,6 +32,7 @@ class Operation:
     path: str
     loc: Location
     hint: bool
+    in_async: bool = False
 
 
 @dataclass(slots=True)
@@ -317,7 +318,8 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                         or (is_pool and method in POOL_CLOSE_METHODS)):
                     closed.append(atom)
                 else:
-                    site.operations.append(Operation(method, facts.path, use.loc, use.hint))
+                    site.operations.append(Operation(method, facts.path, use.loc, use.hint,
+                                                     use.in_async))
                 if use.function is None:
                     site.import_time_uses.append(f"{facts.path}:{use.loc.line}")
             if closed:

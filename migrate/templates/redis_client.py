@@ -3,22 +3,29 @@
 Call ``await init_redis()`` at startup (FastAPI lifespan), ``get_redis()`` wherever a client is
 needed, and ``await close_redis()`` at shutdown. Nothing connects at import. Blocking reads
 (BLPOP/BRPOP, XREAD/XREADGROUP BLOCK, pub/sub listening) use ``get_redis(blocking=True)``.
+Sync code (workers, scripts, management commands) uses ``get_sync_redis()``: a sync pool with the
+same settings, created on first use and closed by ``close_redis()`` or at interpreter exit.
 
 Depends on ``redis`` (redis.asyncio, >= 5.0.1) and the standard library only.
 """
 
 import asyncio
+import atexit
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis as redis_sync
 from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
+from redis.retry import Retry as SyncRetry
 
-__all__ = ["init_redis", "get_redis", "close_redis", "ping_redis"]
+__all__ = ["init_redis", "get_redis", "close_redis", "ping_redis", "get_sync_redis",
+           "configure_sync_redis", "close_sync_redis"]
 
 
 def _env_float(name: str, default: float) -> float:
@@ -65,25 +72,34 @@ class _State:
 _state: _State | None = None
 
 
-def _make_pool(url: str, options: Mapping[str, Any], *, blocking: bool) -> ConnectionPool:
-    """Build one pool carrying every connection setting (timeouts, health check, retry)."""
-    kwargs: dict[str, Any] = {
+def _pool_settings(options: Mapping[str, Any], retry: Any) -> dict[str, Any]:
+    """Every connection setting (timeouts, health check, retry), then the caller's options."""
+    return {
         "socket_connect_timeout": SOCKET_CONNECT_TIMEOUT,
         "socket_timeout": SOCKET_TIMEOUT,
         "socket_keepalive": True,
         "health_check_interval": HEALTH_CHECK_INTERVAL,
         "retry_on_timeout": RETRY_ON_TIMEOUT,
         # Explicit: clients built on a pool (from_url / from_pool / connection_pool=) get no
-        # default retry; each Connection falls back to Retry(NoBackoff(), 0). The asyncio Retry
-        # is required (redis.retry.Retry sleeps synchronously); Connection deep-copies it.
-        "retry": Retry(ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE),
-                       RETRY_ATTEMPTS),
+        # default retry; each Connection falls back to Retry(NoBackoff(), 0). Async pools need
+        # redis.asyncio.retry.Retry (redis.retry.Retry sleeps synchronously), sync pools the
+        # sync one; Connection deep-copies it.
+        "retry": retry,
         # Connection.__init__ appends the timeout classes to this (shared) list when
         # retry_on_timeout is set, so it grows by 3 per connection created; harmless (deduplicated).
         "retry_on_error": [ConnectionError, TimeoutError],
         "decode_responses": DECODE_RESPONSES,
         **options,
     }
+
+
+def _backoff() -> ExponentialBackoff:
+    return ExponentialBackoff(cap=RETRY_BACKOFF_CAP, base=RETRY_BACKOFF_BASE)
+
+
+def _make_pool(url: str, options: Mapping[str, Any], *, blocking: bool) -> ConnectionPool:
+    """Build one pool carrying every connection setting (timeouts, health check, retry)."""
+    kwargs = _pool_settings(options, Retry(_backoff(), RETRY_ATTEMPTS))
     # ConnectionPool.from_url lets URL query values (?socket_timeout=...) override kwargs.
     pool = ConnectionPool.from_url(url, **kwargs)
     if blocking:
@@ -187,6 +203,7 @@ async def close_redis() -> None:
     if state.loop is not loop and not _is_stale(state, loop):
         raise RuntimeError("close_redis() must run on the event loop that ran init_redis()")
     _state = None  # first, so get_redis() fails fast while the pools are closing
+    close_sync_redis()
     if state.loop is not loop:
         return  # stale: see init_redis(); nothing can be awaited on a dead loop
     errors: list[BaseException] = []
@@ -236,3 +253,63 @@ async def _rebuild(state: _State) -> None:
     except Exception:  # noqa: BLE001 - a half-dead pool must not stop the rebuild
         pass
     await init_redis(state.url, clients=state.config)
+
+
+# --- sync code: one thread-safe client per name, created on first use ---------------------------
+
+_sync_clients: dict[tuple[str, bool], redis_sync.Redis] = {}
+_sync_config: dict[str, Any] = {"url": None, "clients": {}}
+_sync_lock = threading.Lock()
+
+
+def configure_sync_redis(url: str | None = None, *,
+                         clients: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Set the URL and named clients of get_sync_redis() (default: what init_redis() was
+    given in this process, else $REDIS_URL). Takes effect for clients not created yet."""
+    with _sync_lock:
+        _sync_config["url"] = url
+        _sync_config["clients"] = {name: dict(spec) for name, spec in (clients or {}).items()}
+
+
+def get_sync_redis(name: str = DEFAULT, *, blocking: bool = False) -> redis_sync.Redis:
+    """Return the shared sync client ``name`` for code that is not async.
+
+    Sync clients are not bound to an event loop and are thread-safe, so they are created on
+    first use (no startup hook needed in a worker) and closed by close_redis() or at exit.
+    """
+    with _sync_lock:
+        client = _sync_clients.get((name, blocking))
+        if client is not None:
+            return client
+        state = _state
+        configured = dict(state.config) if state is not None else {DEFAULT: {}}
+        configured.update(_sync_config["clients"])
+        if name not in configured:
+            raise LookupError(f"no Redis client named {name!r}; configured: "
+                              f"{sorted(configured)}")
+        options = dict(configured[name])
+        url = (options.pop("url", None) or _sync_config["url"]
+               or (state.url if state is not None else None)
+               or os.environ.get("REDIS_URL") or DEFAULT_URL)
+        kwargs = _pool_settings(options, SyncRetry(_backoff(), RETRY_ATTEMPTS))
+        pool = redis_sync.ConnectionPool.from_url(url, **kwargs)
+        if blocking:
+            pool.connection_kwargs["socket_timeout"] = None  # see _make_pool
+        client = redis_sync.Redis.from_pool(pool)
+        _sync_clients[(name, blocking)] = client
+        return client
+
+
+def close_sync_redis() -> None:
+    """Close every sync client get_sync_redis() created. Idempotent; also runs at exit."""
+    with _sync_lock:
+        clients = list(_sync_clients.values())
+        _sync_clients.clear()
+    for client in clients:
+        try:
+            client.close()  # from_pool: the client owns its pool and disconnects it
+        except Exception:  # noqa: BLE001 - at exit, one failure must not stop the others
+            pass
+
+
+atexit.register(close_sync_redis)
