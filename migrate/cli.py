@@ -383,6 +383,10 @@ def init(
               f"explicit timeouts")
     for problem in result.problems:
         print(f"{problem.file}:{problem.line}:1: {problem.message}")
+    if result.proposed_clients:
+        print("\nsites use other Redis URLs; to move them too, add named clients to "
+              "[tool.migrate] (and create them in init_redis(clients=...)):\n")
+        print(result.proposed_clients.rstrip())
     raise typer.Exit(EXIT_FINDINGS if result.problems else EXIT_OK)
 
 

@@ -14,6 +14,7 @@ from migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, lo
 from migrate.discovery import discover, module_name
 from migrate.errors import UsageError
 from migrate.fileio import write_atomic
+from migrate.safety import HARMLESS_OPTIONS, URL_PARTS
 
 
 @dataclass(slots=True)
@@ -27,6 +28,7 @@ class InitResult:
     lifecycle_created: bool
     problems: list[lifecycle.Problem] = field(default_factory=list)
     detected_from: str | None = None  # the existing module the lifecycle path was found in
+    proposed_clients: str = ""  # a [tool.migrate.clients] table for sites with another URL
 
 
 def detect_lifecycle(repo: Path) -> str | None:
@@ -78,7 +80,59 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
         created = True
     problems = lifecycle.validate(repo, lifecycle_module)
     return InitResult(config_path.name, written, lifecycle_module, lifecycle_import, created,
-                      problems, detected)
+                      problems, detected, propose_clients(repo))
+
+
+def propose_clients(repo: Path) -> str:
+    """A `[tool.migrate.clients]` table for the sites left manual for another URL (SPEC §5).
+
+    Only proposed, never written: each named client must also be created by
+    `init_redis(clients=...)`, which is the team's decision.
+    """
+    from migrate.batch_catalog import load_batches
+    from migrate.inventory import build_inventory
+
+    inventory = build_inventory(repo, load_config(repo), load_batches())
+    proposals: dict[str, dict[str, str]] = {}
+    for site in inventory.sites:
+        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
+        if site.reason_code != "url-differs" or linked is None or not linked.url:
+            continue
+        url = linked.url
+        name = _client_name(url)
+        options = {k: v for k, v in linked.options if k not in URL_PARTS | HARMLESS_OPTIONS}
+        proposals.setdefault(name, {"url": url, **options})
+    if not proposals:
+        return ""
+    document = tomlkit.document()
+    tool = tomlkit.table(is_super_table=True)
+    migrate = tomlkit.table(is_super_table=True)
+    clients = tomlkit.table(is_super_table=True)
+    for name, spec in sorted(proposals.items()):
+        table = tomlkit.table()
+        table.add("url", spec.pop("url"))
+        for key, source in spec.items():
+            table.add(key, _toml_value(source))
+        clients.add(name, table)
+    migrate.add("clients", clients)
+    tool.add("migrate", migrate)
+    document.add("tool", tool)
+    return tomlkit.dumps(document)
+
+
+def _client_name(url_source: str) -> str:
+    """`settings.QUEUE_REDIS_URL` -> `queue`."""
+    last = url_source.rsplit(".", 1)[-1].strip("\"'").lower()
+    for suffix in ("_redis_url", "_url", "_redis"):
+        last = last.removesuffix(suffix)
+    return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
+
+
+def _toml_value(source: str):  # type: ignore[no-untyped-def]
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
 
 
 def _config_path(repo: Path, existing: Path | None, target: str | None) -> Path:

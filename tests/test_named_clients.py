@@ -67,3 +67,17 @@ def test_a_named_client_without_url_is_a_config_error(tmp_path: Path) -> None:
     run = migrate("inventory", "-C", repo)
     assert run.exit_code == 2
     assert "client 'queue' needs a 'url'" in run.stderr
+
+
+def test_init_proposes_a_clients_table_for_other_urls(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "r", FILES)
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    proposal = run.stdout.split("(and create them in init_redis(clients=...)):", 1)[1]
+    import tomllib
+    table = tomllib.loads(proposal)["tool"]["migrate"]["clients"]
+    assert table == {"queue": {"url": "settings.QUEUE_REDIS_URL", "decode_responses": True}}
+    config = (repo / "migrate.toml").read_text()
+    assert "clients" not in config  # proposed, never written: init_redis() must create it too
+    (repo / "migrate.toml").write_text(config + proposal)
+    assert _queue_site(repo)["client"] == "queue"  # the proposal, once adopted, matches
