@@ -16,6 +16,7 @@ from libcst.codemod import Codemod, CodemodContext, SkipFile
 from migrate.analysis.extract import extract
 from migrate.batch_catalog import Batch
 from migrate.codemods.attribute_to_property import ClientAttributeToProperty
+from migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from migrate.codemods.inline_function_client import InlineFunctionClient
 from migrate.codemods.remove_close_calls import RemoveCloseCalls
 from migrate.codemods.remove_module_client import RemoveModuleClient
@@ -50,6 +51,7 @@ class ApplyResult:
     rewritten: list[Site] = field(default_factory=list)
     manual: list[Site] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "path: reason"; nothing is written
+    flagged: list[tuple[str, int, str, str]] = field(default_factory=list)  # path, line, rule, why
     skipped: list[str] = field(default_factory=list)  # files the inventory could not read
     warnings: list[str] = field(default_factory=list)
 
@@ -147,6 +149,10 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
     if plan.closes:
         codemods.append(RemoveCloseCalls(context, plan.closes, lifecycle, plan.module,
                                          plan.package))
+    if plan.convert:
+        codemods.append(ConvertAioredisCalls(
+            context, plan.convert_receivers,
+            {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis"}, plan.convert))
     codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
                                        plan.removed_modules))
     return codemods
@@ -196,6 +202,9 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         except SkipFile as exc:
             result.problems.append(f"{plan.path}: {type(codemod).__name__} skipped it: {exc}")
             return None
+        if isinstance(codemod, ConvertAioredisCalls):
+            result.flagged.extend((plan.path, line, rule, why)
+                                  for line, rule, why in codemod.flagged)
     result.warnings.extend(f"{plan.path}: {w}" for w in context.warnings)
     after = tree.bytes
     problem = _verify(plan, analysed, after, inventory)

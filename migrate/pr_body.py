@@ -54,12 +54,15 @@ def pr_body(result: ApplyResult, lifecycle_import: str, branch: str) -> str:
         groups[(site.rewrite, site.pattern, site.purpose)].append(f"`{site.file}:{site.line}`")
     for (rewrite, pattern, purpose), where in sorted(groups.items()):
         out.append(f"| {rewrite} | `{pattern}` | {', '.join(where)} | {purpose} |")
-    notes = sorted({f"`{s.file}:{s.line}`: {n}" for s in result.rewritten for n in s.notes})
+    notes = sorted({f"`{s.file}:{s.line}`: {n}" for s in result.rewritten for n in s.notes
+                    if s.kind == "instantiation"})
     if notes:
         out += ["", "Notes:", ""] + [f"- {n}" for n in notes]
     out += ["", "### Left for a human", ""]
-    if result.manual:
+    if result.manual or result.flagged:
         out += [f"- `{s.file}:{s.line}` ({s.reason_code}): {s.reason}" for s in result.manual]
+        out += [f"- `{path}:{line}` ({rule}): {why}; marked `# TODO(redis-migration)`"
+                for path, line, rule, why in result.flagged]
     else:
         out.append("Nothing: every site of this batch was rewritten.")
     out += ["", "### Rollout checklist", ""]

@@ -207,7 +207,10 @@ def apply_summary(result, written: bool) -> str:
                      f" ({site.rewrite})")
     for site in result.manual:
         lines.append(f"  manual     {site.file}:{site.line}  [{site.reason_code}] {site.reason}")
-    notes = sorted({f"{s.file}:{s.line}: {n}" for s in result.rewritten for n in s.notes})
+    for path, line, rule, why in result.flagged:
+        lines.append(f"  manual     {path}:{line}  [{rule}] {why} (TODO comment added)")
+    notes = sorted({f"{s.file}:{s.line}: {n}" for s in result.rewritten for n in s.notes
+                    if s.kind == "instantiation"})
     lines += [f"  note       {n}" for n in notes]
     lines += [f"  warning    {w}" for w in result.warnings]
     lines += [f"  skipped    {s}" for s in result.skipped]

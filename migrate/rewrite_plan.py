@@ -31,6 +31,8 @@ class FilePlan:
     references: dict[str, Accessor] = field(default_factory=dict)
     closes: dict[str | None, set[str]] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)  # the batch's sites in this file
+    convert: str | None = None  # "aioredis1"/"aioredis2": convert calls on the moved clients
+    convert_receivers: dict[str | None, set[str]] = field(default_factory=dict)
 
     @property
     def removed_modules(self) -> set[str]:
@@ -61,6 +63,8 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str) -> dict[
         plan.sites.append(site)
         if site.kind == "instantiation":
             _plan_instantiation(plan, linked, accessor, facts, index, plan_for)
+            if site.library in ("aioredis1", "aioredis2"):
+                _plan_conversion(plan, linked, site.library, facts, index, plan_for)
         elif site.kind == "close":
             receivers = plan.closes.setdefault(_relative(linked.function, plan.module), set())
             receivers.update(_spellings(linked, plan.module))
@@ -88,6 +92,23 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         plan.getters[function] = (global_name, accessor)
     else:
         plan.calls[(linked.loc.line, linked.loc.col)] = accessor
+
+
+def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
+                     facts: dict[str, FileFacts], index: ModuleIndex, plan_for) -> None:
+    """aioredis calls on the moved client: in its file, and wherever it is referenced."""
+    plan.convert = library
+    bound = linked.bound_to or ""
+    function = _relative(linked.function, plan.module)
+    if linked.rewrite == "instance-attribute":
+        attribute = bound.rpartition(".")[2]
+        plan.convert_receivers.setdefault("*", set()).add(f"self.{attribute}")
+    elif function and bound.startswith(f"{linked.function}.{LOCALS}."):
+        plan.convert_receivers.setdefault(function, set()).add(bound.rpartition(".")[2])
+    if linked.function is None and linked.family == "client":  # a module client's importers
+        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+        for path in _references(keys, facts, index, plan.module):
+            plan_for(path).convert = library
 
 
 def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,

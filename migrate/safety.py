@@ -15,6 +15,9 @@ from migrate.analysis.link import LinkedSite
 
 # Keyword arguments the central pool sets itself, or that only tune timeouts and retries: a
 # legacy client passing them behaves the same through get_redis().
+# aioredis 1.x pool sizing and connect timeout: the central pool sets its own (facts C1).
+AIOREDIS1_POOL_OPTIONS = frozenset({"minsize", "maxsize", "timeout", "loop"})
+
 HARMLESS_OPTIONS = frozenset({
     "url", "address", "connection_pool", "host", "port", "unix_socket_path", "username",
     "password",  # where it connects: compared as the URL, not as an option "socket_timeout", "socket_connect_timeout",
@@ -55,9 +58,6 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     A site whose URL and options match a named client of `[tool.migrate.clients]` is not
     compared with the central client: its name is appended to `chosen` instead.
     """
-    if site.library == "aioredis1":
-        return Refusal("aioredis-1x", "aioredis 1.x client: its command API differs from "
-                                      "redis.asyncio; it needs converting, not rerouting")
     if site.escapes:
         return Refusal("escapes", f"the client escapes: it is {site.escapes[0]}")
     if site.holder == "return":
@@ -140,6 +140,12 @@ def _display(key: str) -> str:
 
 def _option_difference(site: LinkedSite, ops: set[str], notes: list[str]) -> Refusal | None:
     for name, value in site.options:
+        if site.library == "aioredis1" and name in AIOREDIS1_POOL_OPTIONS:
+            notes.append(f"{name}={value} dropped: the central pool is sized and timed by "
+                         f"init_redis()")
+            continue
+        if name == "encoding" and site.library in ("aioredis1", "aioredis2"):
+            name, value = "decode_responses", "True"  # aioredis: encoding= decodes replies
         if name in HARMLESS_OPTIONS:
             if name not in URL_PARTS:
                 notes.append(f"{name}={value} dropped: the central pool sets its own")

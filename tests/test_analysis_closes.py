@@ -69,12 +69,11 @@ def test_aioredis1_close_then_wait_closed_two_close_sites(tmp_path: Path) -> Non
                 await r.wait_closed()
     """})
     assert_sites(scan(tmp_path), [
-        # aioredis 1.x: converted, not rerouted (issue 5), so left to a human for now
+        # aioredis 1.x: moved onto get_redis() and its calls converted (issue 5)
         S("app/old.py", 5, "instantiation", "aioredis.create_redis", "read-cache", "function",
-          "aioredis1", "manual"),
-        S("app/old.py", 9, "close", ".close()", "read-cache", "function", "aioredis1", "manual"),
-        S("app/old.py", 10, "close", ".wait_closed()", "read-cache", "function", "aioredis1",
-          "manual"),
+          "aioredis1"),
+        S("app/old.py", 9, "close", ".close()", "read-cache", "function", "aioredis1"),
+        S("app/old.py", 10, "close", ".wait_closed()", "read-cache", "function", "aioredis1"),
     ])
 
 

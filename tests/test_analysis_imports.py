@@ -303,8 +303,7 @@ def test_try_import_aioredis_1x_create_redis_pool(tmp_path: Path) -> None:
     """})
     inv = scan(tmp_path)
     assert_sites(inv, [S("app/legacy.py", 12, "instantiation", "aioredis.create_redis_pool",
-                         "write-cache", "module", "aioredis1", "manual")])
-    assert inv.sites[0].reason_code == "aioredis-1x"
+                         "write-cache", "module", "aioredis1")])
     assert inv.sites[0].rewrite == "lazy-getter"
 
 
@@ -339,7 +338,7 @@ def test_aioredis_from_url_in_file_that_uses_1x_api_is_aioredis1(tmp_path: Path)
             return await client.subscribe(Channel("c", is_pattern=False))
     """})
     assert_sites(scan(tmp_path), [S("app/mixed.py", 3, "instantiation", "aioredis.from_url",
-                                    "pubsub-stream-queue", "module", "aioredis1", "manual")])
+                                    "pubsub-stream-queue", "module", "aioredis1")])
 
 
 def test_aioredis_from_url_as_make(tmp_path: Path) -> None:

@@ -100,8 +100,8 @@ def test_expected_sites_are_well_formed() -> None:
         assert site["library"] in {"aioredis1", "aioredis2", "redis-asyncio", "redis-sync"}, site
         assert site["scope"] in {"module", "class", "function"}, site
         assert BATCHES[site["purpose"]] == site["batch"], site
-        if site["library"] in ("redis-sync", "aioredis1") or site["purpose"] == "unclassified":
-            assert site["status"] == "manual", site  # sync, aioredis 1.x, unclassified
+        if site["library"] == "redis-sync" or site["purpose"] == "unclassified":
+            assert site["status"] == "manual", site  # sync (the default policy), unclassified
         assert site["status"] in ("manual", "pending"), site
         assert site["file"] != "backend/services/redis_client.py", site
     assert {s["batch"] for s in sites} >= set(BATCHES.values()) - {None}

@@ -1,0 +1,554 @@
+"""aioredis 1.x/2.x command calls on migrated clients → redis.asyncio calls (facts §1).
+
+`await r.hmset_dict(k, d)` → `await r.hset(k, mapping=d)`, `r.set(k, v)` (un-awaited) →
+`await r.set(k, v)`, `except aioredis.errors.ReplyError` → `except redis.exceptions.ResponseError`.
+What cannot be rewritten safely stays byte-identical with a `# TODO(redis-migration): <rule> …`
+comment on its line and a `(line, rule, reason)` entry in `flagged`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import (ImportAssignment, ParentNodeProvider, PositionProvider,
+                             QualifiedNameProvider, ScopeProvider)
+
+from . import _aioredis_rules as rules
+from ._common import PathAwareCommand, absolute_names, dotted
+
+TODO = "TODO(redis-migration)"
+_TIMEOUTS = frozenset({"asyncio.TimeoutError", "asyncio.exceptions.TimeoutError"})
+_PARSERS = frozenset({"HiredisParser", "PythonParser", "BaseParser"})
+_ITERATING = frozenset({"sorted", "list", "set", "tuple", "any", "all", "frozenset"})
+
+
+class ConvertAioredisCalls(PathAwareCommand):
+    """Rewrites aioredis command calls on migrated clients; flags what needs a human."""
+
+    DESCRIPTION = "aioredis 1.x/2.x calls on migrated clients -> redis.asyncio (facts §1)."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider, ParentNodeProvider, PositionProvider,
+                             ScopeProvider)
+
+    def __init__(self, context: CodemodContext, receivers: Mapping[str | None, Collection[str]],
+                 accessors: Collection[str], library: str, *, decode_responses: bool = False,
+                 encoding: str = "utf-8") -> None:
+        super().__init__(context)
+        if library not in (rules.AIOREDIS1, rules.AIOREDIS2):
+            raise ValueError(f"library must be aioredis1 or aioredis2, not {library!r}")
+        self.receivers = {k: frozenset(v) for k, v in receivers.items()}
+        self.accessors = frozenset(accessors)
+        self.library = library
+        self.decode_responses, self.encoding = decode_responses, _norm(encoding)
+        self.module_name = context.full_module_name or ""
+        self.package = context.full_package_name or ""
+        self.flagged: list[tuple[int, str, str]] = []
+        self._functions: list[tuple[cst.FunctionDef, frozenset[str]]] = []  # (def, pipelines)
+        self._comments: dict[cst.CSTNode, list[str]] = {}
+        self._decodes: dict[cst.CSTNode, tuple[str, cst.BaseExpression]] = {}
+        self._drop: set[cst.CSTNode] = set()
+        self._aclose: set[cst.CSTNode] = set()
+
+    @property
+    def v1(self) -> bool:
+        return self.library == rules.AIOREDIS1
+
+    # ------------------------------------------------------------------ matching helpers
+
+    def _names(self, node: cst.CSTNode) -> set[str]:
+        return absolute_names(self.get_metadata(QualifiedNameProvider, node, set()),
+                              self.module_name, self.package)
+
+    def _is_client(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Call):
+            return bool(self.accessors & self._names(node.func))
+        spelled = dotted(node)
+        # "*": spellings valid in every function (a client attribute such as `self._redis`)
+        return (spelled in self.receivers.get(self.paths.current, ())
+                or spelled in self.receivers.get("*", ()))
+
+    def _client_call(self, node: cst.BaseExpression) -> str | None:
+        """The method name if `node` is a call on a migrated client."""
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                and self._is_client(node.func.value):
+            return node.func.attr.value
+        return None
+
+    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _in_async(self) -> bool:
+        return bool(self._functions) and self._functions[-1][0].asynchronous is not None
+
+    def _used_elsewhere(self, name: str) -> bool:
+        """Whether `name` is read anywhere in the current def besides its assignment."""
+        scope = self._functions[-1][0] if self._functions else None
+        return scope is not None and len(m.findall(scope, m.Name(name))) > 1
+
+    def _constant(self, node: cst.BaseExpression) -> str | None:
+        """The aioredis constant (`SET_IF_NOT_EXIST`, …) `node` resolves to, if any."""
+        if isinstance(node, cst.Attribute) and node.attr.value in rules.CONSTANTS:
+            if self._is_client(node.value) or any(
+                    n.startswith("aioredis.") for n in self._names(node)):
+                return node.attr.value
+        if isinstance(node, cst.Name) and node.value in rules.CONSTANTS \
+                and any(n.startswith("aioredis.") for n in self._names(node)):
+            return node.value
+        return None
+
+    # ----------------------------------------------------------------------- flagging
+
+    def _flag(self, node: cst.CSTNode, rule: str, reason: str) -> None:
+        line = self.get_metadata(PositionProvider, node).start.line
+        if (line, rule, reason) not in self.flagged:
+            self.flagged.append((line, rule, reason))
+        owner: cst.CSTNode | None = node
+        while owner is not None and not isinstance(
+                owner, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.ExceptHandler)):
+            owner = self._parent(owner)
+        if owner is not None:
+            texts = self._comments.setdefault(owner, [])
+            if f"{rule} {reason}" not in texts:
+                texts.append(f"{rule} {reason}")
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[no-untyped-def]
+        result = super().on_leave(original, updated)
+        texts = self._comments.pop(original, None)
+        if texts is None:
+            return result
+        if isinstance(result, cst.FlattenSentinel):
+            return cst.FlattenSentinel([_commented(result.nodes[0], texts), *result.nodes[1:]])
+        if isinstance(result, cst.CSTNode):
+            return _commented(result, texts)
+        return result
+
+    # ---------------------------------------------------------------------- functions
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        pipelines = set()
+        for assign in m.findall(node, m.Assign(targets=[m.AssignTarget(target=m.Name())],
+                                               value=m.Call(func=m.Attribute()))):
+            assert isinstance(assign, cst.Assign)
+            if self._client_call(assign.value) in ("multi_exec", "pipeline"):
+                pipelines.add(assign.targets[0].target.value)  # type: ignore[attr-defined]
+        self._functions.append((node, frozenset(pipelines)))
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._functions.pop()
+        return super().leave_FunctionDef(original, updated)
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not updated.body:  # a lone wait_closed() was the whole block
+            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated
+
+    # -------------------------------------------------------------------------- calls
+
+    def _usage(self, call: cst.Call) -> str:
+        node: cst.CSTNode = call
+        parent = self._parent(node)
+        if isinstance(parent, cst.Await):
+            node, parent = parent, self._parent(parent)
+        if isinstance(parent, cst.Expr):
+            return "discarded"
+        if isinstance(parent, cst.ComparisonTarget):
+            comparison = self._parent(parent)
+            if isinstance(parent.operator, (cst.In, cst.NotIn)):
+                return "in"
+            other = comparison.left if isinstance(comparison, cst.Comparison) else None
+            return _compared(parent.operator, other)
+        if isinstance(parent, cst.Comparison):
+            target = parent.comparisons[0]
+            return _compared(target.operator, target.comparator)
+        if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is node \
+                or isinstance(parent, (cst.BooleanOperation, cst.UnaryOperation)):
+            return "truth"
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
+            return "iter"
+        if isinstance(parent, cst.Arg):
+            call_parent = self._parent(parent)
+            if isinstance(call_parent, cst.Call) and isinstance(call_parent.func, cst.Name):
+                if call_parent.func.value == "len":
+                    return "len"
+                if call_parent.func.value in _ITERATING:
+                    return "iter"
+        return "used"
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if not self.v1 or not isinstance(original.func, cst.Attribute):
+            return updated
+        method = self._client_call(original)
+        if method is None:
+            return self._pipeline_call(original, updated)
+        constants = {rules.code(a.value): self._constant(a.value) for a in original.args}
+        site = rules.Site(updated, method, self._usage(original),
+                          lambda e: constants.get(rules.code(e)))
+        outcomes: list[rules.Outcome] = [self._encoding(original, site)]
+        if isinstance(outcomes[0], cst.Call):
+            site.call = outcomes[0]
+        if method == "xgroup_create" and self._catches_busy_group(original):
+            outcomes.append(rules.Flag("X4", "a BusyGroupError handler must become a "
+                                             "ResponseError BUSYGROUP message check"))
+        else:
+            rule = rules.METHOD_RULES.get(method)
+            outcomes.append(rule[1](site) if rule is not None and rule[1] is not None else None)
+        flags = [o for o in outcomes if isinstance(o, rules.Flag)]
+        if flags:
+            for flag in flags:
+                self._flag(original, flag.rule, flag.reason)
+            self._decodes.pop(original, None)
+            return updated
+        for module, obj in site.imports:
+            AddImportsVisitor.add_needed_import(self.context, module, obj)
+        for outcome in reversed(outcomes):
+            if isinstance(outcome, cst.Call):
+                return outcome
+        return updated
+
+    def _encoding(self, original: cst.Call, site: rules.Site) -> rules.Outcome:
+        """E1–E3: a per-call `encoding=` (aioredis 1.x only)."""
+        arg = next((a for a in original.args if a.keyword is not None
+                    and a.keyword.value == "encoding"), None)
+        if arg is None:
+            return None
+        value = arg.value
+        literal = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+        if rules.is_none(value):
+            if self.decode_responses:
+                return rules.Flag("E3", "encoding=None (bytes) on a decoding client: needs a "
+                                        "decode_responses=False client")
+        elif not isinstance(literal, str):
+            return rules.Flag("E2", "encoding= is not a literal")
+        elif self.decode_responses and _norm(literal) != self.encoding:
+            return rules.Flag("E2", f"encoding={literal!r} differs from the client's")
+        elif not self.decode_responses:
+            target = self._decode_target(original, site.method)
+            if target is None:
+                return rules.Flag("E2", "bytes client: only `name = await r.<scalar read>(…)`"
+                                        " can get a None-safe .decode()")
+            self._decodes[target[0]] = (target[1], value)
+        args = [a for a in site.call.args if not (a.keyword is not None
+                                                  and a.keyword.value == "encoding")]
+        return rules.with_args(site.call, args)
+
+    def _decode_target(self, call: cst.Call, method: str) -> tuple[cst.CSTNode, str] | None:
+        """(statement, name) for `name = await r.<scalar read>(…)`, else None."""
+        if method not in rules.SCALAR_READS:
+            return None
+        awaited = self._parent(call)
+        assign = self._parent(awaited) if isinstance(awaited, cst.Await) else None
+        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Name)):
+            return None
+        line = self._parent(assign)
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        return line, assign.targets[0].target.value
+
+    def _catches_busy_group(self, node: cst.CSTNode) -> bool:
+        child, parent = node, self._parent(node)
+        while parent is not None:
+            if isinstance(parent, cst.Try) and child is parent.body:
+                for handler in parent.handlers:
+                    if handler.type is not None and any(
+                            n.endswith(".BusyGroupError") and n.startswith("aioredis.")
+                            for t in _types(handler.type) for n in self._names(t)):
+                        return True
+            child, parent = parent, self._parent(parent)
+        return False
+
+    def _pipeline_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """P3/P4: calls on a pipeline built from a migrated client in this def."""
+        func = original.func
+        assert isinstance(func, cst.Attribute)
+        pipelines = self._functions[-1][1] if self._functions else frozenset()
+        if not (isinstance(func.value, cst.Name) and func.value.value in pipelines):
+            return updated
+        if func.attr.value == "execute":
+            result = rules.rewrite_execute(rules.Site(updated, "execute", "used", lambda e: None))
+            return result if isinstance(result, cst.Call) else updated
+        parent = self._parent(original)
+        if isinstance(parent, cst.Await):
+            self._flag(original, "P3", "awaiting a pipeline command returns the pipeline, "
+                                       "not the value: read it from execute()")
+        elif isinstance(parent, cst.Assign) and any(
+                isinstance(t.target, cst.Name) and self._used_elsewhere(t.target.value)
+                for t in parent.targets):
+            self._flag(original, "P3", "pipeline futures are gone: map the result to its "
+                                       "position in execute()")
+        return updated
+
+    # --------------------------------------------------------------------- statements
+
+    def _close_kind(self, statement: cst.BaseSmallStatement) -> tuple[str, str] | None:
+        """("close" | "await-close" | "wait", receiver code) for close-ish statements."""
+        if not isinstance(statement, cst.Expr):
+            return None
+        value = statement.value
+        awaited = isinstance(value, cst.Await)
+        call = value.expression if awaited else value  # type: ignore[attr-defined]
+        method = self._client_call(call)
+        if method == "close":
+            return ("await-close" if awaited else "close"), rules.code(call.func.value)
+        if method == "wait_closed" and awaited:
+            return "wait", rules.code(call.func.value)
+        return None
+
+    def _siblings(self, line: cst.SimpleStatementLine) -> list[cst.CSTNode]:
+        parent = self._parent(line)
+        body = getattr(parent, "body", None)
+        return list(body) if isinstance(body, (list, tuple)) else []
+
+    def _next_wait(self, line: cst.SimpleStatementLine, index: int,
+                   receiver: str) -> cst.CSTNode | None:
+        """The `await X.wait_closed()` right after the close at body[index] of `line`."""
+        if index + 1 < len(line.body):
+            kind = self._close_kind(line.body[index + 1])
+            return line.body[index + 1] if kind == ("wait", receiver) else None
+        siblings = self._siblings(line)
+        position = next((i for i, s in enumerate(siblings) if s is line), None)
+        if position is None or position + 1 >= len(siblings):
+            return None
+        following = siblings[position + 1]
+        if isinstance(following, cst.SimpleStatementLine) and following.body \
+                and self._close_kind(following.body[0]) == ("wait", receiver):
+            return following
+        return None
+
+    def _closing(self, line: cst.SimpleStatementLine, index: int,
+                 statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+        """C6/N11/N13. None: remove the statement."""
+        kind = self._close_kind(line.body[index])
+        if kind is None:
+            return statement
+        what, receiver = kind
+        rule = "C6" if self.v1 else "N11" if what == "await-close" else "N13"
+        if what == "wait":
+            if line.body[index] in self._drop or line in self._drop:
+                return None
+            if line.body[index] in self._aclose or line in self._aclose:
+                return statement
+            return None  # a lone wait_closed(): nothing like it exists in redis.asyncio
+        closing = self._functions and self._functions[-1][0].name.value == "close_redis"
+        pair = self._next_wait(line, index, receiver) if what == "close" else None
+        if pair is not None:
+            rule = "C6" if self.v1 else "N13"
+        if not closing:
+            self._flag(line.body[index], rule, "closes the shared client outside "
+                                               "close_redis()")
+            if pair is not None:
+                self._aclose.add(pair)
+            return statement
+        if pair is not None:
+            self._drop.add(pair)
+        return cst.Expr(cst.parse_expression(f"await {receiver}.aclose()"),
+                        semicolon=statement.semicolon)  # type: ignore[attr-defined]
+
+    def _unawaited(self, small: cst.BaseSmallStatement,
+                   statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
+        """U1/U2/C13: a command call on a migrated client that nobody awaits (aioredis 1.x)."""
+        value = getattr(small, "value", None)
+        method = self._client_call(value) if isinstance(value, cst.Call) else None
+        if method is None or method in rules.NOT_COROUTINES:
+            return statement
+        if isinstance(small, cst.Expr):
+            if self._in_async():
+                return statement.with_changes(value=cst.Await(statement.value))  # type: ignore[attr-defined]
+            self._flag(small, "C13", "un-awaited command never runs in redis.asyncio and "
+                                     "this def is not async")
+        elif isinstance(small, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) \
+                else [small.target]
+            later = any(isinstance(t, cst.Name) and self._used_elsewhere(t.value)
+                        for t in targets)
+            self._flag(small, "U2", "stored command coroutine is awaited later: 1.x sent it "
+                                    "here" if later else "stored command coroutine never runs")
+        return statement
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        body: list[cst.BaseSmallStatement] = []
+        for index, (small, statement) in enumerate(zip(original.body, updated.body)):
+            new = self._closing(original, index, statement)
+            if new is None:
+                continue
+            if self.v1 and new is statement:
+                new = self._unawaited(small, statement)
+            body.append(new)
+        if not body:
+            return cst.RemovalSentinel.REMOVE
+        if len(body) != len(updated.body):
+            body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        result = updated.with_changes(body=body)
+        decode = self._decodes.pop(original, None)
+        if decode is None:
+            return result
+        name, encoding = decode
+        line = cst.parse_statement(
+            f"{name} = {name}.decode({rules.code(encoding)}) if {name} is not None else None")
+        return cst.FlattenSentinel([result, line])
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+        """C9: `with await r as conn:` → `async with r.client() as conn:`."""
+        if not self.v1 or original.asynchronous is not None or len(original.items) != 1:
+            return updated
+        item = original.items[0]
+        if not (isinstance(item.item, cst.Await) and self._is_client(item.item.expression)):
+            return updated
+        if not self._in_async() or item.asname is None:
+            self._flag(original, "C9", "no `as` target: the connection is used implicitly")
+            return updated
+        receiver = updated.items[0].item.expression  # type: ignore[attr-defined]
+        client = cst.Call(cst.Attribute(receiver, cst.Name("client")))
+        return updated.with_changes(
+            asynchronous=cst.Asynchronous(),
+            items=[updated.items[0].with_changes(item=client)])
+
+    # ------------------------------------------------------------- attributes, errors
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Try(self, node: cst.Try) -> None:
+        """N4: `except asyncio.TimeoutError` around client calls no longer catches redis'."""
+        if self.v1:
+            return
+        calls = [c for c in m.findall(node.body, m.Call(func=m.Attribute()))
+                 if self._client_call(c) is not None]  # type: ignore[arg-type]
+        if not calls:
+            return
+        for handler in node.handlers:
+            if handler.type is not None and any(
+                    self._names(t) & _TIMEOUTS for t in _types(handler.type)):
+                self._flag(handler, "N4", "redis.exceptions.TimeoutError is not an "
+                                          "asyncio.TimeoutError: catch both")
+
+    def leave_Attribute(self, original: cst.Attribute,
+                        updated: cst.Attribute) -> cst.BaseExpression:
+        rule = rules.ATTRIBUTE_RULES.get(original.attr.value)
+        parent = self._parent(original)
+        if self.v1 and rule is not None and self._is_client(original.value) and not (
+                isinstance(parent, cst.Call) and parent.func is original):
+            self._flag(original, rule, f".{original.attr.value} has no redis.asyncio "
+                                       "equivalent")
+            return updated
+        return self._error(original, updated)
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        parent = self._parent(original)
+        if isinstance(parent, cst.Attribute) and parent.attr is original:
+            return updated
+        return self._error(original, updated)
+
+    def _error(self, original: cst.BaseExpression,
+               updated: cst.BaseExpression) -> cst.BaseExpression:
+        """§1.12 / N3: aioredis exception references → redis-py's; N9/N15 flagged."""
+        names = [n for n in self._names(original) if n.startswith("aioredis.")]
+        if not names:
+            return updated
+        name = names[0]
+        module, _, last = name.rpartition(".")
+        if not self.v1 and (name.startswith("aioredis.compat")
+                            or module == "aioredis.connection" and last in _PARSERS):
+            rule = "N15" if name.startswith("aioredis.compat") else "N9"
+            self._flag(original, rule, f"{name} has no public redis-py equivalent")
+            return updated
+        if module not in (("aioredis", "aioredis.errors") if self.v1
+                          else ("aioredis", "aioredis.exceptions")):
+            return updated
+        if self.v1:
+            if last not in rules.ERRORS_1:
+                return updated
+            target = rules.ERRORS_1[last]
+            rule = rules.ERROR_RULE.get(last, "ERR" if target else "ERR-C")
+        else:
+            if last not in rules.ERRORS_2:
+                return updated
+            target, rule = f"redis.exceptions.{last}", "N3"
+        if target is None:
+            self._flag(original, rule, f"{last} has no redis-py equivalent")
+            return updated
+        if (isinstance(original, cst.Name) and module == "aioredis.exceptions"
+                and target == f"redis.exceptions.{last}"):
+            # `from aioredis.exceptions import X`: the same name exists in redis.exceptions, so
+            # update_imports renames the import and this reference stays as written
+            return updated
+        if not self._redis_free(original):
+            self._flag(original, rule, "`redis` is bound to something else here")
+            return updated
+        AddImportsVisitor.add_needed_import(self.context, target.rpartition(".")[0])
+        if isinstance(original, cst.Name):
+            RemoveImportsVisitor.remove_unused_import(self.context, module, last)
+        else:
+            base = dotted(original.value) if isinstance(original, cst.Attribute) else None
+            for candidate in {module, "aioredis", base or module}:
+                RemoveImportsVisitor.remove_unused_import(self.context, candidate)
+        return cst.parse_expression(target).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+
+    def _redis_free(self, node: cst.CSTNode) -> bool:
+        """Whether `redis` here can only mean the package (or nothing yet)."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return True
+        for assignment in scope["redis"]:
+            if not (isinstance(assignment, ImportAssignment)
+                    and isinstance(assignment.node, cst.Import)
+                    and all(alias.asname is None for alias in assignment.node.names
+                            if (dotted(alias.name) or "").split(".")[0] == "redis")):
+                return False
+        return True
+
+
+# ------------------------------------------------------------------------------ helpers
+
+def _norm(encoding: str) -> str:
+    return encoding.lower().replace("_", "-").replace("utf8", "utf-8")
+
+
+def _types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if isinstance(node, cst.Tuple):
+        return [e.value for e in node.elements]
+    return [node]
+
+
+def _compared(operator: cst.BaseCompOp, other: cst.BaseExpression | None) -> str:
+    false = isinstance(other, cst.Name) and other.value == "False"
+    if isinstance(operator, (cst.Is, cst.IsNot)):
+        return "compare-false" if false else "is"
+    if isinstance(operator, (cst.Equal, cst.NotEqual)):
+        return "compare-false" if false else "compare-eq"
+    return "used"
+
+
+def _commented(node: cst.CSTNode, texts: list[str]) -> cst.CSTNode:
+    """`node` with a `# TODO(redis-migration): …` trailing comment (never a second one)."""
+    text = f"# {TODO}: " + "; ".join(texts)
+    if isinstance(node, cst.SimpleStatementLine):
+        return node.with_changes(trailing_whitespace=_append(node.trailing_whitespace, text))
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        return node.with_changes(body=body.with_changes(header=_append(body.header, text)))
+    if isinstance(body, cst.SimpleStatementSuite):
+        return node.with_changes(body=body.with_changes(
+            trailing_whitespace=_append(body.trailing_whitespace, text)))
+    return node
+
+
+def _append(whitespace: cst.TrailingWhitespace, text: str) -> cst.TrailingWhitespace:
+    comment = whitespace.comment
+    if comment is not None and TODO in comment.value:
+        return whitespace
+    if comment is not None:
+        return whitespace.with_changes(comment=cst.Comment(f"{comment.value}  {text}"))
+    return whitespace.with_changes(whitespace=cst.SimpleWhitespace("  "),
+                                   comment=cst.Comment(text))
