@@ -23,10 +23,18 @@ class Accessor:
     blocking: bool = False
     name: str | None = None  # a named client of the lifecycle module ("queue")
     sync: bool = False  # sync code: the lifecycle module's get_sync_redis()
+    compat: bool = False  # aioredis-shaped calls kept: get_compat_redis() (apply --compat)
 
     @property
     def function(self) -> str:
+        if self.compat:
+            return "get_compat_redis"
         return "get_sync_redis" if self.sync else "get_redis"
+
+    @property
+    def import_module(self) -> str:
+        """Where the accessor is imported from: the compat wrapper sits beside the module."""
+        return compat_module(self.module) if self.compat else self.module
 
     @property
     def source(self) -> str:
@@ -41,6 +49,12 @@ class Accessor:
         expression = cst.parse_expression(self.source)
         assert isinstance(expression, cst.Call)
         return expression
+
+
+def compat_module(lifecycle: str) -> str:
+    """`backend.services.redis_client` -> `backend.services.redis_compat`."""
+    package = lifecycle.rpartition(".")[0]
+    return f"{package}.redis_compat" if package else "redis_compat"
 
 
 def resolve_relative(package: str, level: int, name: str) -> str:

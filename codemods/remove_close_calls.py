@@ -12,7 +12,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import PathAwareCommand, absolute_names, dotted, ensure_body, unwrap_await
+from ._common import (
+    PathAwareCommand, absolute_names, compat_module, dotted, ensure_body, unwrap_await,
+)
 
 CLOSE_METHODS = frozenset({"close", "aclose", "wait_closed", "disconnect"})
 
@@ -31,7 +33,8 @@ class RemoveCloseCalls(PathAwareCommand):
                  lifecycle: str, module: str, package: str) -> None:
         super().__init__(context)
         self.functions = {k: frozenset(v) for k, v in functions.items()}
-        self.accessors = {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis"}
+        self.accessors = {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis",
+                          f"{compat_module(lifecycle)}.get_compat_redis"}
         self.module_name, self.package = module, package
         self.removed = 0
 

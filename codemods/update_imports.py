@@ -18,10 +18,10 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import absolute_names, dotted, resolve_relative
+from ._common import absolute_names, compat_module, dotted, resolve_relative
 
 _REDIS_MODULES = ("redis", "aioredis")
-ACCESSORS = ("get_redis", "get_sync_redis")
+ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis")
 
 
 class UpdateRedisImports(VisitorBasedCodemodCommand):
@@ -34,6 +34,9 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                  also_unused: Collection[str] = ()) -> None:
         super().__init__(context)
         self.lifecycle = lifecycle
+        # where each accessor comes from: the compat wrapper sits beside the lifecycle module
+        self.homes = {"get_redis": lifecycle, "get_sync_redis": lifecycle,
+                      "get_compat_redis": compat_module(lifecycle)}
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
@@ -80,7 +83,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             obj = dotted(alias.name) or ""
             asname = (alias.asname.name.value if alias.asname is not None
                       and isinstance(alias.asname.name, cst.Name) else None)
-            if source == self.lifecycle and obj in ACCESSORS:
+            if obj in ACCESSORS and source == self.homes[obj]:
                 self._imported.add(obj)
             elif source == "aioredis.exceptions" and not self._aioredis_calls:
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
@@ -95,17 +98,18 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
                                self.module_name, self.package)
         for accessor in ACCESSORS:
-            if f"{self.lifecycle}.{accessor}" in names:
+            if f"{self.homes[accessor]}.{accessor}" in names:
                 self._calls.add(accessor)
             elif isinstance(node.func, cst.Name) and node.func.value == accessor and not names:
                 self._calls.add(accessor)  # inserted by a rewrite: not bound to anything yet
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         for accessor in ACCESSORS:
+            home = self.homes[accessor]
             if accessor in self._calls and accessor not in self._imported:
-                AddImportsVisitor.add_needed_import(self.context, self.lifecycle, accessor)
+                AddImportsVisitor.add_needed_import(self.context, home, accessor)
             elif accessor in self._imported and accessor not in self._calls:
-                RemoveImportsVisitor.remove_unused_import(self.context, self.lifecycle, accessor)
+                RemoveImportsVisitor.remove_unused_import(self.context, home, accessor)
         return updated
 
 

@@ -62,7 +62,7 @@ class ApplyResult:
 
 def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
               force_order: bool = False, dry_run: bool = False,
-              inventory: Inventory | None = None) -> ApplyResult:
+              inventory: Inventory | None = None, compat: bool = False) -> ApplyResult:
     """Plan and rewrite batch `name` in memory; raises UsageError for what the user must fix.
 
     Out of order, a dry run still shows its diff (with a warning); a real run is refused.
@@ -94,7 +94,7 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
                          f"lifecycle module has no get_sync_redis(); add it (the template "
                          f"in migrate/templates has one) or set sync-policy = \"manual\"")
     result.manual = [s for s in in_batch if s.status == "manual"]
-    plans = plan_batch(inventory, batch.name, config.lifecycle_import)
+    plans = plan_batch(inventory, batch.name, config.lifecycle_import, compat)
     unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
     removes = sorted(name for plan in plans.values() for name in plan.remove_names)
     if unreadable and removes:
@@ -107,9 +107,21 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
         change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
         if change is not None and change.after != change.before:
             result.changes.append(change)
+    if compat and result.ok and any("get_compat_redis(" in c.after.decode("utf-8", "replace")
+                                    for c in result.changes):
+        _add_compat_module(repo, config, result)
     if result.ok:
         result.rewritten = [s for s in in_batch if s.status == "pending"]
     return result
+
+
+def _add_compat_module(repo: Path, config: Config, result: ApplyResult) -> None:
+    """The compat wrapper goes beside the lifecycle module, in the same batch, if missing."""
+    from migrate.lifecycle import compat_template_text
+
+    path = str(Path(config.lifecycle_module).with_name("redis_compat.py").as_posix())
+    if not (repo / path).exists():
+        result.changes.append(FileChange(path, b"", compat_template_text().encode("utf-8")))
 
 
 def _defines(module: Path, function: str) -> bool:
@@ -265,7 +277,8 @@ def digest(data: bytes) -> str:
 def write_changes(repo: Path, result: ApplyResult) -> None:
     """Write every change, after checking no file changed on disk since it was read."""
     for change in result.changes:
-        current = (repo / change.path).read_bytes()
+        target = repo / change.path
+        current = target.read_bytes() if target.exists() else b""
         if digest(current) != digest(change.before):
             raise ApplyError(f"{change.path}: changed on disk during the run; nothing was "
                              f"written (run apply again)")

@@ -82,7 +82,7 @@ def merged_as(repo_path: Path, base: str, batch: str, tip: str | None) -> str | 
 
 def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: str | None,
                     replace: bool, stack: bool, force_order: bool,
-                    test_cmd: str | None) -> BranchOutcome:
+                    test_cmd: str | None, compat: bool = False) -> BranchOutcome:
     """Build the batch's branch and commit; return what happened."""
     config = load_config(repo_path)
     batch = next((b for b in batches if b.name == name), None)
@@ -105,7 +105,8 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
         gitrepo.add_worktree(repo_path, worktree, base_commit)
         checkpoint("worktree-added")
         worktree_config = load_config(worktree)
-        outcome.result = run_batch(worktree, worktree_config, batches, name, force_order)
+        outcome.result = run_batch(worktree, worktree_config, batches, name, force_order,
+                                   compat=compat)
         result = outcome.result
         if not result.ok or not result.changes:
             return outcome

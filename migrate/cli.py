@@ -262,6 +262,9 @@ def apply(
         "--open-pr", help="Open the pull request on GitHub ($GITHUB_TOKEN).")] = False,
     reviewer: Annotated[Optional[list[str]], typer.Option(
         "--reviewer", help="Also request this reviewer (repeatable).")] = None,
+    compat: Annotated[bool, typer.Option(
+        "--compat", help="Keep aioredis-style calls working through get_compat_redis() "
+                         "instead of converting them (a smaller first diff).")] = False,
 ) -> None:
     """Rewrite one batch onto get_redis(): its own branch and commit, or --dry-run / --no-git."""
     from migrate import render
@@ -270,7 +273,7 @@ def apply(
     root = _repo(repo)
     batches, config = _load(root)
     if dry_run or no_git:
-        result = run_batch(root, config, batches, batch, force_order, dry_run)
+        result = run_batch(root, config, batches, batch, force_order, dry_run, compat=compat)
         if dry_run:
             sys.stdout.write(render.diff(result.changes, color=sys.stdout.isatty()))
         elif result.ok and result.changes:
@@ -282,6 +285,7 @@ def apply(
     from migrate.review import ReviewOptions, apply_for_review
 
     options = ReviewOptions(base=base, stack=stack, replace=replace, force_order=force_order,
+                            compat=compat,
                             test_cmd=test_cmd, pr_body=pr_body_file, push=push,
                             remote=remote or config.remote, open_pr=open_pr,
                             reviewers=tuple(reviewer or ()))

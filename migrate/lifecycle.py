@@ -30,6 +30,11 @@ def template_text() -> str:
     return resources.files("migrate.templates").joinpath(TEMPLATE_NAME).read_text("utf-8")
 
 
+def compat_template_text() -> str:
+    """The optional aioredis 1.x compatibility wrapper (`apply --compat`)."""
+    return resources.files("migrate.templates").joinpath("redis_compat.py").read_text("utf-8")
+
+
 def validate(repo: Path, relative_path: str) -> list[Problem]:
     """What the lifecycle module at `relative_path` lacks (nothing: an empty list)."""
     path = repo / relative_path

@@ -31,6 +31,7 @@ class ReviewOptions:
     remote: str = "origin"
     open_pr: bool = False
     reviewers: tuple[str, ...] = ()
+    compat: bool = False
 
 
 @dataclass(slots=True)
@@ -67,7 +68,7 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
                              f"'{options.remote}': set github-repo in [tool.migrate]")
     outcome = apply_on_branch(repo, batches, name, base=options.base, replace=options.replace,
                               stack=options.stack, force_order=options.force_order,
-                              test_cmd=options.test_cmd)
+                              test_cmd=options.test_cmd, compat=options.compat)
     report = ReviewReport(outcome)
     if outcome.branch is None or outcome.commit is None:
         return report

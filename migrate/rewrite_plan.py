@@ -40,8 +40,13 @@ class FilePlan:
         return {name.rpartition(".")[0] for name in self.references}
 
 
-def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str) -> dict[str, FilePlan]:
-    """The plans of every file the batch's pending sites touch."""
+def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
+               compat: bool = False) -> dict[str, FilePlan]:
+    """The plans of every file the batch's pending sites touch.
+
+    With `compat`, aioredis clients move to the compat wrapper (`get_compat_redis()`) and keep
+    their 1.x-shaped calls instead of having them converted.
+    """
     facts: dict[str, FileFacts] = inventory.facts
     index = ModuleIndex(f.module for f in facts.values())
     plans: dict[str, FilePlan] = {}
@@ -57,13 +62,14 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str) -> dict[
         if site.batch != batch or site.status != "pending":
             continue
         linked: LinkedSite = inventory.details[(site.file, site.line, site.col, site.kind)]
+        aioredis = site.library in ("aioredis1", "aioredis2")
         accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client,
-                            sync=site.sync)
+                            sync=site.sync, compat=compat and aioredis)
         plan = plan_for(site.file)
         plan.sites.append(site)
         if site.kind == "instantiation":
             _plan_instantiation(plan, linked, accessor, facts, index, plan_for)
-            if site.library in ("aioredis1", "aioredis2"):
+            if aioredis and not compat:
                 _plan_conversion(plan, linked, site.library, facts, index, plan_for)
         elif site.kind == "close":
             receivers = plan.closes.setdefault(_relative(linked.function, plan.module), set())

@@ -65,9 +65,8 @@ def _run_reference(url: str) -> None:
     asyncio.run(module.record_order(url, "42", {"sku": "A-1", "qty": "2"}, 1500))
 
 
-def test_converted_aioredis1_module_stores_what_the_reference_stores(
-        tmp_path: Path, redis_url: str) -> None:
-    repo = git_repo(tmp_path / "repo", {
+def _repo(tmp_path: Path) -> Path:
+    return git_repo(tmp_path / "repo", {
         "backend/__init__.py": "", "backend/services/__init__.py": "",
         "backend/services/redis_client.py": template_text(),
         "app/__init__.py": "",
@@ -75,6 +74,11 @@ def test_converted_aioredis1_module_stores_what_the_reference_stores(
                            "'redis://localhost:6379/0')\n",
         "app/legacy.py": (DATA / "legacy.py").read_text(),
     })
+
+
+def test_converted_aioredis1_module_stores_what_the_reference_stores(
+        tmp_path: Path, redis_url: str) -> None:
+    repo = _repo(tmp_path)
     site = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"][0]
     assert (site["library"], site["status"]) == ("aioredis1", "pending"), site
     run = migrate("apply", "-C", repo, "--batch", site["batch"], "--no-git", "--force-order")
@@ -93,3 +97,33 @@ def test_converted_aioredis1_module_stores_what_the_reference_stores(
     assert _dump(redis_url) == expected
     assert {"order:42", "order:42:total", "order:42:lock", "orders:by_total", "orders:count",
             "orders:ids", "order:42:status", "orders:audit"} <= set(expected)
+
+
+def test_compat_keeps_the_1x_calls_and_stores_what_the_reference_stores(
+        tmp_path: Path, redis_url: str) -> None:
+    """apply --compat: a smaller diff (the calls keep their 1.x shape), the same behaviour."""
+    repo = _repo(tmp_path)
+    batch = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)[
+        "sites"][0]["batch"]
+    run = migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order", "--compat")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    converted = (repo / "app/legacy.py").read_text()
+    assert "redis = get_compat_redis(blocking=True)" in converted
+    assert "from backend.services.redis_compat import get_compat_redis" in converted
+    for kept in ("hmset_dict", "multi_exec", "expire=300", "exist=redis.SET_IF_NOT_EXIST",
+                 "keys=[", "timeout=1"):
+        assert kept in converted, (kept, converted)
+    assert "import aioredis" not in converted and "wait_closed" not in converted
+    wrapper = repo / "backend/services/redis_compat.py"
+    assert wrapper.read_text() == (Path(__file__).resolve().parents[1] / "migrate" /
+                                   "templates" / "redis_compat.py").read_text()
+
+    _run_reference(redis_url)
+    expected = _dump(redis_url)
+    redis.Redis.from_url(redis_url).flushall()
+    _run_converted(repo, redis_url)
+    assert _dump(redis_url) == expected
+
+    again = migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order",
+                    "--compat")
+    assert "nothing to change" in again.stdout
