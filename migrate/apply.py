@@ -135,6 +135,27 @@ def _defines(module: Path, function: str) -> bool:
                for n in tree.body)
 
 
+def conversion_flags(repo: Path, config: Config, batches: list[Batch],
+                     inventory: Inventory) -> list[tuple[str, int, str, str, str]]:
+    """The aioredis calls each batch will leave to a human: (path, line, rule, why, batch).
+
+    The batches with aioredis sites are rewritten in memory, as a dry run would; nothing is
+    written. Empty when there are no aioredis sites or no lifecycle module yet.
+    """
+    found = []
+    for batch in batches:
+        if not any(s.batch == batch.name and s.status == "pending"
+                   and s.library in ("aioredis1", "aioredis2") for s in inventory.sites):
+            continue
+        try:
+            result = run_batch(repo, config, batches, batch.name, force_order=True,
+                               dry_run=True, inventory=inventory)
+        except UsageError:
+            return []
+        found += [(path, line, rule, why, batch.name) for path, line, rule, why in result.flagged]
+    return found
+
+
 def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> str:
     """The earlier batches that still have pending sites, as text ("" when there are none)."""
     waiting = [(b.name, sum(s.batch == b.name and s.status == "pending"

@@ -162,6 +162,10 @@ def inventory(
     from migrate import render
 
     root, batches, config, result = _inventory(repo, paths)
+    if any(s.library in ("aioredis1", "aioredis2") for s in result.sites):
+        from migrate.apply import conversion_flags
+
+        result.conversions = conversion_flags(root, config, batches, result)
     text = {
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),

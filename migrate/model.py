@@ -67,6 +67,9 @@ class Inventory:
     # each parsed file's facts. Not part of any output.
     details: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
     facts: dict[str, Any] = field(default_factory=dict, repr=False)
+    # aioredis calls a batch will leave to a human, with a TODO comment: (path, line, rule,
+    # reason, batch). Filled by the CLI (it needs a rewrite in memory), empty otherwise.
+    conversions: list[tuple[str, int, str, str, str]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Counts by batch, status, kind and library."""

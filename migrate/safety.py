@@ -144,8 +144,18 @@ def _option_difference(site: LinkedSite, ops: set[str], notes: list[str]) -> Ref
             notes.append(f"{name}={value} dropped: the central pool is sized and timed by "
                          f"init_redis()")
             continue
-        if name == "encoding" and site.library in ("aioredis1", "aioredis2"):
-            name, value = "decode_responses", "True"  # aioredis: encoding= decodes replies
+        if name == "encoding":
+            if site.library == "aioredis1":
+                name, value = "decode_responses", "True"  # 1.x: encoding= decodes replies
+            elif dict(site.options).get("decode_responses") != "True":
+                # 2.x and redis-py decode only with decode_responses=True: this client has
+                # returned bytes all along, like the central one (facts E4)
+                notes.append(f"encoding={value} without decode_responses=True has no effect: "
+                             f"replies were bytes all along (the classic aioredis 1.x -> 2.x "
+                             f"bug); the central client returns bytes too")
+                continue
+            else:
+                continue  # the codec of a decoding client: judged with decode_responses
         if name in HARMLESS_OPTIONS:
             if name not in URL_PARTS:
                 notes.append(f"{name}={value} dropped: the central pool sets its own")
