@@ -22,6 +22,12 @@ from ._common import absolute_names, compat_module, dotted, resolve_relative
 
 _REDIS_MODULES = ("redis", "aioredis")
 ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis")
+# N5-N8, N10: aioredis 2.x modules and their redis.asyncio counterparts
+_AIOREDIS_MODULES = {
+    "aioredis": "redis.asyncio", "aioredis.client": "redis.asyncio.client",
+    "aioredis.lock": "redis.asyncio.lock", "aioredis.sentinel": "redis.asyncio.sentinel",
+    "aioredis.connection": "redis.asyncio.connection", "aioredis.utils": "redis.asyncio.utils",
+}
 
 
 class UpdateRedisImports(VisitorBasedCodemodCommand):
@@ -58,6 +64,9 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
     def visit_Module(self, node: cst.Module) -> None:
         # aioredis exception names may follow the client to redis-py only if no aioredis
         # client (or other aioredis call) is left in this file
+        imported = {id(n) for statement in m.findall(node, m.Import() | m.ImportFrom())
+                    for n in m.findall(statement, m.Name())}
+        self._loads = [n for n in m.findall(node, m.Name()) if id(n) not in imported]
         self._aioredis_calls = any(
             name.startswith("aioredis.") and ".exceptions." not in name
             for call in m.findall(node, m.Call())
@@ -68,10 +77,43 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
     def leave_ImportFrom(self, original: cst.ImportFrom,
                          updated: cst.ImportFrom) -> cst.ImportFrom:
         module = dotted(updated.module) if updated.module is not None else None
-        if module == "aioredis.exceptions" and not updated.relative \
-                and not self._aioredis_calls:
+        if updated.relative or module is None or self._aioredis_calls:
+            return updated
+        if module == "aioredis.exceptions":
             return updated.with_changes(module=cst.parse_expression("redis.exceptions"))
+        renamed = _AIOREDIS_MODULES.get(module)
+        if renamed and self._still_used(updated):
+            # N5-N8, N10: names kept for annotations and the like (`from aioredis import Redis`)
+            return updated.with_changes(module=cst.parse_expression(renamed))
         return updated
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
+        if self._aioredis_calls:
+            return updated
+        names = []
+        for alias in updated.names:
+            if dotted(alias.name) == "aioredis" and alias.asname is None \
+                    and self._mentions("aioredis"):
+                # N1: `import aioredis` cannot even be imported on Python >= 3.11; what is
+                # left of it (annotations, isinstance checks) is redis.asyncio's API
+                alias = alias.with_changes(
+                    name=cst.parse_expression("redis.asyncio"),
+                    asname=cst.AsName(name=cst.Name("aioredis")))
+            names.append(alias)
+        return updated.with_changes(names=names)
+
+    def _still_used(self, node: cst.ImportFrom) -> bool:
+        if isinstance(node.names, cst.ImportStar):
+            return False
+        return any(self._mentions((a.asname.name.value if a.asname is not None
+                                   and isinstance(a.asname.name, cst.Name)
+                                   else dotted(a.name) or ""))
+                   for a in node.names)
+
+    def _mentions(self, name: str) -> bool:
+        """Whether `name` is read anywhere outside import statements."""
+        return any(isinstance(n, cst.Name) and n.value == name
+                   for n in self._loads)
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if isinstance(node.names, cst.ImportStar):
