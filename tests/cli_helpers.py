@@ -65,3 +65,32 @@ def example_repo(tmp_path: Path) -> Path:
     git(target, "add", "-A")
     git(target, "commit", "-q", "-m", "legacy backend")
     return target
+
+
+# A small target backend's pieces, shared by the apply / review tests.
+MAIN = (
+    "from backend import settings\n"
+    "from backend.services.redis_client import close_redis, init_redis\n"
+    "\n\n"
+    "async def startup() -> None:\n"
+    "    await init_redis(settings.REDIS_URL)\n"
+    "\n\n"
+    "async def shutdown() -> None:\n"
+    "    await close_redis()\n"
+)
+
+
+def function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -> str:
+    """A function-local client closed in `finally` (read-caches when `operation` only reads)."""
+    return (
+        "import redis.asyncio as redis\n"
+        "\n"
+        "from backend import settings\n"
+        "\n\n"
+        f"async def {name}(key: str):\n"
+        f"    r = redis.Redis.from_url({url})\n"
+        "    try:\n"
+        f"        return await r.{operation}(key)\n"
+        "    finally:\n"
+        "        await r.aclose()\n"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import migrate.apply as apply_module
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import MAIN, git, git_repo, migrate
 from migrate.apply import run_batch, write_changes
 from migrate.batch_catalog import load_batches
 from migrate.config import load_config
@@ -19,16 +19,6 @@ LIFECYCLE = "backend/services/redis_client.py"
 BATCH_NAMES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
                "locks-rate-limits"]
 
-MAIN = (
-    "from backend import settings\n"
-    "from backend.services.redis_client import close_redis, init_redis\n"
-    "\n\n"
-    "async def startup() -> None:\n"
-    "    await init_redis(settings.REDIS_URL)\n"
-    "\n\n"
-    "async def shutdown() -> None:\n"
-    "    await close_redis()\n"
-)
 
 READS = (  # read-caches: a function-local client closed in `finally`
     "import redis.asyncio as redis\n"

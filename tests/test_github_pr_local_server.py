@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import MAIN, function_local, git, git_repo, migrate
 from migrate.lifecycle import template_text
 
 TOKEN = "secret-token-123"
@@ -31,31 +31,8 @@ PR_NUMBER = 42
 HTML_URL = f"https://github.example.com/{OWNER}/{NAME}/pull/{PR_NUMBER}"
 NOTES_REF = "refs/notes/redis-migration"
 
-MAIN = (
-    "from backend import settings\n"
-    "from backend.services.redis_client import close_redis, init_redis\n"
-    "\n\n"
-    "async def startup() -> None:\n"
-    "    await init_redis(settings.REDIS_URL)\n"
-    "\n\n"
-    "async def shutdown() -> None:\n"
-    "    await close_redis()\n"
-)
 
 
-def _function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -> str:
-    return (
-        "import redis.asyncio as redis\n"
-        "\n"
-        "from backend import settings\n"
-        "\n\n"
-        f"async def {name}(key: str):\n"
-        f"    r = redis.Redis.from_url({url})\n"
-        "    try:\n"
-        f"        return await r.{operation}(key)\n"
-        "    finally:\n"
-        "        await r.aclose()\n"
-    )
 
 
 # The last matching rule wins: reads*.py belong to bob and the cache team (the e-mail owner
@@ -73,10 +50,10 @@ FILES = {
     "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
     "backend/services/redis_client.py": template_text(),
     "backend/main.py": MAIN,
-    "backend/reads.py": _function_local("lookup", "get"),
-    "backend/reads2.py": _function_local("present", "exists"),
+    "backend/reads.py": function_local("lookup", "get"),
+    "backend/reads2.py": function_local("present", "exists"),
     # stays manual, and carries a password that must never reach GitHub
-    "backend/legacy.py": _function_local("legacy", "get",
+    "backend/legacy.py": function_local("legacy", "get",
                                          "'redis://:hunter2@cache.internal:6379/3'"),
     ".github/CODEOWNERS": CODEOWNERS,
 }

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import MAIN, function_local, git, git_repo, migrate
 from migrate.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
@@ -28,38 +28,14 @@ FAULTS = ["worktree-added", "mid-write", "written", "committed", "branch-set"]
 STATUS_KEYS = {"order", "batch", "pending", "manual", "branch", "commit", "pushed", "pr",
                "merged", "merged_as", "stacked_on", "revert_branch", "rolled_back", "flags"}
 
-MAIN = (
-    "from backend import settings\n"
-    "from backend.services.redis_client import close_redis, init_redis\n"
-    "\n\n"
-    "async def startup() -> None:\n"
-    "    await init_redis(settings.REDIS_URL)\n"
-    "\n\n"
-    "async def shutdown() -> None:\n"
-    "    await close_redis()\n"
-)
 
 
-def _function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -> str:
-    """A function-local client closed in `finally` (read-caches when `operation` only reads)."""
-    return (
-        "import redis.asyncio as redis\n"
-        "\n"
-        "from backend import settings\n"
-        "\n\n"
-        f"async def {name}(key: str):\n"
-        f"    r = redis.Redis.from_url({url})\n"
-        "    try:\n"
-        f"        return await r.{operation}(key)\n"
-        "    finally:\n"
-        "        await r.aclose()\n"
-    )
 
 
-READS = _function_local("lookup", "get")
-READS2 = _function_local("present", "exists")
+READS = function_local("lookup", "get")
+READS2 = function_local("present", "exists")
 # Stays manual (another server than the central client), and its URL carries a password.
-SECRET = _function_local("legacy_lookup", "get", "'redis://:hunter2@cache.internal:6379/3'")
+SECRET = function_local("legacy_lookup", "get", "'redis://:hunter2@cache.internal:6379/3'")
 WRITES = (  # write-caches: a module-level client
     "import redis.asyncio as redis\n"
     "\n"
@@ -583,7 +559,7 @@ def test_status_flags_sites_that_reappear_after_the_merge(tmp_path: Path) -> Non
     assert apply(repo, "read-caches").exit_code == 0
     git(repo, "merge", "-q", "--ff-only", READ_BRANCH)
     assert status_rows(repo)["read-caches"]["flags"] == []
-    (repo / "backend/reads3.py").write_text(_function_local("again", "get"), encoding="utf-8")
+    (repo / "backend/reads3.py").write_text(function_local("again", "get"), encoding="utf-8")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "a new read cache, the old way")
     read = status_rows(repo)["read-caches"]
