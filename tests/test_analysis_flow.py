@@ -501,3 +501,29 @@ def test_parallel_parse_gives_the_same_answer(tmp_path: Path) -> None:
     parallel = build_inventory(tmp_path, Config(), load_batches(), jobs=4)
     assert_sites(parallel, [_module_client("pubsub-stream-queue")])
     assert [s.to_dict() for s in parallel.sites] == [s.to_dict() for s in serial.sites]
+
+
+def test_a_client_aliased_at_import_in_another_module_stays_manual(tmp_path: Path) -> None:
+    """`cache_client = client` runs at import: get_redis() there would fail before init_redis()."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/store.py": """
+            import redis.asyncio as aioredis
+
+            client = aioredis.from_url("redis://localhost")
+        """,
+        "app/views.py": """
+            from app.store import client
+
+            cache_client = client
+
+
+            async def read(key):
+                return await cache_client.get(key)
+        """,
+    })
+    inv = scan(tmp_path)
+    assert_sites(inv, [S("app/store.py", 3, "instantiation", "redis.asyncio.from_url",
+                         "read-cache", "module", ASYNC, "manual")])
+    assert inv.sites[0].reason_code == "import-time-use"
+    assert "app/views.py:3" in inv.sites[0].reason

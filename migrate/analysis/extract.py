@@ -138,6 +138,9 @@ class _Extractor(Evaluator):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         keys = [key for target in targets for key in self._bind(target, node.value, values)]
         call = _unwrap(node.value)
+        if self.frames[-1].kind == "module" and isinstance(call, (ast.Name, ast.Attribute)):
+            # `cache_client = client` at import: the value is read when the module loads
+            self.facts.import_time_reads.extend((value, self._loc(node)) for value in values)
         if (self.frames[-1].kind == "module" and isinstance(call, ast.Call) and values
                 and id(call) not in self.site_of_call):
             for key in keys:

@@ -101,6 +101,8 @@ class FileFacts:
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class -> bases
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (scope, local, target)
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
+    # values read at import time by a module-level `alias = value` (key, where)
+    import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
     aioredis1: bool = False  # the file uses the aioredis 1.x API
     error: str | None = None  # why the file could not be read or parsed
     error_line: int | None = None

@@ -262,6 +262,11 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     _attach_pools(sites, site_facts, graph)
     closes = _attach_uses(files, sites, site_facts, graph)
     _attach_escapes(files, sites, graph)
+    for facts in files:  # a client read at import (`alias = client`) cannot become get_redis()
+        for key, loc in facts.import_time_reads:
+            for atom in _atoms(graph, key):
+                if atom in sites:
+                    sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
     owners = _owner_singletons(files, sites, graph)
     result = [*sites.values(), *closes, *owners]
     result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
