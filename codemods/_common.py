@@ -31,10 +31,6 @@ class Accessor:
             return "get_compat_redis"
         return "get_sync_redis" if self.sync else "get_redis"
 
-    @property
-    def import_module(self) -> str:
-        """Where the accessor is imported from: the compat wrapper sits beside the module."""
-        return compat_module(self.module) if self.compat else self.module
 
     @property
     def source(self) -> str:

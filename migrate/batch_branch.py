@@ -17,7 +17,7 @@ from migrate import gitrepo
 from migrate.apply import ApplyResult, run_batch, write_changes
 from migrate.batch_catalog import Batch
 from migrate.config import Config, load_config
-from migrate.errors import ApplyError, UsageError
+from migrate.errors import UsageError
 from migrate.faults import checkpoint
 from migrate.pr_body import TRAILER_BATCH, commit_message
 from migrate.team_tests import TestRun, run_tests
@@ -138,7 +138,3 @@ def _fresh_worktree(repo_path: Path, batch: Batch) -> Path:
     return folder / f"{batch.name}-{os.getpid()}"
 
 
-def require_ok(outcome: BranchOutcome) -> None:
-    """A batch whose rewrite failed its checks is an error (nothing was committed)."""
-    if not outcome.result.ok:
-        raise ApplyError("; ".join(outcome.result.problems))

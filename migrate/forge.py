@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from migrate.errors import MigrateError, UsageError
 
 TOKEN_ENV = "GITHUB_TOKEN"
-DEFAULT_API = "https://api.github.com"
 _SLUG = re.compile(r"(?:github[^/:]*[/:])?(?P<slug>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
 

@@ -74,16 +74,6 @@ class GitError(Exception):
     """A git operation that failed in a way the user must hear about."""
 
 
-def open_repo(path: Path):  # -> git.Repo
-    """The GitPython repository at (or above) `path`."""
-    import git
-
-    try:
-        return git.Repo(path, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise GitError(f"{path}: not a git repository") from None
-
-
 def run(repo, *args: str) -> str:
     """`git ARGS` in `repo` (a GitPython Repo or a path); stdout, stripped."""
     import git
@@ -107,11 +97,6 @@ def try_run(repo, *args: str) -> str | None:
 def git_dir(repo) -> Path:
     """The repository's common git directory (shared by all its worktrees)."""
     return Path(run(repo, "rev-parse", "--path-format=absolute", "--git-common-dir"))
-
-
-def top_level(repo) -> Path:
-    """The root of the work tree."""
-    return Path(run(repo, "rev-parse", "--show-toplevel"))
 
 
 def is_detached(repo) -> bool:
@@ -158,10 +143,6 @@ def commit_paths(worktree: Path, paths: list[str], message: str) -> str:
 def set_branch(repo, name: str, commit: str) -> None:
     """Point branch `name` at `commit` in one atomic ref update."""
     run(repo, "update-ref", "-m", "redis-migrate", f"refs/heads/{name}", commit)
-
-
-def delete_branch(repo, name: str) -> None:
-    run(repo, "branch", "-D", "--quiet", name)
 
 
 def is_ancestor(repo, ancestor: str, descendant: str) -> bool:

@@ -118,13 +118,6 @@ class _Parser:
         return list(self.pool.map(_parse_one, tasks, chunksize=chunk))
 
 
-def parse_files(repo: Path, paths: list[str], lifecycle_names: tuple[str, ...],
-                jobs: int) -> list[FileFacts]:
-    """Extract the facts of `paths`, in worker processes when there are enough of them."""
-    with _Parser(repo, lifecycle_names, jobs) as parser:
-        return parser.parse(paths)
-
-
 def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts],
                searched: set[tuple[str, str]]) -> set[str]:
     """Files that may import a client-holding name from a parsed module (pass 2 and on).

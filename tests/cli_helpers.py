@@ -94,3 +94,15 @@ def function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -
         "    finally:\n"
         "        await r.aclose()\n"
     )
+
+
+MODULE_CLIENT = (  # write-caches: a module-level client
+    "import redis.asyncio as redis\n"
+    "\n"
+    "from backend import settings\n"
+    "\n"
+    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
+    "\n\n"
+    "async def save(key: str, value: str) -> None:\n"
+    "    await client.set(key, value)\n"
+)

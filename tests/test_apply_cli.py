@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import migrate.apply as apply_module
-from cli_helpers import MAIN, git, git_repo, migrate
+from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
 from migrate.apply import run_batch, write_changes
 from migrate.batch_catalog import load_batches
 from migrate.config import load_config
@@ -46,16 +46,7 @@ READS2 = (  # read-caches too, in a second file: the batch spans two files
     "        await client.aclose()\n"
 )
 
-WRITES = (  # write-caches: a module-level client, imported by name elsewhere
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "\n\n"
-    "async def save(key: str, value: str) -> None:\n"
-    "    await client.set(key, value)\n"
-)
+WRITES = MODULE_CLIENT  # write-caches: a module-level client
 
 USER = (  # imports the write-caches module client
     "from backend.writes import client\n"

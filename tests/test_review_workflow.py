@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_helpers import MAIN, function_local, git, git_repo, migrate
+from cli_helpers import MAIN, MODULE_CLIENT, function_local, git, git_repo, migrate
 from migrate.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
@@ -36,16 +36,7 @@ READS = function_local("lookup", "get")
 READS2 = function_local("present", "exists")
 # Stays manual (another server than the central client), and its URL carries a password.
 SECRET = function_local("legacy_lookup", "get", "'redis://:hunter2@cache.internal:6379/3'")
-WRITES = (  # write-caches: a module-level client
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "\n\n"
-    "async def save(key: str, value: str) -> None:\n"
-    "    await client.set(key, value)\n"
-)
+WRITES = MODULE_CLIENT  # write-caches: a module-level client
 PIPES = (  # pipelines
     "import redis.asyncio as redis\n"
     "\n"
