@@ -1,0 +1,1 @@
+"""Storefront API: catalog, wishlists, carts and orders."""
