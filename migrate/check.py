@@ -36,8 +36,12 @@ RULES = {
 
 
 def run_check(repo: Path, config: Config, inventory: Inventory) -> list[Finding]:
-    """Every remaining site, every lifecycle gap and every unreadable file, as findings."""
-    findings = [_site_finding(site, config) for site in inventory.sites]
+    """Every remaining site, every lifecycle gap and every unreadable file, as findings.
+
+    Sites in test code (scope `test`) are outside the gate unless `include-tests` is set.
+    """
+    findings = [_site_finding(site, config) for site in inventory.sites
+                if site.scope != "test" or config.include_tests]
     for problem in lifecycle.validate(repo, config.lifecycle_module):
         findings.append(Finding(problem.file, problem.line, 1, "lifecycle", problem.message))
     for skipped in inventory.skipped:
@@ -49,7 +53,7 @@ def run_check(repo: Path, config: Config, inventory: Inventory) -> list[Finding]
 def _site_finding(site: Site, config: Config) -> Finding:
     accessor = f"get_redis() from {config.lifecycle_import}"
     if site.kind == "instantiation":
-        if site.scope == "module" and site.rewrite == "module-client":
+        if site.rewrite == "module-client":  # at module level (scope "test" in test code)
             rule, message = "module-client", (f"Redis client created at import time "
                                               f"({site.pattern}); use {accessor}")
         else:

@@ -134,6 +134,24 @@ def _ignored(ignores: dict[str, pathspec.GitIgnoreSpec], rel: str) -> bool:
     return False
 
 
+TEST_DIRS = frozenset({"tests", "test"})
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a repo-relative, `/`-separated path is test code (SPEC §3).
+
+    Test code is what pytest collects by default and where it lives: a file under a `tests/` or
+    `test/` folder (at any depth), `test_*.py`, `*_test.py` and `conftest.py`. Only whole names
+    count: `contest.py`, `latest.py`, `attestation/x.py`, `testing/x.py` and `testing_utils.py`
+    are application code (pytest collects none of them).
+    """
+    *folders, name = path.split("/")
+    if TEST_DIRS.intersection(folders):
+        return True
+    return (name == "conftest.py" or (name.startswith("test_") and name.endswith(".py"))
+            or name.endswith("_test.py"))
+
+
 def module_name(path: str) -> tuple[str, bool]:
     """The dotted module name of a repo-relative path, and whether it is a package."""
     parts = path.removesuffix(".py").split("/")
