@@ -24,11 +24,16 @@ class Accessor:
     name: str | None = None  # a named client of the lifecycle module ("queue")
     sync: bool = False  # sync code: the lifecycle module's get_sync_redis()
     compat: bool = False  # aioredis-shaped calls kept: get_compat_redis() (apply --compat)
+    # how the team's module hands out its blocking client: `get_redis(blocking=True)`, or a
+    # function of its own that takes no argument (`get_blocking_redis()`)
+    blocking_function: str | None = None
 
     @property
     def function(self) -> str:
         if self.compat:
             return "get_compat_redis"
+        if self.blocking and self.blocking_function and not self.sync:
+            return self.blocking_function
         return "get_sync_redis" if self.sync else "get_redis"
 
 
@@ -36,7 +41,8 @@ class Accessor:
     def source(self) -> str:
         """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, `get_sync_redis()`…"""
         arguments = [json.dumps(self.name)] if self.name else []
-        if self.blocking:
+        if self.blocking and self.function in ("get_redis", "get_sync_redis",
+                                               "get_compat_redis"):
             arguments.append("blocking=True")
         return f"{self.function}({', '.join(arguments)})"
 

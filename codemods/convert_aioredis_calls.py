@@ -18,7 +18,7 @@ from libcst.metadata import (ImportAssignment, ParentNodeProvider, PositionProvi
                              QualifiedNameProvider, ScopeProvider)
 
 from . import _aioredis_rules as rules
-from ._common import PathAwareCommand, absolute_names, dotted
+from ._common import PathAwareCommand, absolute_names, dotted, unwrap_await
 
 TODO = "TODO(redis-migration)"
 _TIMEOUTS = frozenset({"asyncio.TimeoutError", "asyncio.exceptions.TimeoutError"})
@@ -47,6 +47,7 @@ class ConvertAioredisCalls(PathAwareCommand):
         self.package = context.full_package_name or ""
         self.flagged: list[tuple[int, str, str]] = []
         self._functions: list[tuple[cst.FunctionDef, frozenset[str]]] = []  # (def, pipelines)
+        self._paths: list[str] = []  # the path of each def in _functions (`C.m`)
         self._comments: dict[cst.CSTNode, list[str]] = {}
         self._decodes: dict[cst.CSTNode, tuple[str, cst.BaseExpression]] = {}
         self._drop: set[cst.CSTNode] = set()
@@ -63,12 +64,41 @@ class ConvertAioredisCalls(PathAwareCommand):
                               self.module_name, self.package)
 
     def _is_client(self, node: cst.BaseExpression) -> bool:
-        if isinstance(node, cst.Call):
-            return bool(self.accessors & self._names(node.func))
+        """Whether `node` is the migrated client: an accessor or getter call (awaited or not),
+        or a receiver spelled as the analysis found it, and bound where it found it."""
+        call = unwrap_await(node)
+        if isinstance(call, cst.Call):
+            return bool(self.accessors & self._names(call.func))
         spelled = dotted(node)
-        # "*": spellings valid in every function (a client attribute such as `self._redis`)
-        return (spelled in self.receivers.get(self.paths.current, ())
-                or spelled in self.receivers.get("*", ()))
+        if spelled is None:
+            return False
+        if spelled in self.receivers.get(self.paths.current, ()):
+            return not self._shadowed(node, self._functions[-1][0] if self._functions else None)
+        root, _, attribute = spelled.partition(".")
+        if not attribute:
+            return False
+        for function, path in zip(reversed(self._functions), reversed(self._paths)):
+            # `self.x` in a method (or a closure in it) of a class whose instances hold it
+            cls = path.rpartition(".")[0]
+            if f"self.{attribute}" in self.receivers.get(cls, ()) \
+                    and _instance_parameter(function[0]) == root:
+                return not self._shadowed(node, function[0])
+        return False
+
+    def _shadowed(self, node: cst.BaseExpression, function: cst.FunctionDef | None) -> bool:
+        """Whether the name `node` starts with is rebound between it and `function`'s scope
+        (a comprehension variable, a lambda or nested def parameter, a class attribute)."""
+        if function is None:
+            return False
+        while isinstance(node, cst.Attribute):
+            node = node.value
+        assert isinstance(node, cst.Name)
+        scope = self.get_metadata(ScopeProvider, node, None)
+        while scope is not None and getattr(scope, "node", None) is not function:
+            if scope.assignments[node.value]:
+                return True
+            scope = scope.parent if scope.parent is not scope else None
+        return False
 
     def _client_call(self, node: cst.BaseExpression) -> str | None:
         """The method name if `node` is a call on a migrated client."""
@@ -129,17 +159,20 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         super().visit_FunctionDef(node)
+        self._functions.append((node, frozenset()))
+        self._paths.append(self.paths.path())
         pipelines = set()
         for assign in m.findall(node, m.Assign(targets=[m.AssignTarget(target=m.Name())],
                                                value=m.Call(func=m.Attribute()))):
             assert isinstance(assign, cst.Assign)
             if self._client_call(assign.value) in ("multi_exec", "pipeline"):
                 pipelines.add(assign.targets[0].target.value)  # type: ignore[attr-defined]
-        self._functions.append((node, frozenset(pipelines)))
+        self._functions[-1] = (node, frozenset(pipelines))
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         self._functions.pop()
+        self._paths.pop()
         return super().leave_FunctionDef(original, updated)
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock,
@@ -510,6 +543,16 @@ class ConvertAioredisCalls(PathAwareCommand):
 
 
 # ------------------------------------------------------------------------------ helpers
+
+def _instance_parameter(function: cst.FunctionDef) -> str | None:
+    """What a method calls its instance (`self`): its first parameter, unless static."""
+    if any(isinstance(d.decorator, cst.Name) and d.decorator.value in ("staticmethod",
+                                                                         "classmethod")
+           for d in function.decorators):
+        return None
+    parameters = [*function.params.posonly_params, *function.params.params]
+    return parameters[0].name.value if parameters else None
+
 
 def _norm(encoding: str) -> str:
     return encoding.lower().replace("_", "-").replace("utf8", "utf-8")

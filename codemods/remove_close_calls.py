@@ -1,16 +1,29 @@
 """`await client.aclose()` on the shared client, or on a client just rewritten to it → (removed).
 
 Only `close_redis()` may close the shared client (seed §5). A `try/finally` whose `finally`
-only closed the client collapses to its body; `async with get_redis():` keeps its body.
+only closed the client collapses to its body; `async with get_redis():` keeps its body. The
+aioredis 1.x pair `pool.close(); await pool.wait_closed()` goes whole, on one line or two.
+
+What a moved lazy getter's shutdown leaves behind goes too, when nothing else uses its global:
+
+    async def shutdown():                     async def shutdown():
+        global _pool                              pass
+        if _pool is not None:         →
+            _pool.close()
+            await _pool.wait_closed()
+            _pool = None
+
+with the module-level `_pool = None` (the getter already returns get_redis()).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import QualifiedNameProvider
+from libcst.metadata import GlobalScope, MetadataWrapper, QualifiedNameProvider, ScopeProvider
 
 from ._common import (
     PathAwareCommand, absolute_names, compat_module, dotted, ensure_body, unwrap_await,
@@ -30,9 +43,12 @@ class RemoveCloseCalls(PathAwareCommand):
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def __init__(self, context: CodemodContext, functions: Mapping[str | None, Collection[str]],
-                 lifecycle: str, module: str, package: str) -> None:
+                 lifecycle: str, module: str, package: str,
+                 released: Collection[str] = ()) -> None:
         super().__init__(context)
         self.functions = {k: frozenset(v) for k, v in functions.items()}
+        # module globals that cached a client now reached through get_redis()
+        self.released = frozenset(released)
         self.accessors = {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis",
                           f"{compat_module(lifecycle)}.get_compat_redis"}
         self.module_name, self.package = module, package
@@ -70,10 +86,19 @@ class RemoveCloseCalls(PathAwareCommand):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        if len(original.body) == 1 and isinstance(original.body[0], cst.Expr) \
-                and self._is_close(original.body[0].value):
-            self.removed += 1
+        kept = [new for old, new in zip(original.body, updated.body)
+                if not (isinstance(old, cst.Expr) and self._is_close(old.value))]
+        if len(kept) == len(updated.body):
+            return updated
+        self.removed += len(updated.body) - len(kept)
+        if not kept:
             return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=kept)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        for name in sorted(self.released):
+            updated = _drop_released_global(updated, name)
         return updated
 
     def leave_Try(self, original: cst.Try,
@@ -134,3 +159,138 @@ def _fill_try(node: cst.Try) -> cst.Try:
     if node.finalbody is not None:
         node = node.with_changes(finalbody=_fill(node.finalbody))
     return node
+
+
+# ------------------------------------------------------------- a released global's leftovers
+
+def _drop_released_global(module: cst.Module, name: str) -> cst.Module:
+    """`module` without `global name`, `name = None` and `if name is not None: <only those>`,
+    if those are all that is left of the module global `name`; else `module` unchanged."""
+    wrapper = MetadataWrapper(module)
+    scopes = wrapper.resolve(ScopeProvider)
+    top = next((s for s in scopes.values() if isinstance(s, GlobalScope)), None)
+    if top is None or not top.assignments[name]:
+        return module
+    assignments = top.assignments[name]  # the module's own and each `global name; name = …`
+    targets = {id(a.node) for a in assignments}
+    readers = {id(r.node) for a in assignments for r in a.references}
+    found = _Leftovers(name)
+    wrapper.module.visit(found)
+    if not (targets <= found.assigned_none and readers <= found.tested):
+        return module  # given something other than None, or read outside a leftover `if`
+    return wrapper.module.visit(_RemoveLeftovers(name, targets, readers))
+
+
+def _is_none(node: cst.BaseExpression | None) -> bool:
+    return node is None or m.matches(node, m.Name("None"))
+
+
+def _tests(test: cst.BaseExpression, name: str) -> bool:
+    """`name`, `not name`, `name is None`, `name is not None`."""
+    target = m.Name(name)
+    return m.matches(test, target | m.UnaryOperation(m.Not(), target) | m.Comparison(
+        target, [m.ComparisonTarget(m.Is() | m.IsNot(), m.Name("None"))]))
+
+
+def _reset(statement: cst.BaseSmallStatement, name: str) -> cst.Name | None:
+    """The target of `name = None` / `name: T = None` / `name: T`, else None."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target: cst.BaseExpression = statement.targets[0].target
+    elif isinstance(statement, cst.AnnAssign):
+        target = statement.target
+    else:
+        return None
+    if m.matches(target, m.Name(name)) and _is_none(statement.value):
+        return target  # type: ignore[return-value]
+    return None
+
+
+def _dead_small(statement: cst.BaseSmallStatement, name: str) -> bool:
+    if isinstance(statement, cst.Global):
+        return any(item.name.value == name for item in statement.names)
+    return isinstance(statement, cst.Pass) or _reset(statement, name) is not None
+
+
+def _dead(statement: cst.BaseStatement | cst.BaseSuite, name: str) -> bool:
+    """Only declares, resets or tests `name`: `if name is not None: name = None` and the like."""
+    if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+        return all(_dead_small(s, name) for s in statement.body)
+    if isinstance(statement, cst.IndentedBlock):
+        return all(_dead(s, name) for s in statement.body)
+    if isinstance(statement, cst.If):
+        orelse = statement.orelse
+        return (_tests(statement.test, name) and _dead(statement.body, name)
+                and (orelse is None or _dead(orelse if isinstance(orelse, cst.If)
+                                             else orelse.body, name)))
+    return False
+
+
+class _Leftovers(cst.CSTVisitor):
+    """Which assignments of `name` are `= None` statements, which of its reads are the tests of
+    leftover ifs (by node id)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.assigned_none: set[int] = set()
+        self.tested: set[int] = set()
+
+    def _resets(self, statements: Sequence[cst.BaseSmallStatement]) -> None:
+        for statement in statements:
+            target = _reset(statement, self.name)
+            if target is not None:
+                self.assigned_none.add(id(target))
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        self._resets(node.body)
+
+    def visit_If(self, node: cst.If) -> None:
+        if _dead(node, self.name):  # `if _pool: _pool = None` on one line is removed whole too
+            self.tested.update(id(n) for n in m.findall(node.test, m.Name(self.name)))
+            for suite in m.findall(node, m.SimpleStatementSuite()):
+                self._resets(suite.body)  # type: ignore[attr-defined]
+
+
+class _RemoveLeftovers(cst.CSTTransformer):
+    """Removes the global's leftovers; a block left empty gets `pass`."""
+
+    def __init__(self, name: str, targets: set[int], readers: set[int]) -> None:
+        super().__init__()
+        self.name, self.targets, self.readers = name, targets, readers
+
+    def leave_If(self, original: cst.If,
+                 updated: cst.If) -> cst.BaseStatement | cst.RemovalSentinel:
+        tested = {id(n) for n in m.findall(original.test, m.Name(self.name))}
+        resets = {id(_reset(a, self.name))
+                  for a in m.findall(original, m.Assign() | m.AnnAssign())}
+        if tested and tested <= self.readers and resets <= self.targets \
+                and _dead(original, self.name):  # it tests and resets the global, not a local
+            return cst.RemovalSentinel.REMOVE
+        return updated
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        kept: list[cst.BaseSmallStatement] = []
+        changed = False
+        for old, new in zip(original.body, updated.body):
+            reset = _reset(old, self.name)
+            if isinstance(new, cst.Global) and _dead_small(new, self.name):
+                changed = True
+                names = [n for n in new.names if n.name.value != self.name]
+                if names:
+                    names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    kept.append(new.with_changes(names=names))
+            elif reset is not None and id(reset) in self.targets:
+                changed = True
+            else:
+                kept.append(new)
+        if not changed:
+            return updated
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return updated.with_changes(body=kept)
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        return updated.with_changes(body=ensure_body(updated.body))

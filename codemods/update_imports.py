@@ -21,7 +21,7 @@ from libcst.metadata import QualifiedNameProvider
 from ._common import absolute_names, compat_module, dotted, resolve_relative
 
 _REDIS_MODULES = ("redis", "aioredis")
-ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis")
+ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis", "get_blocking_redis")
 # N5-N8, N10: aioredis 2.x modules and their redis.asyncio counterparts
 _AIOREDIS_MODULES = {
     "aioredis": "redis.asyncio", "aioredis.client": "redis.asyncio.client",
@@ -42,6 +42,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         self.lifecycle = lifecycle
         # where each accessor comes from: the compat wrapper sits beside the lifecycle module
         self.homes = {"get_redis": lifecycle, "get_sync_redis": lifecycle,
+                      "get_blocking_redis": lifecycle,
                       "get_compat_redis": compat_module(lifecycle)}
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed

@@ -54,6 +54,7 @@ class ApplyResult:
     flagged: list[tuple[str, int, str, str]] = field(default_factory=list)  # path, line, rule, why
     skipped: list[str] = field(default_factory=list)  # files the inventory could not read
     warnings: list[str] = field(default_factory=list)
+    lifecycle_changes: list[str] = field(default_factory=list)  # what the batch adds to it
 
     @property
     def ok(self) -> bool:
@@ -79,6 +80,10 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
         raise UsageError(f"{gaps[0].file}: {gaps[0].message}")
     if inventory is None:
         inventory = build_inventory(repo, config, batches)
+    lifecycle = inventory.lifecycle
+    if lifecycle is not None and lifecycle.problems:
+        # refuse rather than guess: every rewrite is checked against what the module offers
+        raise UsageError(lifecycle.problems[0])
     result = ApplyResult(batch=batch, skipped=[str(s) for s in inventory.skipped])
     out_of_order = _out_of_order(inventory, batches, batch)
     if out_of_order and not force_order:
@@ -107,6 +112,7 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
         change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
         if change is not None and change.after != change.before:
             result.changes.append(change)
+    _extend_lifecycle(inventory, batch.name, result)
     if compat and result.ok and any("get_compat_redis(" in c.after.decode("utf-8", "replace")
                                     for c in result.changes):
         _add_compat_module(repo, config, result)
@@ -115,13 +121,34 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
     return result
 
 
+def _extend_lifecycle(inventory: Inventory, batch: str, result: ApplyResult) -> None:
+    """The blocking client a rewrite of this batch needs joins the batch's diff (SPEC §6)."""
+    lifecycle = inventory.lifecycle
+    needs = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
+             and "extends-lifecycle" in s.flags]
+    if not needs or lifecycle is None or lifecycle.blocking_extension is None or not result.ok:
+        return
+    extension = lifecycle.blocking_extension
+    current = next((c for c in result.changes if c.path == extension.path), None)
+    if current is not None:  # pragma: no cover - the lifecycle module holds no sites
+        result.problems.append(f"{extension.path}: rewritten and extended in one batch; "
+                               f"this is a bug")
+        return
+    result.changes.append(FileChange(extension.path, extension.before, extension.after))
+    result.changes.sort(key=lambda c: c.path)
+    result.lifecycle_changes.append(extension.summary)
+
+
 def _add_compat_module(repo: Path, config: Config, result: ApplyResult) -> None:
     """The compat wrapper goes beside the lifecycle module, in the same batch, if missing."""
     from migrate.lifecycle import compat_template_text
 
     path = str(Path(config.lifecycle_module).with_name("redis_compat.py").as_posix())
     if not (repo / path).exists():
-        result.changes.append(FileChange(path, b"", compat_template_text().encode("utf-8")))
+        # the wrapper imports the lifecycle module beside it, by the team's module name
+        text = compat_template_text().replace(
+            "from .redis_client import", f"from .{Path(config.lifecycle_module).stem} import")
+        result.changes.append(FileChange(path, b"", text.encode("utf-8")))
 
 
 def _defines(module: Path, function: str) -> bool:
@@ -179,13 +206,14 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
                                                 plan.package))
     if plan.remove_names:
         codemods.append(RemoveModuleClient(context, plan.remove_names))
-    if plan.closes:
+    if plan.closes or plan.released_globals:
         codemods.append(RemoveCloseCalls(context, plan.closes, lifecycle, plan.module,
-                                         plan.package))
+                                         plan.package, released=plan.released_globals))
     if plan.convert:
         codemods.append(ConvertAioredisCalls(
             context, plan.convert_receivers,
-            {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis"}, plan.convert))
+            {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis", *plan.convert_calls},
+            plan.convert))
     codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
                                        plan.removed_modules))
     return codemods

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from migrate.analysis.link import LinkedSite
+from typing import Any
+
+from migrate.analysis.link import LinkedSite, Operation
 from migrate.batch_catalog import Batch, batch_for_purpose
 from migrate.codemods._redis_api import (
     BLOCKING_OPS, COUNTER_OPS, DYNAMIC_OPS, EXPIRY_OPS, HEALTH_OPS, LOCK_OPS, PIPELINE_OPS,
@@ -10,6 +12,9 @@ from migrate.codemods._redis_api import (
     UNCLASSIFIED, WRITE_OPS,
 )
 from migrate.config import Config
+from migrate.discovery import is_test_path
+from migrate.lifecycle_extension import snippet
+from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
 from migrate.safety import Refusal, refuse
 
@@ -40,9 +45,14 @@ def riskiest(purposes: list[str]) -> str:
     return max(known, key=PURPOSES.index)
 
 
+TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-tests = true to "
+                  "include it)")
+
+
 class _Classifier:
     def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config,
-                 central_urls: set[str]) -> None:
+                 central_urls: set[str], lifecycle: LifecycleFacts | None = None) -> None:
+        self.lifecycle = lifecycle
         self.by_atom = {s.atom: s for s in linked if s.atom}
         self.pool_of = {client: pool.atom for pool in linked if pool.atom
                         for client in pool.clients_of_pool}
@@ -91,7 +101,7 @@ class _Classifier:
             for client in site.clients_of_pool:  # a pool and its clients go together
                 found = found or refuse(self.by_atom[client], self.ops(site),
                                         self.central_urls, site, notes, self.config.clients,
-                                        chosen)
+                                        chosen, self.lifecycle)
             result = (found, notes, chosen[0] if chosen and not found else None)
         self._refusals[atom] = result
         return result
@@ -123,7 +133,8 @@ class _Classifier:
                                                 f"it blocks the event loop; convert it by hand")
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
-        return refuse(site, ops, self.central_urls, None, notes, self.config.clients, chosen)
+        return refuse(site, ops, self.central_urls, None, notes, self.config.clients, chosen,
+                      self.lifecycle)
 
     def site(self, linked: LinkedSite) -> Site:
         purpose = self.purpose(linked)
@@ -132,13 +143,15 @@ class _Classifier:
         site = Site(
             file=linked.path, line=linked.loc.line, col=linked.loc.col, kind=linked.kind,
             pattern=linked.pattern, library=linked.library,
-            sync=linked.library == "redis-sync", scope=linked.scope, purpose=purpose,
+            sync=linked.library == "redis-sync",
+            scope="test" if is_test_path(linked.path) else linked.scope, purpose=purpose,
             batch=self.batch_of.get(purpose), status="pending", reason=None,
             rewrite=linked.rewrite, operations=ops,
             holders=sorted({*linked.holders, *(h for o in origins for h in o.holders)}),
             snippet=linked.snippet)
-        if set(ops) & (BLOCKING_OPS | {"xread", "xreadgroup", "xread_group", "pubsub",
-                                       "subscribe", "psubscribe"}):
+        blocking_reads = [op for o in origins if o.kind == "instantiation"
+                          for op in self.operations(o) if op.block is not None]
+        if blocking_reads and needs_blocking_client(blocking_reads, self.lifecycle, site.notes):
             site.flags.append("needs-blocking-client")
         for origin in origins:
             if origin.atom is None:
@@ -148,8 +161,48 @@ class _Classifier:
             site.client = site.client or client
             if found is not None and site.status != "manual":
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
+        if site.status == "pending" and self.lifecycle is not None:
+            self._check_capabilities(site)
+        if site.scope == "test" and not self.config.include_tests:
+            site.batch = None  # classified all the same, so the report says what it would be
+            site.notes.append(TEST_CODE_NOTE)
+            return site
         self._pin(site)
         return site
+
+    def operations(self, site: LinkedSite) -> list[Operation]:
+        found = list(site.operations)
+        for client in site.clients_of_pool:
+            found += self.by_atom[client].operations
+        return found
+
+    def _check_capabilities(self, site: Site) -> None:
+        """A rewrite may only call what the team's module answers (SPEC §6)."""
+        lifecycle = self.lifecycle
+        assert lifecycle is not None
+        needed = []
+        if "needs-blocking-client" in site.flags:
+            needed.append("blocking-client")
+        if site.client:
+            needed.append("named-client")
+        if site.sync:
+            needed.append("sync-client")
+        if not needed and site.kind == "instantiation":
+            needed.append("shared-client")
+        for capability in needed:
+            if lifecycle.has(capability):
+                continue
+            if capability == "blocking-client" and lifecycle.blocking_extension is not None:
+                site.flags.append("extends-lifecycle")
+                site.notes.append(f"the batch adds a blocking client to {lifecycle.path} "
+                                  f"(get_redis(blocking=True)); it has none")
+                continue
+            gap = f" ({lifecycle.blocking_gap})" if capability == "blocking-client" \
+                and lifecycle.blocking_gap else ""
+            site.status, site.reason_code = "manual", f"lifecycle-lacks-{capability}"
+            site.reason = (f"{lifecycle.path} has no {capability.replace('-', ' ')}{gap}; add "
+                           f"{snippet(capability, lifecycle)}")
+            return
 
     def _pin(self, site: Site) -> None:
         batch = self.config.overrides.get(f"{site.file}:{site.line}")
@@ -161,8 +214,52 @@ class _Classifier:
             site.status, site.reason, site.reason_code = "pending", None, None
 
 
+def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | None,
+                          notes: list[str]) -> bool:
+    """Whether a blocking read can reach the central socket_timeout (facts §0.3); says why.
+
+    `timeout=0`/`block=0` (forever), a block time that is not static, or one at least as long as
+    the central timeout needs the blocking client; a shorter one stays on get_redis().
+    """
+    if lifecycle is None:
+        timeout: Any = DEFAULT_SOCKET_TIMEOUT
+        origin = "the template's"
+    else:
+        option = lifecycle.option("socket_timeout")
+        timeout, origin = option.value, "the central"
+    needed = False
+    for op in reads:
+        where = f"{op.method}() at {op.path}:{op.loc.line}"
+        seconds = None if op.block == "?" else float(op.block or 0)
+        if timeout is None:
+            notes.append(f"{where} may block: the central client has no socket_timeout, so "
+                         f"get_redis() serves it")
+            continue
+        if timeout is UNKNOWN:
+            needed = True
+            notes.append(f"{where} blocks, and {origin} socket_timeout cannot be read "
+                         f"statically: it needs the blocking client")
+        elif seconds is None:
+            needed = True
+            notes.append(f"{where} blocks for a time that is not static: it needs the "
+                         f"blocking client")
+        elif seconds == 0:
+            needed = True
+            notes.append(f"{where} may block forever: it needs the blocking client "
+                         f"({origin} socket_timeout is {timeout:g} s)")
+        elif seconds >= float(timeout):
+            needed = True
+            notes.append(f"{where} blocks up to {seconds:g} s, not less than {origin} "
+                         f"socket_timeout of {timeout:g} s: it needs the blocking client")
+        else:
+            notes.append(f"{where} blocks up to {seconds:g} s, under {origin} socket_timeout "
+                         f"of {timeout:g} s: get_redis() serves it")
+    return needed
+
+
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,
-             central_urls: set[str] | None = None) -> list[Site]:
+             central_urls: set[str] | None = None,
+             lifecycle: LifecycleFacts | None = None) -> list[Site]:
     """Turn linked sites into inventory sites with purpose, batch, status and reason."""
-    classifier = _Classifier(linked, batches, config, central_urls or set())
+    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle)
     return [classifier.site(s) for s in linked]

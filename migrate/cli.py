@@ -132,17 +132,22 @@ def _report_skipped(inventory: Any) -> None:
         print(f"skipped {skipped}", file=sys.stderr)
 
 
+def _print_version(value: bool) -> None:
+    # eager: `migrate --version` works on its own, without a command
+    if value:
+        print(f"redis-migrate {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
     = False,
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")]
-    = False,
+    version: Annotated[bool, typer.Option(
+        "--version", help="Print the version and exit.", is_eager=True,
+        callback=_print_version)] = False,
 ) -> None:
     _state["debug"] = debug
-    if version:
-        print(f"redis-migrate {__version__}")
-        raise typer.Exit(EXIT_OK)
 
 
 @app.command()
@@ -186,14 +191,17 @@ def plan(
 ) -> None:
     """The batches in order with site and file counts: which are done, which is next."""
     from migrate import render
-    from migrate.plan import make_plan
+    from migrate.plan import describe_test_code, make_plan, plan_test_code
 
     _, batches, _, result = _inventory(repo)
     rows = make_plan(result, batches)
+    test_code = plan_test_code(result)
     if format is PlanFormat.json:
-        sys.stdout.write(render.plan_json(rows))
+        sys.stdout.write(render.plan_json(rows, test_code))
     else:
         sys.stdout.write(render.plan_table(rows, _width()))
+        if test_code:
+            print(describe_test_code(test_code))
         upcoming = next((r for r in rows if r.state == "next"), None)
         if upcoming:
             print(f"next batch: {upcoming.batch} ({upcoming.title})")
@@ -386,11 +394,23 @@ def init(
     if result.lifecycle_created:
         print(f"created {result.lifecycle_module} from the template "
               f"(import it as {result.lifecycle_import})")
+        for line in result.derived:
+            print(f"  {line}")
+        for line in result.wiring:
+            print(line)
     elif not result.problems:
         print(f"{result.lifecycle_module}: has init_redis, get_redis, close_redis and "
               f"explicit timeouts")
+    if result.read:
+        print(f"read from {result.lifecycle_module}:")
+        for line in result.read:
+            print(f"  {line}")
     for problem in result.problems:
         print(f"{problem.file}:{problem.line}:1: {problem.message}")
+    if result.unreadable:
+        for line in result.unreadable:
+            print(line, file=sys.stderr)
+        raise typer.Exit(EXIT_USAGE)
     if result.proposed_clients:
         print("\nsites use other Redis URLs; to move them too, add named clients to "
               "[tool.migrate] (and create them in init_redis(clients=...)):\n")

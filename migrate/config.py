@@ -17,6 +17,9 @@ from migrate.errors import ConfigError
 PYPROJECT = "pyproject.toml"
 MIGRATE_TOML = "migrate.toml"
 SYNC_POLICIES = ("manual", "sync-accessor")
+# what `central = {...}` may state about the lifecycle module's client (redis-py option names)
+CENTRAL_KEYS = ("url", "decode-responses", "encoding", "socket-timeout", "db", "ssl",
+                "protocol", "single-connection-client")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +36,10 @@ class Config:
     reviewers: tuple[str, ...] = ()
     overrides: dict[str, str] = field(default_factory=dict)  # "path:line" -> batch name
     clients: dict[str, dict[str, Any]] = field(default_factory=dict)  # accessor -> options
+    # what the lifecycle module's central client does, where the reader cannot tell statically
+    central: dict[str, Any] = field(default_factory=dict)
     sync_policy: str = "manual"
+    include_tests: bool = False  # test code (SPEC §3) joins the batches and the gate
     github_repo: str | None = None  # "owner/name"; default: read from the remote's URL
     github_api: str = "https://api.github.com"  # GitHub Enterprise: https://HOST/api/v3
     source: str | None = None  # the file the table was read from, if any
@@ -52,8 +58,10 @@ _KEYS: dict[str, str] = {
     "overrides": "table[str]",
     "clients": "table[table]",
     "sync-policy": "str",
+    "include-tests": "bool",
     "github-repo": "str",
     "github-api": "str",
+    "central": "table[scalar]",
 }
 
 
@@ -114,6 +122,11 @@ def parse_table(table: Any, source: str) -> Config:
         if not isinstance(spec.get("url"), str):
             raise ConfigError(f"{where}: client '{name}' needs a 'url' (the URL expression its "
                               f"sites pass, e.g. \"settings.QUEUE_REDIS_URL\")")
+    for key in values.get("central", {}):
+        if key not in CENTRAL_KEYS:
+            close = difflib.get_close_matches(key, list(CENTRAL_KEYS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"{where}: unknown key 'central.{key}'{hint}")
     for name in ("include", "exclude", "reviewers"):
         if name in values:
             values[name] = tuple(values[name])
@@ -122,12 +135,17 @@ def parse_table(table: Any, source: str) -> Config:
 
 def _check(where: str, key: str, kind: str, value: Any) -> Any:
     expected = {"str": "a string", "list[str]": "a list of strings",
-                "table[str]": "a table of strings", "table[table]": "a table of tables"}[kind]
+                "table[str]": "a table of strings", "table[table]": "a table of tables",
+                "table[scalar]": "a table of strings, booleans and numbers",
+                "bool": "true or false"}[kind]
     ok = {
         "str": lambda v: isinstance(v, str) and v != "",
+        "bool": lambda v: isinstance(v, bool),
         "list[str]": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
         "table[str]": lambda v: isinstance(v, dict) and all(isinstance(i, str)
                                                             for i in v.values()),
+        "table[scalar]": lambda v: isinstance(v, dict) and all(
+            isinstance(i, (str, bool, int, float)) for i in v.values()),
         "table[table]": lambda v: isinstance(v, dict) and all(isinstance(i, dict)
                                                               for i in v.values()),
     }[kind](value)

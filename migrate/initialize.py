@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, lo
 from migrate.discovery import discover, module_name
 from migrate.errors import UsageError
 from migrate.fileio import write_atomic
+from migrate.inventory import read_team_module
 from migrate.safety import HARMLESS_OPTIONS, URL_PARTS
 
 
@@ -29,6 +31,10 @@ class InitResult:
     problems: list[lifecycle.Problem] = field(default_factory=list)
     detected_from: str | None = None  # the existing module the lifecycle path was found in
     proposed_clients: str = ""  # a [tool.migrate.clients] table for sites with another URL
+    read: list[str] = field(default_factory=list)  # what the reader found in the module
+    unreadable: list[str] = field(default_factory=list)  # facts it could not read: exit 2
+    derived: list[str] = field(default_factory=list)  # how a new module's client was chosen
+    wiring: list[str] = field(default_factory=list)  # lines to add to the app's startup
 
 
 def detect_lifecycle(repo: Path) -> str | None:
@@ -58,7 +64,7 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
             lifecycle_module = existing.lifecycle_module
         else:
             detected = detect_lifecycle(repo)
-            lifecycle_module = detected or Config().lifecycle_module
+            lifecycle_module = detected or proposed_module_path(repo)
     if not lifecycle_module.endswith(".py"):
         raise UsageError(f"--lifecycle-module {lifecycle_module}: must be a .py file path")
     if lifecycle_import is None:
@@ -75,12 +81,118 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
 
     created = False
     module_path = repo / lifecycle_module
+    derived: list[str] = []
+    wiring: list[str] = []
     if not module_path.exists():
-        _create_module(repo, lifecycle_module)
+        central = derive_central(repo)
+        _create_module(repo, lifecycle_module, central)
+        derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central)
         created = True
     problems = lifecycle.validate(repo, lifecycle_module)
+    config = load_config(repo)
+    facts = read_team_module(repo, config)
+    read = facts.summary() if facts is not None else []
+    unreadable = list(facts.problems) if facts is not None else []
     return InitResult(config_path.name, written, lifecycle_module, lifecycle_import, created,
-                      problems, detected, propose_clients(repo))
+                      problems, detected, propose_clients(repo), read, unreadable, derived,
+                      wiring)
+
+
+@dataclass(slots=True)
+class DerivedCentral:
+    """The central client a new lifecycle module gets, chosen from the app's own clients."""
+
+    url: str | None = None
+    url_votes: int = 0
+    decode_responses: bool = False
+    decode_votes: int = 0
+    clients: int = 0
+    others: list[str] = field(default_factory=list)  # URL expressions left as named clients
+
+    def explain(self) -> list[str]:
+        if not self.clients:
+            return ["no Redis client found: the template's defaults ($REDIS_URL, bytes replies)"]
+        lines = [f"url: {self.url or '$REDIS_URL'} (used by {self.url_votes} of "
+                 f"{self.clients} clients); pass it to init_redis() at startup",
+                 f"decode_responses: {self.decode_responses} ({self.decode_votes} of "
+                 f"{self.clients} clients)"]
+        lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
+        return lines
+
+
+def derive_central(repo: Path) -> DerivedCentral:
+    """The URL expression most clients use, and decode_responses as most of them set it."""
+    from migrate.batch_catalog import load_batches
+    from migrate.inventory import build_inventory
+
+    inventory = build_inventory(repo, load_config(repo), load_batches())
+    urls: Counter[str] = Counter()
+    decodes: Counter[bool] = Counter()
+    for site in inventory.sites:
+        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
+        if site.kind != "instantiation" or site.scope == "test" or linked is None \
+                or (linked.family == "pool" and linked.clients_of_pool):
+            continue
+        options = dict(linked.options)
+        if linked.url:
+            urls[linked.url] += 1
+        if linked.library == "aioredis1":
+            decodes["encoding" in options] += 1
+        else:
+            decodes[_toml_value(options.get("decode_responses", "False")) is True] += 1
+    result = DerivedCentral(clients=sum(decodes.values()))
+    if urls:
+        (result.url, result.url_votes), = urls.most_common(1)
+        result.others = sorted(u for u in urls if u != result.url)
+    if decodes:
+        # a tie keeps redis-py's default (bytes): the safer choice for the code that had it
+        result.decode_responses = decodes[True] > decodes[False]
+        result.decode_votes = decodes[result.decode_responses]
+    return result
+
+
+def proposed_module_path(repo: Path) -> str:
+    """`<the repository's own top-level package>/redis_client.py` (SPEC §5)."""
+    candidates = []
+    for root in (repo, repo / "src"):
+        if not root.is_dir():
+            continue
+        for child in sorted(root.iterdir()):
+            # a package, or a folder of modules (a namespace package)
+            if child.is_dir() and child.name not in _NOT_THE_APP \
+                    and not child.name.startswith((".", "_")) and child.name != "src" \
+                    and child.name.isidentifier() and any(child.glob("*.py")):
+                size = sum(1 for _ in child.rglob("*.py"))
+                candidates.append((size, child.relative_to(repo).as_posix()))
+    if not candidates:
+        return "redis_client.py"
+    if any(p == "backend" for _, p in candidates):
+        return Config().lifecycle_module  # backend/services/redis_client.py (SPEC §5)
+    return f"{max(candidates)[1]}/redis_client.py"
+
+
+_NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migrations", "bench",
+                          "venv", "site-packages", "node_modules", "build", "dist"})
+
+
+def wiring_lines(repo: Path, import_name: str, central: DerivedCentral) -> list[str]:
+    """What the app's startup and shutdown must call; where, if the app object is found."""
+    url = central.url or ""
+    app_file = _app_file(repo)
+    where = f" (the app is created in {app_file})" if app_file else ""
+    return [f"wire it into the app's startup and shutdown{where}:",
+            f"    from {import_name} import close_redis, init_redis",
+            f"    await init_redis({url})    # at startup: FastAPI lifespan, aiohttp on_startup",
+            "    await close_redis()    # at shutdown"]
+
+
+def _app_file(repo: Path) -> str | None:
+    fileset = discover(repo, Config(lifecycle_module="-.py"))
+    for needle in ("FastAPI(", "web.Application(", "Starlette(", "Flask(", "Quart("):
+        found = sorted(p for p in fileset.grep([needle]) if "test" not in p)
+        if found:
+            return found[0]
+    return None
 
 
 def propose_clients(repo: Path) -> str:
@@ -162,6 +274,7 @@ def _write_table(repo: Path, path: Path, module: str, import_name: str) -> None:
     table.add("remote", "origin")
     table.add("reviewers", [])
     table.add("sync-policy", "manual")
+    table.add("include-tests", False)
     tool = document.get("tool")
     if tool is None:
         tool = tomlkit.table(is_super_table=True)
@@ -170,7 +283,7 @@ def _write_table(repo: Path, path: Path, module: str, import_name: str) -> None:
     write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
 
 
-def _create_module(repo: Path, relative: str) -> None:
+def _create_module(repo: Path, relative: str, central: DerivedCentral | None = None) -> None:
     """Create the lifecycle module from the template, and packages for new folders."""
     target = repo / relative
     missing = []
@@ -181,4 +294,9 @@ def _create_module(repo: Path, relative: str) -> None:
     for new_folder in reversed(missing):
         new_folder.mkdir()
         write_atomic(new_folder / "__init__.py", b"")
-    write_atomic(target, lifecycle.template_text().encode("utf-8"))
+    text = lifecycle.template_text()
+    if central is not None and central.decode_responses:
+        # the app's clients decode: so does the central one, or every one of them is refused
+        text = text.replace('_env_bool("REDIS_DECODE_RESPONSES", False)',
+                            '_env_bool("REDIS_DECODE_RESPONSES", True)')
+    write_atomic(target, text.encode("utf-8"))

@@ -17,12 +17,15 @@ from pathlib import Path
 
 from migrate.analysis.extract import extract
 from migrate.analysis.facts import LOCALS, RETURN, FileFacts
-from migrate.analysis.link import LinkedSite, central_url_keys, link
+from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.batch_catalog import Batch
 from migrate.classify import classify
 from migrate.config import Config
 from migrate.discovery import FileSet, discover, module_name
 from migrate.errors import UsageError
+from migrate.lifecycle import template_text
+from migrate.lifecycle_extension import blocking_extension
+from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
 from migrate.model import Inventory, Skipped
 
 PREFILTER_NEEDLE = "redis"
@@ -55,7 +58,8 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                 break
 
     good = [f for f in parsed.values() if f.error is None]
-    sites = classify(linked, batches, config, central_url_keys(good))
+    lifecycle = read_team_module(repo, config)
+    sites = classify(linked, batches, config, _central_urls(lifecycle, good), lifecycle)
     if wanted is not None:
         sites = [s for s in sites if _selected(s.file, wanted)]
     skipped = list(fileset.skipped)
@@ -65,8 +69,35 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     skipped.sort(key=lambda s: s.file)
     return Inventory(sites=sites, skipped=skipped, files_total=len(fileset.files),
                      files_parsed=len(parsed), lifecycle_module=config.lifecycle_module,
+                     include_tests=config.include_tests, lifecycle=lifecycle,
                      details={(s.path, s.loc.line, s.loc.col, s.kind): s for s in linked},
                      facts={f.path: f for f in good})
+
+
+def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
+    """What the team's lifecycle module offers (None while it does not exist: `init` first)."""
+    if not (repo / config.lifecycle_module).is_file():
+        return None
+    facts = read_lifecycle(repo, config.lifecycle_module, config.lifecycle_import,
+                           config.central, template_text())
+    if not facts.problems and not facts.has("blocking-client"):
+        facts.blocking_extension, facts.blocking_gap = blocking_extension(repo, facts)
+    return facts
+
+
+def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts]) -> set[str]:
+    """What the central client's URL resolves to: read from the module, or passed to it."""
+    passed = central_url_keys(good)
+    central = lifecycle.central if lifecycle is not None else None
+    if central is None or lifecycle is None or lifecycle.template:
+        return passed
+    own = central.url_key
+    if own is not None and not own.startswith("literal:") and "." in own:
+        own = ModuleIndex(f.module for f in good).canonical(own)
+    urls = {own or ""}
+    if lifecycle.url_parameter and passed - {""}:
+        urls |= passed - {""}
+    return urls
 
 
 def _lifecycle_names(config: Config) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ class Site:
     pattern: str
     library: str  # aioredis1 | aioredis2 | redis-asyncio | redis-sync
     sync: bool
-    scope: str  # module | class | function
+    scope: str  # module | class | function | test (any site in test code, SPEC §3)
     purpose: str
     batch: str | None
     status: str  # pending | migrated | manual
@@ -63,6 +63,8 @@ class Inventory:
     files_total: int
     files_parsed: int
     lifecycle_module: str
+    include_tests: bool = False  # [tool.migrate] include-tests: test code is in the batches
+    lifecycle: Any = field(default=None, repr=False)  # LifecycleFacts of the team's module
     # What the rewrites need beyond the report: the linked sites (by file, line, col, kind) and
     # each parsed file's facts. Not part of any output.
     details: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
@@ -88,6 +90,7 @@ class Inventory:
             "by_status": count("status"),
             "by_kind": count("kind"),
             "by_library": count("library"),
+            "by_scope": count("scope"),
             "files_total": self.files_total,
             "files_parsed": self.files_parsed,
             "skipped": len(self.skipped),

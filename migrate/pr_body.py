@@ -32,6 +32,9 @@ def commit_message(result: ApplyResult, lifecycle_import: str) -> str:
              f"{lifecycle_import}.", "", "Sites:"]
     lines += [f"- {s.file}:{s.line} {s.kind} {s.pattern} ({s.rewrite})"
               for s in result.rewritten]
+    if result.lifecycle_changes:
+        lines += ["", "Lifecycle module:"]
+        lines += [f"- {change.replace('`', '')}" for change in result.lifecycle_changes]
     if result.manual:
         lines += ["", "Left for a human:"]
         lines += [f"- {s.file}:{s.line} [{s.reason_code}] {s.reason}" for s in result.manual]
@@ -54,6 +57,11 @@ def pr_body(result: ApplyResult, lifecycle_import: str, branch: str) -> str:
         groups[(site.rewrite, site.pattern, site.purpose)].append(f"`{site.file}:{site.line}`")
     for (rewrite, pattern, purpose), where in sorted(groups.items()):
         out.append(f"| {rewrite} | `{pattern}` | {', '.join(where)} | {purpose} |")
+    if result.lifecycle_changes:
+        out += ["", "### Lifecycle module changes", "",
+                "The rewrites below need more than the lifecycle module offered; this PR adds "
+                "it, in the module's own style:", ""]
+        out += [f"- {change}" for change in result.lifecycle_changes]
     notes = sorted({f"`{s.file}:{s.line}`: {n}" for s in result.rewritten for n in s.notes
                     if s.kind == "instantiation"})
     if notes:

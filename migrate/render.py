@@ -61,8 +61,14 @@ def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
     groups: list[tuple[str, list[Site]]] = [
         (f"{b.order}. `{b.name}`: {b.title}", [s for s in inventory.sites if s.batch == b.name])
         for b in batches]
+
+    def apart(site: Site) -> bool:  # test code, outside the batches
+        return site.scope == "test" and not inventory.include_tests
+
     groups.append(("Unassigned (no batch takes them)",
-                   [s for s in inventory.sites if s.batch is None]))
+                   [s for s in inventory.sites if s.batch is None and not apart(s)]))
+    groups.append(("Test code: outside the batches and the gate; include-tests = true "
+                   "includes it", [s for s in inventory.sites if apart(s)]))
     for heading, sites in groups:
         if not sites:
             continue
@@ -106,6 +112,10 @@ def inventory_table(inventory: Inventory, width: int | None = None) -> str:
     footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
               f"{summary['by_status'].get('manual', 0)} manual; "
               f"{summary['files_parsed']} of {summary['files_total']} Python files parsed")
+    tests = summary["by_scope"].get("test", 0)
+    if tests:
+        footer += (f"; {tests} in test code" if inventory.include_tests else
+                   f"; {tests} in test code, not migrated (include-tests = false)")
     return _masked(_capture(table, width) + "".join(f"{line}\n" for line in lines)
                    + footer + "\n")
 
@@ -133,9 +143,10 @@ def plan_table(rows: list[PlanRow], width: int | None = None) -> str:
     return _capture(table, width)
 
 
-def plan_json(rows: list[PlanRow]) -> str:
-    """The plan as a JSON list of rows."""
-    return json.dumps({"batches": [r.to_dict() for r in rows]}, indent=2) + "\n"
+def plan_json(rows: list[PlanRow], test_code: dict[str, Any] | None = None) -> str:
+    """The plan as a JSON list of rows, and the test-code sites (null when there are none)."""
+    return json.dumps({"batches": [r.to_dict() for r in rows], "test_code": test_code},
+                      indent=2) + "\n"
 
 
 def findings_text(findings: list[Finding]) -> str:
@@ -214,6 +225,8 @@ def apply_summary(result, written: bool) -> str:
     for site in result.rewritten:
         lines.append(f"  rewritten  {site.file}:{site.line}  {site.kind} {site.pattern}"
                      f" ({site.rewrite})")
+    for change in result.lifecycle_changes:
+        lines.append(f"  lifecycle  {change.replace('`', '')}")
     for site in result.manual:
         lines.append(f"  manual     {site.file}:{site.line}  [{site.reason_code}] {site.reason}")
     for path, line, rule, why in result.flagged:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from migrate.analysis.facts import LOCALS, FileFacts
+from migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex
 from migrate.codemods._common import Accessor
 from migrate.discovery import module_name
@@ -32,7 +32,11 @@ class FilePlan:
     closes: dict[str | None, set[str]] = field(default_factory=dict)
     sites: list[Site] = field(default_factory=list)  # the batch's sites in this file
     convert: str | None = None  # "aioredis1"/"aioredis2": convert calls on the moved clients
+    # function path -> spellings of the moved client there (`redis`, `svc.redis`); class path ->
+    # `self.<attribute>` (in every method of the class, `self` being its first parameter)
     convert_receivers: dict[str | None, set[str]] = field(default_factory=dict)
+    convert_calls: set[str] = field(default_factory=set)  # getters returning it (`m.get_pool`)
+    released_globals: set[str] = field(default_factory=set)  # a moved getter's cache global
 
     @property
     def removed_modules(self) -> set[str]:
@@ -64,7 +68,8 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
         linked: LinkedSite = inventory.details[(site.file, site.line, site.col, site.kind)]
         aioredis = site.library in ("aioredis1", "aioredis2")
         accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client,
-                            sync=site.sync, compat=compat and aioredis)
+                            sync=site.sync, compat=compat and aioredis,
+                            blocking_function=_blocking_function(inventory))
         plan = plan_for(site.file)
         plan.sites.append(site)
         if site.kind == "instantiation":
@@ -75,6 +80,13 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
             receivers = plan.closes.setdefault(_relative(linked.function, plan.module), set())
             receivers.update(_spellings(linked, plan.module))
     return plans
+
+
+def _blocking_function(inventory: Inventory) -> str | None:
+    """The team's own blocking accessor when it is not `get_redis(blocking=True)`."""
+    lifecycle = inventory.lifecycle
+    call = lifecycle.blocking_call() if lifecycle is not None else None
+    return call[0] if call is not None and call[0] != "get_redis" else None
 
 
 def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
@@ -102,19 +114,96 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
 
 def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
                      facts: dict[str, FileFacts], index: ModuleIndex, plan_for) -> None:
-    """aioredis calls on the moved client: in its file, and wherever it is referenced."""
+    """aioredis calls on the moved client, wherever the analysis follows it.
+
+    Every key the link found holding the client becomes a receiver in the file that spells it:
+    locals of any function (`redis = await get_pool()`, aliases, `async with … as r`,
+    parameters it is passed to), attributes of a class (`self.redis`), and the getters that
+    return it (`(await get_pool()).set(…)`). A key that may also hold another client or object
+    is left alone: converting its calls could break the other one.
+    """
     plan.convert = library
-    bound = linked.bound_to or ""
-    function = _relative(linked.function, plan.module)
-    if linked.rewrite == "instance-attribute":
-        attribute = bound.rpartition(".")[2]
-        plan.convert_receivers.setdefault("*", set()).add(f"self.{attribute}")
-    elif function and bound.startswith(f"{linked.function}.{LOCALS}."):
-        plan.convert_receivers.setdefault(function, set()).add(bound.rpartition(".")[2])
+    modules = {f.module: (path, f) for path, f in facts.items()}
+    mixed = set(linked.mixed_holders) - {linked.bound_to}
+    for key in linked.holders:
+        owner = _owner(key, modules)
+        if key in mixed or owner is None:
+            continue
+        path, file_facts = owner
+        receiver = _receiver(key[len(file_facts.module) + 1:], file_facts)
+        if receiver is not None:
+            target = plan_for(path)
+            target.convert = library
+            target.convert_receivers.setdefault(receiver[0], set()).add(receiver[1])
+        elif key.endswith(f".{RETURN}") and key.count(".") == file_facts.module.count(".") + 2:
+            getter = key[: -len(RETURN) - 1]  # a module-level function returning the client
+            for reader, names in _references({getter}, facts, index, file_facts.module).items():
+                target = plan_for(reader)
+                target.convert = library
+                target.convert_calls.update(names)
     if linked.function is None and linked.family == "client":  # a module client's importers
-        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+        keys = {linked.bound_to or "", *(h for h in linked.holders if f".{LOCALS}." not in h)}
         for path in _references(keys, facts, index, plan.module):
             plan_for(path).convert = library
+    if linked.rewrite == "lazy-getter" and linked.bound_to:
+        if not _read_elsewhere(linked.bound_to, plan.path, facts, index):
+            plan.released_globals.add(linked.bound_to.rpartition(".")[2])
+
+
+def _owner(key: str, modules: dict[str, tuple[str, FileFacts]]) -> tuple[str, FileFacts] | None:
+    """The analysed file whose module the key lives in (the longest module prefix)."""
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        found = modules.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return None
+
+
+def _receiver(relative: str, file_facts: FileFacts) -> tuple[str, str] | None:
+    """(function or class path, spelling) for a key relative to its module, if it has one.
+
+    `f.<locals>.redis` -> ("f", "redis"); `f.<locals>.svc.redis` -> ("f", "svc.redis");
+    `C.m.<locals>.r` -> ("C.m", "r"); `C.redis` (C a class) -> ("C", "self.redis").
+    """
+    cls, _, attribute = relative.rpartition(".")
+    if cls and f"{file_facts.module}.{cls}" in file_facts.classes and "<" not in attribute:
+        return cls, f"self.{attribute}"
+    function, separator, name = relative.rpartition(f".{LOCALS}.")
+    if separator and "<" not in name:
+        return function, name
+    return None
+
+
+def _read_elsewhere(key: str, path: str, facts: dict[str, FileFacts],
+                    index: ModuleIndex) -> bool:
+    """Whether a file other than `path` may use the module global `key`.
+
+    It may if it imports the name, or the module itself (`import app.legacy as legacy`: the
+    facts do not record every `legacy._pool` read), or reads or assigns it in a way the facts
+    record.
+    """
+    module = key.rpartition(".")[0]
+
+    def names(key_: str) -> bool:
+        canonical = index.canonical(key_)
+        return canonical == key or canonical.startswith(key + ".")
+
+    for other, file_facts in facts.items():
+        if other == path:
+            continue
+        for _scope, _local, target in file_facts.imports:
+            canonical = index.canonical(target)
+            if canonical == module or module.startswith(canonical + "."):
+                return True
+        keys = [*(target for _scope, _local, target in file_facts.imports),
+                *(k for edge in file_facts.edges for k in edge),
+                *(use.key for use in file_facts.uses),
+                *(escape.key for escape in file_facts.escapes),
+                *(read for read, _loc in file_facts.import_time_reads)]
+        if any(names(k) for k in keys):
+            return True
+    return False
 
 
 def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,

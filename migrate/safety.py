@@ -7,11 +7,14 @@ stays byte-identical and is reported `manual` in the inventory, the dry-run and 
 from __future__ import annotations
 
 import ast
+import codecs
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from migrate.analysis.link import LinkedSite
+from migrate.lifecycle_reader import UNKNOWN, LifecycleFacts
 
 # Keyword arguments the central pool sets itself, or that only tune timeouts and retries: a
 # legacy client passing them behaves the same through get_redis().
@@ -20,7 +23,8 @@ AIOREDIS1_POOL_OPTIONS = frozenset({"minsize", "maxsize", "timeout", "loop"})
 
 HARMLESS_OPTIONS = frozenset({
     "url", "address", "connection_pool", "host", "port", "unix_socket_path", "username",
-    "password",  # where it connects: compared as the URL, not as an option "socket_timeout", "socket_connect_timeout",
+    "password",  # where it connects: compared as the URL, not as an option
+    "socket_timeout", "socket_connect_timeout",
     "socket_keepalive", "socket_keepalive_options", "health_check_interval", "retry_on_timeout",
     "retry", "retry_on_error", "client_name", "auto_close_connection_pool",
 })
@@ -37,8 +41,10 @@ DECODE_INSENSITIVE_OPS = frozenset({
     "zrem", "zcard", "ping", "persist",
 })
 
-# What the lifecycle template's central client uses (migrate/templates/redis_client.py).
-CENTRAL_DECODE_RESPONSES = "False"
+# Options that change results when the central client sets them and a site does not, with the
+# library's default (the site's behaviour).
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {"protocol": 2, "ssl": False, "db": 0,
+                                      "single_connection_client": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +58,8 @@ class Refusal:
 def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
            pool: LinkedSite | None, notes: list[str],
            clients: Mapping[str, Mapping[str, Any]] | None = None,
-           chosen: list[str] | None = None) -> Refusal | None:
+           chosen: list[str] | None = None,
+           central: LifecycleFacts | None = None) -> Refusal | None:
     """The first rule that refuses this instantiation site; harmless differences go to notes.
 
     A site whose URL and options match a named client of `[tool.migrate.clients]` is not
@@ -80,14 +87,20 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     different = _url_difference(url_source, central_urls)
     if different:
         return Refusal("url-differs", different)
-    for owner in (site, pool) if pool is not None else (site,):
-        refusal = _option_difference(owner, ops, notes)
-        if refusal:
-            return refusal
-    return None
+    # a pool and the client built on it are one client: their options are judged together
+    owners = (pool, site) if pool is not None else (site,)
+    merged = dataclasses.replace(site, options=tuple(o for owner in owners
+                                                     for o in owner.options))
+    return _option_difference(merged, ops, notes, central)
 
 
 def _unsupported_holder(site: LinkedSite) -> str | None:
+    getter = (site.function or "").rpartition(".")[2]
+    if site.rewrite == "lazy-getter" and getter in ("get_redis", "get_sync_redis",
+                                                    "get_blocking_redis", "get_compat_redis"):
+        return (f"the lazy getter is itself named {getter}(): rewritten to return the lifecycle "
+                f"module's {getter}(), it would call itself; point its callers at the "
+                f"lifecycle module, or rename it")
     if site.holder == "member" and site.function is None:
         return ("client held in a class attribute: read through the class, it cannot become a "
                 "property")
@@ -138,36 +151,106 @@ def _display(key: str) -> str:
     return "a literal URL" if key.startswith("literal:") else key
 
 
-def _option_difference(site: LinkedSite, ops: set[str], notes: list[str]) -> Refusal | None:
+def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],
+                       central: LifecycleFacts | None) -> Refusal | None:
+    """Compare what the site's options make it do with what the team's central client does."""
+    behaviour: dict[str, str] = {}
     for name, value in site.options:
         if site.library == "aioredis1" and name in AIOREDIS1_POOL_OPTIONS:
             notes.append(f"{name}={value} dropped: the central pool is sized and timed by "
                          f"init_redis()")
             continue
-        if name == "encoding":
-            if site.library == "aioredis1":
-                name, value = "decode_responses", "True"  # 1.x: encoding= decodes replies
-            elif dict(site.options).get("decode_responses") != "True":
-                # 2.x and redis-py decode only with decode_responses=True: this client has
-                # returned bytes all along, like the central one (facts E4)
-                notes.append(f"encoding={value} without decode_responses=True has no effect: "
-                             f"replies were bytes all along (the classic aioredis 1.x -> 2.x "
-                             f"bug); the central client returns bytes too")
-                continue
-            else:
-                continue  # the codec of a decoding client: judged with decode_responses
         if name in HARMLESS_OPTIONS:
             if name not in URL_PARTS:
                 notes.append(f"{name}={value} dropped: the central pool sets its own")
             continue
-        if name == "decode_responses":
-            if value == CENTRAL_DECODE_RESPONSES:
+        behaviour[name] = value
+    refusal = _decode_difference(site, behaviour, ops, notes, central)
+    if refusal is not None:
+        return refusal
+    for name, value in behaviour.items():
+        if name in ("decode_responses", "encoding"):
+            continue
+        if central is not None:
+            option = central.option(name)
+            if option.known and option.value == _value(value):
                 continue
-            if ops and ops <= DECODE_INSENSITIVE_OPS:
-                notes.append(f"decode_responses={value} differs from the central client, but "
-                             f"its replies ({', '.join(sorted(ops))}) are the same either way")
-                continue
-            return Refusal("options-differ", f"decode_responses: {CENTRAL_DECODE_RESPONSES} "
-                                             f"(central) -> {value} (this client)")
+            where = "not set" if option.source == "(not passed)" else option.source
+            return Refusal("options-differ", f"{name}={value} differs from the central client "
+                                             f"({name}: {where})")
         return Refusal("options-differ", f"{name}={value} differs from the central client")
+    if central is not None and central.central is not None:
+        for name in sorted(BEHAVIOUR_DEFAULTS):
+            option = central.option(name)
+            if name in behaviour or name not in central.central.options:
+                continue
+            if not option.known or option.value != BEHAVIOUR_DEFAULTS[name]:
+                return Refusal("options-differ", f"the central client sets {name}="
+                                                 f"{option.source}; this client does not")
     return None
+
+
+def _decodes(site: LinkedSite, behaviour: Mapping[str, str]) -> tuple[bool | Any, str]:
+    """Whether the site's client decodes replies, and with which codec."""
+    encoding = behaviour.get("encoding")
+    if site.library == "aioredis1":  # 1.x: encoding= decodes replies (facts E4)
+        decoded = encoding is not None and _value(encoding) is not None
+        return decoded, str(_value(encoding)) if decoded else "utf-8"
+    raw = behaviour.get("decode_responses")
+    decoded = _value(raw) if raw is not None else False
+    codec = _value(encoding) if encoding is not None else "utf-8"
+    return decoded, str(codec)
+
+
+def _decode_difference(site: LinkedSite, behaviour: Mapping[str, str], ops: set[str],
+                       notes: list[str], central: LifecycleFacts | None) -> Refusal | None:
+    decoded, codec = _decodes(site, behaviour)
+    encoding = behaviour.get("encoding")
+    if (encoding is not None and site.library != "aioredis1" and decoded is False
+            and behaviour.get("decode_responses") is None):
+        # 2.x and redis-py decode only with decode_responses=True: this client has returned
+        # bytes all along (facts E4)
+        notes.append(f"encoding={encoding} without decode_responses=True has no effect: "
+                     f"replies were bytes all along (the classic aioredis 1.x -> 2.x bug)")
+    if central is None:
+        central_decoded: Any = False
+        central_codec: Any = "utf-8"
+        shown = "False"
+    else:
+        option = central.option("decode_responses")
+        central_decoded, shown = option.value, option.source
+        if option.known:
+            shown = repr(option.value)
+        central_codec = central.option("encoding").value
+    insensitive = bool(ops) and ops <= DECODE_INSENSITIVE_OPS
+    if central_decoded is UNKNOWN:
+        if insensitive:
+            notes.append(f"the central client's decode_responses is not known statically, "
+                         f"but this client's replies ({', '.join(sorted(ops))}) are the same "
+                         f"either way")
+            return None
+        return Refusal("central-unknown", f"the central client's decode_responses "
+                                          f"({shown}) cannot be read statically; state it in "
+                                          f"[tool.migrate] central = {{ decode-responses = "
+                                          f"true|false }}")
+    if not isinstance(decoded, bool):
+        return Refusal("options-differ", f"decode_responses={behaviour.get('decode_responses')}"
+                                         f" is not a literal: cannot be compared")
+    if bool(decoded) == bool(central_decoded):
+        if decoded and central_codec is not UNKNOWN and _codec(codec) != _codec(central_codec):
+            return Refusal("options-differ", f"encoding: {central_codec} (central) -> {codec} "
+                                             f"(this client)")
+        return None
+    if insensitive:
+        notes.append(f"decode_responses={decoded} differs from the central client, but its "
+                     f"replies ({', '.join(sorted(ops))}) are the same either way")
+        return None
+    return Refusal("options-differ", f"decode_responses: {shown} (central) -> {decoded} "
+                                     f"(this client)")
+
+
+def _codec(name: Any) -> str:
+    try:
+        return codecs.lookup(str(name)).name
+    except LookupError:
+        return str(name)

@@ -15,18 +15,35 @@ def test_init_in_a_bare_repository_creates_config_and_module(tmp_path: Path) -> 
     assert run.exit_code == 0, run.stderr
     assert "wrote [tool.migrate] to migrate.toml" in run.stdout
     table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
-    assert table["lifecycle-module"] == "backend/services/redis_client.py"
-    assert table["lifecycle-import"] == "backend.services.redis_client"
+    # inside the repository's own top-level package: there is no backend/ here (SPEC §5)
+    assert table["lifecycle-module"] == "app/redis_client.py"
+    assert table["lifecycle-import"] == "app.redis_client"
     assert table["base-branch"] == "main"
-    module = repo / "backend" / "services" / "redis_client.py"
+    module = repo / "app" / "redis_client.py"
     assert module.read_text() == template_text()
-    assert (repo / "backend" / "__init__.py").exists()
-    assert (repo / "backend" / "services" / "__init__.py").exists()
+    assert not (repo / "backend").exists()
     again = migrate("init", "-C", repo)
     assert again.exit_code == 0
     assert "already has [tool.migrate]; left as it is" in again.stdout
     assert "has init_redis, get_redis, close_redis and explicit timeouts" in again.stdout
     assert module.read_text() == template_text()
+
+
+def test_init_uses_backend_services_where_a_backend_package_exists(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "t", {"backend/__init__.py": "", "backend/main.py": "x = 1\n",
+                                     "tools/__init__.py": ""})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    assert (repo / "backend/services/redis_client.py").read_text() == template_text()
+    assert (repo / "backend/services/__init__.py").exists()
+
+
+def test_init_without_any_package_puts_the_module_at_the_top(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "t", {"main.py": "x = 1\n", "tests/test_x.py": "x = 1\n"})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    assert (repo / "redis_client.py").is_file()
+    assert not (repo / "tests/redis_client.py").exists()
 
 
 def test_init_keeps_pyproject_byte_for_byte_and_appends(tmp_path: Path) -> None:

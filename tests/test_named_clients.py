@@ -49,7 +49,8 @@ def test_a_matching_named_client_is_rewritten_to_its_accessor(tmp_path: Path) ->
                   "--force-order")
     assert run.exit_code == 0, run.stdout + run.stderr
     text = (repo / "backend/queue.py").read_text()
-    assert 'item = await get_redis("queue", blocking=True).brpop(["jobs"], timeout=1)' in text
+    # brpop(timeout=1) is under the template's socket_timeout of 5 s: no blocking client needed
+    assert 'item = await get_redis("queue").brpop(["jobs"], timeout=1)' in text
     assert "Redis.from_url" not in text
     compile(text, "queue.py", "exec")
 

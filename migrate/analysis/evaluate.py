@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from migrate.analysis import scopes
 from migrate.analysis.facts import (
-    INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts, SiteFact, UseFact, site_atom,
+    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts,
+    SiteFact, UseFact, site_atom,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
@@ -156,8 +157,12 @@ class Evaluator:
             receiver = ()
             callees = self._eval(node.func)
         pool_keys: list[str] = []
+        position: int | None = 0
         for arg in node.args:
-            self._argument(arg, node, callees, pool_keys)
+            if isinstance(arg, ast.Starred):
+                position = None  # the positions after `*args` are not known
+            self._argument(arg, node, callees, pool_keys, position=position)
+            position = None if position is None else position + 1
         for keyword in node.keywords:
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
 
@@ -177,7 +182,8 @@ class Evaluator:
         return tuple(f"{c}.{RETURN}" for c in callees)
 
     def _argument(self, arg: ast.expr, call: ast.Call, callees: tuple[str, ...],
-                  pool_keys: list[str], keyword: str | None = None) -> None:
+                  pool_keys: list[str], keyword: str | None = None,
+                  position: int | None = None) -> None:
         values = self._eval(arg)
         if not values:
             return
@@ -188,8 +194,12 @@ class Evaluator:
             pool_keys.extend(values)
             return
         target = _callee_text(call.func)
+        slot = keyword if keyword is not None else position
+        # where a def of the callee would receive it (the link binds it to the parameter)
+        into = () if slot is None or is_constructor else tuple(
+            f"{c}.{ARGS}.{slot}" for c in callees)
         for value in values:
-            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()"))
+            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()", into))
 
     def _use(self, value: str, method: str, node: ast.AST) -> None:
         if value.startswith(INSTANCE_PREFIX):
@@ -198,7 +208,8 @@ class Evaluator:
         self.facts.uses.append(UseFact(
             value, method, self._loc(node), function.qualname if function else None,
             method in COUNTER_OPS and self._hint(node, function),  # only counters need it
-            bool(function and function.is_async)))
+            bool(function and function.is_async),
+            block_time(method, node) if isinstance(node, ast.Call) else None))
 
     def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
         context = function.qualname if function else self.facts.module
@@ -227,6 +238,45 @@ class Evaluator:
         if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
             self.facts.aioredis1 = True
         return site_atom(self.facts.path, index)
+
+
+# Blocking reads and where their block time is: (positional index, keyword, unit in seconds).
+# blpop(keys, timeout=0) in redis-py; aioredis 1.x takes keys as varargs and timeout= only.
+_BLOCK_ARGUMENT = {
+    "blpop": (1, "timeout", 1.0), "brpop": (1, "timeout", 1.0), "bzpopmin": (1, "timeout", 1.0),
+    "bzpopmax": (1, "timeout", 1.0), "brpoplpush": (2, "timeout", 1.0),
+    "blmove": (2, "timeout", 1.0), "blmpop": (0, "timeout", 1.0),
+    "bzmpop": (0, "timeout", 1.0), "xread": (2, "block", 0.001),
+    "xreadgroup": (4, "block", 0.001),
+}
+_LISTENING = frozenset({"listen", "monitor", "pubsub", "subscribe", "psubscribe", "wait"})
+
+
+def block_time(method: str, call: ast.Call) -> str | None:
+    """How long `method(...)` may block, in seconds: "0" forever, "?" not static, None: never."""
+    if method in _LISTENING:
+        return "0"
+    spec = _BLOCK_ARGUMENT.get(method)
+    if spec is None:
+        return None
+    position, keyword, unit = spec
+    value: ast.expr | None = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if value is None and any(isinstance(a, ast.Starred) for a in call.args):
+        return "?"
+    if value is None and keyword == "timeout" and method in ("blpop", "brpop", "bzpopmin",
+                                                             "bzpopmax") and len(call.args) > 2:
+        return "?"  # aioredis 1.x varargs keys: the last positional is a key, not a timeout
+    if value is None and len(call.args) > position:
+        value = call.args[position]
+    if value is None:
+        # blpop & co. default to timeout=0 (forever); XREAD without BLOCK does not block
+        return "0" if keyword == "timeout" else None
+    if isinstance(value, ast.Constant) and value.value is None:
+        return None if keyword == "block" else "0"
+    if isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) \
+            and not isinstance(value.value, bool):
+        return repr(float(value.value) * unit)
+    return "?"
 
 
 def _child_name(parent: _Frame, name: str) -> str:

@@ -16,7 +16,9 @@ import hashlib
 
 from migrate.analysis import scopes
 from migrate.analysis.evaluate import Evaluator, _Frame, _child_name, _unwrap
-from migrate.analysis.facts import INSTANCE_PREFIX, RETURN, FileFacts, InstanceFact, Location
+from migrate.analysis.facts import (
+    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, InstanceFact, Location,
+)
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
 from migrate.redact import mask_secrets
@@ -111,12 +113,28 @@ class _Extractor(Evaluator):
                         for d in node.decorator_list)
         if parent.kind == "class" and positional and not is_static:
             frame.self_name, frame.self_class = positional[0].arg, parent.qualname
+        self._record_parameters(node.args, qualname, skip_first=frame.self_name is not None)
         self.frames.append(frame)
         self._record_imports(frame)
         self._stmts(node.body)
         self.frames.pop()
 
     _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _record_parameters(self, args: ast.arguments, qualname: str, skip_first: bool) -> None:
+        """What callers pass (`f.<args>.0`, `f.<args>.r`) lands in the parameter `f.<locals>.r`.
+
+        A method's positions start after `self`/`cls`: a call `obj.m(x)` passes x as 0.
+        """
+        positional = [*args.posonlyargs, *args.args][1 if skip_first else 0:]
+        by_keyword = [a for a in (*args.args, *args.kwonlyargs)
+                      if a in positional or a in args.kwonlyargs]  # not positional-only
+        for index, arg in enumerate(positional):
+            self.facts.parameters.append((f"{qualname}.{ARGS}.{index}",
+                                          f"{qualname}.{LOCALS}.{arg.arg}"))
+        for arg in by_keyword:
+            self.facts.parameters.append((f"{qualname}.{ARGS}.{arg.arg}",
+                                          f"{qualname}.{LOCALS}.{arg.arg}"))
 
     def _stmt_ClassDef(self, node: ast.ClassDef) -> None:
         for expr in node.decorator_list:

@@ -6,7 +6,9 @@ Values and keys. The analysis is flow-insensitive: it tracks which *keys* may ho
 A key is a qualified name for a place a value can live: `pkg.mod.client` (a module global, also
 what `from pkg.mod import client` resolves to), `pkg.mod.Cache._redis` (an attribute of every
 `Cache` instance, also what `self._redis` resolves to inside `Cache`), `pkg.mod.f.<locals>.r` (a
-local variable), `pkg.mod.get_client.<return>` (what a function returns). An atom is an origin:
+local variable), `pkg.mod.get_client.<return>` (what a function returns), `pkg.mod.f.<args>.0`
+and `pkg.mod.f.<args>.r` (what callers pass as f's first positional argument, or as `r=`; bound
+to f's parameter when the analysis sees f's def). An atom is an origin:
 `site:<path>:<n>` (a client or pool created at a site), `shared` / `shared:blocking` (the lifecycle
 module's `get_redis()`), `instance:<class qualified name>`.
 """
@@ -21,6 +23,7 @@ SITE_PREFIX = "site:"
 INSTANCE_PREFIX = "instance:"
 RETURN = "<return>"
 LOCALS = "<locals>"
+ARGS = "<args>"
 
 
 def site_atom(path: str, index: int) -> str:
@@ -66,6 +69,8 @@ class UseFact:
     function: str | None
     hint: bool  # the call sits in a rate/limit/throttle/quota context or uses such a key
     in_async: bool = False  # made inside an `async def`
+    # for a blocking read: how long it may block, in seconds ("0": forever, "?": not static)
+    block: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +80,9 @@ class EscapeFact:
     key: str
     loc: Location
     target: str  # "FastAPILimiter.init()", "a container", …
+    # for a call argument: the argument keys it is passed as (`f.<args>.0`, `f.<args>.r`); the
+    # value does not escape when a def the analysis sees takes it as a parameter
+    into: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,8 @@ class FileFacts:
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`
+    parameters: list[tuple[str, str]] = field(default_factory=list)
     aioredis1: bool = False  # the file uses the aioredis 1.x API
     error: str | None = None  # why the file could not be read or parsed
     error_line: int | None = None

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from migrate.analysis.facts import (
-    INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
+    ARGS, INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
     SiteFact, site_atom,
 )
 from migrate.codemods._redis_api import (
@@ -33,6 +33,7 @@ class Operation:
     loc: Location
     hint: bool
     in_async: bool = False
+    block: str | None = None  # a blocking read's block time in seconds ("0" forever, "?")
 
 
 @dataclass(slots=True)
@@ -53,6 +54,8 @@ class LinkedSite:
     operations: list[Operation] = field(default_factory=list)
     escapes: list[str] = field(default_factory=list)
     holders: list[str] = field(default_factory=list)
+    # holders that may also hold another client, pool or object (a helper called with both)
+    mixed_holders: list[str] = field(default_factory=list)
     url: str | None = None
     keywords: tuple[str, ...] = ()
     clients_of_pool: tuple[str, ...] = ()  # for pools: the client atoms built on it
@@ -144,6 +147,9 @@ class _Graph:
         self.holds: dict[str, set[str]] = defaultdict(set)
         self.keys: set[str] = set()
         self.classes: dict[str, tuple[str, ...]] = {}
+        # (argument key, parameter key) of every def, bound once a caller passes something
+        self.parameters: dict[str, set[str]] = defaultdict(set)
+        self.bound_arguments: set[str] = set()
 
     def touch(self, key: str) -> str:
         key = self.index.canonical(key)
@@ -169,8 +175,18 @@ class _Graph:
         """Propagate atoms to a fixpoint, expanding attribute access on instances as it goes."""
         while True:
             self._propagate()
-            if not self._expand_instances():
+            changed = self._expand_instances()
+            if not (self._bind_parameters() or changed):
                 return
+
+    def _bind_parameters(self) -> bool:
+        """A def's parameter holds what its callers pass; only argument keys in use are bound."""
+        changed = False
+        for argument in [a for a in self.parameters if a in self.keys]:
+            for parameter in self.parameters.pop(argument):
+                changed |= self.add(parameter, argument)
+            self.bound_arguments.add(argument)
+        return changed
 
     def _propagate(self) -> None:
         work = [k for k, atoms in self.holds.items() if atoms]
@@ -203,11 +219,24 @@ class _Graph:
                     continue
                 cls = atom[len(INSTANCE_PREFIX):]
                 for sub in with_prefix(key):
-                    changed |= self.add(sub, cls + sub[len(key):])
+                    changed |= self._alias(sub, cls + sub[len(key):])
         for cls, bases in self.classes.items():
             for sub in with_prefix(cls):
                 for base in bases:
-                    changed |= self.add(sub, base + sub[len(cls):])
+                    changed |= self._alias(sub, base + sub[len(cls):])
+        return changed
+
+    def followed(self, argument: str) -> bool:
+        """Whether a def takes what is passed as `argument` (directly, or via an instance)."""
+        argument = self.index.canonical(argument)
+        return argument in self.bound_arguments or any(
+            key in self.bound_arguments for key in self.flows.get(argument, ()))
+
+    def _alias(self, key: str, target: str) -> bool:
+        """`key` reads `target`; an argument key (`obj.m.<args>.0`) also writes it."""
+        changed = self.add(key, target)
+        if f".{ARGS}." in key:
+            changed |= self.add(target, key)
         return changed
 
 
@@ -237,6 +266,10 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             graph.touch(use.key)
         for escape in facts.escapes:
             graph.touch(escape.key)
+            for argument in escape.into:
+                graph.add(argument, escape.key)
+        for argument, parameter in facts.parameters:
+            graph.parameters[index.canonical(argument)].add(parameter)
     graph.close()
 
     sites: dict[str, LinkedSite] = {}
@@ -258,6 +291,8 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
                 holders[atom].append(key)
     for atom, keys in holders.items():
         sites[atom].holders = sorted(keys)
+        sites[atom].mixed_holders = sorted(k for k in keys if any(
+            other not in (atom, SHARED, SHARED_BLOCKING) for other in graph.holds[k]))
 
     _attach_pools(sites, site_facts, graph)
     closes = _attach_uses(files, sites, site_facts, graph)
@@ -324,7 +359,7 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                     closed.append(atom)
                 else:
                     site.operations.append(Operation(method, facts.path, use.loc, use.hint,
-                                                     use.in_async))
+                                                     use.in_async, use.block))
                 if use.function is None:
                     site.import_time_uses.append(f"{facts.path}:{use.loc.line}")
             if closed:
@@ -359,6 +394,8 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
                     graph: _Graph) -> None:
     for facts in files:
         for escape in facts.escapes:
+            if any(graph.followed(a) for a in escape.into):
+                continue  # passed to a def the analysis follows it into
             for atom in _atoms(graph, escape.key):
                 site = sites.get(atom)
                 if site is not None:

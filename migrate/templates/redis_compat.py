@@ -100,7 +100,10 @@ def get_compat_redis(name: str = "default", *, blocking: bool = False) -> "Compa
     rebuilds. Use ``blocking=True`` for BLPOP/BRPOP/XREAD consumers (facts §0.3).
     """
     get_redis = _lifecycle_get_redis()
-    return CompatRedis(resolve=lambda: get_redis(name, blocking=blocking))
+    # pass only what differs from the defaults: a team's get_redis() may take no argument
+    args = (name,) if name != "default" else ()
+    kwargs = {"blocking": True} if blocking else {}
+    return CompatRedis(resolve=lambda: get_redis(*args, **kwargs))
 
 
 class CompatRedis:

@@ -1,0 +1,237 @@
+"""Analysis fixtures: a client passed to a function is followed into its parameter.
+
+`helper(client)` binds helper's parameter to the client when the analysis sees helper's def
+(in any module, positionally or by keyword, a method through `self` or through an instance):
+what helper does with it decides the purpose, and the client does not escape. Handed to code
+the analysis does not see (a library, a constructor, `*args`), it still escapes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from analysis_helpers import S, assert_sites, scan, site_at, write_repo
+
+ASYNC = "redis-asyncio"
+
+CLIENT = """
+    from redis.asyncio import Redis
+
+    client = Redis.from_url("redis://localhost/0")
+"""
+
+
+def _with_client(source: str) -> str:
+    """app/cache.py: the client, then `source` (both dedented)."""
+    return textwrap.dedent(CLIENT).lstrip("\n") + textwrap.dedent(source)
+
+
+def _client(purpose: str, status: str = "pending") -> S:
+    return S("app/cache.py", 3, "instantiation", "redis.asyncio.Redis.from_url", purpose,
+             "module", ASYNC, status)
+
+
+def _linked(inventory, file: str, line: int):
+    site = site_at(inventory, file, line, "instantiation")
+    return inventory.details[(site.file, site.line, site.col, site.kind)]
+
+
+def test_positional_argument_into_a_function_of_another_module(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": CLIENT,
+        "app/events.py": """
+            async def announce(redis, message):
+                await redis.publish("news", message)
+        """,
+        "app/views.py": """
+            from app.cache import client
+            from app.events import announce
+
+
+            async def post(message):
+                await announce(client, message)
+        """,
+    })
+    inventory = scan(tmp_path)
+    assert_sites(inventory, [_client("pubsub-stream-queue")])  # the purpose comes from announce
+    site = inventory.sites[0]
+    assert site.operations == ["publish"]
+    assert "app.events.announce.<locals>.redis" in site.holders
+
+
+def test_keyword_argument_and_keyword_only_parameter(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            async def bump(key, *, redis):
+                await redis.incr(key)
+
+
+            async def view(key):
+                await bump(key, redis=client)
+        """),
+    })
+    inventory = scan(tmp_path)
+    assert_sites(inventory, [_client("write-cache")])
+    assert "app.cache.bump.<locals>.redis" in inventory.sites[0].holders
+
+
+def test_method_called_through_self(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            class Queue:
+                async def push(self, redis, item):
+                    await redis.lpush("q", item)
+
+                async def push_twice(self, item):
+                    await self.push(client, item)
+        """),
+    })
+    inventory = scan(tmp_path)
+    assert_sites(inventory, [_client("write-cache")])
+    assert "app.cache.Queue.push.<locals>.redis" in inventory.sites[0].holders
+
+
+def test_method_called_through_a_local_instance(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            class Reader:
+                async def pop_from(self, conn):
+                    return await conn.brpop("q")
+
+
+            class Other:
+                async def pop_from(self, conn):
+                    return await conn.delete("q")
+
+
+            async def consume():
+                reader = Reader()
+                return await reader.pop_from(client)
+        """),
+    })
+    inventory = scan(tmp_path)
+    assert_sites(inventory, [_client("pubsub-stream-queue")])
+    assert "app.cache.Reader.pop_from.<locals>.conn" in inventory.sites[0].holders
+    assert "app.cache.Other.pop_from.<locals>.conn" not in inventory.sites[0].holders
+
+
+def test_a_method_the_instance_does_not_have_is_an_escape(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            class Queue:
+                pass
+
+
+            class Reader:
+                async def pop_from(self, conn):
+                    return await conn.brpop("q")
+
+
+            async def consume():
+                await client.set("k", "v")
+                return await Queue().pop_from(client)
+        """),
+    })
+    site = scan(tmp_path).sites[0]
+    assert (site.status, site.reason_code) == ("manual", "escapes"), site
+    assert "app.cache.Reader.pop_from.<locals>.conn" not in site.holders
+
+
+def test_parameter_in_a_nested_function(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            async def outer(key):
+                async def inner(redis):
+                    await redis.delete(key)
+
+                await inner(client)
+        """),
+    })
+    inventory = scan(tmp_path)
+    assert_sites(inventory, [_client("write-cache")])
+    assert "app.cache.outer.<locals>.inner.<locals>.redis" in inventory.sites[0].holders
+
+
+def test_library_function_constructor_and_star_args_still_escape(tmp_path: Path) -> None:
+    sources = {
+        "a library": """
+            from fastapi_limiter import FastAPILimiter
+
+            async def start():
+                await client.set("k", "v")
+                await FastAPILimiter.init(client)
+        """,
+        "a class": """
+            class Worker:
+                def __init__(self, connection):
+                    self.connection = connection
+
+            async def start():
+                await client.set("k", "v")
+                return Worker(client)
+        """,
+        "*args": """
+            async def relay(*clients):
+                for c in clients:
+                    await c.set("k", "v")
+
+            async def start():
+                await client.set("k", "v")
+                await relay(client)
+        """,
+        "after *": """
+            async def relay(first, redis):
+                await redis.set("k", "v")
+
+            async def start(rest):
+                await client.set("k", "v")
+                await relay(*rest, client)
+        """,
+    }
+    for what, source in sources.items():
+        root = tmp_path / what.replace(" ", "_").replace("*", "star")
+        write_repo(root, {"app/__init__.py": "", "app/cache.py": _with_client(source)})
+        inventory = scan(root)
+        site = inventory.sites[0]
+        assert (site.status, site.reason_code) == ("manual", "escapes"), (what, site)
+
+
+def test_a_parameter_also_given_another_object_is_a_mixed_holder(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": _with_client("""
+
+            class MemoryCache:
+                async def set(self, key, value):
+                    pass
+
+
+            async def store(backend, key):
+                await backend.set(key, "1")
+
+
+            async def save(key):
+                mine = client
+                await store(client, key)
+                await store(MemoryCache(), key)
+                await mine.set(key, "0")
+        """),
+    })
+    inventory = scan(tmp_path)
+    linked = _linked(inventory, "app/cache.py", 3)
+    assert "app.cache.store.<locals>.backend" in linked.holders
+    assert linked.mixed_holders == ["app.cache.store.<args>.0",
+                                    "app.cache.store.<locals>.backend"]
+    assert "app.cache.save.<locals>.mine" not in linked.mixed_holders

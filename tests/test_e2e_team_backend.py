@@ -1,0 +1,173 @@
+"""The proof on a backend another team wrote: `examples/team_backend`, through the real CLI.
+
+Its phase-1 module is its own (`storefront/infra/redis_pool.py`: `decode_responses=True`, a URL
+from a settings object, `socket_timeout` from a settings default, `get_redis()` without
+arguments). A copy becomes a scratch git repository; `migrate init` must read that module as
+it is, then every batch runs as in `test_e2e_migration.py`: the dry-run diff is what `apply`
+writes, the tree compiles, and the example's own suite runs on a real redis-server with
+`--runxfail`. On the legacy code the restart and connection-count tests fail; after `init` and
+every batch, every test passes, and the notifications test (aioredis 1.x behind a lazy getter,
+skipped while the module still imports aioredis) checks what the converted code stores.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cli_helpers import git, migrate
+from redis_server import RedisServer
+from test_e2e_migration import (
+    BATCHES, BatchRecord, SuiteRun, _changed, _diff_targets, _dry_run_diff, _expected_diff,
+    _run_suite,
+)
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_backend"
+LIFECYCLE = "storefront/infra/redis_pool.py"
+RESTART_TEST = "tests/test_restart.py::test_app_survives_two_lifetimes"
+CONNECTIONS_TEST = "tests/test_connections.py::test_one_pool_for_the_whole_app"
+TEST_FILES = ("tests/conftest.py", "tests/test_jobs.py", "tests/test_orders.py")
+
+
+@dataclass
+class TeamMigration:
+    repo: Path
+    server: RedisServer
+    baseline: SuiteRun
+    init_exit: int
+    init_output: str
+    batches: dict[str, BatchRecord]
+    originals: dict[str, bytes]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> TeamMigration:
+    repo = tmp_path_factory.mktemp("team") / "team_backend"
+    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "team backend")
+    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
+    originals = {name: (repo / name).read_bytes() for name in (*TEST_FILES, LIFECYCLE)}
+    baseline = _run_suite(repo, redis_server)
+    init = migrate("init", "-C", repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "migrate init")
+    records: dict[str, BatchRecord] = {}
+    for name in BATCHES:
+        record = records[name] = BatchRecord(name)
+        dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
+        record.dry_run_exit, record.dry_run_stdout = dry.exit_code, dry.stdout
+        record.status_after_dry_run = git(repo, "status", "--porcelain")
+        record.dry_run_files = sorted(_diff_targets(dry.stdout))
+        real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
+        record.apply_exit, record.apply_stdout, record.apply_stderr = (
+            real.exit_code, real.stdout, real.stderr)
+        assert real.exit_code == 0, f"apply --batch {name} failed:\n{real.stdout}{real.stderr}"
+        record.changed_files = _changed(repo)
+        record.expected_diff = _expected_diff(repo, record.changed_files)
+        record.compileall = subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(repo / "storefront")],
+            capture_output=True, text=True, timeout=60)
+        record.suite = _run_suite(repo, redis_server)
+        if record.changed_files:
+            git(repo, "commit", "-q", "-am", f"migrate batch {name}")
+    return TeamMigration(repo, redis_server, baseline, init.exit_code, init.stdout + init.stderr,
+                         records, originals)
+
+
+def test_the_legacy_code_fails_the_restart_and_connection_tests(team: TeamMigration) -> None:
+    run = team.baseline
+    assert run.counts.get("failed") == 2, run.output
+    assert f"FAILED {RESTART_TEST}" in run.output, run.output
+    assert f"FAILED {CONNECTIONS_TEST}" in run.output, run.output
+    assert run.counts.get("skipped") == 1, run.output  # notifications: still aioredis 1.x
+
+
+def test_init_reads_the_teams_module_as_it_is(team: TeamMigration) -> None:
+    out = team.init_output
+    assert team.init_exit == 0, out
+    assert f"found the lifecycle module at {LIFECYCLE}" in out
+    for line in ("url: settings.redis_url", "decode_responses: True",
+                 "socket_timeout: 2.0 (the default of Settings.redis_socket_timeout",
+                 "accessor: get_redis()", "capabilities: shared-client"):
+        assert line in out, (line, out)
+    assert "created" not in out  # the team's module is the target: no template is written
+    assert not (team.repo / "backend").exists()
+
+
+@pytest.mark.parametrize("batch", [b for b in BATCHES if b != "health"])
+def test_dry_run_shows_exactly_what_apply_writes(team: TeamMigration, batch: str) -> None:
+    record = team.batches[batch]
+    assert record.dry_run_exit == 0, record.dry_run_stdout
+    assert record.status_after_dry_run == ""
+    assert record.dry_run_files and record.changed_files == record.dry_run_files
+    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert "0 left manual" in record.apply_stdout, record.apply_stdout
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+def test_the_tree_compiles_and_the_suite_never_gets_worse(team: TeamMigration,
+                                                          batch: str) -> None:
+    record = team.batches[batch]
+    assert record.compileall is not None and record.compileall.returncode == 0
+    assert record.suite is not None
+    before = team.baseline if batch == BATCHES[0] else team.batches[
+        BATCHES[BATCHES.index(batch) - 1]].suite
+    assert before is not None
+    assert record.suite.counts.get("failed", 0) <= before.counts.get("failed", 0), \
+        record.suite.output
+
+
+def test_after_every_batch_every_test_passes(team: TeamMigration) -> None:
+    final = team.batches[BATCHES[-1]].suite
+    assert final is not None
+    assert final.returncode == 0, final.output
+    assert set(final.counts) == {"passed"}, final.output  # nothing failed, nothing skipped
+    assert final.counts["passed"] == sum(team.baseline.counts.values())
+
+
+def test_only_the_long_block_gets_the_blocking_client_which_the_batch_adds(
+        team: TeamMigration) -> None:
+    record = team.batches["pubsub-streams-queues"]
+    assert LIFECYCLE in record.changed_files
+    module = (team.repo / LIFECYCLE).read_text()
+    assert "def get_redis(*, blocking: bool = False) -> Redis:" in module
+    assert "socket_timeout=None" in module and "_client_blocking.aclose()" in module
+    queues = (team.repo / "storefront/workers/queues.py").read_text()
+    short, long = queues.split("async def take_long_job")
+    assert "get_redis()" in short and "blocking" not in short
+    assert "get_redis(blocking=True)" in long
+    assert "under the central socket_timeout of 2 s: get_redis() serves it" in \
+        record.apply_stdout
+    # no earlier batch touched the module: only the batch whose rewrite needs it extends it
+    for name in BATCHES[:BATCHES.index("pubsub-streams-queues")]:
+        assert LIFECYCLE not in team.batches[name].changed_files
+
+
+def test_test_files_stand_apart(team: TeamMigration) -> None:
+    for name in TEST_FILES:
+        assert (team.repo / name).read_bytes() == team.originals[name], name
+    check = migrate("check", "-C", team.repo)
+    assert check.exit_code == 0, check.stdout + check.stderr
+
+
+def test_aioredis1_getter_code_is_converted(team: TeamMigration) -> None:
+    text = (team.repo / "storefront/legacy/notifications.py").read_text()
+    for gone in ("import aioredis", "hmset_dict", "expire=", "create_redis_pool",
+                 "wait_closed"):
+        assert gone not in text, (gone, text)
+    assert "return get_redis()" in text
+
+
+@pytest.mark.parametrize("batch", BATCHES)
+def test_a_second_apply_changes_nothing(team: TeamMigration, batch: str) -> None:
+    again = migrate("apply", "--batch", batch, "--no-git", "-C", team.repo)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert git(team.repo, "status", "--porcelain") == ""
+    assert "nothing to change" in again.stdout, again.stdout
