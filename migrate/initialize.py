@@ -134,8 +134,8 @@ def derive_central(repo: Path) -> DerivedCentral:
                 or (linked.family == "pool" and linked.clients_of_pool):
             continue
         options = dict(linked.options)
-        if linked.url:
-            urls[linked.url] += 1
+        if linked.url and linked.url_key and "<locals>" not in linked.url_key:
+            urls[linked.url] += 1  # a parameter or a local (`url`) names no URL init can use
         if linked.library == "aioredis1":
             decodes["encoding" in options] += 1
         else:

@@ -307,3 +307,17 @@ def test_a_lazy_getter_named_like_the_accessor_is_not_rewritten_into_recursion(
     site = _sites(repo)[("app/bus.py", 10)]
     assert (site["status"], site["reason_code"]) == ("manual", "unsupported-shape"), site
     assert "would call itself" in site["reason"]
+
+
+def test_init_does_not_derive_the_url_from_a_parameter(tmp_path: Path) -> None:
+    """Found on a public app: `def make(url): return from_url(url)` voted `url` as the URL."""
+    views = ("import redis.asyncio as redis\nfrom shop.config import settings\n\n\n"
+             "async def make(url):\n    r = redis.from_url(url)\n    return await r.get('a')\n"
+             "\n\nasync def b():\n    r = redis.from_url(settings.REDIS_URL)\n"
+             "    return await r.get('b')\n")
+    repo = git_repo(tmp_path / "repo", {"shop/__init__.py": "",
+                                        "shop/config.py": "REDIS_URL = 'redis://localhost/0'\n",
+                                        "shop/views.py": views})
+    run = migrate("init", "-C", repo)
+    assert "url: settings.REDIS_URL (used by 1 of 2 clients)" in run.stdout, run.stdout
+    assert "await init_redis(settings.REDIS_URL)" in run.stdout
