@@ -19,10 +19,10 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
+from ._common import is_docstring
+from ._twin import SUFFIX, Realign, Renamer, has_option_call, renamed_targets
+
 DESCRIPTION = "lifecycle module: add a blocking client without socket_timeout"
-SUFFIX = "_blocking"
-_OPTION_CALLS = frozenset({"from_url", "Redis", "StrictRedis", "ConnectionPool",
-                           "BlockingConnectionPool", "create_redis_pool"})
 
 
 class AddBlockingClient(Codemod):
@@ -38,7 +38,7 @@ class AddBlockingClient(Codemod):
         if not self.holders:
             raise SkipFile("the reader found no name the central client is stored in")
         instances = _instances(tree)
-        renamer = _Renamer(self.holders, instances)
+        renamer = Renamer(self.holders, instances)
         taken = {n.value for n in _all_names(tree)}
         clash = sorted(n for n in renamer.new_names() if n in taken)
         if clash:
@@ -61,97 +61,8 @@ class AddBlockingClient(Codemod):
         return result
 
 
-class _Renamer(cst.CSTTransformer):
-    """Renames the central client's holders inside a copied statement."""
-
-    def __init__(self, holders: tuple[str, ...], instances: dict[str, str]) -> None:
-        self.names = {h for h in holders if "." not in h}
-        self.attributes: dict[str, set[str]] = {}
-        for holder in holders:
-            if "." in holder:
-                receiver, _, attribute = holder.rpartition(".")
-                owners = {receiver, "self"}
-                if receiver == "self":
-                    owners |= set(instances)
-                self.attributes.setdefault(attribute, set()).update(owners)
-        self.changed = False
-
-    def new_names(self) -> set[str]:
-        return {n + SUFFIX for n in self.names}
-
-    def copy(self, node: cst.CSTNode, blocking_options: bool = False) -> tuple[cst.CSTNode, bool]:
-        self.changed = False
-        copied = node.visit(self)
-        changed = self.changed
-        if blocking_options:
-            copied = copied.visit(_NoSocketTimeout())
-        return copied, changed
-
-    def mentions(self, node: cst.CSTNode) -> bool:
-        return self.copy(node)[1]
-
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
-        if original.value in self.names:
-            self.changed = True
-            return updated.with_changes(value=original.value + SUFFIX)
-        return updated
-
-    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
-        owners = self.attributes.get(original.attr.value)
-        if owners and isinstance(original.value, cst.Name) and original.value.value in owners:
-            self.changed = True
-            return updated.with_changes(attr=cst.Name(original.attr.value + SUFFIX))
-        return updated
-
-    def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
-        # a copy renames values, never the keyword names of a call (`client=...`)
-        return updated.with_changes(keyword=original.keyword)
-
-
-class _NoSocketTimeout(cst.CSTTransformer):
-    """`socket_timeout=None` on every call that carries connection options."""
-
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if _callee_last(original.func) not in _OPTION_CALLS:
-            return updated
-        if any(a.keyword and a.keyword.value == "connection_pool" for a in updated.args):
-            return updated
-        args = list(updated.args)
-        for index, arg in enumerate(args):
-            if arg.keyword and arg.keyword.value == "socket_timeout":
-                args[index] = arg.with_changes(value=cst.Name("None"))
-                return updated.with_changes(args=args)
-        spreads = [i for i, a in enumerate(args) if a.star == "**"]
-        if spreads:
-            # `**options` may hold socket_timeout itself: override it inside the spread
-            index = spreads[-1]
-            merged = cst.parse_expression(
-                f"{{**{cst.Module([]).code_for_node(args[index].value)}, "
-                f"\"socket_timeout\": None}}")
-            args[index] = args[index].with_changes(value=merged)
-            return updated.with_changes(args=args)
-        new = cst.Arg(keyword=cst.Name("socket_timeout"), value=cst.Name("None"),
-                      equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-        if args:
-            last = args[-1]
-            comma = last.comma
-            if isinstance(comma, cst.Comma):  # a trailing comma (one argument a line): keep it
-                separator = (args[-2].comma.whitespace_after if len(args) > 1
-                             and isinstance(args[-2].comma, cst.Comma)
-                             else updated.whitespace_before_args)
-                if not isinstance(separator, cst.ParenthesizedWhitespace):
-                    separator = cst.SimpleWhitespace(" ")
-                args[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=separator))
-                new = new.with_changes(comma=comma)
-            else:
-                args[-1] = last.with_changes(comma=cst.Comma(
-                    whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new)
-        return updated.with_changes(args=args)
-
-
 class _Extend(cst.CSTTransformer):
-    def __init__(self, renamer: _Renamer, get_function: str, close_function: str,
+    def __init__(self, renamer: Renamer, get_function: str, close_function: str,
                  close_methods: set[str]) -> None:
         self.renamer = renamer
         self.get_function, self.close_function = get_function, close_function
@@ -204,8 +115,8 @@ class _Extend(cst.CSTTransformer):
         if self._in_close() or not self._assigns_holder(updated):
             return updated
         copied, _ = self.renamer.copy(updated, blocking_options=True)
-        copied = copied.visit(_Realign(len(SUFFIX) * _renamed_targets(self.renamer, updated)))
-        if _has_option_call(updated):
+        copied = copied.visit(Realign(len(SUFFIX) * renamed_targets(self.renamer, updated)))
+        if has_option_call(updated):
             self.created = True
         return cst.FlattenSentinel([updated, copied.with_changes(leading_lines=())])
 
@@ -269,7 +180,7 @@ class _Extend(cst.CSTTransformer):
         if any(p.name.value == "blocking" for p in [*params.params, *params.kwonly_params]):
             return function
         statements = list(body.body)
-        docstring = statements[:1] if statements and _is_docstring(statements[0]) else []
+        docstring = statements[:1] if statements and is_docstring(statements[0]) else []
         rest = statements[len(docstring):]
         copies = []
         changed = False
@@ -294,39 +205,6 @@ class _Extend(cst.CSTTransformer):
         params = _fix_commas(params)
         return function.with_changes(params=params, body=body.with_changes(
             body=[*docstring, branch, *rest]))
-
-
-class _Realign(cst.CSTTransformer):
-    """Continuation lines aligned with an opening bracket move right with the renamed target."""
-
-    def __init__(self, delta: int) -> None:
-        self.delta = delta
-
-    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        if self.delta <= 0 or isinstance(original.whitespace_before_args,
-                                         cst.ParenthesizedWhitespace):
-            return updated  # a hanging indent does not depend on the target's length
-        return updated.with_changes(args=[arg.visit(_Shift(self.delta)) for arg in updated.args])
-
-
-class _Shift(cst.CSTTransformer):
-    def __init__(self, delta: int) -> None:
-        self.delta = delta
-
-    def leave_ParenthesizedWhitespace(self, original: cst.ParenthesizedWhitespace,
-                                      updated: cst.ParenthesizedWhitespace
-                                      ) -> cst.ParenthesizedWhitespace:
-        return updated.with_changes(last_line=cst.SimpleWhitespace(
-            updated.last_line.value + " " * self.delta))
-
-
-def _renamed_targets(renamer: _Renamer, line: cst.SimpleStatementLine) -> int:
-    statement = line.body[0] if line.body else None
-    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-        return 1 if renamer.mentions(statement.targets[0].target) else 0
-    if isinstance(statement, cst.AnnAssign):
-        return 0  # `name: T = ...`: the annotation sits between, alignment is rare
-    return 0
 
 
 def _fix_commas(params: cst.Parameters) -> cst.Parameters:
@@ -356,33 +234,6 @@ def _declared_global(function: cst.FunctionDef) -> set[str]:
 
     function.visit(_Find())
     return names
-
-
-def _is_docstring(statement: cst.BaseStatement) -> bool:
-    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-            and isinstance(statement.body[0], cst.Expr)
-            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
-
-
-def _callee_last(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
-def _has_option_call(node: cst.CSTNode) -> bool:
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            nonlocal found
-            if _callee_last(call.func) in _OPTION_CALLS or _callee_last(call.func) == "from_pool":
-                found = True
-
-    node.visit(_Find())
-    return found
 
 
 def _all_names(tree: cst.Module) -> list[cst.Name]:

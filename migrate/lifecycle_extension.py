@@ -9,6 +9,7 @@ to add by hand.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
 from migrate.codemods.add_blocking_client import AddBlockingClient
-from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
+from migrate.lifecycle_reader import LifecycleFacts, signature
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,12 @@ def blocking_extension(repo: Path, facts: LifecycleFacts) -> tuple[Extension | N
 
 
 def _reads_as_blocking(source: bytes, facts: LifecycleFacts) -> bool:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        target = Path(scratch) / facts.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(source)
-        return read_lifecycle(Path(scratch), facts.path, facts.import_name).has(
-            "blocking-client")
+    """Whether the extended module's accessors now answer a blocking call (no I/O needed)."""
+    tree = ast.parse(source)
+    accessors = {n.name: signature(n) for n in tree.body
+                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return LifecycleFacts(facts.path, facts.import_name, accessors=accessors).has(
+        "blocking-client")
 
 
 def snippet(capability: str, facts: LifecycleFacts) -> str:

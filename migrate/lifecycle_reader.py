@@ -304,7 +304,7 @@ class _ModuleReader:
         self.assigned = _module_assignments(tree)
 
     def signatures(self) -> dict[str, Signature]:
-        return {name: _signature(node) for name, node in self.functions.items()}
+        return {name: signature(node) for name, node in self.functions.items()}
 
     # --- the central client -------------------------------------------------------------
 
@@ -830,7 +830,7 @@ def _walk_body(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
             yield from _walk_body(handler.body)
 
 
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
+def signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Signature:
     args = node.args
     positional = [a.arg for a in [*args.posonlyargs, *args.args]]
     with_default = len(args.defaults)
