@@ -25,10 +25,14 @@ from migrate.discovery import FileSet, discover, module_name
 from migrate.errors import UsageError
 from migrate.lifecycle import template_text
 from migrate.lifecycle_extension import blocking_extension
+from migrate.wiring import WiringFacts, wiring_facts
 from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
 from migrate.model import Inventory, Skipped
 
 PREFILTER_NEEDLE = "redis"
+# Files that reach a client through the app without naming Redis (`request.app.state.cache`,
+# `request.app["cache"]`, `current_app.cache`, a `Depends(...)` provider): parsed too.
+FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(")
 _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 _MAX_PASSES = 6
 
@@ -43,9 +47,10 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     jobs = jobs or _cpu_count()
 
     parsed: dict[str, FileFacts] = {}
-    todo = fileset.grep([PREFILTER_NEEDLE])
+    todo = fileset.grep([PREFILTER_NEEDLE, *FRAMEWORK_NEEDLES])
     linked: list[LinkedSite] = []
     searched: set[tuple[str, str]] = set()
+    modules_on_disk = _ModulesOnDisk(fileset.files)
     with _Parser(repo, lifecycle_names, jobs) as parser:
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo)):
@@ -53,13 +58,16 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
             good = [f for f in parsed.values() if f.error is None]
             linked = link(good)
             # Not overlapped with parsing: on two cores git grep and the parser only compete.
-            todo = _importers(fileset, linked, good, searched) - parsed.keys()
+            todo = (_importers(fileset, linked, good, searched)
+                    | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
             if not todo:
                 break
 
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
-    sites = classify(linked, batches, config, _central_urls(lifecycle, good), lifecycle)
+    wiring = wiring_facts(good, linked)
+    sites = classify(linked, batches, config, _central_urls(lifecycle, good, wiring),
+                     lifecycle, wiring)
     if wanted is not None:
         sites = [s for s in sites if _selected(s.file, wanted)]
     skipped = list(fileset.skipped)
@@ -71,7 +79,7 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                      files_parsed=len(parsed), lifecycle_module=config.lifecycle_module,
                      include_tests=config.include_tests, lifecycle=lifecycle,
                      details={(s.path, s.loc.line, s.loc.col, s.kind): s for s in linked},
-                     facts={f.path: f for f in good})
+                     facts={f.path: f for f in good}, wiring=wiring)
 
 
 def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
@@ -85,9 +93,13 @@ def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
     return facts
 
 
-def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts]) -> set[str]:
-    """What the central client's URL resolves to: read from the module, or passed to it."""
+def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
+                  wiring: WiringFacts | None = None) -> set[str]:
+    """What the central client's URL resolves to: read from the module, or passed to it (by
+    the app, or by the init_redis() call a batch wires with the anchor client's URL)."""
     passed = central_url_keys(good)
+    if wiring is not None and wiring.needs_wiring and wiring.anchor is not None:
+        passed = {wiring.anchor.url_key or ""}
     central = lifecycle.central if lifecycle is not None else None
     if central is None or lifecycle is None or lifecycle.template:
         return passed
@@ -179,6 +191,45 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
         except OSError:
             result.add(path)  # let the parse step report it
     return result
+
+
+class _ModulesOnDisk:
+    """Module name, as an import spells it, -> the file of the target that defines it."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = files
+        self._by_suffix: dict[str, set[str]] | None = None  # built on first use
+
+    def path_of(self, module: str) -> str | None:
+        if self._by_suffix is None:
+            self._by_suffix = {}
+            for path in self.files:
+                parts = module_name(path)[0].split(".")
+                for start in range(len(parts)):
+                    self._by_suffix.setdefault(".".join(parts[start:]), set()).add(path)
+        found = self._by_suffix.get(module, set())
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def _holder_files(fileset: FileSet, linked: list[LinkedSite],
+                  modules: _ModulesOnDisk) -> set[str]:
+    """Files of modules whose objects hold a client but that were not parsed yet.
+
+    `cache.client = Redis(...)` in `setup.py` stores the client on an object of `app.cache`,
+    which uses it as `self.client` without naming Redis or importing anything that does.
+    """
+    found: set[str] = set()
+    for site in linked:
+        for holder in site.holders:
+            if holder.startswith("@") or f".{LOCALS}." in holder:
+                continue
+            parts = holder.removesuffix(f".{RETURN}").split(".")
+            for n in range(len(parts) - 1, 0, -1):
+                path = modules.path_of(".".join(parts[:n]))
+                if path is not None:
+                    found.add(path)
+                    break
+    return found
 
 
 def _split_export(key: str, modules: set[str]) -> tuple[str, str] | None:

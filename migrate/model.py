@@ -72,6 +72,7 @@ class Inventory:
     # aioredis calls a batch will leave to a human, with a TODO comment: (path, line, rule,
     # reason, batch). Filled by the CLI (it needs a rewrite in memory), empty otherwise.
     conversions: list[tuple[str, int, str, str, str]] = field(default_factory=list)
+    wiring: Any = field(default=None, repr=False)  # WiringFacts: where the app starts and stops
 
     def summary(self) -> dict[str, Any]:
         """Counts by batch, status, kind and library."""

@@ -66,11 +66,17 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     compared with the central client: its name is appended to `chosen` instead.
     """
     if site.escapes:
-        return Refusal("escapes", f"the client escapes: it is {site.escapes[0]}")
-    if site.holder == "return":
+        first = site.escapes[0]
+        if first.startswith("passed to "):
+            callee = first[len("passed to "):].partition(" at ")[0]
+            return Refusal("passed-to", f"passed to {callee}, which the analysis cannot see "
+                                        f"into ({first.partition(' at ')[2]}): it may keep or "
+                                        f"close the client")
+        return Refusal("escapes", f"the client escapes: it is {first}")
+    if site.holder == "return" and not site.returned_to:
         function = (site.function or "").rpartition(".")[2]
         return Refusal("escapes", f"the client escapes: it is returned to the callers of "
-                                  f"{function}(), which may keep or close it")
+                                  f"{function}(), none of which the analysis sees")
     if site.import_time_uses:
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")

@@ -275,7 +275,9 @@ def test_counter_with_expiry_is_rate_limit_only_in_limit_context(
     assert inv.sites[0].operations == ["expire", "incr"]
 
 
-def test_client_only_passed_to_fastapi_limiter_is_manual_unclassified(tmp_path: Path) -> None:
+def test_client_passed_to_a_known_consumer_takes_its_commands(tmp_path: Path) -> None:
+    """fastapi-limiter is in the known consumers: it runs a Lua script on the client, so the
+    client is a rate limiter (last batch), not an escape."""
     write_repo(tmp_path, {
         "app/__init__.py": "",
         "app/main.py": """
@@ -291,11 +293,31 @@ def test_client_only_passed_to_fastapi_limiter_is_manual_unclassified(tmp_path: 
     })
     inv = scan(tmp_path)
     assert_sites(inv, [S("app/main.py", 4, "instantiation", "redis.asyncio.from_url",
-                         "unclassified", "module", ASYNC, status="manual")])
-    site = inv.sites[0]
-    assert site.batch is None
-    assert site.reason_code == "unclassified"
-    assert "FastAPILimiter.init" in site.reason
+                         "lock-rate-limit", "module", ASYNC)])
+    assert inv.sites[0].operations == ["evalsha", "script_load"]
+    linked = inv.details[(inv.sites[0].file, 4, inv.sites[0].col, "instantiation")]
+    assert linked.consumers == ["fastapi_limiter.FastAPILimiter.init at app/main.py:8"]
+
+
+def test_client_passed_to_an_unknown_library_is_manual_passed_to(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            import redis.asyncio as aioredis
+            from keeper import Keeper
+
+            client = aioredis.from_url("redis://localhost")
+
+
+            async def startup():
+                await client.get("k")
+                return Keeper(store=client)
+        """,
+    })
+    site = scan(tmp_path).sites[0]
+    assert (site.status, site.reason_code, site.batch) == ("manual", "passed-to", "read-caches")
+    assert site.reason == ("passed to Keeper(), which the analysis cannot see into "
+                           "(app/main.py:9): it may keep or close the client"), site.reason
 
 
 def test_riskiest_use_across_modules_wins(tmp_path: Path) -> None:
@@ -440,11 +462,36 @@ def test_factory_function_return_used_in_other_module(tmp_path: Path) -> None:
         """,
     })
     inv = scan(tmp_path)
-    # purpose followed through the factory's callers; a returned client escapes (SPEC §4.8)
+    # purpose followed through the factory's callers, which the analysis sees: it may move
     assert_sites(inv, [S("app/factory.py", 5, "instantiation", "redis.asyncio.from_url",
-                         "pubsub-stream-queue", "function", ASYNC, "manual")])
-    assert inv.sites[0].reason_code == "escapes"
-    assert "returned to the callers of make_client()" in inv.sites[0].reason
+                         "pubsub-stream-queue", "function", ASYNC)])
+    assert "app.jobs.job.<locals>.c" in inv.sites[0].holders
+
+
+def test_factory_whose_callers_are_not_seen_escapes(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/__init__.py": "", "app/factory.py": """
+        import redis.asyncio as aioredis
+
+
+        def make_client(url):
+            client = aioredis.from_url(url)
+            return client
+    """})
+    site = scan(tmp_path).sites[0]
+    assert (site.status, site.reason_code) == ("manual", "unclassified"), site
+    write_repo(tmp_path, {"app/factory.py": """
+        import redis.asyncio as aioredis
+
+
+        def make_client(url):
+            return aioredis.from_url(url)
+
+
+        async def warm(url):
+            await aioredis.from_url(url).get("k")
+    """})
+    sites = scan(tmp_path).sites
+    assert (sites[0].status, sites[0].reason_code) == ("manual", "unclassified"), sites[0]
 
 
 def test_pool_only_with_unused_client_is_unclassified(tmp_path: Path) -> None:

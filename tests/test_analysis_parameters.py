@@ -143,7 +143,7 @@ def test_a_method_the_instance_does_not_have_is_an_escape(tmp_path: Path) -> Non
         """),
     })
     site = scan(tmp_path).sites[0]
-    assert (site.status, site.reason_code) == ("manual", "escapes"), site
+    assert (site.status, site.reason_code) == ("manual", "passed-to"), site
     assert "app.cache.Reader.pop_from.<locals>.conn" not in site.holders
 
 
@@ -164,23 +164,14 @@ def test_parameter_in_a_nested_function(tmp_path: Path) -> None:
     assert "app.cache.outer.<locals>.inner.<locals>.redis" in inventory.sites[0].holders
 
 
-def test_library_function_constructor_and_star_args_still_escape(tmp_path: Path) -> None:
+def test_unknown_library_and_star_args_are_passed_to(tmp_path: Path) -> None:
     sources = {
         "a library": """
-            from fastapi_limiter import FastAPILimiter
+            from keeper import Keeper
 
             async def start():
                 await client.set("k", "v")
-                await FastAPILimiter.init(client)
-        """,
-        "a class": """
-            class Worker:
-                def __init__(self, connection):
-                    self.connection = connection
-
-            async def start():
-                await client.set("k", "v")
-                return Worker(client)
+                await Keeper.init(client)
         """,
         "*args": """
             async def relay(*clients):
@@ -205,7 +196,27 @@ def test_library_function_constructor_and_star_args_still_escape(tmp_path: Path)
         write_repo(root, {"app/__init__.py": "", "app/cache.py": _with_client(source)})
         inventory = scan(root)
         site = inventory.sites[0]
-        assert (site.status, site.reason_code) == ("manual", "escapes"), (what, site)
+        assert (site.status, site.reason_code) == ("manual", "passed-to"), (what, site)
+
+
+def test_a_class_of_the_repo_takes_it_through_its_init(tmp_path: Path) -> None:
+    """`Worker(client)` binds `Worker.__init__`'s parameter: what Worker does with it counts."""
+    write_repo(tmp_path, {"app/__init__.py": "", "app/cache.py": _with_client("""
+        class Worker:
+            def __init__(self, connection):
+                self.connection = connection
+
+            async def work(self):
+                await self.connection.xadd("s", {"a": 1})
+
+        async def start():
+            await client.set("k", "v")
+            return Worker(client)
+    """)})
+    site = scan(tmp_path).sites[0]
+    assert (site.status, site.purpose) == ("pending", "pubsub-stream-queue"), site
+    assert "app.cache.Worker.connection" in site.holders
+
 
 
 def test_a_parameter_also_given_another_object_is_a_mixed_holder(tmp_path: Path) -> None:

@@ -8,16 +8,21 @@ handed to code the analysis does not follow (escapes).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from migrate.analysis import scopes
 from migrate.analysis.facts import (
     ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts,
-    SiteFact, UseFact, site_atom,
+    HookFact, SiteFact, UseFact, site_atom,
+)
+from migrate.analysis.frameworks import (
+    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
+    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, PARTIALS, RUNNERS,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
-    AIOREDIS1_API, CONSTRUCTORS, COUNTER_OPS, TRACKED_METHODS,
+    AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, CONSTRUCTORS, COUNTER_OPS, POOL_CLOSE_METHODS,
+    TRACKED_METHODS,
 )
 
 
@@ -29,6 +34,8 @@ class _Frame:
     is_async: bool = False
     self_name: str | None = None  # first parameter of a method: what `self` is called
     self_class: str | None = None
+    # parameters known to be a framework object (`request: Request`): name -> pseudo-class
+    types: dict[str, str] = field(default_factory=dict)
 
 
 class Evaluator:
@@ -39,6 +46,9 @@ class Evaluator:
     site_of_call: dict[int, int]
     get_redis_names: set[str]
     init_redis_names: set[str]
+    close_redis_names: set[str]
+    module_types: dict[str, str]  # module-level names bound to a framework object
+    unannotated_types: dict[str, str]  # parameter spellings that are framework objects here
 
     # --- names ---------------------------------------------------------------------------
 
@@ -83,6 +93,9 @@ class Evaluator:
             return self._name_value(node.id)
         if isinstance(node, ast.Attribute):
             return self._attr(self._eval_pure(node.value), node.attr)
+        if isinstance(node, ast.Subscript):
+            item = _item_name(node.slice, self._eval_pure)
+            return self._attr(self._eval_pure(node.value), item) if item else ()
         return ()
 
     def _name_value(self, name: str) -> tuple[str, ...]:
@@ -91,20 +104,38 @@ class Evaluator:
                 break
             if frame.self_name == name:  # `self` (or `cls`) of the method we are in
                 return (f"{INSTANCE_PREFIX}{frame.self_class}",)
+            if name in frame.types:
+                return (f"{INSTANCE_PREFIX}{frame.types[name]}",)
             if name in frame.info.bound:
                 break
         key = self._name_key(name)
-        return (key,) if key else ()
+        if key is None:
+            return ()
+        pseudo = FRAMEWORK_GLOBALS.get(key) or self.module_types.get(key)
+        if pseudo is not None:  # `current_app`, or this module's `app = FastAPI()`
+            return (f"{INSTANCE_PREFIX}{pseudo}", key)
+        return (key,)
 
     @staticmethod
     def _attr(values: tuple[str, ...], attr: str) -> tuple[str, ...]:
         out = []
         for value in values:
             if value.startswith(INSTANCE_PREFIX):
-                out.append(f"{value[len(INSTANCE_PREFIX):]}.{attr}")
+                key = f"{value[len(INSTANCE_PREFIX):]}.{attr}"
+                pseudo = FRAMEWORK_ATTRIBUTES.get(key)  # `request.app` is the app
+                out.append(f"{INSTANCE_PREFIX}{pseudo}" if pseudo else key)
             else:
                 out.append(f"{value}.{attr}")
         return tuple(out)
+
+    def _subscript(self, node: ast.Subscript) -> tuple[str, ...]:
+        """`app["redis"]` and `app[REDIS_KEY]` are attribute-like keys: `app.[redis]`."""
+        values = self._eval(node.value)
+        item = _item_name(node.slice, self._eval_pure)
+        if item is None:
+            self._eval(node.slice)
+            return ()
+        return self._attr(values, item)
 
     def _eval(self, node: ast.expr | None) -> tuple[str, ...]:
         """Evaluate an expression: record what it creates and uses, return what it may be."""
@@ -118,6 +149,10 @@ class Evaluator:
             return self._eval(node.value)
         if isinstance(node, ast.Call):
             return self._call(node)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return self._yield(node)
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
             if isinstance(node, ast.IfExp):
@@ -136,8 +171,8 @@ class Evaluator:
                     self.facts.escapes.append(EscapeFact(value, self._loc(element),
                                                          "a container"))
             return ()
-        if isinstance(node, (ast.Lambda,)):
-            return ()
+        if isinstance(node, ast.Lambda):
+            return self._lambda(node)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self._eval(child)
@@ -156,6 +191,8 @@ class Evaluator:
         else:
             receiver = ()
             callees = self._eval(node.func)
+        if any(c in PARTIALS for c in callees) and node.args:
+            return self._partial(node)
         pool_keys: list[str] = []
         position: int | None = 0
         for arg in node.args:
@@ -173,13 +210,134 @@ class Evaluator:
             url = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "url"), None)
             self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
+        if any(c in self.close_redis_names for c in callees):
+            self.facts.central_closes += 1
+        self._hook_registration(node, callees, method)
+        if any(c in DEPENDENCY_MARKERS for c in callees):
+            provider = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "dependency"), None)
+            # `Depends(get_cache)`: the parameter holds what the provider returns or yields
+            return tuple(f"{v}.{RETURN}" for v in self._eval_pure(provider)) if provider else ()
+        if any(c in CLOSING_WRAPPERS for c in callees) and node.args:
+            wrapped = self._eval_pure(node.args[0]) if isinstance(
+                node.args[0], (ast.Name, ast.Attribute)) else ()
+            for value in wrapped:  # `aclosing(client)` closes the client on exit
+                self._use(value, "aclose", node)
+            return ()
         if any(c in self.get_redis_names for c in callees):
             blocking = any(k.arg == "blocking" and _truthy(k.value) for k in node.keywords)
             return (SHARED_BLOCKING if blocking else SHARED,)
         if method is not None and method in TRACKED_METHODS:
             for value in receiver:
                 self._use(value, method, node)
+        if self._function() is None:  # `stats = Stats(make_client())` runs at import
+            self.facts.import_time_reads.extend(
+                (f"{c}.{RETURN}", self._loc(node)) for c in callees
+                if not c.startswith(INSTANCE_PREFIX))
         return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _partial(self, node: ast.Call) -> tuple[str, ...]:
+        """`partial(f, client)`: f's first parameter gets the client; it stands for f."""
+        functions = self._eval(node.args[0])
+        for index, arg in enumerate(node.args[1:]):
+            if isinstance(arg, ast.Starred):
+                break
+            for value in self._eval(arg):
+                self.facts.escapes.append(EscapeFact(
+                    value, self._loc(arg), f"{_callee_text(node.args[0])}()",
+                    tuple(f"{f}.{ARGS}.{index}" for f in functions)))
+        for keyword in node.keywords:
+            for value in self._eval(keyword.value):
+                if keyword.arg:
+                    self.facts.escapes.append(EscapeFact(
+                        value, self._loc(keyword.value), f"{_callee_text(node.args[0])}()",
+                        tuple(f"{f}.{ARGS}.{keyword.arg}" for f in functions)))
+        return functions
+
+    def _hook_registration(self, node: ast.Call, callees: tuple[str, ...],
+                           method: str | None) -> None:
+        """Record the functions this call registers to run when the app starts or stops."""
+        registered: list[tuple[ast.expr, str]] = []
+        func = node.func
+        if (method in ("append", "insert") and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Attribute) and func.value.attr in HOOK_LISTS
+                and node.args):
+            registered.append((node.args[-1], HOOK_LISTS[func.value.attr]))
+        if method == "add_event_handler" and len(node.args) >= 2 and isinstance(
+                node.args[0], ast.Constant) and node.args[0].value in HOOK_EVENTS:
+            registered.append((node.args[1], HOOK_EVENTS[node.args[0].value]))
+        for keyword in node.keywords:
+            if keyword.arg in HOOK_KEYWORDS:
+                value = keyword.value
+                elements = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+                registered.extend((e, HOOK_KEYWORDS[keyword.arg]) for e in elements)
+        if any(c in RUNNERS for c in callees) and node.args and isinstance(
+                node.args[0], ast.Call):
+            registered.append((node.args[0].func, "main"))
+        for expr, kind in registered:
+            self._register_hook(expr, kind, node)
+
+    def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST) -> None:
+        if isinstance(expr, ast.Call):  # `partial(close, client)`, `lifespan_factory()`
+            expr = expr.args[0] if expr.args and isinstance(
+                expr.func, (ast.Name, ast.Attribute)) and _callee_text(expr.func).endswith(
+                "partial") else expr.func
+        if isinstance(expr, ast.Lambda):
+            keys: tuple[str, ...] = (self._lambda_key(expr),)
+        else:
+            keys = self._eval_pure(expr)
+        for key in keys:
+            if not key.startswith(INSTANCE_PREFIX):
+                self.facts.hooks.append(HookFact(key, kind, self._loc(where)))
+
+    def _lambda_key(self, node: ast.Lambda) -> str:
+        parent = self.frames[-1]
+        name = f"<lambda:{node.lineno}:{node.col_offset}>"
+        return _child_name(parent, name)
+
+    def _lambda(self, node: ast.Lambda) -> tuple[str, ...]:
+        """A lambda's body runs later, as a function of its own: what it returns and uses."""
+        for default in (*node.args.defaults, *(d for d in node.args.kw_defaults if d)):
+            self._eval(default)
+        qualname = self._lambda_key(node)
+        frame = _Frame("function", qualname, scopes.collect_scope([], "", node.args),
+                       is_async=False)
+        self._type_parameters(frame, node.args)
+        self.frames.append(frame)
+        try:
+            for value in self._eval(node.body):
+                self.facts.edges.append((f"{qualname}.{RETURN}", value))
+        finally:
+            self.frames.pop()
+        return (qualname,)
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> tuple[str, ...]:
+        """A provider's `yield client` hands the client to whoever uses the provider."""
+        values = self._eval(node.value)
+        function = self._function()
+        if function is not None and node.value is not None:
+            self._set_holder(node.value, "yield", f"{function.qualname}.{RETURN}")
+            for value in values:
+                self.facts.edges.append((f"{function.qualname}.{RETURN}", value))
+        return ()
+
+    def _type_parameters(self, frame: _Frame, args: ast.arguments) -> None:
+        """Parameters that are framework objects: annotated so, or spelled so (aiohttp)."""
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            pseudo = None
+            if arg.annotation is not None:
+                pseudo = self._framework_annotation(arg.annotation)
+            elif self.unannotated_types:
+                pseudo = self.unannotated_types.get(arg.arg)
+            if pseudo is not None:
+                frame.types[arg.arg] = pseudo
+
+    def _framework_annotation(self, annotation: ast.expr) -> str | None:
+        for part in _annotation_parts(annotation):
+            for key in self._eval_pure(part):
+                if key in FRAMEWORK_CLASSES:
+                    return FRAMEWORK_CLASSES[key]
+        return None
 
     def _argument(self, arg: ast.expr, call: ast.Call, callees: tuple[str, ...],
                   pool_keys: list[str], keyword: str | None = None,
@@ -205,11 +363,21 @@ class Evaluator:
         if value.startswith(INSTANCE_PREFIX):
             return
         function = self._function()
+        receiver = None
+        if method in CLOSE_METHODS or method in POOL_CLOSE_METHODS or method == ASYNC_WITH:
+            target = node.func.value if isinstance(node, ast.Call) and isinstance(
+                node.func, ast.Attribute) else node
+            if method == "aclose" and isinstance(node, ast.Call) and not isinstance(
+                    node.func, ast.Attribute):
+                target = node.args[0]  # `aclosing(client)`
+            receiver = _callee_text(target) if isinstance(target, ast.expr) else None
         self.facts.uses.append(UseFact(
             value, method, self._loc(node), function.qualname if function else None,
             method in COUNTER_OPS and self._hint(node, function),  # only counters need it
             bool(function and function.is_async),
-            block_time(method, node) if isinstance(node, ast.Call) else None))
+            block_time(method, node) if isinstance(node, ast.Call) else None,
+            receiver,
+            bool(function and function.qualname.rpartition(".")[2].startswith("<lambda:"))))
 
     def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
         context = function.qualname if function else self.facts.module
@@ -232,7 +400,7 @@ class Evaluator:
             in_async_function=bool(function and function.is_async),
             keywords=tuple(k.arg for k in node.keywords if k.arg),
             pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node),
-            url_key=self._url_key(node),
+            url_key=self._url_key(node), url_code=self._url_code(node),
             options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg)))
         self.site_of_call[id(node)] = index
         if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
@@ -277,6 +445,28 @@ def block_time(method: str, call: ast.Call) -> str | None:
             and not isinstance(value.value, bool):
         return repr(float(value.value) * unit)
     return "?"
+
+
+def _item_name(item: ast.expr, evaluate) -> str | None:
+    """The attribute-like name of a subscript: `["redis"]` -> `[redis]`, `[KEY]` -> `[m:KEY]`."""
+    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+        return "[" + item.value.replace(".", ":") + "]"
+    if isinstance(item, (ast.Name, ast.Attribute)):
+        keys = evaluate(item)
+        if keys and not keys[0].startswith(INSTANCE_PREFIX):
+            return "[" + keys[0].replace(".", ":") + "]"
+    return None
+
+
+def _annotation_parts(annotation: ast.expr) -> list[ast.expr]:
+    """`Request`, `Optional[Request]`, `Request | None`, `Annotated[Request, ...]`."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return [*_annotation_parts(annotation.left), *_annotation_parts(annotation.right)]
+    if isinstance(annotation, ast.Subscript):
+        inner = annotation.slice
+        elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        return _annotation_parts(elements[0]) if elements else []
+    return [annotation]
 
 
 def _child_name(parent: _Frame, name: str) -> str:

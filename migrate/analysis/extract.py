@@ -15,15 +15,20 @@ import ast
 import hashlib
 
 from migrate.analysis import scopes
-from migrate.analysis.evaluate import Evaluator, _Frame, _child_name, _unwrap
+from migrate.analysis.evaluate import Evaluator, _Frame, _child_name, _item_name, _unwrap
 from migrate.analysis.facts import (
-    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, InstanceFact, Location,
+    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact, Location,
+)
+from migrate.analysis.frameworks import (
+    DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, UNANNOTATED_PARAMETERS,
 )
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
 from migrate.redact import mask_secrets
 
 _URL_ARGS = ("url", "address", "host")
+LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync_redis",
+                             "get_blocking_redis"})
 
 
 def extract(path: str, module: str, is_package: bool, data: bytes,
@@ -61,6 +66,9 @@ class _Extractor(Evaluator):
         self.package = scopes.package_of(facts.module, is_package)
         self.get_redis_names = {f"{m}.get_redis" for m in lifecycle_modules}
         self.init_redis_names = {f"{m}.init_redis" for m in lifecycle_modules}
+        self.close_redis_names = {f"{m}.close_redis" for m in lifecycle_modules}
+        self.module_types: dict[str, str] = {}
+        self.unannotated_types: dict[str, str] = {}
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
 
@@ -77,7 +85,27 @@ class _Extractor(Evaluator):
             v.startswith("aioredis.") and v.rsplit(".", 1)[1] in AIOREDIS1_API
             for v in info.imports.values()
         )
+        imported = {target.split(".")[0] for target in info.imports.values()}
+        for framework, spellings in UNANNOTATED_PARAMETERS.items():
+            if framework in imported:
+                self.unannotated_types = {**spellings, **self.unannotated_types}
+        self._module_framework_objects(tree.body)
+        for name in LIFECYCLE_NAMES & info.bound:
+            self.facts.taken_names[name] = info.imports.get(name, "")
         self._stmts(tree.body)
+
+    def _module_framework_objects(self, body: list[ast.stmt]) -> None:
+        """`app = FastAPI()` at module level: `app` is the app everywhere in this module."""
+        for stmt in body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if not isinstance(value, ast.Call):
+                continue
+            pseudo = next((FRAMEWORK_CLASSES[k] for k in self._eval_pure(value.func)
+                           if k in FRAMEWORK_CLASSES), None)
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                if pseudo is not None and isinstance(target, ast.Name):
+                    self.module_types[f"{self.facts.module}.{target.id}"] = pseudo
 
     def _record_imports(self, frame: _Frame) -> None:
         for local, target in frame.info.imports.items():
@@ -100,19 +128,32 @@ class _Extractor(Evaluator):
     # --- statements ----------------------------------------------------------------------
 
     def _stmt_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for expr in (*node.decorator_list, *node.args.defaults,
-                     *(d for d in node.args.kw_defaults if d)):
+        for expr in node.decorator_list:
             self._eval(expr)
         parent = self.frames[-1]
         qualname = _child_name(parent, node.name)
+        self._decorator_hooks(node, qualname)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        given: list[tuple[ast.arg, ast.expr]] = [
+            *zip(positional[len(positional) - len(args.defaults):], args.defaults),
+            *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
         frame = _Frame("function", qualname, scopes.collect_scope(node.body, self.package,
                                                                    node.args),
                        is_async=isinstance(node, ast.AsyncFunctionDef))
-        positional = [*node.args.posonlyargs, *node.args.args]
+        for arg, default in given:  # `cache=Depends(get_cache)`, `client=module_client`
+            for value in self._eval(default):
+                self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+        for arg in (*positional, *args.kwonlyargs):
+            for marker in _dependency_calls(arg.annotation, self._eval_pure):
+                for value in self._eval(marker):  # `Annotated[Redis, Depends(get_cache)]`
+                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+        self._type_parameters(frame, args)
         is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
                         for d in node.decorator_list)
         if parent.kind == "class" and positional and not is_static:
             frame.self_name, frame.self_class = positional[0].arg, parent.qualname
+            frame.types.pop(frame.self_name, None)
         self._record_parameters(node.args, qualname, skip_first=frame.self_name is not None)
         self.frames.append(frame)
         self._record_imports(frame)
@@ -120,6 +161,22 @@ class _Extractor(Evaluator):
         self.frames.pop()
 
     _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _decorator_hooks(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                         qualname: str) -> None:
+        """`@app.on_event("startup")`, `@app.on_startup` (aiohttp-style lists as decorators)."""
+        for decorator in node.decorator_list:
+            kind = None
+            if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr in ("on_event", "listener") and decorator.args
+                    and isinstance(decorator.args[0], ast.Constant)):
+                kind = HOOK_EVENTS.get(decorator.args[0].value)
+            elif isinstance(decorator, ast.Attribute) and decorator.attr in (
+                    "on_startup", "on_shutdown", "before_serving", "after_serving"):
+                kind = HOOK_LISTS.get(decorator.attr) or (
+                    "startup" if decorator.attr == "before_serving" else "shutdown")
+            if kind is not None:
+                self.facts.hooks.append(HookFact(qualname, kind, self._loc(decorator)))
 
     def _record_parameters(self, args: ast.arguments, qualname: str, skip_first: bool) -> None:
         """What callers pass (`f.<args>.0`, `f.<args>.r`) lands in the parameter `f.<locals>.r`.
@@ -155,6 +212,10 @@ class _Extractor(Evaluator):
         values = self._eval(node.value)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         keys = [key for target in targets for key in self._bind(target, node.value, values)]
+        if self.frames[-1].kind == "class":  # arq: `class WorkerSettings: on_startup = startup`
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in ("on_startup", "on_shutdown"):
+                    self._register_hook(node.value, HOOK_LISTS[target.id], node)
         call = _unwrap(node.value)
         if self.frames[-1].kind == "module" and isinstance(call, (ast.Name, ast.Attribute)):
             # `cache_client = client` at import: the value is read when the module loads
@@ -224,12 +285,24 @@ class _Extractor(Evaluator):
             if frame.kind == "module" or target.id in frame.info.globals:
                 return "global"
             return "local"
-        if isinstance(target, ast.Attribute):
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            keys = self._target_keys_pure(target)
+            if any(k.startswith("@") for k in keys):
+                return "app-state"  # `app.state.redis`, `app["redis"]`: the app holds it
             base = self._eval_pure(target.value)
-            if any(v.startswith(INSTANCE_PREFIX) for v in base):
+            if isinstance(target, ast.Attribute) and any(
+                    v.startswith(INSTANCE_PREFIX) for v in base):
                 return "member"
             return "attribute"
         return "expression"
+
+    def _target_keys_pure(self, target: ast.Attribute | ast.Subscript) -> tuple[str, ...]:
+        base = self._eval_pure(target.value) if not isinstance(target.value, ast.Subscript) \
+            else self._target_keys_pure(target.value)
+        if isinstance(target, ast.Attribute):
+            return self._attr(base, target.attr)
+        item = _item_name(target.slice, self._eval_pure)
+        return self._attr(base, item) if item else ()
 
     def _target_keys(self, target: ast.expr) -> tuple[str, ...]:
         """The keys an assignment target names (evaluating what a subscript needs)."""
@@ -240,6 +313,8 @@ class _Extractor(Evaluator):
             return self._attr(self._eval(target.value), target.attr)
         if isinstance(target, ast.Starred):
             return self._target_keys(target.value)
+        if isinstance(target, ast.Subscript):
+            return self._subscript(target)
         self._eval(target)
         return ()
 
@@ -298,6 +373,23 @@ class _Extractor(Evaluator):
         keys = self._eval_pure(node)
         return keys[0] if keys else None
 
+    def _url_code(self, node: ast.Call) -> str | None:
+        """The URL argument as code (`settings.REDIS_URL`), when the call takes a URL."""
+        argument = next((k.value for k in node.keywords if k.arg in ("url", "address")), None)
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", "")
+        if argument is None and node.args and name == "from_url":
+            argument = node.args[0]
+        if argument is None:
+            return None
+        if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
+            line = self.lines[argument.lineno - 1].encode("utf-8")
+            return line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
+        try:
+            return ast.unparse(argument)  # spread over lines: one line, as Python spells it
+        except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
+            return None
+
     def _url(self, node: ast.Call) -> str | None:
         for keyword in node.keywords:
             if keyword.arg in _URL_ARGS:
@@ -307,3 +399,13 @@ class _Extractor(Evaluator):
         return None
 
 
+def _dependency_calls(annotation: ast.expr | None, evaluate) -> list[ast.Call]:
+    """The `Depends(...)` calls inside `Annotated[...]`."""
+    if annotation is None or not isinstance(annotation, ast.Subscript):
+        return []
+    found = []
+    for node in ast.walk(annotation.slice):
+        if isinstance(node, ast.Call) and any(
+                k in DEPENDENCY_MARKERS for k in evaluate(node.func)):
+            found.append(node)
+    return found

@@ -57,6 +57,9 @@ class SiteFact:
     url_key: str | None = None  # what the URL argument resolves to, if a name (`settings.URL`)
     options: tuple[tuple[str, str], ...] = ()  # keyword arguments and their source, masked
     bound_to: str | None = None  # the key the client is first assigned to
+    # the URL argument's source, unmasked, for wiring `init_redis(<it>)` in the same function;
+    # never printed (it may hold a password)
+    url_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,8 @@ class UseFact:
     in_async: bool = False  # made inside an `async def`
     # for a blocking read: how long it may block, in seconds ("0": forever, "?": not static)
     block: str | None = None
+    receiver: str | None = None  # for a close: its receiver as source (`app["redis"]`)
+    in_lambda: bool = False  # made in a lambda's body (`lambda app: app["redis"].aclose()`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,15 @@ class InstanceFact:
     snippet: str
 
 
+@dataclass(frozen=True, slots=True)
+class HookFact:
+    """A function the app runs when it starts or stops (`lifespan=`, `on_startup`, `main()`)."""
+
+    function: str  # the key of the def (or lambda) registered
+    kind: str  # "startup" | "shutdown" | "lifespan" (both, split by its yield) | "main"
+    loc: Location  # where it is registered
+
+
 @dataclass(slots=True)
 class FileFacts:
     """Everything one file tells the linker."""
@@ -109,6 +123,11 @@ class FileFacts:
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class -> bases
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (scope, local, target)
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
+    central_closes: int = 0  # calls of the lifecycle module's close_redis()
+    hooks: list[HookFact] = field(default_factory=list)
+    # lifecycle names the module binds itself (`get_redis`: a dependency of its own), with
+    # what they are imported from ("" for a def or assignment)
+    taken_names: dict[str, str] = field(default_factory=dict)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
     # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`

@@ -13,9 +13,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
     ARGS, INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
     SiteFact, site_atom,
+)
+from migrate.analysis.frameworks import (
+    FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
 )
 from migrate.codemods._redis_api import (
     AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, LIBRARY_PREFIXES, POOL_CLOSE_METHODS,
@@ -67,6 +71,12 @@ class LinkedSite:
     url_key: str | None = None  # canonical key of its URL argument
     options: tuple[tuple[str, str], ...] = ()
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
+    hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
+    url_code: str | None = None  # the URL argument's source, unmasked (never printed)
+    receiver: str | None = None  # for a close: the closed expression as source
+    in_lambda: bool = False  # for a close: made in a lambda's body
+    returned_to: list[str] = field(default_factory=list)  # keys that hold what its def returns
+    consumers: list[str] = field(default_factory=list)  # known libraries it is handed to
 
 
 class ModuleIndex:
@@ -233,10 +243,10 @@ class _Graph:
             key in self.bound_arguments for key in self.flows.get(argument, ()))
 
     def _alias(self, key: str, target: str) -> bool:
-        """`key` reads `target`; an argument key (`obj.m.<args>.0`) also writes it."""
+        """`key` and `target` are one place: `obj.client = c` elsewhere is `Cache.client`,
+        and `request.app.state.redis` is the app's `state.redis`."""
         changed = self.add(key, target)
-        if f".{ARGS}." in key:
-            changed |= self.add(target, key)
+        changed |= self.add(target, key)
         return changed
 
 
@@ -250,6 +260,11 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     graph = _Graph(index)
     for atom in (SHARED, SHARED_BLOCKING):  # `get_redis().aclose()` uses the atom directly
         graph.add(atom, atom)
+    # framework objects: `FastAPI()` is the app, `request.app` too, `current_app` as well
+    for cls, pseudo in FRAMEWORK_CLASSES.items():
+        graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + pseudo)
+    for key, pseudo in (*FRAMEWORK_ATTRIBUTES.items(), *FRAMEWORK_GLOBALS.items()):
+        graph.add(key, INSTANCE_PREFIX + pseudo)
     site_facts: dict[str, tuple[FileFacts, SiteFact]] = {}
     for facts in files:
         for site in facts.sites:
@@ -270,6 +285,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
                 graph.add(argument, escape.key)
         for argument, parameter in facts.parameters:
             graph.parameters[index.canonical(argument)].add(parameter)
+    _constructor_parameters(graph)
     graph.close()
 
     sites: dict[str, LinkedSite] = {}
@@ -283,7 +299,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             function=index.canonical(fact.function) if fact.function else None,
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
             url_key=index.canonical(fact.url_key) if fact.url_key else None,
-            options=fact.options)
+            options=fact.options, url_code=fact.url_code)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
         for atom in atoms:
@@ -294,8 +310,16 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
         sites[atom].mixed_holders = sorted(k for k in keys if any(
             other not in (atom, SHARED, SHARED_BLOCKING) for other in graph.holds[k]))
 
+    for site in sites.values():
+        _refine_holder(site, graph)
+        if site.holder in ("return", "yield") and site.function:
+            returned = f"{site.function}.{RETURN}"
+            site.returned_to = sorted(graph.flows.get(returned, ()))
     _attach_pools(sites, site_facts, graph)
     closes = _attach_uses(files, sites, site_facts, graph)
+    hooks = app_hooks(files, index)
+    for site in [*sites.values(), *closes]:
+        site.hook = hooks.get(site.function or "")
     _attach_escapes(files, sites, graph)
     for facts in files:  # a client read at import (`alias = client`) cannot become get_redis()
         for key, loc in facts.import_time_reads:
@@ -306,6 +330,41 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     result = [*sites.values(), *closes, *owners]
     result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
     return result
+
+
+def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
+    """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
+    main); a function registered both ways is a lifespan."""
+    index = index or ModuleIndex(f.module for f in files)
+    found: dict[str, str] = {}
+    for facts in files:
+        for hook in facts.hooks:
+            key = index.canonical(hook.function)
+            kind = found.get(key)
+            found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
+    return found
+
+
+def _constructor_parameters(graph: _Graph) -> None:
+    """`Service(client)` passes the client to `Service.__init__(self, client)`."""
+    for cls in graph.classes:
+        prefix = f"{cls}.__init__.{ARGS}."
+        for argument in [a for a in graph.parameters if a.startswith(prefix)]:
+            slot = argument[len(prefix):]
+            graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[argument]
+
+
+def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
+    """An attribute set on an object that is the app (`app.state.redis` on an `app` imported
+    from another module) is app state."""
+    if site.holder != "attribute" or not site.bound_to:
+        return
+    parts = site.bound_to.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        if any(a.startswith(INSTANCE_PREFIX + "@") for a in graph.holds.get(prefix, ())):
+            site.holder = "app-state"
+            return
 
 
 def central_url_keys(files: list[FileFacts]) -> set[str]:
@@ -370,6 +429,8 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                     closes[where].function = (graph.index.canonical(use.function)
                                               if use.function else None)
                     closes[where].bound_to = graph.index.canonical(key)
+                    closes[where].receiver = use.receiver
+                    closes[where].in_lambda = use.in_lambda
     return list(closes.values())
 
 
@@ -396,9 +457,18 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
         for escape in facts.escapes:
             if any(graph.followed(a) for a in escape.into):
                 continue  # passed to a def the analysis follows it into
+            consumer = next((c for c in map(consumer_of, escape.into) if c), None)
             for atom in _atoms(graph, escape.key):
                 site = sites.get(atom)
-                if site is not None:
+                if site is not None and consumer is not None:
+                    # a library known to keep it: its commands count as the site's own
+                    for method in consumer.operations:
+                        site.operations.append(Operation(method, facts.path, escape.loc,
+                                                         False, True))
+                    note = f"{consumer.callable} at {facts.path}:{escape.loc.line}"
+                    if note not in site.consumers:
+                        site.consumers.append(note)
+                elif site is not None:
                     note = f"passed to {escape.target} at {facts.path}:{escape.loc.line}"
                     if escape.target == "a container":
                         note = f"stored in a container at {facts.path}:{escape.loc.line}"

@@ -1,0 +1,87 @@
+"""What web frameworks and workers look like from the outside: their apps, requests and hooks.
+
+Pure data, read by the extractor and the link. Frameworks are recognised by the qualified names
+an expression resolves to in the target's own source (`from fastapi import FastAPI` then
+`FastAPI(...)` is `fastapi.FastAPI`); nothing here imports a framework or the target.
+
+An app object stands for one shared namespace per framework style, a pseudo-class whose name
+starts with `@`: whatever is stored on `app.state.redis` of a FastAPI app is read back from
+`request.app.state.redis`, `websocket.app.state.redis` or another module's `app.state.redis`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ASGI_APP: Final = "@asgi.App"
+ASGI_REQUEST: Final = "@asgi.Request"
+AIOHTTP_APP: Final = "@aiohttp.App"
+AIOHTTP_REQUEST: Final = "@aiohttp.Request"
+FLASK_APP: Final = "@flask.App"
+
+# Qualified class name -> the pseudo-class its instances are.
+FRAMEWORK_CLASSES: Final[dict[str, str]] = {
+    **dict.fromkeys(("fastapi.FastAPI", "fastapi.applications.FastAPI",
+                     "starlette.applications.Starlette", "litestar.Litestar",
+                     "litestar.app.Litestar"), ASGI_APP),
+    **dict.fromkeys(("fastapi.Request", "fastapi.requests.Request", "fastapi.WebSocket",
+                     "fastapi.websockets.WebSocket", "starlette.requests.Request",
+                     "starlette.requests.HTTPConnection", "starlette.websockets.WebSocket",
+                     "litestar.Request", "litestar.connection.Request",
+                     "litestar.WebSocket"), ASGI_REQUEST),
+    **dict.fromkeys(("aiohttp.web.Application", "aiohttp.web_app.Application"), AIOHTTP_APP),
+    **dict.fromkeys(("aiohttp.web.Request", "aiohttp.web.BaseRequest",
+                     "aiohttp.web_request.Request", "aiohttp.web_request.BaseRequest"),
+                    AIOHTTP_REQUEST),
+    **dict.fromkeys(("flask.Flask", "flask.app.Flask", "quart.Quart"), FLASK_APP),
+}
+
+# Attributes of a pseudo-class that are another framework object: `request.app` is the app;
+# aiohttp's `request.config_dict` is a chain of the app's and its parents' mappings.
+FRAMEWORK_ATTRIBUTES: Final[dict[str, str]] = {
+    f"{ASGI_REQUEST}.app": ASGI_APP,
+    f"{AIOHTTP_REQUEST}.app": AIOHTTP_APP,
+    f"{AIOHTTP_REQUEST}.config_dict": AIOHTTP_APP,
+}
+
+# Module-level proxies that stand for the running app.
+FRAMEWORK_GLOBALS: Final[dict[str, str]] = {
+    "flask.current_app": FLASK_APP,
+    "quart.current_app": FLASK_APP,
+}
+
+# An unannotated parameter spelled like this, in a module that imports the framework, is that
+# framework's object (aiohttp handlers and hooks are rarely annotated; FastAPI needs the
+# annotation to inject a request, so its spelling alone proves nothing there).
+UNANNOTATED_PARAMETERS: Final[dict[str, dict[str, str]]] = {
+    "aiohttp": {"request": AIOHTTP_REQUEST, "app": AIOHTTP_APP},
+    "starlette": {"request": ASGI_REQUEST, "websocket": ASGI_REQUEST},
+}
+
+# `Depends(provider)`: the parameter holds what the provider returns or yields.
+DEPENDENCY_MARKERS: Final[frozenset[str]] = frozenset({
+    "fastapi.Depends", "fastapi.params.Depends", "fastapi.Security", "litestar.di.Provide",
+    "litestar.Provide",
+})
+
+# Callables that wrap a function and bind its first arguments: `partial(close, client)`.
+PARTIALS: Final[frozenset[str]] = frozenset({"functools.partial"})
+
+# Context managers that close what they are given on exit: `async with aclosing(client):`.
+CLOSING_WRAPPERS: Final[frozenset[str]] = frozenset({
+    "contextlib.aclosing", "contextlib.closing",
+})
+
+# Hooks: where an app starts and stops. `(attribute, kind)` for `app.on_startup.append(f)`;
+# keyword arguments of app constructors; decorators `@app.on_event("startup")`.
+HOOK_LISTS: Final[dict[str, str]] = {
+    "on_startup": "startup", "on_shutdown": "shutdown", "on_cleanup": "shutdown",
+    "cleanup_ctx": "lifespan", "lifespan": "lifespan",
+}
+HOOK_KEYWORDS: Final[dict[str, str]] = {
+    "lifespan": "lifespan", "on_startup": "startup", "on_shutdown": "shutdown",
+    "lifespan_context": "lifespan",
+}
+HOOK_EVENTS: Final[dict[str, str]] = {"startup": "startup", "shutdown": "shutdown"}
+# `asyncio.run(main())`: the worker's whole run, the place to wire the lifecycle.
+RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})

@@ -1,0 +1,323 @@
+"""Analysis fixtures: clients wired through a framework are followed to where they are used.
+
+Real apps keep their clients on `app.state`, in `app["redis"]`, on a Flask app read back as
+`current_app`, hand them out through `Depends(...)` yield providers, create them in startup
+hooks and close them in shutdown hooks (sometimes in a lambda or a `functools.partial`).
+Frameworks are recognised by the qualified names the target's imports resolve to; nothing is
+imported. Each case scans a tiny repository through the real engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analysis_helpers import scan, write_repo
+
+
+def _instantiations(inventory):
+    return [s for s in inventory.sites if s.kind == "instantiation"]
+
+
+def _closes(inventory):
+    return [(s.file, s.line) for s in inventory.sites if s.kind == "close"]
+
+
+def _linked(inventory, site):
+    return inventory.details[(site.file, site.line, site.col, site.kind)]
+
+
+def test_app_state_set_in_a_lifespan_is_read_through_request_app_in_another_module(
+        tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            from contextlib import asynccontextmanager
+
+            import redis.asyncio as redis
+            from fastapi import FastAPI
+
+            from app.routes import router
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                app.state.redis = redis.from_url("redis://localhost/0")
+                yield
+                await app.state.redis.aclose()
+
+
+            app = FastAPI(lifespan=lifespan)
+            app.include_router(router)
+        """,
+        "app/routes.py": """
+            from fastapi import APIRouter, Request, WebSocket
+
+            router = APIRouter()
+
+
+            @router.get("/{key}")
+            async def read(key: str, request: Request):
+                return await request.app.state.redis.get(key)
+
+
+            @router.websocket("/ws")
+            async def feed(websocket: WebSocket):
+                await websocket.app.state.redis.publish("feed", "hello")
+        """,
+    })
+    inventory = scan(tmp_path)
+    [site] = _instantiations(inventory)
+    assert site.operations == ["get", "publish"]
+    assert site.purpose == "pubsub-stream-queue"
+    linked = _linked(inventory, site)
+    assert (linked.holder, linked.hook) == ("app-state", "lifespan")
+    assert _closes(inventory) == [("app/main.py", 13)]
+
+
+def test_module_level_app_used_in_a_startup_hook_and_elsewhere(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            from fastapi import FastAPI
+            from redis.asyncio import Redis
+
+            app = FastAPI()
+
+
+            @app.on_event("startup")
+            async def startup():
+                app.state.cache = Redis.from_url("redis://localhost/0")
+
+
+            @app.on_event("shutdown")
+            async def shutdown():
+                await app.state.cache.aclose()
+        """,
+        "app/jobs.py": """
+            from app.main import app
+
+
+            async def remember(key, value):
+                await app.state.cache.set(key, value)
+        """,
+    })
+    inventory = scan(tmp_path)
+    [site] = _instantiations(inventory)
+    assert site.operations == ["set"]
+    assert _linked(inventory, site).hook == "startup"
+    [close] = [s for s in inventory.sites if s.kind == "close"]
+    assert _linked(inventory, close).hook == "shutdown"
+
+
+def test_aiohttp_app_keys_config_dict_and_a_lambda_cleanup(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "chat/__init__.py": "",
+        "chat/app.py": """
+            import redis.asyncio as redis
+            from aiohttp import web
+
+            PUBSUB = web.AppKey("pubsub", redis.Redis)
+
+
+            async def connect(app):
+                app["redis"] = redis.from_url("redis://localhost/0")
+                app[PUBSUB] = redis.from_url("redis://localhost/1")
+
+
+            async def history(request):
+                return await request.app["redis"].lrange("history", 0, -1)
+
+
+            async def post(request: web.Request):
+                await request.config_dict["redis"].lpush("history", "x")
+                await request.app[PUBSUB].publish("chat", "x")
+
+
+            def create_app():
+                app = web.Application()
+                app.on_startup.append(connect)
+                app.on_cleanup.append(lambda app: app["redis"].aclose())
+                return app
+        """,
+    })
+    inventory = scan(tmp_path)
+    first, second = _instantiations(inventory)
+    assert first.operations == ["lpush", "lrange"]
+    assert second.operations == ["publish"]
+    [close] = [s for s in inventory.sites if s.kind == "close"]
+    linked = _linked(inventory, close)
+    assert (close.line, linked.in_lambda, linked.hook) == (24, True, "shutdown")
+    assert linked.receiver == "app['redis']"
+
+
+def test_flask_app_attribute_read_as_current_app(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "web/__init__.py": """
+            import redis
+            from flask import Flask
+
+
+            def create_app():
+                app = Flask(__name__)
+                app.redis = redis.Redis.from_url("redis://localhost/0")
+                return app
+        """,
+        "web/views.py": """
+            from flask import current_app
+
+
+            def page(key):
+                return current_app.redis.get(key)
+        """,
+    })
+    [site] = _instantiations(scan(tmp_path))
+    assert site.operations == ["get"]
+
+
+def test_yield_dependency_reaches_depends_and_annotated_parameters(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps.py": """
+            from redis.asyncio import Redis
+
+
+            async def get_cache():
+                client = Redis.from_url("redis://localhost/0")
+                try:
+                    yield client
+                finally:
+                    await client.aclose()
+        """,
+        "app/routes.py": """
+            from typing import Annotated
+
+            from fastapi import Depends
+
+            from app.deps import get_cache
+
+
+            async def count(cache=Depends(get_cache)):
+                return await cache.incr("n")
+
+
+            async def pop(cache: Annotated[object, Depends(get_cache)]):
+                return await cache.rpop("q")
+        """,
+    })
+    inventory = scan(tmp_path)
+    [site] = _instantiations(inventory)
+    assert site.operations == ["incr", "rpop"]
+    assert site.status == "pending"
+    assert _closes(inventory) == [("app/deps.py", 9)]
+
+
+def test_closes_on_a_parameter_through_partial_and_in_aclosing(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            import contextlib
+            import functools
+
+            from redis.asyncio import Redis
+
+            client = Redis.from_url("redis://localhost/0")
+
+
+            async def shutdown(redis):
+                await redis.aclose()
+
+
+            def register(app):
+                app.on_shutdown.append(functools.partial(shutdown, client))
+
+
+            async def once():
+                async with contextlib.aclosing(client):
+                    await client.get("k")
+        """,
+    })
+    inventory = scan(tmp_path)
+    assert _closes(inventory) == [("app/main.py", 10), ("app/main.py", 18)]
+    [site] = _instantiations(inventory)
+    assert site.operations == ["get"]
+
+
+def test_attribute_of_an_object_of_another_module(tmp_path: Path) -> None:
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/cache.py": """
+            class Cache:
+                client = None
+
+                async def read(self, key):
+                    return await self.client.get(key)
+
+
+            cache = Cache()
+        """,
+        "app/setup.py": """
+            from redis.asyncio import Redis
+
+            from app.cache import cache
+
+
+            async def start():
+                cache.client = Redis.from_url("redis://localhost/0")
+
+
+            async def stop():
+                await cache.client.aclose()
+        """,
+    })
+    inventory = scan(tmp_path)
+    [site] = _instantiations(inventory)
+    assert site.operations == ["get"]
+    assert _closes(inventory) == [("app/setup.py", 11)]
+
+
+def test_factory_called_at_import_is_an_import_time_use(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/__init__.py": "", "app/clients.py": """
+        from redis.asyncio import Redis
+
+
+        def make_client():
+            return Redis.from_url("redis://localhost/0")
+
+
+        client = make_client()
+
+
+        async def read(key):
+            return await client.get(key)
+    """})
+    [site] = _instantiations(scan(tmp_path))
+    assert (site.status, site.reason_code) == ("manual", "import-time-use"), site
+
+
+def test_hooks_registered_every_way(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/__init__.py": "", "app/main.py": """
+        import asyncio
+
+        import redis.asyncio as redis
+        from starlette.applications import Starlette
+
+
+        async def boot():
+            boot.client = redis.from_url("redis://localhost/0")
+
+
+        async def main():
+            client = redis.from_url("redis://localhost/1")
+            await client.ping()
+
+
+        class WorkerSettings:
+            on_startup = boot
+
+
+        app = Starlette(on_startup=[boot])
+        asyncio.run(main())
+    """})
+    inventory = scan(tmp_path)
+    hooks = sorted(_linked(inventory, s).hook for s in _instantiations(inventory))
+    assert hooks == ["main", "startup"]
