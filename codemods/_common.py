@@ -13,6 +13,7 @@ from libcst.metadata import QualifiedName, QualifiedNameSource
 from ._redis_api import CONSTRUCTORS
 
 LOCALS = "<locals>"
+ALIAS_PREFIX = "lifecycle_"  # `get_redis` taken in a file: `lifecycle_get_redis`
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,20 +29,29 @@ class Accessor:
     # function of its own that takes no argument (`get_blocking_redis()`)
     blocking_function: str | None = None
 
+    # the name the file calls it by, when the file binds the accessor's name itself (its own
+    # `get_redis` dependency): `from <lifecycle> import get_redis as lifecycle_get_redis`
+    aliases: tuple[tuple[str, str], ...] = ()
+
     @property
-    def function(self) -> str:
+    def imported(self) -> str:
+        """The lifecycle module's function this accessor calls."""
         if self.compat:
             return "get_compat_redis"
         if self.blocking and self.blocking_function and not self.sync:
             return self.blocking_function
         return "get_sync_redis" if self.sync else "get_redis"
 
+    @property
+    def function(self) -> str:
+        """The name the call is spelled with in the file."""
+        return dict(self.aliases).get(self.imported, self.imported)
 
     @property
     def source(self) -> str:
         """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, `get_sync_redis()`…"""
         arguments = [json.dumps(self.name)] if self.name else []
-        if self.blocking and self.function in ("get_redis", "get_sync_redis",
+        if self.blocking and self.imported in ("get_redis", "get_sync_redis",
                                                "get_compat_redis"):
             arguments.append("blocking=True")
         return f"{self.function}({', '.join(arguments)})"

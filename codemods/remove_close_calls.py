@@ -18,6 +18,7 @@ with the module-level `_pool = None` (the getter already returns get_redis()).
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
@@ -44,9 +45,19 @@ class RemoveCloseCalls(PathAwareCommand):
 
     def __init__(self, context: CodemodContext, functions: Mapping[str | None, Collection[str]],
                  lifecycle: str, module: str, package: str,
-                 released: Collection[str] = ()) -> None:
+                 released: Collection[str] = (),
+                 replaced: Collection[str | None] = (),
+                 lambdas: Mapping[str | None, Collection[str]] | None = None,
+                 close_name: str = "close_redis") -> None:
+        """`replaced`: functions (shutdown hooks) whose awaited close becomes
+        `await close_redis()`; `lambdas`: per enclosing function, the receivers closed in a
+        lambda's body (`lambda app: app["redis"].aclose()` -> `lambda app: close_redis()`)."""
         super().__init__(context)
         self.functions = {k: frozenset(v) for k, v in functions.items()}
+        self.replaced = frozenset(replaced)
+        self.lambdas = {k: frozenset(v) for k, v in (lambdas or {}).items()}
+        self.close_name = close_name
+        self._replaced_in: set[str | None] = set()
         # module globals that cached a client now reached through get_redis()
         self.released = frozenset(released)
         self.accessors = {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis",
@@ -66,13 +77,24 @@ class RemoveCloseCalls(PathAwareCommand):
                                self.module_name, self.package)
         return bool(self.accessors & names)
 
-    def _is_receiver(self, node: cst.BaseExpression) -> bool:
-        receivers = self.functions.get(self.paths.current)
+    def _is_receiver(self, node: cst.BaseExpression,
+                     receivers: frozenset[str] | None = None) -> bool:
+        if receivers is None:
+            receivers = self.functions.get(self.paths.current)
         if receivers is None:
             return False
-        return self._is_shared(node) or dotted(node) in receivers
+        return self._is_shared(node) or dotted(node) in receivers or (
+            not isinstance(node, (cst.Name, cst.Attribute)) and normalized(node) in receivers)
 
-    def _is_close(self, expression: cst.BaseExpression) -> bool:
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.Lambda:
+        receivers = self.lambdas.get(self.paths.current)
+        if receivers is None or not self._is_close(original.body, receivers):
+            return updated
+        self.removed += 1
+        return updated.with_changes(body=cst.Call(func=cst.Name(self.close_name)))
+
+    def _is_close(self, expression: cst.BaseExpression,
+                  receivers: frozenset[str] | None = None) -> bool:
         call = unwrap_await(expression)
         if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
             return False
@@ -81,16 +103,28 @@ class RemoveCloseCalls(PathAwareCommand):
         if method == "disconnect" and isinstance(receiver, cst.Attribute) \
                 and receiver.attr.value == "connection_pool":
             receiver = receiver.value
-        return method in CLOSE_METHODS and self._is_receiver(receiver)
+        return method in CLOSE_METHODS and self._is_receiver(receiver, receivers)
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        kept = [new for old, new in zip(original.body, updated.body)
-                if not (isinstance(old, cst.Expr) and self._is_close(old.value))]
-        if len(kept) == len(updated.body):
+        function = self.paths.current
+        kept: list[cst.BaseSmallStatement] = []
+        closes = 0
+        for old, new in zip(original.body, updated.body):
+            if not (isinstance(old, cst.Expr) and self._is_close(old.value)):
+                kept.append(new)
+                continue
+            closes += 1
+            if (function in self.replaced and function not in self._replaced_in
+                    and isinstance(old.value, cst.Await)):
+                # a shutdown hook: the shared client's close takes the old client's place
+                self._replaced_in.add(function)
+                kept.append(new.with_changes(value=cst.Await(
+                    expression=cst.Call(func=cst.Name(self.close_name)))))
+        if not closes:
             return updated
-        self.removed += len(updated.body) - len(kept)
+        self.removed += closes
         if not kept:
             return cst.RemovalSentinel.REMOVE
         kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
@@ -118,10 +152,16 @@ class RemoveCloseCalls(PathAwareCommand):
 
     def leave_With(self, original: cst.With,
                    updated: cst.With) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        if len(original.items) != 1 or original.items[0].asname is not None \
-                or not self._is_receiver(original.items[0].item):
+        if len(original.items) != 1 or not self._is_receiver(original.items[0].item):
             return updated
         body = list(updated.body.body) if isinstance(updated.body, cst.IndentedBlock) else []
+        item = updated.items[0]
+        if item.asname is not None:
+            # `async with make_client() as client:` closed it on exit: keep the binding only
+            if not isinstance(item.asname.name, cst.Name):
+                return updated
+            body.insert(0, cst.SimpleStatementLine(body=[cst.Assign(
+                targets=[cst.AssignTarget(target=item.asname.name)], value=item.item)]))
         if not body:
             return updated
         self.removed += 1
@@ -144,6 +184,15 @@ class RemoveCloseCalls(PathAwareCommand):
     def leave_ExceptHandler(self, original: cst.ExceptHandler,
                             updated: cst.ExceptHandler) -> cst.ExceptHandler:
         return _fill(updated)
+
+
+def normalized(node: cst.BaseExpression) -> str:
+    """An expression's source as `ast.unparse` spells it (the analysis' spelling)."""
+    code = cst.Module(body=[]).code_for_node(node)
+    try:
+        return ast.unparse(ast.parse(code.strip(), mode="eval"))
+    except SyntaxError:
+        return code
 
 
 def _fill(node):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ keep the file's style and leave every other import alone.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import libcst as cst
 import libcst.matchers as m
@@ -21,7 +21,8 @@ from libcst.metadata import QualifiedNameProvider
 from ._common import absolute_names, compat_module, dotted, resolve_relative
 
 _REDIS_MODULES = ("redis", "aioredis")
-ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis", "get_blocking_redis")
+ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis", "get_blocking_redis",
+             "init_redis", "close_redis")
 # N5-N8, N10: aioredis 2.x modules and their redis.asyncio counterparts
 _AIOREDIS_MODULES = {
     "aioredis": "redis.asyncio", "aioredis.client": "redis.asyncio.client",
@@ -37,13 +38,16 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
 
     def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
-                 also_unused: Collection[str] = ()) -> None:
+                 also_unused: Collection[str] = (),
+                 aliases: Mapping[str, str] | None = None) -> None:
+        """`aliases`: accessor -> the name the file imports it as, where the file binds the
+        accessor's own name (`get_redis` is its dependency): `import get_redis as …`."""
         super().__init__(context)
         self.lifecycle = lifecycle
         # where each accessor comes from: the compat wrapper sits beside the lifecycle module
-        self.homes = {"get_redis": lifecycle, "get_sync_redis": lifecycle,
-                      "get_blocking_redis": lifecycle,
-                      "get_compat_redis": compat_module(lifecycle)}
+        self.homes = {name: lifecycle for name in ACCESSORS}
+        self.homes["get_compat_redis"] = compat_module(lifecycle)
+        self.aliases = dict(aliases or {})
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
@@ -126,7 +130,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             obj = dotted(alias.name) or ""
             asname = (alias.asname.name.value if alias.asname is not None
                       and isinstance(alias.asname.name, cst.Name) else None)
-            if obj in ACCESSORS and source == self.homes[obj]:
+            if obj in ACCESSORS and source == self.homes[obj] \
+                    and asname == self.aliases.get(obj):
                 self._imported.add(obj)
             elif source == "aioredis.exceptions" and not self._aioredis_calls:
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
@@ -141,18 +146,20 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
                                self.module_name, self.package)
         for accessor in ACCESSORS:
+            spelled = self.aliases.get(accessor, accessor)
             if f"{self.homes[accessor]}.{accessor}" in names:
                 self._calls.add(accessor)
-            elif isinstance(node.func, cst.Name) and node.func.value == accessor and not names:
+            elif isinstance(node.func, cst.Name) and node.func.value == spelled and not names:
                 self._calls.add(accessor)  # inserted by a rewrite: not bound to anything yet
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        for accessor in ACCESSORS:
+        for accessor in sorted(ACCESSORS):  # one `from … import a, b` line, in order
             home = self.homes[accessor]
+            alias = self.aliases.get(accessor)
             if accessor in self._calls and accessor not in self._imported:
-                AddImportsVisitor.add_needed_import(self.context, home, accessor)
+                AddImportsVisitor.add_needed_import(self.context, home, accessor, alias)
             elif accessor in self._imported and accessor not in self._calls:
-                RemoveImportsVisitor.remove_unused_import(self.context, home, accessor)
+                RemoveImportsVisitor.remove_unused_import(self.context, home, accessor, alias)
         return updated
 
 

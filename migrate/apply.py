@@ -6,6 +6,8 @@ the batch was rewritten and checked: the cross-module rewrites stand or fall tog
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +25,8 @@ from migrate.codemods.remove_module_client import RemoveModuleClient
 from migrate.codemods.replace_client_references import ReplaceClientReferences
 from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
 from migrate.codemods.update_imports import TidyModuleStart, UpdateRedisImports
+from migrate.codemods.wire_lifecycle import WireClose, WireInit, shifted_position
+from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.faults import checkpoint
@@ -30,7 +34,7 @@ from migrate.fileio import write_atomic
 from migrate.inventory import build_inventory
 from migrate.lifecycle import validate
 from migrate.model import Inventory, Site
-from migrate.rewrite_plan import FilePlan, plan_batch
+from migrate.rewrite_plan import FilePlan, plan_batch, plan_wiring
 
 
 @dataclass(slots=True)
@@ -100,6 +104,8 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
                          f"in migrate/templates has one) or set sync-policy = \"manual\"")
     result.manual = [s for s in in_batch if s.status == "manual"]
     plans = plan_batch(inventory, batch.name, config.lifecycle_import, compat)
+    takes_url = lifecycle is None or lifecycle.template or lifecycle.url_parameter
+    wiring_lines = plan_wiring(inventory, batch.name, plans, takes_url)
     unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
     removes = sorted(name for plan in plans.values() for name in plan.remove_names)
     if unreadable and removes:
@@ -113,6 +119,8 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
         if change is not None and change.after != change.before:
             result.changes.append(change)
     _extend_lifecycle(inventory, batch.name, result)
+    if result.ok and wiring_lines:
+        result.lifecycle_changes.extend(wiring_lines)
     if compat and result.ok and any("get_compat_redis(" in c.after.decode("utf-8", "replace")
                                     for c in result.changes):
         _add_compat_module(repo, config, result)
@@ -206,17 +214,48 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
                                                 plan.package))
     if plan.remove_names:
         codemods.append(RemoveModuleClient(context, plan.remove_names))
-    if plan.closes or plan.released_globals:
+    close_name = dict(plan.aliases).get("close_redis", "close_redis")
+    if plan.closes or plan.released_globals or plan.lambda_closes:
         codemods.append(RemoveCloseCalls(context, plan.closes, lifecycle, plan.module,
-                                         plan.package, released=plan.released_globals))
+                                         plan.package, released=plan.released_globals,
+                                         replaced=plan.replaced_closes,
+                                         lambdas=plan.lambda_closes, close_name=close_name))
+    if plan.wire_close:
+        codemods.append(WireClose(context, plan.wire_close, close_name))
     if plan.convert:
         codemods.append(ConvertAioredisCalls(
             context, plan.convert_receivers,
             {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis", *plan.convert_calls},
             plan.convert))
     codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
-                                       plan.removed_modules))
+                                       plan.removed_modules, dict(plan.aliases)))
     return codemods
+
+
+def _alias_taken_names(plan: FilePlan, analysed, lifecycle: str) -> None:
+    """A file that binds `get_redis` (or `init_redis`, `close_redis`) itself, not from the
+    lifecycle module, calls the lifecycle module's under an alias: its own name keeps working
+    (`app.dependency_overrides[get_redis]`, test fixtures)."""
+    taken = {name for name, source in analysed.taken_names.items()
+             if source != f"{lifecycle}.{name}"}
+    plan.aliases = tuple(sorted((name, ALIAS_PREFIX + name) for name in taken))
+    if not plan.aliases:
+        return
+    aliased = dataclasses.replace
+
+    def fix(accessor: Accessor) -> Accessor:
+        return aliased(accessor, aliases=plan.aliases)
+
+    plan.calls = {k: fix(a) for k, a in plan.calls.items()}
+    plan.attributes = {k: fix(a) for k, a in plan.attributes.items()}
+    plan.getters = {k: (g, fix(a)) for k, (g, a) in plan.getters.items()}
+    plan.references = {k: fix(a) for k, a in plan.references.items()}
+
+
+def _spelled(call: str, plan: FilePlan) -> str:
+    """`init_redis(url)` spelled with the file's alias for init_redis, if it has one."""
+    name, _, rest = call.partition("(")
+    return f"{dict(plan.aliases).get(name, name)}({rest}"
 
 
 def _syntax_error_line(source: bytes, fallback: int) -> int:
@@ -257,6 +296,13 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     context = CodemodContext(filename=plan.path, full_module_name=plan.module,
                              full_package_name=plan.package)
     tidy = TidyModuleStart(context, _started_blank(tree))
+    _alias_taken_names(plan, analysed, lifecycle)
+    if plan.wire_init:
+        # first, on the tree the analysis read; the positions after it move down a line each
+        wire = WireInit(context, {f: (line, _spelled(call, plan)) for f, (line, call)
+                                  in plan.wire_init.items()})
+        tree = wire.transform_module(tree)
+        plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     for codemod in [*_codemods(context, plan, lifecycle), tidy]:
         try:
             tree = codemod.transform_module(tree)

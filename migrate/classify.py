@@ -17,6 +17,7 @@ from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
 from migrate.safety import Refusal, refuse
+from migrate.wiring import WiringFacts
 
 
 def purpose_of(ops: set[str], rate_hint: bool) -> str:
@@ -51,8 +52,13 @@ TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-test
 
 class _Classifier:
     def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config,
-                 central_urls: set[str], lifecycle: LifecycleFacts | None = None) -> None:
+                 central_urls: set[str], lifecycle: LifecycleFacts | None = None,
+                 wiring: WiringFacts | None = None) -> None:
         self.lifecycle = lifecycle
+        self.not_wired = wiring.refusal() if wiring is not None else None
+        # a worker's own client anchors its program's wiring: its URL is the central one there
+        self.anchors = {a.atom: a.url_key or "" for a in wiring.anchors[1:]} \
+            if wiring is not None and wiring.needs_wiring else {}
         self.by_atom = {s.atom: s for s in linked if s.atom}
         self.pool_of = {client: pool.atom for pool in linked if pool.atom
                         for client in pool.clients_of_pool}
@@ -133,7 +139,9 @@ class _Classifier:
                                                 f"it blocks the event loop; convert it by hand")
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
-        return refuse(site, ops, self.central_urls, None, notes, self.config.clients, chosen,
+        central_urls = ({self.anchors[site.atom]} if site.atom in self.anchors
+                        else self.central_urls)
+        return refuse(site, ops, central_urls, None, notes, self.config.clients, chosen,
                       self.lifecycle)
 
     def site(self, linked: LinkedSite) -> Site:
@@ -163,6 +171,12 @@ class _Classifier:
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
+        if site.status == "pending" and self.not_wired and site.kind == "instantiation":
+            site.status, site.reason_code, site.reason = (
+                "manual", "lifecycle-not-wired", self.not_wired)
+        if linked.consumers:
+            site.notes.extend(f"handed to {c}: a known consumer; its commands count"
+                              for c in linked.consumers)
         if site.scope == "test" and not self.config.include_tests:
             site.batch = None  # classified all the same, so the report says what it would be
             site.notes.append(TEST_CODE_NOTE)
@@ -259,7 +273,8 @@ def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | No
 
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,
              central_urls: set[str] | None = None,
-             lifecycle: LifecycleFacts | None = None) -> list[Site]:
+             lifecycle: LifecycleFacts | None = None,
+             wiring: WiringFacts | None = None) -> list[Site]:
     """Turn linked sites into inventory sites with purpose, batch, status and reason."""
-    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle)
+    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle, wiring)
     return [classifier.site(s) for s in linked]

@@ -15,6 +15,8 @@ from migrate.analysis.link import LinkedSite, ModuleIndex
 from migrate.codemods._common import Accessor
 from migrate.discovery import module_name
 from migrate.model import Inventory, Site
+from migrate.redact import mask_secrets
+from migrate.wiring import enclosing_def
 
 
 @dataclass(slots=True)
@@ -37,6 +39,12 @@ class FilePlan:
     convert_receivers: dict[str | None, set[str]] = field(default_factory=dict)
     convert_calls: set[str] = field(default_factory=set)  # getters returning it (`m.get_pool`)
     released_globals: set[str] = field(default_factory=set)  # a moved getter's cache global
+    # closes in a lambda's body, by the def the lambda is in (`lambda app: app["r"].aclose()`)
+    lambda_closes: dict[str | None, set[str]] = field(default_factory=dict)
+    replaced_closes: set[str | None] = field(default_factory=set)  # -> `await close_redis()`
+    wire_init: dict[str, tuple[int, str]] = field(default_factory=dict)  # hook -> (line, call)
+    wire_close: dict[str, str] = field(default_factory=dict)  # hook -> kind
+    aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
 
     @property
     def removed_modules(self) -> set[str]:
@@ -77,9 +85,80 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
             if aioredis and not compat:
                 _plan_conversion(plan, linked, site.library, facts, index, plan_for)
         elif site.kind == "close":
-            receivers = plan.closes.setdefault(_relative(linked.function, plan.module), set())
-            receivers.update(_spellings(linked, plan.module))
+            _plan_close(plan, linked, inventory)
     return plans
+
+
+def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
+                init_takes_url: bool) -> list[str]:
+    """Put `init_redis()`/`close_redis()` into the app's hooks when the app calls neither
+    (see `migrate.wiring`); return one line per change, for the summary and the PR."""
+    wiring = inventory.wiring
+    moving = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
+              and s.kind == "instantiation"]
+    if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
+        return []
+    lines: list[str] = []
+    for anchor in wiring.anchors:
+        lines += _wire_anchor(inventory, batch, plans, anchor, init_takes_url)
+    return lines
+
+
+def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
+                 anchor: LinkedSite, init_takes_url: bool) -> list[str]:
+    wiring = inventory.wiring
+    plan = plans.get(anchor.path)
+    if plan is None:
+        module, is_package = module_name(anchor.path)
+        plan = plans[anchor.path] = FilePlan(
+            anchor.path, module, module if is_package else module.rpartition(".")[0])
+    function = _relative(anchor.function, plan.module) or ""
+    url = anchor.url_code if init_takes_url else None
+    call = f"init_redis({url})" if url else "init_redis()"
+    plan.wire_init[function] = (anchor.loc.line, call)
+    shown = mask_secrets(f"await {call}")
+    lines = [f"{plan.path}: {function}() starts the shared client: {shown}, before the client "
+             f"created at line {anchor.loc.line}"]
+    stops: list[tuple[FilePlan, str, str]] = []
+    if anchor.hook in ("lifespan", "main"):
+        stops.append((plan, function, anchor.hook))
+    elif not wiring.closed:
+        for key, kind in sorted(wiring.hooks.items()):
+            if kind == "shutdown" and key.startswith(plan.module + ".") and "<lambda" not in key:
+                stops.append((plan, _relative(key, plan.module) or "", kind))
+    for target, name, kind in stops[:1]:
+        target.wire_close[name] = kind
+        where = "after its yield" if kind == "lifespan" else "at its end"
+        lines.append(f"{target.path}: {name}() stops it: await close_redis() ({where}, unless "
+                     f"an old client's close there became it)")
+    closed_with_it = any(
+        d.kind == "close" and anchor.atom in d.origins and d.hook == "shutdown"
+        for d in inventory.details.values()) and anchor_site_pending(inventory, anchor, batch)
+    if not stops and not wiring.closed and not closed_with_it:
+        lines.append(f"{plan.path}: no shutdown hook found beside {function}(): add "
+                     f"`await close_redis()` where the app stops")
+    return lines
+
+
+def anchor_site_pending(inventory: Inventory, anchor: LinkedSite, batch: str) -> bool:
+    """Whether the batch moves the anchor client itself."""
+    return any(s.file == anchor.path and s.line == anchor.loc.line and s.kind == "instantiation"
+               and s.batch == batch and s.status == "pending" for s in inventory.sites)
+
+
+def _plan_close(plan: FilePlan, linked: LinkedSite, inventory: Inventory) -> None:
+    function = _relative(linked.function, plan.module)
+    spellings = _spellings(linked, plan.module)
+    if linked.receiver:
+        spellings.add(linked.receiver)  # `app["redis"]`, `request.app.state.redis`
+    if linked.in_lambda:
+        plan.lambda_closes.setdefault(enclosing_def(function or ""), set()).update(spellings)
+        return
+    plan.closes.setdefault(function, set()).update(spellings)
+    wiring = inventory.wiring
+    if linked.hook in ("shutdown", "lifespan", "main") and wiring is not None \
+            and not wiring.closed and (wiring.wired or wiring.anchor is not None):
+        plan.replaced_closes.add(function)  # where the app stops: the shared client's close
 
 
 def _blocking_function(inventory: Inventory) -> str | None:

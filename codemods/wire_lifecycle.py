@@ -1,0 +1,153 @@
+"""Wire the lifecycle module into the app's own hooks: `await init_redis(...)` where it starts,
+`await close_redis()` where it stops, when the app calls neither yet.
+
+    @asynccontextmanager                        @asynccontextmanager
+    async def lifespan(app: FastAPI):           async def lifespan(app: FastAPI):
+        app.state.redis = get_redis()     →         await init_redis(REDIS_URL)
+        yield                                       app.state.redis = get_redis()
+                                                    yield
+                                                    await close_redis()
+
+A startup hook (`on_startup`, `@app.on_event("startup")`) and a worker's `main()` get the init
+as their first statement (after a docstring); a lifespan (or aiohttp `cleanup_ctx` generator)
+also gets the close after its `yield`, in the `finally` that follows it when there is one; a
+shutdown hook gets the close as its last statement. A hook that already ends with a close left
+by `remove_close_calls` (a close of the old client turned into `close_redis()`) is not given a
+second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod import CodemodContext
+from libcst.metadata import PositionProvider
+
+from ._common import PathAwareCommand, ensure_body
+
+
+class WireInit(PathAwareCommand):
+    """Inserts `await init_redis(...)` before the statement of a hook that holds a line.
+
+    Runs first, on the tree the analysis read: the statement is found by the position of the
+    client it creates. Every later position in the file moves down one line
+    (`shifted_position` says where).
+    """
+
+    DESCRIPTION = "The app's startup hook -> `await init_redis(<the client's URL>)` first."
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, context: CodemodContext, hooks: Mapping[str, tuple[int, str]]) -> None:
+        """`hooks`: function path -> (a line inside it, the init call's source)."""
+        super().__init__(context)
+        self.hooks = dict(hooks)
+        self.inserted_at: dict[str, int] = {}  # function path -> line the init now occupies
+
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
+        spec = self.hooks.get(path)
+        if spec is None or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        line, init = spec
+        statements = list(updated.body.body)
+        for index, statement in enumerate(original.body.body):  # type: ignore[union-attr]
+            where = self.get_metadata(PositionProvider, statement)
+            if where.start.line <= line <= where.end.line:
+                break
+        else:
+            index = 1 if statements and _is_docstring(statements[0]) else 0
+        target = statements[index] if index < len(statements) else None
+        call = _statement(f"await {init}")
+        if target is not None:
+            start = self.get_metadata(PositionProvider, original.body.body[index]).start.line
+            self.inserted_at[path] = start
+            # the comments above the statement stay above the inserted call
+            call = call.with_changes(leading_lines=target.leading_lines)
+            statements[index] = target.with_changes(leading_lines=())
+        statements.insert(index, call)
+        return updated.with_changes(body=updated.body.with_changes(body=statements))
+
+
+def shifted_position(position: tuple[int, int], inserted_at: Mapping[str, int]) -> tuple[int, int]:
+    """Where `position` (line, column) is after WireInit inserted its lines."""
+    line, column = position
+    return line + sum(1 for start in inserted_at.values() if line >= start), column
+
+
+class WireClose(PathAwareCommand):
+    """Adds `await close_redis()` to hooks where the app stops, unless they call it already."""
+
+    DESCRIPTION = "Where the app stops -> `await close_redis()` (after a lifespan's yield)."
+
+    def __init__(self, context: CodemodContext, hooks: Mapping[str, str],
+                 close_name: str = "close_redis") -> None:
+        """`hooks`: function path -> kind ("lifespan", "main", "shutdown")."""
+        super().__init__(context)
+        self.hooks = dict(hooks)
+        self.close_name = close_name
+        self.wired: set[str] = set()
+
+    def left_function(self, path: str, original: cst.FunctionDef,
+                      updated: cst.FunctionDef) -> cst.FunctionDef:
+        kind = self.hooks.get(path)
+        if kind is None or not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        if m.findall(updated, m.Call(func=m.Name(self.close_name))):
+            self.wired.add(path)
+            return updated
+        close = _statement(f"await {self.close_name}()")
+        body = list(updated.body.body)
+        body = _after_yield(body, close) if kind == "lifespan" else _at_end(body, close)
+        self.wired.add(path)
+        return updated.with_changes(body=updated.body.with_changes(body=ensure_body(body)))
+
+
+def _statement(source: str) -> cst.SimpleStatementLine:
+    statement = cst.parse_statement(source)
+    assert isinstance(statement, cst.SimpleStatementLine)
+    return statement
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return m.matches(statement, m.SimpleStatementLine(
+        body=[m.Expr(m.SimpleString() | m.ConcatenatedString())]))
+
+
+def _insert_first(body: list[cst.BaseStatement],
+                  statement: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
+    start = 1 if body and _is_docstring(body[0]) else 0
+    if start == 0 and body:
+        # the comment lines above the first statement stay above the inserted one
+        statement = statement.with_changes(leading_lines=body[0].leading_lines)
+        body = [body[0].with_changes(leading_lines=()), *body[1:]]
+    return [*body[:start], statement, *body[start:]]
+
+
+def _after_yield(body: list[cst.BaseStatement],
+                 close: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
+    """`close` after the statement that yields: in its `finally` when it is a `try`."""
+    for index, statement in enumerate(body):
+        if not m.findall(statement, m.Yield()):
+            continue
+        if isinstance(statement, cst.Try):
+            final = statement.finalbody
+            if final is not None and isinstance(final.body, cst.IndentedBlock):
+                block = final.body.with_changes(body=[*final.body.body, close])
+                body[index] = statement.with_changes(finalbody=final.with_changes(body=block))
+                return body
+        return [*body, close]
+    return [*body, close]
+
+
+def _at_end(body: list[cst.BaseStatement],
+            close: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
+    """`close` last: in the `finally` of a last `try`, so that it runs however the run ends."""
+    if body and isinstance(body[-1], cst.Try) and body[-1].finalbody is not None:
+        statement = body[-1]
+        final = statement.finalbody
+        if isinstance(final.body, cst.IndentedBlock):
+            block = final.body.with_changes(body=[*final.body.body, close])
+            return [*body[:-1], statement.with_changes(finalbody=final.with_changes(body=block))]
+    return [*body, close]
