@@ -56,8 +56,15 @@ class _Classifier:
                  wiring: WiringFacts | None = None) -> None:
         self.lifecycle = lifecycle
         self.not_wired = wiring.refusal() if wiring is not None else None
+        self.assumed = wiring.assumed if wiring is not None else None
         # a worker's own client anchors its program's wiring: its URL is the central one there
         self.anchors = {a.atom: a.url_key or "" for a in wiring.anchors[1:]} \
+            if wiring is not None and wiring.needs_wiring else {}
+        # a worker wired at the top of its main(): its package's clients use its URL
+        app = wiring.anchor if wiring is not None else None
+        self.program_urls = {_top(a.path): a.url_key or "" for a in wiring.anchors[1:]
+                             if a.atom is None and app is not None
+                             and _top(a.path) != _top(app.path)} \
             if wiring is not None and wiring.needs_wiring else {}
         self.by_atom = {s.atom: s for s in linked if s.atom}
         self.pool_of = {client: pool.atom for pool in linked if pool.atom
@@ -140,7 +147,8 @@ class _Classifier:
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
         central_urls = ({self.anchors[site.atom]} if site.atom in self.anchors
-                        else self.central_urls)
+                        else {self.program_urls[_top(site.path)]}
+                        if _top(site.path) in self.program_urls else self.central_urls)
         return refuse(site, ops, central_urls, None, notes, self.config.clients, chosen,
                       self.lifecycle)
 
@@ -171,7 +179,9 @@ class _Classifier:
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
-        if site.status == "pending" and self.not_wired and site.kind == "instantiation":
+        if site.status == "pending" and self.assumed and site.kind == "instantiation":
+            site.notes.append(self.assumed)
+        if site.status == "pending" and self.not_wired:  # its client, closes and owners stay
             site.status, site.reason_code, site.reason = (
                 "manual", "lifecycle-not-wired", self.not_wired)
         if linked.consumers:
@@ -269,6 +279,11 @@ def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | No
             notes.append(f"{where} blocks up to {seconds:g} s, under {origin} socket_timeout "
                          f"of {timeout:g} s: get_redis() serves it")
     return needed
+
+
+def _top(path: str) -> str:
+    """The top folder of a repository path: the program it belongs to."""
+    return path.split("/")[0]
 
 
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,

@@ -9,10 +9,12 @@ names; it repeats while new modules turn up (re-exports).
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from migrate.analysis.extract import extract
@@ -32,7 +34,11 @@ from migrate.model import Inventory, Skipped
 PREFILTER_NEEDLE = "redis"
 # Files that reach a client through the app without naming Redis (`request.app.state.cache`,
 # `request.app["cache"]`, `current_app.cache`, a `Depends(...)` provider): parsed too.
-FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(")
+# Files that register the app's hooks (`FastAPI(lifespan=lifespan)` in a main.py that never
+# names Redis) are parsed too: the wiring needs them.
+FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "lifespan",
+                     "on_startup", "on_event(", "cleanup_ctx", "on_cleanup", "on_shutdown",
+                     "asyncio.run(")
 _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 _MAX_PASSES = 6
 
@@ -65,7 +71,7 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
 
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
-    wiring = wiring_facts(good, linked)
+    wiring = wiring_facts(good, linked, partial(_module_imports, repo, modules_on_disk))
     sites = classify(linked, batches, config, _central_urls(lifecycle, good, wiring),
                      lifecycle, wiring)
     if wanted is not None:
@@ -209,6 +215,30 @@ class _ModulesOnDisk:
                     self._by_suffix.setdefault(".".join(parts[start:]), set()).add(path)
         found = self._by_suffix.get(module, set())
         return next(iter(found)) if len(found) == 1 else None
+
+
+def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[str, str]:
+    """The module-level `from x import y` of a module the analysis did not parse (local ->
+    target); empty when it cannot be read."""
+    path = modules.path_of(module)
+    if path is None:
+        return {}
+    try:
+        tree = ast.parse((repo / path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
+    found: dict[str, str] = {}
+    for statement in tree.body:
+        if isinstance(statement, ast.ImportFrom):
+            base = statement.module or ""
+            if statement.level:
+                parts = package.split(".")
+                parent = ".".join(parts[:len(parts) - statement.level + 1])
+                base = f"{parent}.{base}" if base else parent
+            for alias in statement.names:
+                found[alias.asname or alias.name] = f"{base}.{alias.name}"
+    return found
 
 
 def _holder_files(fileset: FileSet, linked: list[LinkedSite],

@@ -101,12 +101,8 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
 
 
 def _unsupported_holder(site: LinkedSite) -> str | None:
-    getter = (site.function or "").rpartition(".")[2]
-    if site.rewrite == "lazy-getter" and getter in ("get_redis", "get_sync_redis",
-                                                    "get_blocking_redis", "get_compat_redis"):
-        return (f"the lazy getter is itself named {getter}(): rewritten to return the lifecycle "
-                f"module's {getter}(), it would call itself; point its callers at the "
-                f"lifecycle module, or rename it")
+    # a lazy getter named get_redis() itself keeps its name: the file imports the lifecycle
+    # module's accessor under an alias (apply.py, `_alias_taken_names`)
     if site.holder == "member" and site.function is None:
         return ("client held in a class attribute: read through the class, it cannot become a "
                 "property")

@@ -8,17 +8,26 @@ client's URL, so that the shared client connects where that client did. The stop
 `await close_redis()`: in place of the old client's close in a shutdown hook or lifespan, else
 after the lifespan's `yield` (or at the end of a startup hook's paired shutdown hook).
 
-An app whose hooks the analysis sees but none of which creates a client from a URL cannot be
-wired safely: its sites are `manual` with reason code `lifecycle-not-wired`. A repository with
-no recognisable hook at all keeps the earlier contract (phase 1 wired the module; SPEC §2).
+When no hook creates a client itself (the lifespan calls `await manager.connect()`, or the
+clients are created lazily on first use), the hook is still wired, as its first statement,
+provided the app's clients agree on one URL that is a module-level name of the target
+(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it.
+
+An app whose hooks the analysis sees but that has neither cannot be wired safely: its
+sites are `manual` with reason code `lifecycle-not-wired`. A repository with no call of
+init_redis() and no recognisable hook at all (a library package, an app started from
+elsewhere) keeps the earlier contract, that phase 1 wired the module (SPEC §2), and every
+rewritten site says so in a note.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from migrate.analysis.facts import LOCALS, FileFacts
+from migrate.analysis.facts import LOCALS, FileFacts, Location
 from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
+from migrate.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
 
@@ -33,6 +42,9 @@ class WiringFacts:
     # per program, the client whose hook and URL the wiring uses: the app's first, then each
     # worker `main()` (a process of its own, started by `asyncio.run`)
     anchors: list[LinkedSite] = field(default_factory=list)
+    # for an anchor that is a hook without a client of its own: the (module, name) its file
+    # must import to spell the URL (`from app.config import settings`), by hook function key
+    url_imports: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -43,18 +55,33 @@ class WiringFacts:
     def needs_wiring(self) -> bool:
         return not self.wired and bool(self.hooks)
 
+    @property
+    def assumed(self) -> str | None:
+        """The note for a repository with no call of init_redis() and no hook: a library
+        package, or an app started from elsewhere (phase 1 wired it; SPEC §2)."""
+        if self.wired or self.hooks:
+            return None
+        return ("init_redis() is called nowhere in this repository and no startup hook was "
+                "found: get_redis() works only if the program that imports this code calls "
+                "`await init_redis()` at startup")
+
     def refusal(self) -> str | None:
         """Why sites cannot move until the app is wired by hand, if they cannot."""
         if not self.needs_wiring or self.anchor is not None:
             return None
+        names = sorted({f"{_short(k)}()" for k in self.hooks})
         return ("init_redis() is called nowhere, and none of the app's hooks ("
-                + ", ".join(f"{_short(k)}()" for k in sorted(self.hooks)[:3])
+                + ", ".join(names[:3])
                 + ") creates a client from a URL to wire it with: call `await init_redis(<url>)`"
                   " at startup and `await close_redis()` at shutdown (migrate init printed how)")
 
 
-def wiring_facts(files: list[FileFacts], linked: list[LinkedSite]) -> WiringFacts:
-    """Read once per inventory: whether and where the app starts the lifecycle module."""
+def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
+                 imports_of: Callable[[str], dict[str, str]] | None = None) -> WiringFacts:
+    """Read once per inventory: whether and where the app starts the lifecycle module.
+
+    `imports_of(module)`: the module-level imports (local -> target) of a module that was not
+    parsed, to see through re-exports (`from core.setup import settings`)."""
     index = ModuleIndex(f.module for f in files)
     facts = WiringFacts(wired=any(f.central_urls for f in files),
                         closed=any(f.central_closes for f in files),
@@ -68,7 +95,91 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite]) -> WiringFact
         if site.hook == "main" or site is app:
             programs.setdefault(site.function, site)  # one anchor per hook
     facts.anchors = sorted(programs.values(), key=lambda s: s is not app)
+    if facts.needs_wiring and not facts.anchors:
+        _hook_anchors(facts, files, linked, index, imports_of or (lambda module: {}))
     return facts
+
+
+def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
+                  index: ModuleIndex, imports_of: Callable[[str], dict[str, str]]) -> None:
+    """Anchors at the top of the app's first startup hook and of each worker `main()`, with
+    the one URL the clients of that program agree on (see the module docstring)."""
+    by_module = {f.module: f for f in files}
+    starting = sorted(((k, kind) for k, kind in facts.hooks.items()
+                       if kind in STARTING and "<lambda" not in k),
+                      key=lambda item: (STARTING.index(item[1]), item[0]))
+    app_hook = next(((k, kind) for k, kind in starting if kind != "main"), None)
+    chosen = [app_hook] if app_hook else []
+    chosen += [(k, kind) for k, kind in starting if kind == "main"]
+    # literal URLs are wired from the hook that creates their client, never from afar
+    clients = [s for s in linked if s.kind == "instantiation" and s.url_key
+               and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
+               and s.library != "redis-sync" and not is_test_path(s.path)]
+    for key, kind in chosen:
+        module = _module_of(key, by_module)
+        if module is None:
+            continue
+        top = module.split(".")[0]
+        urls = {s.url_key for s in clients if s.path.split("/")[0] == top} or {
+            s.url_key for s in clients}
+        if len(urls) != 1:
+            continue
+        spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of)
+        if spelled is None:
+            continue
+        code, needed = spelled
+        anchor = LinkedSite(kind="hook", path=by_module[module].path, loc=Location(0, 0),
+                            pattern="", library="", scope="function", rewrite="",
+                            snippet="", function=key, url_key=next(iter(urls)),
+                            url_code=code, hook=kind)
+        facts.anchors.append(anchor)
+        if needed is not None:
+            facts.url_imports[key] = needed
+
+
+LITERAL_PREFIX = "literal:"  # the URL key of a literal URL (`literal:<hash>`)
+
+
+def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:n]) in by_module:
+            return ".".join(parts[:n])
+    return None
+
+
+def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
+               index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+               ) -> tuple[str, tuple[str, str] | None] | None:
+    """How the hook's file spells the URL, and the import that makes it so (None: none
+    needed); None when it cannot (the name it needs is bound to something else there)."""
+    module_level = {local: target for scope, local, target in hook_file.imports
+                    if scope == hook_file.module}
+    reexports = {f"{f.module}.{local}": index.canonical(target) for f in files
+                 for scope, local, target in f.imports if scope == f.module}
+    for local, target in module_level.items():  # already imported: `settings` or `REDIS_URL`
+        canonical = index.canonical(target)
+        for _ in range(8):  # `from core.setup import settings`, itself from core.config
+            module, _, name = canonical.rpartition(".")
+            if canonical not in reexports and module and module not in reexports:
+                reexports[module] = ""  # read once
+                reexports.update({f"{module}.{local}": index.canonical(target)
+                                  for local, target in imports_of(module).items()})
+            canonical = reexports.get(canonical, canonical)
+        if url_key == canonical or url_key.startswith(canonical + "."):
+            return local + url_key[len(canonical):], None
+    # the app's own spelling of an import of the URL's first name, from any of its files
+    for facts in files:
+        for _, local, target in facts.imports:
+            canonical = index.canonical(target)
+            if (url_key.startswith(canonical + ".") or url_key == canonical) and "." in target:
+                name = target.rpartition(".")[2]
+                own = f"{hook_file.module}.{name}"
+                if name in module_level or own in hook_file.classes or any(
+                        key == own for key, _ in hook_file.edges):
+                    return None  # the hook's module binds that name to something else
+                return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
+    return None
 
 
 def _short(key: str) -> str:

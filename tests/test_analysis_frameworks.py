@@ -321,3 +321,154 @@ def test_hooks_registered_every_way(tmp_path: Path) -> None:
     inventory = scan(tmp_path)
     hooks = sorted(_linked(inventory, s).hook for s in _instantiations(inventory))
     assert hooks == ["main", "startup"]
+
+
+def test_a_property_that_returns_the_client_carries_its_commands(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/__init__.py": "", "app/clients.py": """
+        import redis.asyncio as redis
+
+        _client = None
+
+
+        def get_client():
+            global _client
+            if _client is None:
+                _client = redis.from_url("redis://localhost/0")
+            return _client
+    """, "app/cache.py": """
+        from app.clients import get_client
+
+
+        class CacheService:
+            def __init__(self):
+                self._redis = None
+
+            @property
+            def redis(self):
+                if not self._redis:
+                    self._redis = get_client()
+                return self._redis
+
+            async def put(self, key, value):
+                await self.redis.set(key, value)
+    """})
+    [site] = _instantiations(scan(tmp_path))
+    assert site.operations == ["set"]
+    assert site.batch == "write-caches"
+
+
+def test_hooks_without_a_url_leave_the_client_its_closes_and_owners_manual(
+        tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/__init__.py": "", "app/main.py": """
+        from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
+        from redis.asyncio import Redis
+
+
+        class Store:
+            def __init__(self):
+                self.r = Redis.from_url(make_url())
+
+            async def put(self, key):
+                await self.r.set(key, 1)
+
+            async def stop(self):
+                await self.r.aclose()
+
+
+        store = Store()
+
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            yield
+            await store.stop()
+
+
+        app = FastAPI(lifespan=lifespan)
+    """})
+    inventory = scan(tmp_path)
+    kinds = sorted((s.kind, s.status, s.reason_code) for s in inventory.sites)
+    assert kinds == [("close", "manual", "lifecycle-not-wired"),
+                     ("instantiation", "manual", "lifecycle-not-wired"),
+                     ("owner-singleton", "manual", "lifecycle-not-wired")]
+
+
+def test_no_hook_and_no_init_call_is_said_in_a_note(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"lib/__init__.py": "", "lib/cache.py": """
+        from redis.asyncio import Redis
+
+
+        async def remember(key):
+            r = Redis.from_url("redis://localhost/0", socket_timeout=3)
+            await r.set(key, 1)
+    """})
+    [site] = _instantiations(scan(tmp_path))
+    assert site.status == "pending"
+    assert any("init_redis() is called nowhere in this repository" in n for n in site.notes)
+    assert any("socket_timeout=3 dropped" in n for n in site.notes)
+
+
+def test_each_program_is_wired_with_the_url_of_its_own_package(tmp_path: Path) -> None:
+    getter = """
+        import redis.asyncio as aioredis
+        from .config import REDIS_URL
+
+        _redis = None
+
+
+        async def get_redis():
+            global _redis
+            if _redis is None:
+                _redis = aioredis.from_url(REDIS_URL)
+            return _redis
+    """
+    write_repo(tmp_path, {
+        "api/__init__.py": "", "ingest/__init__.py": "",
+        "api/config.py": "REDIS_URL = 'redis://localhost/0'\n",
+        "ingest/config.py": "REDIS_URL = 'redis://localhost/1'\n",
+        "api/redis.py": getter, "ingest/redis.py": getter,
+        "api/app.py": """
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI, Request
+
+            from .redis import get_redis
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                app.state.redis = await get_redis()
+                yield
+
+
+            app = FastAPI(lifespan=lifespan)
+
+
+            @app.get("/k")
+            async def read(request: Request):
+                return await request.app.state.redis.get("k")
+        """,
+        "ingest/main.py": """
+            import asyncio
+
+            from .redis import get_redis
+
+
+            async def run():
+                r = await get_redis()
+                await r.set("k", 1)
+
+
+            if __name__ == "__main__":
+                asyncio.run(run())
+        """,
+    })
+    inventory = scan(tmp_path)
+    assert [(s.file, s.status) for s in _instantiations(inventory)] == [
+        ("api/redis.py", "pending"), ("ingest/redis.py", "pending")]
+    anchors = {(a.path, a.url_code) for a in inventory.wiring.anchors}
+    assert anchors == {("api/app.py", "REDIS_URL"), ("ingest/main.py", "REDIS_URL")}
+    assert inventory.wiring.url_imports == {"api.app.lifespan": ("api.config", "REDIS_URL"),
+                                            "ingest.main.run": ("ingest.config", "REDIS_URL")}

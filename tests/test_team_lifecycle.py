@@ -294,9 +294,11 @@ def test_version_works_on_its_own() -> None:
     assert run.stdout.startswith("redis-migrate ")
 
 
-def test_a_lazy_getter_named_like_the_accessor_is_not_rewritten_into_recursion(
+def test_a_lazy_getter_named_like_the_accessor_calls_it_under_an_alias(
         tmp_path: Path) -> None:
-    """Found on a public app: its own `async def get_redis()` getter became `return get_redis()`."""
+    """Found on a public app: its own `async def get_redis()` getter became `return get_redis()`,
+    a call of itself. It keeps its name (its callers and tests use it) and returns the lifecycle
+    module's accessor, imported under an alias (issue 9, item 4)."""
     getter = ("import redis.asyncio as aioredis\nfrom app.config import settings\n\n"
               "_redis = None\n\n\nasync def get_redis():\n    global _redis\n"
               "    if _redis is None:\n"
@@ -305,8 +307,14 @@ def test_a_lazy_getter_named_like_the_accessor_is_not_rewritten_into_recursion(
               "    r = await get_redis()\n    await r.publish('c', m)\n")
     repo = _repo(tmp_path, {"app/bus.py": getter})
     site = _sites(repo)[("app/bus.py", 10)]
-    assert (site["status"], site["reason_code"]) == ("manual", "unsupported-shape"), site
-    assert "would call itself" in site["reason"]
+    assert (site["status"], site["reason_code"]) == ("pending", None), site
+    run = migrate("apply", "--batch", "pubsub-streams-queues", "--no-git", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    source = (repo / "app/bus.py").read_text(encoding="utf-8")
+    assert "from app.infra.redis_pool import get_redis as lifecycle_get_redis" in source
+    assert "async def get_redis():\n    return lifecycle_get_redis()\n" in source, source
+    assert "r = await get_redis()" in source  # its callers are unchanged
+    compile(source, "app/bus.py", "exec")
 
 
 def test_init_does_not_derive_the_url_from_a_parameter(tmp_path: Path) -> None:

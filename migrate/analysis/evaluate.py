@@ -16,7 +16,7 @@ from migrate.analysis.facts import (
     HookFact, SiteFact, UseFact, site_atom,
 )
 from migrate.analysis.frameworks import (
-    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
+    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, MAPPING_OBJECTS, MAPPING_READS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, PARTIALS, RUNNERS,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
@@ -193,6 +193,12 @@ class Evaluator:
             callees = self._eval(node.func)
         if any(c in PARTIALS for c in callees) and node.args:
             return self._partial(node)
+        if method in MAPPING_READS and node.args and any(
+                v == INSTANCE_PREFIX + p for v in receiver for p in MAPPING_OBJECTS):
+            # `request.app.get("redis")` reads the same entry as `request.app["redis"]`
+            item = _item_name(node.args[0], self._eval_pure)
+            if item is not None:
+                return self._attr(receiver, item)
         pool_keys: list[str] = []
         position: int | None = 0
         for arg in node.args:
@@ -259,10 +265,16 @@ class Evaluator:
         """Record the functions this call registers to run when the app starts or stops."""
         registered: list[tuple[ast.expr, str]] = []
         func = node.func
-        if (method in ("append", "insert") and isinstance(func, ast.Attribute)
+        if (method in ("append", "insert", "extend") and isinstance(func, ast.Attribute)
                 and isinstance(func.value, ast.Attribute) and func.value.attr in HOOK_LISTS
                 and node.args):
-            registered.append((node.args[-1], HOOK_LISTS[func.value.attr]))
+            kind = HOOK_LISTS[func.value.attr]
+            added = node.args[-1]
+            if method == "extend":  # `app.on_startup.extend([setup_redis, setup_ws])`
+                elements = added.elts if isinstance(added, (ast.List, ast.Tuple)) else []
+                registered.extend((element, kind) for element in elements)
+            else:
+                registered.append((added, kind))
         if method == "add_event_handler" and len(node.args) >= 2 and isinstance(
                 node.args[0], ast.Constant) and node.args[0].value in HOOK_EVENTS:
             registered.append((node.args[1], HOOK_EVENTS[node.args[0].value]))
@@ -274,10 +286,15 @@ class Evaluator:
         if any(c in RUNNERS for c in callees) and node.args and isinstance(
                 node.args[0], ast.Call):
             registered.append((node.args[0].func, "main"))
+        # aiohttp calls `app.on_startup` / `on_cleanup` / `cleanup_ctx` hooks with the app
+        app = (self._eval_pure(func.value.value) if registered and method in (
+            "append", "insert", "extend") and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute) else ())
         for expr, kind in registered:
-            self._register_hook(expr, kind, node)
+            self._register_hook(expr, kind, node, app)
 
-    def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST) -> None:
+    def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST,
+                       app: tuple[str, ...] = ()) -> None:
         if isinstance(expr, ast.Call):  # `partial(close, client)`, `lifespan_factory()`
             expr = expr.args[0] if expr.args and isinstance(
                 expr.func, (ast.Name, ast.Attribute)) and _callee_text(expr.func).endswith(
@@ -289,6 +306,8 @@ class Evaluator:
         for key in keys:
             if not key.startswith(INSTANCE_PREFIX):
                 self.facts.hooks.append(HookFact(key, kind, self._loc(where)))
+                for value in app:  # the hook's first parameter is the app it is registered on
+                    self.facts.edges.append((f"{key}.{ARGS}.0", value))
 
     def _lambda_key(self, node: ast.Lambda) -> str:
         parent = self.frames[-1]

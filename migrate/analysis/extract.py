@@ -27,6 +27,9 @@ from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
 from migrate.redact import mask_secrets
 
 _URL_ARGS = ("url", "address", "host")
+# callables whose first positional argument is the URL (aioredis 1.x: the address)
+_URL_FIRST = frozenset({"from_url", "create_redis_pool", "create_redis", "create_pool",
+                        "create_connection"})
 LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync_redis",
                              "get_blocking_redis"})
 
@@ -92,6 +95,8 @@ class _Extractor(Evaluator):
         self._module_framework_objects(tree.body)
         for name in LIFECYCLE_NAMES & info.bound:
             self.facts.taken_names[name] = info.imports.get(name, "")
+        for name in LIFECYCLE_NAMES & _nested_bindings(tree):  # `async def close_redis(app)`
+            self.facts.taken_names.setdefault(name, "")           # inside a startup hook
         self._stmts(tree.body)
 
     def _module_framework_objects(self, body: list[ast.stmt]) -> None:
@@ -155,6 +160,9 @@ class _Extractor(Evaluator):
             frame.self_name, frame.self_class = positional[0].arg, parent.qualname
             frame.types.pop(frame.self_name, None)
         self._record_parameters(node.args, qualname, skip_first=frame.self_name is not None)
+        if parent.kind == "class" and any(_is_property(d) for d in node.decorator_list):
+            # `self.redis` of a `@property def redis(self)` is what the property returns
+            self.facts.edges.append((qualname, f"{qualname}.{RETURN}"))
         self.frames.append(frame)
         self._record_imports(frame)
         self._stmts(node.body)
@@ -373,15 +381,36 @@ class _Extractor(Evaluator):
         keys = self._eval_pure(node)
         return keys[0] if keys else None
 
+    def _host_url_code(self, node: ast.Call) -> str | None:
+        """`Redis(host=h, port=p, db=n)` as the URL it connects to (`redis://h:p/n`, an
+        f-string when a part is not a literal); None with credentials, TLS or a socket."""
+        given = {k.arg: k.value for k in node.keywords if k.arg}
+        if "host" not in given or node.args or given.keys() & {
+                "password", "username", "ssl", "unix_socket_path", "connection_pool"}:
+            return None
+        parts = []
+        for name, default in (("host", None), ("port", 6379), ("db", 0)):
+            value = given.get(name)
+            if value is None:
+                parts.append(str(default))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
+                parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+            else:
+                parts.append("{" + ast.unparse(value) + "}")
+        url = f"redis://{parts[0]}:{parts[1]}/{parts[2]}"
+        return f'f"{url}"' if "{" in url.replace("{{", "") else repr(url)
+
     def _url_code(self, node: ast.Call) -> str | None:
         """The URL argument as code (`settings.REDIS_URL`), when the call takes a URL."""
         argument = next((k.value for k in node.keywords if k.arg in ("url", "address")), None)
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
             node.func, "id", "")
-        if argument is None and node.args and name == "from_url":
+        if argument is None and node.args and name in _URL_FIRST:
             argument = node.args[0]
         if argument is None:
-            return None
+            return self._host_url_code(node)
+        if isinstance(argument, (ast.Tuple, ast.List)):
+            return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
         if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
             line = self.lines[argument.lineno - 1].encode("utf-8")
             return line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
@@ -408,4 +437,29 @@ def _dependency_calls(annotation: ast.expr | None, evaluate) -> list[ast.Call]:
         if isinstance(node, ast.Call) and any(
                 k in DEPENDENCY_MARKERS for k in evaluate(node.func)):
             found.append(node)
+    return found
+
+
+def _is_property(decorator: ast.expr) -> bool:
+    """`@property`, `@functools.cached_property`, `@cached_property` (builtins: by spelling)."""
+    name = decorator.attr if isinstance(decorator, ast.Attribute) else (
+        decorator.id if isinstance(decorator, ast.Name) else None)
+    return name in ("property", "cached_property")
+
+
+def _nested_bindings(tree: ast.Module) -> set[str]:
+    """Names bound inside functions and classes: defs, parameters, assignment targets."""
+    found: set[str] = set()
+    for statement in tree.body:
+        if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(statement):
+            if node is statement:
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+            elif isinstance(node, ast.arg):
+                found.add(node.arg)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                found.add(node.id)
     return found

@@ -50,11 +50,15 @@ FRAMEWORK_GLOBALS: Final[dict[str, str]] = {
     "quart.current_app": FLASK_APP,
 }
 
+# Framework objects that are mappings: `app.get("redis")` reads `app["redis"]`.
+MAPPING_OBJECTS: Final[frozenset[str]] = frozenset({AIOHTTP_APP})
+MAPPING_READS: Final[frozenset[str]] = frozenset({"get", "setdefault"})
+
 # An unannotated parameter spelled like this, in a module that imports the framework, is that
 # framework's object (aiohttp handlers and hooks are rarely annotated; FastAPI needs the
 # annotation to inject a request, so its spelling alone proves nothing there).
 UNANNOTATED_PARAMETERS: Final[dict[str, dict[str, str]]] = {
-    "aiohttp": {"request": AIOHTTP_REQUEST, "app": AIOHTTP_APP},
+    "aiohttp": {"request": AIOHTTP_REQUEST, "req": AIOHTTP_REQUEST, "app": AIOHTTP_APP},
     "starlette": {"request": ASGI_REQUEST, "websocket": ASGI_REQUEST},
 }
 

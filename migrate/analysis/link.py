@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
-    ARGS, INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
+    ARGS, LOCALS, INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
     SiteFact, site_atom,
 )
 from migrate.analysis.frameworks import (
@@ -298,7 +298,8 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             in_async_function=fact.in_async_function, family=fact.family, holder=fact.holder,
             function=index.canonical(fact.function) if fact.function else None,
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
-            url_key=index.canonical(fact.url_key) if fact.url_key else None,
+            url_key=_parameter_default(graph, index.canonical(fact.url_key))
+            if fact.url_key else None,
             options=fact.options, url_code=fact.url_code)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
@@ -332,6 +333,17 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     return result
 
 
+def _parameter_default(graph: _Graph, key: str) -> str:
+    """A URL parameter no caller passes (`def connect(self, url=settings.REDIS_URL)` called as
+    `connect()`) is its default's key; any other key is itself."""
+    if f".{LOCALS}." not in key:
+        return key
+    sources = [value for value, copies in graph.flows.items() if key in copies]
+    if len(sources) == 1 and f".{LOCALS}." not in sources[0] and f".{ARGS}." not in sources[0]:
+        return sources[0]
+    return key
+
+
 def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
     """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
     main); a function registered both ways is a lifespan."""
@@ -340,6 +352,8 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
     for facts in files:
         for hook in facts.hooks:
             key = index.canonical(hook.function)
+            if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
+                key = f"{key}.{key.rpartition('.')[2]}"
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
     return found
