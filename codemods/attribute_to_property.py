@@ -2,6 +2,11 @@
 
 The class keeps its API, constructor arguments included (seed §4.4: a cache class that does
 not own the Redis client); only the assignment goes, and the attribute becomes a property.
+
+A manager whose `__init__` sets the attribute to `None` and whose `connect()`-style method
+creates the client later keeps its attribute: that assignment becomes `self.client =
+get_redis()` (the value is stored where it was created, as `app.state.redis` is), so code and
+tests that read, set or `patch.object` the attribute keep working.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class ClientAttributeToProperty(PathAwareCommand):
         self._self_names: list[str | None] = []
         # class path -> [(method name, attribute, accessor)] removed in that class
         self._removed: dict[str, list[tuple[str, str, Accessor]]] = {}
+        self._placeholders: dict[str, set[str]] = {}  # class path -> `self.x = None` in __init__
 
     def left_class(self, path: str, original: cst.ClassDef,
                    updated: cst.ClassDef) -> cst.ClassDef:
@@ -45,7 +51,17 @@ class ClientAttributeToProperty(PathAwareCommand):
                           if isinstance(s, cst.FunctionDef) and s.name.value == method),
                          len(body) - 1)
             body.insert(index + 1, _property(attribute, accessor))
-        return updated.with_changes(body=updated.body.with_changes(body=body))
+        updated = updated.with_changes(body=updated.body.with_changes(body=body))
+        # `self._redis = None` placeholders would now assign to a property without a setter
+        return updated.visit(_DropPlaceholders(existing & {a for _, a, _ in removed}))
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        super().visit_ClassDef(node)
+        finder = _PlaceholderFinder()
+        for statement in (node.body.body if isinstance(node.body, cst.IndentedBlock) else ()):
+            if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+                statement.visit(finder)
+        self._placeholders[self.paths.path()] = finder.found
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         in_class = self.paths.depth and self.paths.current is None
@@ -86,8 +102,12 @@ class ClientAttributeToProperty(PathAwareCommand):
         if not (isinstance(value, cst.Call) and is_constructor(
                 self.get_metadata(QualifiedNameProvider, value.func, set()))):
             return updated
-        self._removed.setdefault(class_path, []).append(
-            (method, target.attr.value, self.attributes[key]))
+        accessor = self.attributes[key]
+        if method != "__init__" and target.attr.value in self._placeholders.get(class_path, ()):
+            # created later than the object (a manager's connect()): store the shared client
+            return updated.with_changes(body=[updated.body[0].with_changes(
+                value=cst.parse_expression(accessor.source))])
+        self._removed.setdefault(class_path, []).append((method, target.attr.value, accessor))
         return cst.RemovalSentinel.REMOVE
 
 
@@ -99,3 +119,65 @@ def _property(attribute: str, accessor: Accessor) -> cst.FunctionDef:
         f"    return {call}\n")
     assert isinstance(definition, cst.FunctionDef)
     return definition.with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+
+
+class _PlaceholderFinder(cst.CSTVisitor):
+    """Attributes an `__init__` sets to `None`: `self.client = None` (annotated or not)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        for statement in node.body:
+            if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+                target, value = statement.targets[0].target, statement.value
+            elif isinstance(statement, cst.AnnAssign):
+                target, value = statement.target, statement.value
+            else:
+                continue
+            if (isinstance(target, cst.Attribute) and isinstance(value, cst.Name)
+                    and value.value == "None"):
+                self.found.add(target.attr.value)
+
+
+class _DropPlaceholders(cst.CSTTransformer):
+    """Removes `self.<attribute> = None` (annotated or not) from the methods of one class."""
+
+    def __init__(self, attributes: set[str]) -> None:
+        super().__init__()
+        self.attributes = attributes
+        self.self_names: list[str | None] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params.params
+        self.self_names.append(params[0].name.value if params else None)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        self.self_names.pop()
+        if isinstance(updated.body, cst.IndentedBlock) and not updated.body.body:
+            return updated.with_changes(body=updated.body.with_changes(body=ensure_body([])))
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return not self.self_names  # only the class being rewritten, not nested ones
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
+        self_name = self.self_names[-1] if self.self_names else None
+        if self_name is None or len(updated.body) != 1:
+            return updated
+        statement = updated.body[0]
+        if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0].target, statement.value
+        elif isinstance(statement, cst.AnnAssign):
+            target, value = statement.target, statement.value
+        else:
+            return updated
+        if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                and target.value.value == self_name and target.attr.value in self.attributes
+                and isinstance(value, cst.Name) and value.value == "None"):
+            return cst.RemovalSentinel.REMOVE
+        return updated

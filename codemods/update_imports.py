@@ -164,15 +164,21 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
 
 
 class TidyModuleStart(VisitorBasedCodemodCommand):
-    """A file never starts with blank lines just because its first import went."""
+    """A file never starts with blank lines just because its first import went, and a removed
+    import that was the first of its group (after a blank line) leaves that blank line to the
+    statement that now starts the group: `import os` / blank / `from aiohttp import web`."""
 
     DESCRIPTION = "Drop blank lines left at the top of a module by removed imports."
 
-    def __init__(self, context: CodemodContext, started_blank: bool) -> None:
+    def __init__(self, context: CodemodContext, started_blank: bool,
+                 before: cst.Module | None = None) -> None:
         super().__init__(context)
         self.started_blank = started_blank
+        self.before = before  # the module as the rewrite found it
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.before is not None:
+            updated = _keep_group_breaks(self.before, updated)
         if self.started_blank or updated.header or not updated.body:
             return updated
         first = updated.body[0]
@@ -183,3 +189,26 @@ class TidyModuleStart(VisitorBasedCodemodCommand):
             return updated
         return updated.with_changes(body=[first.with_changes(leading_lines=lines),
                                           *updated.body[1:]])
+
+
+def _keep_group_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
+    """Give a blank line back to a statement whose blank-led predecessor was removed."""
+    def code(statement: cst.BaseStatement) -> str:
+        return before.code_for_node(statement.with_changes(leading_lines=()))
+
+    kept = {code(s) for s in after.body}
+    inherited: dict[str, list[cst.EmptyLine]] = {}
+    for previous, statement in zip(before.body, before.body[1:]):
+        blank = [line for line in previous.leading_lines if line.comment is None]
+        if code(previous) not in kept and blank and not any(
+                line.comment is None for line in statement.leading_lines):
+            inherited[code(statement)] = blank[-1:]
+    if not inherited:
+        return after
+    body = list(after.body)
+    for index, statement in enumerate(body[1:], start=1):
+        extra = inherited.get(code(statement))
+        if extra and not any(line.comment is None for line in statement.leading_lines):
+            body[index] = statement.with_changes(
+                leading_lines=[*extra, *statement.leading_lines])
+    return after.with_changes(body=body)

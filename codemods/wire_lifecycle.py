@@ -18,11 +18,12 @@ second one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from ._common import PathAwareCommand, ensure_body
@@ -39,11 +40,18 @@ class WireInit(PathAwareCommand):
     DESCRIPTION = "The app's startup hook -> `await init_redis(<the client's URL>)` first."
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, context: CodemodContext, hooks: Mapping[str, tuple[int, str]]) -> None:
-        """`hooks`: function path -> (a line inside it, the init call's source)."""
+    def __init__(self, context: CodemodContext, hooks: Mapping[str, tuple[int, str]],
+                 imports: Sequence[tuple[str, str]] = ()) -> None:
+        """`hooks`: function path -> (a line inside it, or 0 for its first statement; the
+        init call's source); `imports`: (module, name) the init's URL needs in this file."""
         super().__init__(context)
         self.hooks = dict(hooks)
+        self.imports = tuple(imports)
         self.inserted_at: dict[str, int] = {}  # function path -> line the init now occupies
+
+    def visit_Module(self, node: cst.Module) -> None:
+        for module, name in self.imports:  # `from app.config import settings` for its URL
+            AddImportsVisitor.add_needed_import(self.context, module, name)
 
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:

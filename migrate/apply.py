@@ -295,12 +295,12 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         return None
     context = CodemodContext(filename=plan.path, full_module_name=plan.module,
                              full_package_name=plan.package)
-    tidy = TidyModuleStart(context, _started_blank(tree))
+    tidy = TidyModuleStart(context, _started_blank(tree), tree)
     _alias_taken_names(plan, analysed, lifecycle)
     if plan.wire_init:
         # first, on the tree the analysis read; the positions after it move down a line each
         wire = WireInit(context, {f: (line, _spelled(call, plan)) for f, (line, call)
-                                  in plan.wire_init.items()})
+                                  in plan.wire_init.items()}, plan.wire_imports)
         tree = wire.transform_module(tree)
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     for codemod in [*_codemods(context, plan, lifecycle), tidy]:

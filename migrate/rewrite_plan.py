@@ -44,6 +44,7 @@ class FilePlan:
     replaced_closes: set[str | None] = field(default_factory=set)  # -> `await close_redis()`
     wire_init: dict[str, tuple[int, str]] = field(default_factory=dict)  # hook -> (line, call)
     wire_close: dict[str, str] = field(default_factory=dict)  # hook -> kind
+    wire_imports: list[tuple[str, str]] = field(default_factory=list)  # for the init's URL
     aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
 
     @property
@@ -116,9 +117,13 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     url = anchor.url_code if init_takes_url else None
     call = f"init_redis({url})" if url else "init_redis()"
     plan.wire_init[function] = (anchor.loc.line, call)
+    needed = wiring.url_imports.get(anchor.function or "")
+    if needed is not None and url:
+        plan.wire_imports.append(needed)
     shown = mask_secrets(f"await {call}")
-    lines = [f"{plan.path}: {function}() starts the shared client: {shown}, before the client "
-             f"created at line {anchor.loc.line}"]
+    where = (f"before the client created at line {anchor.loc.line}" if anchor.loc.line
+             else "as its first statement")
+    lines = [f"{plan.path}: {function}() starts the shared client: {shown}, {where}"]
     stops: list[tuple[FilePlan, str, str]] = []
     if anchor.hook in ("lifespan", "main"):
         stops.append((plan, function, anchor.hook))
