@@ -279,7 +279,9 @@ def _write_table(repo: Path, path: Path, module: str, import_name: str) -> None:
     if tool is None:
         tool = tomlkit.table(is_super_table=True)
         document.add("tool", tool)
-    tool.add("migrate", table)
+    # item assignment, not .add(): split `[tool.*]` tables come back as tomlkit's
+    # OutOfOrderTableProxy, which has no .add()
+    tool["migrate"] = table
     write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
 
 

@@ -92,3 +92,20 @@ def test_init_rejects_a_bad_config_target(tmp_path: Path) -> None:
     run = migrate("init", "-C", repo, "--config", "setup.cfg")
     assert run.exit_code == 2
     assert "--config setup.cfg" in run.stderr
+
+
+def test_init_writes_into_split_tool_tables(tmp_path: Path) -> None:
+    """Found on two public apps: `[tool.poetry]`, `[build-system]`, `[tool.ruff]` made tomlkit
+    hand back an out-of-order proxy and `init` crashed with an AttributeError."""
+    pyproject = ('[tool.poetry]\nname = "x"\n\n[build-system]\nrequires = ["poetry-core"]\n\n'
+                 '[tool.ruff]\nline-length = 100\n')
+    repo = git_repo(tmp_path / "repo", {
+        "pyproject.toml": pyproject, "app/__init__.py": "",
+        "app/cache.py": "import redis.asyncio as r\nc = r.from_url('redis://localhost/0')\n"})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    document = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    assert document["tool"]["migrate"]["lifecycle-module"] == "app/redis_client.py"
+    assert document["tool"]["poetry"] == {"name": "x"}
+    assert document["tool"]["ruff"] == {"line-length": 100}
+    assert document["build-system"] == {"requires": ["poetry-core"]}
