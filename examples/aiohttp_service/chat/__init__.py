@@ -1,0 +1,1 @@
+"""chat: rooms, topics, messages and presence over HTTP (aiohttp + Redis)."""

@@ -1,0 +1,75 @@
+"""One pool for the whole app: 30 requests across every route, then count connections.
+
+Runs the app in a fresh interpreter. Redis gives every new connection the next client id,
+so the connections opened while the app ran are the id of a connection made afterwards,
+minus the id of one made before, minus one (the RESP helper's own connections, one per
+call, are the two ends). Sequential requests on a shared pool need one connection; the
+bound allows a second one. The legacy code holds three clients (``app["redis"]``,
+``app["presence"]``, the import-time publisher) and opens one more per typing request.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = 30
+MAX_OPENED = 2
+
+THIRTY_REQUESTS = """
+import asyncio, json, os, sys
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from resp_helper import Resp, app_connections
+
+resp = Resp(os.environ["REDIS_URL"])
+resp("SET", "topic:lobby", "welcome")
+
+from chat.app import create_app
+
+
+async def lifetime(count):
+    async with TestClient(TestServer(create_app())) as c:
+        routes = [
+            ("GET", "/rooms/lobby/topic", {}),
+            ("PUT", "/rooms/dev/topic", {"json": {"topic": "builds"}}),
+            ("POST", "/rooms/lobby/messages", {"json": {"user": "ada", "text": "hi"}}),
+            ("POST", "/rooms/lobby/typing/ada", {}),
+            ("PUT", "/presence/ada", {}),
+            ("GET", "/presence/ada", {}),
+        ]
+        statuses = []
+        for i in range(count):
+            method, path, kw = routes[i % len(routes)]
+            async with c.request(method, path, **kw) as r:
+                statuses.append(r.status)
+        return statuses, app_connections(resp, first_id)
+
+
+first_id = resp("CLIENT", "ID")
+statuses, live = asyncio.run(lifetime(int(sys.argv[1])))
+last_id = resp("CLIENT", "ID")
+print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live": live}))
+"""
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="legacy: three long-lived clients, plus one per typing request")
+def test_thirty_requests_share_one_pool():
+    proc = subprocess.run(
+        [sys.executable, "-c", THIRTY_REQUESTS, str(REQUESTS)], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
+        capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f"the app did not run:\n{proc.stdout}\n{proc.stderr}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    if any(status >= 300 for status in report["statuses"]):
+        pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
+    assert report["opened"] <= MAX_OPENED, (
+        f"{REQUESTS} requests opened {report['opened']} Redis connections, expected at most "
+        f"{MAX_OPENED}; still open at the end:\n" + "\n".join(report["live"]))

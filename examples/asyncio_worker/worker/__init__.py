@@ -1,0 +1,1 @@
+"""worker: fulfils orders from the ``orders`` stream (a consumer group of redis.asyncio readers)."""

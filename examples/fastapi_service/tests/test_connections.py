@@ -1,0 +1,70 @@
+"""One pool for the whole app: 30 requests across every route, then count connections.
+
+Runs the app in a fresh interpreter. Redis gives every new connection the next client id,
+so the connections opened while the app ran are the id of a connection made afterwards,
+minus the id of one made before, minus one (the RESP helper's own connections, one per
+call, are the two ends). Sequential requests on a shared pool need one connection; the
+bound allows a second one (e.g. a blocking twin). The legacy code opens a client per
+request in the yield dependency and in ``make_client()``: dozens.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REQUESTS = 30
+MAX_OPENED = 2
+
+THIRTY_REQUESTS = """
+import json, os, sys
+
+from fastapi.testclient import TestClient
+
+from resp_helper import Resp, app_connections
+
+resp = Resp(os.environ["REDIS_URL"])
+resp("SET", "product:BEAN-1KG:name", "Espresso beans 1kg")
+resp("SET", "price:BEAN-1KG", "2490")
+
+from shopapi.main import app
+
+first_id = resp("CLIENT", "ID")
+with TestClient(app) as c:
+    sid = None
+    routes = [
+        lambda i: c.get("/products/BEAN-1KG"),
+        lambda i: c.get("/products/prices", params={"sku": "BEAN-1KG"}),
+        lambda i: c.post("/sessions", json={"user_id": f"u{i}"}),
+        lambda i: c.post(f"/views/sku-{i % 3}"),
+        lambda i: c.post(f"/carts/c{i}/items", json={"sku": "BEAN-1KG"}),
+        lambda i: c.post(f"/carts/c{i - 1}/checkout"),
+        lambda i: c.post("/leaderboard", json={"user": f"u{i % 4}", "points": i}),
+        lambda i: c.get("/leaderboard"),
+    ]
+    statuses = [routes[i % len(routes)](i).status_code for i in range(int(sys.argv[1]))]
+    live = app_connections(resp, first_id)
+last_id = resp("CLIENT", "ID")
+print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live": live}))
+"""
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="legacy: the yield dependency and make_client() open a client per request")
+def test_thirty_requests_share_one_pool():
+    proc = subprocess.run(
+        [sys.executable, "-c", THIRTY_REQUESTS, str(REQUESTS)], cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
+        capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f"the app did not run:\n{proc.stdout}\n{proc.stderr}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    if any(status >= 300 for status in report["statuses"]):
+        pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
+    assert report["opened"] <= MAX_OPENED, (
+        f"{REQUESTS} requests opened {report['opened']} Redis connections, expected at most "
+        f"{MAX_OPENED}; still open at the end:\n" + "\n".join(report["live"]))
