@@ -1,0 +1,643 @@
+"""Run `migrate` on a corpus of real public applications and report what it did.
+
+The corpus is listed in ``bench/corpus.toml``: one ``[[app]]`` per application, pinned by
+commit. The code comes from the bare git mirrors under ``/work/.mirror/`` (one per
+``owner/name``, fetched beforehand).
+
+    python bench/corpus.py unpack [--only NAME]
+    python bench/corpus.py run [--only NAME] [--tests] [--keep] [--json FILE]
+
+``unpack`` extracts each pinned commit into ``.corpus/<name>`` as a fresh git repository with
+one commit. ``run`` copies each unpacked app to a scratch folder, records the inventory, runs
+``migrate init`` and every batch in order with ``--no-git`` (one commit after each), checks the
+result (files compile, a second pass changes nothing, no crash), optionally runs the app's own
+test suite against a throwaway local redis-server before and after, and prints a Markdown
+table. The raw data, with every site left manual, goes to a JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPUS_TOML = REPO_ROOT / "bench" / "corpus.toml"
+CORPUS_DIR = REPO_ROOT / ".corpus"
+MIRRORS = Path("/work/.mirror")
+SCRATCH = Path("/work/corpus-scratch")
+MIGRATE = REPO_ROOT / ".venv" / "bin" / "migrate"
+BATCHES = ["health", "read-caches", "write-caches", "pipelines",
+           "pubsub-streams-queues", "locks-rate-limits"]
+CRASH_MARKERS = ("Traceback (most recent call last)", "internal error", "Internal error")
+GIT_ENV = {"GIT_AUTHOR_NAME": "corpus", "GIT_AUTHOR_EMAIL": "corpus@example.invalid",
+           "GIT_COMMITTER_NAME": "corpus", "GIT_COMMITTER_EMAIL": "corpus@example.invalid",
+           "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z"}
+# Standard-API constructions, for the "not reported by inventory" cross-check.
+CANDIDATE_RE = re.compile(
+    r"\b(?:from_url|StrictRedis\(|Redis\(|ConnectionPool\(|BlockingConnectionPool\(|"
+    r"create_redis_pool\(|create_redis\(|create_pool\()")
+APPLY_LINE_RE = re.compile(r"^\s+(rewritten|manual)\s+(\S+):(\d+)\s+(.*)$")
+
+
+# --------------------------------------------------------------------------- small helpers
+
+@dataclass
+class Proc:
+    """The outcome of one subprocess."""
+
+    argv: list[str]
+    rc: int
+    out: str
+    seconds: float
+
+    @property
+    def crashed(self) -> bool:
+        return any(marker in self.out for marker in CRASH_MARKERS) or self.rc < 0 or self.rc > 2
+
+
+def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = None,
+        timeout: float = 900) -> Proc:
+    """Run a command, stdout and stderr merged; a timeout counts as rc 124."""
+    full_env = {**os.environ, **GIT_ENV, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "200",
+                **(env or {})}
+    start = time.perf_counter()
+    try:
+        done = subprocess.run(argv, cwd=cwd, env=full_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=timeout)
+        return Proc(argv, done.returncode, done.stdout, time.perf_counter() - start)
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return Proc(argv, 124, out + "\n[timeout]", time.perf_counter() - start)
+
+
+def git(repo: Path, *args: str) -> Proc:
+    return run(["git", "-C", str(repo), *args])
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Stage everything and commit (an empty commit when nothing changed)."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "--no-verify", "-m", message)
+
+
+def load_apps(only: str | None) -> list[dict]:
+    """The ``[[app]]`` tables of corpus.toml, optionally just one of them."""
+    apps = tomllib.loads(CORPUS_TOML.read_text())["app"]
+    if only:
+        apps = [a for a in apps if a["name"] == only]
+        if not apps:
+            sys.exit(f"no app named {only!r} in {CORPUS_TOML}")
+    return apps
+
+
+# --------------------------------------------------------------------------- unpack
+
+def find_mirror(repo: str) -> Path | None:
+    """The git directory of the mirror of ``owner/name`` under /work/.mirror, if any."""
+    owner, name = repo.split("/")
+    for top in sorted(MIRRORS.glob(f"{owner}+{name}*")):
+        for candidate in (top / "repo" / ".git", top / "repo", top):
+            if candidate.is_dir() and git(candidate, "rev-parse", "--git-dir").rc == 0:
+                return candidate
+    return None
+
+
+def unpack_app(app: dict) -> bool:
+    """Extract the pinned commit into .corpus/<name> as a one-commit git repository."""
+    mirror = find_mirror(app["repo"])
+    if mirror is None:
+        print(f"{app['name']}: no mirror of {app['repo']} under {MIRRORS}; "
+              f"fetch it first (fetch github:{app['repo']})")
+        return False
+    dest = CORPUS_DIR / app["name"]
+    shutil.rmtree(dest, ignore_errors=True)
+    dest.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(mirror), "archive", app["commit"]],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if archive.returncode != 0:
+        print(f"{app['name']}: git archive {app['commit'][:12]} failed: "
+              f"{archive.stderr.decode().strip()}")
+        return False
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    git(dest, "init", "-q", "-b", "main")
+    commit_all(dest, f"{app['repo']}@{app['commit']}")
+    print(f"{app['name']}: {app['repo']}@{app['commit'][:12]} -> {dest.relative_to(REPO_ROOT)}")
+    return True
+
+
+# --------------------------------------------------------------------------- migrate steps
+
+def migrate(root: Path, *args: str) -> Proc:
+    return run([str(MIGRATE), *args, "-C", str(root)], timeout=600)
+
+
+def inventory(root: Path) -> tuple[dict | None, Proc]:
+    """``migrate inventory --format json``, parsed (None when it is not JSON)."""
+    proc = migrate(root, "inventory", "--format", "json")
+    try:
+        return json.loads(proc.out[proc.out.index("{"):]), proc
+    except ValueError:
+        return None, proc
+
+
+def parse_apply(out: str) -> list[dict]:
+    """The ``rewritten`` / ``manual`` lines of an apply summary."""
+    rows = []
+    for line in out.splitlines():
+        match = APPLY_LINE_RE.match(line)
+        if match:
+            rows.append({"status": match[1], "file": match[2], "line": int(match[3]),
+                         "detail": match[4].strip()})
+    return rows
+
+
+def changed_files(repo: Path, base: str) -> list[str]:
+    return [f for f in git(repo, "diff", "--name-only", base, "HEAD").out.split() if f]
+
+
+def compiles(repo: Path, files: list[str]) -> list[str]:
+    """The changed .py files that fail ``python -m compileall -q``."""
+    bad = []
+    for name in files:
+        path = repo / name
+        if name.endswith(".py") and path.exists():
+            # the bytecode goes outside the repository, so it cannot show up as a change
+            proc = run([sys.executable, "-m", "compileall", "-q", str(path)],
+                       env={"PYTHONPYCACHEPREFIX": str(SCRATCH / "pycache")})
+            if proc.rc != 0:
+                bad.append(name)
+    return bad
+
+
+def lifecycle_path(init_output: str) -> str | None:
+    """The lifecycle module `migrate init` found or created, from its output."""
+    match = re.search(r"(?:found the lifecycle module at|created) (\S+\.py)", init_output)
+    return match[1] if match else None
+
+
+def unreported_candidates(root: Path, sites: list[dict], lifecycle: str | None) -> list[dict]:
+    """Lines that look like a Redis client construction but are no inventory site.
+
+    A crude text scan (tests and the lifecycle module excluded), for a reviewer to judge
+    what the tool may have missed.
+    """
+    known = {(s["file"], s["line"]) for s in sites}
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if rel == lifecycle or re.search(r"(^|/)(tests?|\.venv|venv|node_modules|migrations)/|(^|/)test_|conftest", rel):
+            continue
+        try:
+            lines = path.read_text(errors="replace").splitlines()
+        except OSError:
+            continue
+        text = "\n".join(lines)
+        if "redis" not in text.lower():
+            continue
+        for number, line in enumerate(lines, 1):
+            code = line.split("#", 1)[0]
+            if CANDIDATE_RE.search(code) and "redis" in text.lower() and (rel, number) not in known:
+                found.append({"file": rel, "line": number, "source": line.strip()})
+    return found
+
+
+def source_lines(root: Path, file: str, line: int, before: int = 1, after: int = 2) -> str:
+    """A few lines of source around ``file:line`` (1-based)."""
+    try:
+        lines = (root / file).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    lo, hi = max(0, line - 1 - before), min(len(lines), line + after)
+    return "\n".join(lines[lo:hi])
+
+
+def site_key(site: dict) -> tuple[str, str, str]:
+    """What identifies a site across batches (lines move when other sites are rewritten)."""
+    return (site["file"], site["kind"], site["pattern"])
+
+
+def site_outcomes(sites: list[dict], final_sites: list[dict]) -> dict:
+    """Per site found after init: is it rewritten (gone, or `migrated`) after all batches?
+
+    A post-init site is still open when the final inventory holds a not-migrated site with
+    the same file, kind and pattern (each final site answers for one post-init site, in
+    order). Final sites that answer for none are returned as ``appeared``.
+    """
+    open_final: dict[tuple, list[dict]] = {}
+    for site in final_sites:
+        if site["status"] != "migrated":
+            open_final.setdefault(site_key(site), []).append(site)
+    outcomes = []
+    for site in sites:
+        left = open_final.get(site_key(site))
+        still = left.pop(0) if left else None
+        outcomes.append({"file": site["file"], "line": site["line"], "kind": site["kind"],
+                         "pattern": site["pattern"], "scope": site["scope"],
+                         "rewritten": still is None,
+                         "final": None if still is None else
+                         {"line": still["line"], "status": still["status"],
+                          "reason_code": still.get("reason_code")}})
+    appeared = [{"file": s["file"], "line": s["line"], "kind": s["kind"],
+                 "pattern": s["pattern"], "status": s["status"]}
+                for rest in open_final.values() for s in rest]
+    return {"outcomes": outcomes, "appeared": appeared}
+
+
+# --------------------------------------------------------------------------- tests
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A throwaway redis-server on a loopback port, no persistence."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def __enter__(self) -> "RedisServer":
+        binary = shutil.which("redis-server")
+        if not binary:
+            sys.exit("redis-server is not on PATH (apt-get install redis-server)")
+        self.proc = subprocess.Popen([binary, "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+def app_venv(app: dict, root: Path) -> Path:
+    """A cached venv for the app, with its ``requirements`` installed.
+
+    Each requirement string is split like a shell word list and pip runs from the app's
+    root, so ``"-r requirements-dev.txt"`` and ``"-e ."`` work. The venv is reused while the
+    requirement list is unchanged.
+    """
+    venv = SCRATCH / "venvs" / app["name"]
+    reqs = list(app.get("requirements", []))
+    stamp = hashlib.sha256("\n".join(reqs).encode()).hexdigest()
+    stamp_file = venv / ".corpus-requirements"
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return venv
+    shutil.rmtree(venv, ignore_errors=True)
+    python = app.get("python", "python3.11")
+    proc = run([python, "-m", "venv", str(venv)])
+    if proc.rc != 0:
+        raise RuntimeError(f"venv for {app['name']}: {proc.out}")
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+           "--disable-pip-version-check"]
+    args = [word for req in reqs for word in shlex.split(req)]
+    proc = run(pip + args, cwd=root, timeout=1800)
+    if proc.rc != 0:
+        raise RuntimeError(f"pip install for {app['name']} failed:\n{proc.out[-3000:]}")
+    stamp_file.write_text(stamp)
+    return venv
+
+
+def run_tests(app: dict, root: Path, venv: Path, label: str) -> dict:
+    """Run the app's test command against a fresh redis-server; the passed/failed node ids."""
+    junit = SCRATCH / "junit" / f"{app['name']}-{label}.xml"
+    junit.parent.mkdir(parents=True, exist_ok=True)
+    junit.unlink(missing_ok=True)
+    with RedisServer(app.get("redis_port")) as server:
+        values = {"redis_url": server.url, "redis_port": str(server.port),
+                  "redis_host": "127.0.0.1", "root": str(root)}
+        env = {k: str(v).format(**values) for k, v in app.get("env", {}).items()}
+        env["PATH"] = f"{venv / 'bin'}:{os.environ['PATH']}"
+        env["VIRTUAL_ENV"] = str(venv)
+        command = app["test_command"].format(**values)
+        argv = command.split() + ["-p", "no:cacheprovider", f"--junitxml={junit}", "-rA"]
+        for node in app.get("deselect", []):
+            argv += ["--deselect", node]
+        proc = run(argv, cwd=root, env=env, timeout=1200)
+    passed, failed = parse_junit(junit)
+    return {"rc": proc.rc, "passed": sorted(passed), "failed": sorted(failed),
+            "tail": proc.out[-4000:]}
+
+
+def parse_junit(path: Path) -> tuple[set[str], set[str]]:
+    """Passed and failed (or errored) test ids from a junit xml file."""
+    if not path.exists():
+        return set(), set()
+    passed, failed = set(), set()
+    for case in ET.parse(path).getroot().iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        tags = {child.tag for child in case}
+        if tags & {"failure", "error"}:
+            failed.add(name)
+        elif "skipped" not in tags:
+            passed.add(name)
+    return passed, failed
+
+
+# --------------------------------------------------------------------------- one app
+
+@dataclass
+class AppResult:
+    """Everything recorded for one app."""
+
+    name: str
+    framework: str
+    repo: str
+    commit: str
+    error: str | None = None
+    sites_before_init: int = 0
+    sites: list[dict] = field(default_factory=list)
+    final_sites: list[dict] = field(default_factory=list)
+    applied: list[dict] = field(default_factory=list)
+    files_changed: list[str] = field(default_factory=list)  # by the batches (vs. after init)
+    init_files_changed: list[str] = field(default_factory=list)  # by init (vs. the app)
+    not_compiling: list[str] = field(default_factory=list)
+    second_pass_changes: list[str] = field(default_factory=list)
+    crashes: list[dict] = field(default_factory=list)
+    commands: int = 0
+    init_output: str = ""
+    lifecycle: str | None = None
+    apply_outputs: dict[str, str] = field(default_factory=dict)
+    manual: list[dict] = field(default_factory=list)
+    site_outcomes: list[dict] = field(default_factory=list)  # each post-init site: rewritten?
+    appeared: list[dict] = field(default_factory=list)  # final sites absent after init
+    unreported: list[dict] = field(default_factory=list)
+    tests_before: dict | None = None
+    tests_after: dict | None = None
+
+
+def record(result: AppResult, step: str, proc: Proc) -> Proc:
+    """Count a migrate command and keep it when it crashed."""
+    result.commands += 1
+    if proc.crashed:
+        result.crashes.append({"step": step, "rc": proc.rc, "output": proc.out[-6000:]})
+    return proc
+
+
+def scratch_copy(app: dict) -> Path:
+    src = CORPUS_DIR / app["name"]
+    if not src.is_dir():
+        raise FileNotFoundError(f"{src} is missing: run `python bench/corpus.py unpack` first")
+    dest = SCRATCH / "work" / app["name"]
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest, symlinks=True)
+    return dest
+
+
+def migrate_app(result: AppResult, repo: Path, root: Path) -> None:
+    """init, then every batch in order with --no-git, one commit each; then the checks."""
+    pre, proc = inventory(root)
+    record(result, "inventory (before init)", proc)
+    result.sites_before_init = len(pre["sites"]) if pre else 0
+    original = git(repo, "rev-parse", "HEAD").out.strip()
+
+    proc = record(result, "init", migrate(root, "init"))
+    result.init_output = proc.out
+    commit_all(repo, "migrate init")
+    # files_changed counts what the batches changed: it is taken against the commit after
+    # init; init's own files (config, lifecycle module, wiring) are reported separately
+    base = git(repo, "rev-parse", "HEAD").out.strip()
+    result.init_files_changed = changed_files(repo, original)
+
+    inv, proc = inventory(root)
+    record(result, "inventory (after init)", proc)
+    result.sites = inv["sites"] if inv else []
+    result.lifecycle = lifecycle_path(result.init_output)
+    result.unreported = unreported_candidates(root, result.sites, result.lifecycle)
+
+    for batch in BATCHES:
+        proc = record(result, f"apply {batch}", migrate(root, "apply", "--batch", batch, "--no-git"))
+        result.apply_outputs[batch] = proc.out
+        result.applied += [dict(row, batch=batch) for row in parse_apply(proc.out)]
+        commit_all(repo, f"migrate apply {batch}")
+
+    result.files_changed = changed_files(repo, base)
+    result.not_compiling = compiles(
+        repo, sorted(set(result.files_changed) | set(result.init_files_changed)))
+    for batch in BATCHES:
+        record(result, f"second apply {batch}", migrate(root, "apply", "--batch", batch, "--no-git"))
+    result.second_pass_changes = [line[3:] for line in
+                                  git(repo, "status", "--porcelain").out.splitlines()]
+    git(repo, "checkout", "-q", "--", ".")
+    git(repo, "clean", "-qfd")
+
+    final, proc = inventory(root)
+    record(result, "inventory (final)", proc)
+    result.final_sites = final["sites"] if final else []
+    result.manual = [
+        {"file": s["file"], "line": s["line"], "kind": s["kind"], "pattern": s["pattern"],
+         "status": s["status"],
+         "reason_code": s.get("reason_code"), "reason": s.get("reason"),
+         "source": source_lines(root, s["file"], s["line"])}
+        for s in result.final_sites if s["status"] != "migrated"]
+    outcome = site_outcomes(result.sites, result.final_sites)
+    result.site_outcomes = outcome["outcomes"]
+    result.appeared = outcome["appeared"]
+
+
+
+def test_app(app: dict, root: Path, label: str) -> dict:
+    """The app's suite in its venv; a failed install is reported as rc -1."""
+    try:
+        venv = app_venv(app, root)
+    except RuntimeError as exc:
+        return {"rc": -1, "passed": [], "failed": [], "tail": str(exc)}
+    return run_tests(app, root, venv, label)
+
+
+def run_app(app: dict, with_tests: bool, keep: bool) -> AppResult:
+    """Copy, (test,) migrate, (test,) and collect the numbers of one app."""
+    result = AppResult(app["name"], app["framework"], app["repo"], app["commit"])
+    try:
+        repo = scratch_copy(app)
+    except FileNotFoundError as exc:
+        result.error = str(exc)
+        return result
+    root = repo / app.get("root", "")
+    has_tests = with_tests and app.get("test_command")
+    if has_tests:
+        print(f"  {app['name']}: tests before", flush=True)
+        result.tests_before = test_app(app, root, "before")
+        git(repo, "checkout", "-q", "--", ".")
+        git(repo, "clean", "-qfdx")
+    print(f"  {app['name']}: migrate", flush=True)
+    migrate_app(result, repo, root)
+    if has_tests:
+        print(f"  {app['name']}: tests after", flush=True)
+        result.tests_after = test_app(app, root, "after")
+    if not keep:
+        shutil.rmtree(repo, ignore_errors=True)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+INSTANTIATION_KINDS = {"instantiation", "owner-singleton"}
+
+
+def summarize(result: AppResult) -> dict:
+    """The table's numbers for one app.
+
+    The headline counts non-test sites (inventory scope != "test") that are instantiations
+    or owner singletons, found after init; "rewritten" means the site is gone from the final
+    inventory or is `migrated` there, after all batches.
+    """
+    outcomes = result.site_outcomes
+    headline = [o for o in outcomes if o["scope"] != "test" and o["kind"] in INSTANTIATION_KINDS]
+    found = Counter(s["kind"] for s in result.sites)
+    manual_codes = Counter(m["reason_code"] or f"left {m['status']}" for m in result.manual)
+    return {
+        "found_inst": found["instantiation"] + found["owner-singleton"],
+        "found_close": found["close"],
+        "found_total": len(result.sites),
+        "found_test": sum(1 for s in result.sites if s["scope"] == "test"),
+        "headline_found": len(headline),
+        "headline_rewritten": sum(1 for o in headline if o["rewritten"]),
+        "all_rewritten": sum(1 for o in outcomes if o["rewritten"]),
+        "apply_rewritten": sum(1 for r in result.applied if r["status"] == "rewritten"),
+        "manual": ", ".join(f"{code} {n}" for code, n in manual_codes.most_common()) or "-",
+        "init_files_changed": len(result.init_files_changed),
+        "files_changed": len(result.files_changed),
+        "compiles": "no" if result.not_compiling else "yes",
+        "idempotent": "no" if result.second_pass_changes else "yes",
+        "crashes": f"{len(result.crashes)}/{result.commands}",
+        "tests": tests_cell(result),
+    }
+
+
+def tests_cell(result: AppResult) -> str:
+    if result.tests_before is None:
+        return "-"
+    before, after = result.tests_before, result.tests_after or {"passed": []}
+    lost = set(before["passed"]) - set(after["passed"])
+    cell = (f"{len(before['passed'])}/{len(before['passed']) + len(before['failed'])} → "
+            f"{len(after['passed'])}/{len(after['passed']) + len(after.get('failed', []))}")
+    return cell + (f" (lost {len(lost)})" if lost else "")
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100.0 * part / whole:.1f}%" if whole else "n/a"
+
+
+def table(results: list[AppResult]) -> str:
+    """The Markdown table, with a total line and the headline figures."""
+    head = ("| app | framework | sites before init | sites after init (inst + close; test) "
+            "| non-test inst rewritten | all sites rewritten | manual by reason "
+            "| files changed: init / batches | compiles | 2nd run no-op | crashes "
+            "| tests before → after |")
+    lines = [head, "|" + "---|" * 12]
+    tot = Counter()
+    for result in results:
+        if result.error:
+            lines.append(f"| {result.name} | {result.framework} | error: {result.error} |"
+                         + " |" * 9)
+            continue
+        s = summarize(result)
+        for key in ("headline_found", "headline_rewritten", "found_total", "all_rewritten",
+                    "found_inst", "found_close", "found_test", "init_files_changed",
+                    "files_changed"):
+            tot[key] += s[key]
+        tot["before"] += result.sites_before_init
+        lines.append(
+            f"| {result.name} | {result.framework} | {result.sites_before_init} "
+            f"| {s['found_total']} ({s['found_inst']} + {s['found_close']}; {s['found_test']}) "
+            f"| {s['headline_rewritten']}/{s['headline_found']} "
+            f"| {s['all_rewritten']}/{s['found_total']} | {s['manual']} "
+            f"| {s['init_files_changed']} / {s['files_changed']} | {s['compiles']} "
+            f"| {s['idempotent']} | {s['crashes']} | {s['tests']} |")
+    lines.append(
+        f"| **total** | | {tot['before']} | {tot['found_total']} ({tot['found_inst']} + "
+        f"{tot['found_close']}; {tot['found_test']}) "
+        f"| {tot['headline_rewritten']}/{tot['headline_found']} "
+        f"| {tot['all_rewritten']}/{tot['found_total']} | "
+        f"| {tot['init_files_changed']} / {tot['files_changed']} | | | | |")
+    lines.append("")
+    lines.append(f"**Non-test instantiation + owner-singleton sites rewritten (gone or migrated "
+                 f"after all batches): {tot['headline_rewritten']}/{tot['headline_found']} = "
+                 f"{pct(tot['headline_rewritten'], tot['headline_found'])}**")
+    lines.append(f"All sites (any kind, test code included): {tot['all_rewritten']}/"
+                 f"{tot['found_total']} = {pct(tot['all_rewritten'], tot['found_total'])}")
+    return "\n".join(lines)
+
+
+def write_json(results: list[AppResult], path: Path) -> None:
+    data = []
+    for result in results:
+        entry = dict(result.__dict__)
+        entry["summary"] = None if result.error else summarize(result)
+        data.append(entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- CLI
+
+def cmd_unpack(args: argparse.Namespace) -> int:
+    ok = [unpack_app(app) for app in load_apps(args.only)]
+    return 0 if all(ok) else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if not MIGRATE.exists():
+        sys.exit(f"{MIGRATE} not found: run `make test` or `make demo` first")
+    results = []
+    for app in load_apps(args.only):
+        print(f"{app['name']} ({app['repo']})", flush=True)
+        results.append(run_app(app, args.tests, args.keep))
+    report = table(results)
+    print()
+    print(report)
+    write_json(results, Path(args.json))
+    Path(args.json).with_suffix(".md").write_text(report + "\n")
+    print(f"\nraw data: {args.json}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    unpack = sub.add_parser("unpack", help="extract the pinned commits into .corpus/")
+    unpack.add_argument("--only", metavar="NAME")
+    unpack.set_defaults(func=cmd_unpack)
+    runp = sub.add_parser("run", help="migrate every unpacked app and print the table")
+    runp.add_argument("--only", metavar="NAME")
+    runp.add_argument("--tests", action="store_true", help="run the apps' suites before/after")
+    runp.add_argument("--keep", action="store_true", help="keep the scratch copies")
+    runp.add_argument("--json", default=str(SCRATCH / "corpus-report.json"))
+    runp.set_defaults(func=cmd_run)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
