@@ -130,15 +130,9 @@ class _PlaceholderFinder(cst.CSTVisitor):
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         for statement in node.body:
-            if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-                target, value = statement.targets[0].target, statement.value
-            elif isinstance(statement, cst.AnnAssign):
-                target, value = statement.target, statement.value
-            else:
-                continue
-            if (isinstance(target, cst.Attribute) and isinstance(value, cst.Name)
-                    and value.value == "None"):
-                self.found.add(target.attr.value)
+            attribute = _none_placeholder(statement)
+            if attribute is not None:
+                self.found.add(attribute)
 
 
 class _DropPlaceholders(cst.CSTTransformer):
@@ -169,15 +163,23 @@ class _DropPlaceholders(cst.CSTTransformer):
         self_name = self.self_names[-1] if self.self_names else None
         if self_name is None or len(updated.body) != 1:
             return updated
-        statement = updated.body[0]
-        if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
-            target, value = statement.targets[0].target, statement.value
-        elif isinstance(statement, cst.AnnAssign):
-            target, value = statement.target, statement.value
-        else:
-            return updated
-        if (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
-                and target.value.value == self_name and target.attr.value in self.attributes
-                and isinstance(value, cst.Name) and value.value == "None"):
+        if _none_placeholder(updated.body[0], self_name) in self.attributes:
             return cst.RemovalSentinel.REMOVE
         return updated
+
+
+def _none_placeholder(statement: cst.BaseSmallStatement,
+                      self_name: str | None = None) -> str | None:
+    """`x` for `<obj>.x = None` or `<obj>.x: T = None` (`obj` spelled `self_name` if given)."""
+    if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0].target, statement.value
+    elif isinstance(statement, cst.AnnAssign):
+        target, value = statement.target, statement.value
+    else:
+        return None
+    if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+            and isinstance(value, cst.Name) and value.value == "None"):
+        return None
+    if self_name is not None and target.value.value != self_name:
+        return None
+    return target.attr.value
