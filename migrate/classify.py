@@ -17,7 +17,7 @@ from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
 from migrate.safety import Refusal, refuse
-from migrate.wiring import WiringFacts
+from migrate.wiring import WiringFacts, program_of
 
 
 def purpose_of(ops: set[str], rate_hint: bool) -> str:
@@ -62,10 +62,10 @@ class _Classifier:
             if wiring is not None and wiring.needs_wiring else {}
         # a worker wired at the top of its main(): its package's clients use its URL
         app = wiring.anchor if wiring is not None else None
-        self.program_urls = {_top(a.path): a.url_key or "" for a in wiring.anchors[1:]
-                             if a.atom is None and app is not None
-                             and _top(a.path) != _top(app.path)} \
-            if wiring is not None and wiring.needs_wiring else {}
+        self.program_urls = {
+            program_of(a.path): a.url_key or "" for a in wiring.anchors[1:]
+            if a.atom is None and app is not None and program_of(a.path) != program_of(app.path)
+        } if wiring is not None and wiring.needs_wiring else {}
         self.by_atom = {s.atom: s for s in linked if s.atom}
         self.pool_of = {client: pool.atom for pool in linked if pool.atom
                         for client in pool.clients_of_pool}
@@ -146,9 +146,10 @@ class _Classifier:
                                                 f"it blocks the event loop; convert it by hand")
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
+        program = program_of(site.path)
         central_urls = ({self.anchors[site.atom]} if site.atom in self.anchors
-                        else {self.program_urls[_top(site.path)]}
-                        if _top(site.path) in self.program_urls else self.central_urls)
+                        else {self.program_urls[program]} if program in self.program_urls
+                        else self.central_urls)
         return refuse(site, ops, central_urls, None, notes, self.config.clients, chosen,
                       self.lifecycle)
 
@@ -279,11 +280,6 @@ def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | No
             notes.append(f"{where} blocks up to {seconds:g} s, under {origin} socket_timeout "
                          f"of {timeout:g} s: get_redis() serves it")
     return needed
-
-
-def _top(path: str) -> str:
-    """The top folder of a repository path: the program it belongs to."""
-    return path.split("/")[0]
 
 
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,

@@ -17,6 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
+from migrate.analysis import scopes
 from migrate.analysis.extract import extract
 from migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
@@ -218,8 +219,8 @@ class _ModulesOnDisk:
 
 
 def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[str, str]:
-    """The module-level `from x import y` of a module the analysis did not parse (local ->
-    target); empty when it cannot be read."""
+    """The module-level imports of a module the analysis did not parse (local -> target);
+    empty when it cannot be read."""
     path = modules.path_of(module)
     if path is None:
         return {}
@@ -227,18 +228,8 @@ def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[st
         tree = ast.parse((repo / path).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return {}
-    package = module if path.endswith("__init__.py") else module.rpartition(".")[0]
-    found: dict[str, str] = {}
-    for statement in tree.body:
-        if isinstance(statement, ast.ImportFrom):
-            base = statement.module or ""
-            if statement.level:
-                parts = package.split(".")
-                parent = ".".join(parts[:len(parts) - statement.level + 1])
-                base = f"{parent}.{base}" if base else parent
-            for alias in statement.names:
-                found[alias.asname or alias.name] = f"{base}.{alias.name}"
-    return found
+    package = scopes.package_of(module, path.endswith("__init__.py"))
+    return scopes.collect_scope(tree.body, package).imports
 
 
 def _holder_files(fileset: FileSet, linked: list[LinkedSite],

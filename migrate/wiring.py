@@ -119,8 +119,8 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         module = _module_of(key, by_module)
         if module is None:
             continue
-        top = module.split(".")[0]
-        urls = {s.url_key for s in clients if s.path.split("/")[0] == top} or {
+        top = program_of(by_module[module].path)
+        urls = {s.url_key for s in clients if program_of(s.path) == top} or {
             s.url_key for s in clients}
         if len(urls) != 1:
             continue
@@ -138,6 +138,11 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
 
 
 LITERAL_PREFIX = "literal:"  # the URL key of a literal URL (`literal:<hash>`)
+
+
+def program_of(path: str) -> str:
+    """The program a repository path belongs to: its top folder (`api/`, `ingest/`)."""
+    return path.split("/")[0]
 
 
 def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:

@@ -16,8 +16,9 @@ from migrate.analysis.facts import (
     HookFact, SiteFact, UseFact, site_atom,
 )
 from migrate.analysis.frameworks import (
-    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, MAPPING_OBJECTS, MAPPING_READS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
-    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, PARTIALS, RUNNERS,
+    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
+    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, MAPPING_OBJECTS, MAPPING_READS,
+    PARTIALS, RUNNERS,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (

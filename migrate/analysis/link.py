@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
-    ARGS, LOCALS, INSTANCE_PREFIX, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts, Location,
-    SiteFact, site_atom,
+    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts,
+    Location, SiteFact, site_atom,
 )
 from migrate.analysis.frameworks import (
     FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
@@ -298,9 +298,9 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             in_async_function=fact.in_async_function, family=fact.family, holder=fact.holder,
             function=index.canonical(fact.function) if fact.function else None,
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
-            url_key=_parameter_default(graph, index.canonical(fact.url_key))
-            if fact.url_key else None,
+            url_key=index.canonical(fact.url_key) if fact.url_key else None,
             options=fact.options, url_code=fact.url_code)
+    _parameter_defaults(sites.values(), graph)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
         for atom in atoms:
@@ -333,15 +333,20 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     return result
 
 
-def _parameter_default(graph: _Graph, key: str) -> str:
+def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:
     """A URL parameter no caller passes (`def connect(self, url=settings.REDIS_URL)` called as
-    `connect()`) is its default's key; any other key is itself."""
-    if f".{LOCALS}." not in key:
-        return key
-    sources = [value for value, copies in graph.flows.items() if key in copies]
-    if len(sources) == 1 and f".{LOCALS}." not in sources[0] and f".{ARGS}." not in sources[0]:
-        return sources[0]
-    return key
+    `connect()`) stands for its default's key; one pass over the graph for all such sites."""
+    wanted = {s.url_key: s for s in sites if s.url_key and f".{LOCALS}." in s.url_key}
+    if not wanted:
+        return
+    sources: dict[str, list[str]] = defaultdict(list)
+    for value, copies in graph.flows.items():
+        for key in copies & wanted.keys():
+            sources[key].append(value)
+    for site in sites:
+        found = sources.get(site.url_key or "", [])
+        if len(found) == 1 and f".{LOCALS}." not in found[0] and f".{ARGS}." not in found[0]:
+            site.url_key = found[0]
 
 
 def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
