@@ -150,7 +150,7 @@ TRACKED_METHODS: Final[frozenset[str]] = (
 
 # Purposes, lowest risk first (the order of the batches).
 PURPOSES: Final[tuple[str, ...]] = (
-    "lifecycle", "health", "read-cache", "write-cache", "pipeline", "pubsub-stream-queue",
+    "lifecycle", "unused", "health", "read-cache", "write-cache", "pipeline", "pubsub-stream-queue",
     "lock-rate-limit",
 )
 UNCLASSIFIED: Final = "unclassified"

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
+from migrate.analysis.facts import RETURN
 from migrate.analysis.link import LinkedSite, Operation
 from migrate.batch_catalog import Batch, batch_for_purpose
 from migrate.codemods._redis_api import (
     BLOCKING_OPS, COUNTER_OPS, DYNAMIC_OPS, EXPIRY_OPS, HEALTH_OPS, LOCK_OPS, PIPELINE_OPS,
     PUBSUB_OPS, PURPOSES, QUEUE_POP_OPS, QUEUE_PUSH_OPS, READ_OPS, SCRIPT_OPS, STREAM_OPS,
-    UNCLASSIFIED, WRITE_OPS,
+    ASYNC_WITH, CLOSE_METHODS, POOL_CLOSE_METHODS, UNCLASSIFIED, WRITE_OPS,
 )
 from migrate.config import Config
 from migrate.discovery import is_test_path
 from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
-from migrate.safety import Refusal, refuse
+from migrate.safety import Refusal, escape_refusal, refuse
 from migrate.wiring import WiringFacts, program_of
 
 
@@ -45,6 +46,12 @@ def riskiest(purposes: list[str]) -> str:
         return UNCLASSIFIED
     return max(known, key=PURPOSES.index)
 
+
+# A client no command reaches: moving it changes connections only, so it goes first.
+UNUSED: Final = "unused"
+UNUSED_NOTE = ("no Redis command reaches it, and nothing it is held in escapes: moving it onto "
+               "get_redis() changes connections only, so it goes with the health batch")
+LIFECYCLE_METHODS: Final[frozenset[str]] = CLOSE_METHODS | POOL_CLOSE_METHODS | {ASYNC_WITH}
 
 TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-tests = true to "
                   "include it)")
@@ -92,11 +99,30 @@ class _Classifier:
             if pool is not None:  # a client built on a pool serves the pool's purpose
                 return self.purpose(self.by_atom[pool])
             if site.atom not in self._purposes:
-                self._purposes[site.atom] = purpose_of(self.ops(site), self.rate_hint(site))
+                purpose = purpose_of(self.ops(site), self.rate_hint(site))
+                if purpose == UNCLASSIFIED and self._unused(site):
+                    purpose = UNUSED
+                self._purposes[site.atom] = purpose
             return self._purposes[site.atom]
         if site.shared:
             return "lifecycle"
         return riskiest([self.purpose(self.by_atom[a]) for a in site.origins])
+
+    def _unused(self, site: LinkedSite) -> bool:
+        """No Redis command reaches the client (or its pool's clients), and every way out of
+        its holders was followed: nothing escapes, nothing reads it at import, and what a
+        function returns or yields of it has callers the analysis sees."""
+        for each in (site, *(self.by_atom[c] for c in site.clients_of_pool)):
+            if each.escapes or each.import_time_uses or each.consumers:
+                return False
+            # what a def returns or yields is followed only into the callers that keep it
+            returned = each.holder in ("return", "yield") or any(
+                h.endswith(f".{RETURN}") for h in each.holders)
+            if returned and not each.returned_to:
+                return False
+            if {op.method for op in each.operations} - LIFECYCLE_METHODS:
+                return False
+        return True
 
     def refusal(self, atom: str) -> tuple[Refusal | None, list[str], str | None]:
         """Why the client created at `atom` must be left to a human (shared by its pool),
@@ -123,21 +149,23 @@ class _Classifier:
                      chosen: list[str]) -> Refusal | None:
         purpose = self.purpose(site)
         ops = self.ops(site)
+        if site.library == "redis-sync" and self.config.sync_policy == "manual":
+            # first: whatever it is used for, this is why it cannot move
+            return Refusal("sync-client", "sync client; the lifecycle module is async and "
+                                          "sync-policy is 'manual'")
         if purpose == UNCLASSIFIED:
             if ops and ops <= DYNAMIC_OPS:
                 return Refusal("unclassified", "only raw commands (execute/execute_command) "
                                                "are sent through it")
-            if site.escapes:
-                return Refusal("unclassified", f"no Redis command on it can be followed: it is "
-                                               f"{site.escapes[0]}")
+            if site.escapes:  # `passed-to <callable>` / `escapes`: the reason a reviewer needs
+                return escape_refusal(site)
             if site.holders:
                 return Refusal("unclassified", f"no Redis command on it can be followed (held "
                                                f"in {site.holders[0]})")
             return Refusal("unclassified", "no Redis command on it can be followed")
+        if purpose == UNUSED:
+            notes.append(UNUSED_NOTE)
         if site.library == "redis-sync":
-            if self.config.sync_policy == "manual":
-                return Refusal("sync-client", "sync client; the lifecycle module is async and "
-                                              "sync-policy is 'manual'")
             async_use = next((op for op in site.operations if op.in_async), None)
             if site.in_async_function or async_use is not None:
                 where = (f"{async_use.path}:{async_use.loc.line}" if async_use
@@ -235,7 +263,10 @@ class _Classifier:
             return
         site.batch = batch
         site.notes.append(f"batch pinned by [tool.migrate] overrides ({self.config.source})")
-        if site.reason_code == "unclassified":
+        # the reviewer read the code: a client with no command the analysis could follow
+        # (unreadable, or handed on) goes where they say
+        if site.reason_code == "unclassified" or (
+                site.purpose == UNCLASSIFIED and site.reason_code in ("passed-to", "escapes")):
             site.status, site.reason, site.reason_code = "pending", None, None
 
 

@@ -55,6 +55,17 @@ class Refusal:
     reason: str
 
 
+def escape_refusal(site: LinkedSite) -> Refusal:
+    """Why a client that leaves what the analysis can follow stays with a human."""
+    first = site.escapes[0]
+    if first.startswith("passed to "):
+        callee = first[len("passed to "):].partition(" at ")[0]
+        return Refusal("passed-to", f"passed to {callee}, which the analysis cannot see "
+                                    f"into ({first.partition(' at ')[2]}): it may keep or "
+                                    f"close the client")
+    return Refusal("escapes", f"the client escapes: it is {first}")
+
+
 def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
            pool: LinkedSite | None, notes: list[str],
            clients: Mapping[str, Mapping[str, Any]] | None = None,
@@ -66,13 +77,7 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     compared with the central client: its name is appended to `chosen` instead.
     """
     if site.escapes:
-        first = site.escapes[0]
-        if first.startswith("passed to "):
-            callee = first[len("passed to "):].partition(" at ")[0]
-            return Refusal("passed-to", f"passed to {callee}, which the analysis cannot see "
-                                        f"into ({first.partition(' at ')[2]}): it may keep or "
-                                        f"close the client")
-        return Refusal("escapes", f"the client escapes: it is {first}")
+        return escape_refusal(site)
     if site.holder == "return" and not site.returned_to:
         function = (site.function or "").rpartition(".")[2]
         return Refusal("escapes", f"the client escapes: it is returned to the callers of "

@@ -32,6 +32,7 @@ LIFECYCLE_PATH = "backend/services/redis_client.py"
 BATCH_OF = {
     "health": "health",
     "lifecycle": "health",
+    "unused": "health",
     "read-cache": "read-caches",
     "write-cache": "write-caches",
     "pipeline": "pipelines",

@@ -494,7 +494,8 @@ def test_factory_whose_callers_are_not_seen_escapes(tmp_path: Path) -> None:
     assert (sites[0].status, sites[0].reason_code) == ("manual", "unclassified"), sites[0]
 
 
-def test_pool_only_with_unused_client_is_unclassified(tmp_path: Path) -> None:
+def test_pool_with_an_unused_client_goes_with_the_health_batch(tmp_path: Path) -> None:
+    """No command reaches either, and nothing escapes: a connection-only change, done first."""
     write_repo(tmp_path, {"app/p.py": """
         from redis.asyncio import ConnectionPool, Redis
 
@@ -503,12 +504,31 @@ def test_pool_only_with_unused_client_is_unclassified(tmp_path: Path) -> None:
     """})
     inv = scan(tmp_path)
     assert_sites(inv, [
-        S("app/p.py", 3, "instantiation", "redis.asyncio.ConnectionPool.from_url", "unclassified",
-          "module", ASYNC, status="manual"),
-        S("app/p.py", 4, "instantiation", "redis.asyncio.Redis", "unclassified", "module", ASYNC,
-          status="manual"),
+        S("app/p.py", 3, "instantiation", "redis.asyncio.ConnectionPool.from_url", "unused",
+          "module", ASYNC),
+        S("app/p.py", 4, "instantiation", "redis.asyncio.Redis", "unused", "module", ASYNC),
     ])
-    assert {s.reason_code for s in inv.sites} == {"unclassified"}
+    assert all("no Redis command reaches it" in " ".join(s.notes) for s in inv.sites)
+
+
+def test_a_client_that_is_handed_on_or_returned_unseen_is_not_unused(tmp_path: Path) -> None:
+    """Unused means every way out was followed: an unknown callee or unseen callers is doubt."""
+    write_repo(tmp_path, {"app/p.py": """
+        import redis.asyncio as aioredis
+        from somewhere import register
+
+        passed = aioredis.from_url("redis://localhost")
+        register(passed)
+
+
+        def make():
+            made = aioredis.from_url("redis://localhost")
+            return made
+    """})
+    by_line = {s.line: s for s in scan(tmp_path).sites}
+    assert (by_line[4].purpose, by_line[4].reason_code) == ("unclassified", "passed-to")
+    assert "register" in (by_line[4].reason or "")
+    assert (by_line[9].purpose, by_line[9].reason_code) == ("unclassified", "unclassified")
 
 
 def test_close_on_self_attribute_in_class(tmp_path: Path) -> None:
