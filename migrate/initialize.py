@@ -106,6 +106,8 @@ class DerivedCentral:
     url_votes: int = 0
     decode_responses: bool = False
     decode_votes: int = 0
+    max_connections: int | None = None  # None: not set (redis-py's default)
+    max_connections_votes: int = 0
     clients: int = 0
     others: list[str] = field(default_factory=list)  # URL expressions left as named clients
 
@@ -116,6 +118,9 @@ class DerivedCentral:
                  f"{self.clients} clients); pass it to init_redis() at startup",
                  f"decode_responses: {self.decode_responses} ({self.decode_votes} of "
                  f"{self.clients} clients)"]
+        if self.max_connections is not None:
+            lines.append(f"max_connections: {self.max_connections} ({self.max_connections_votes}"
+                         f" of {self.clients} clients)")
         lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
         return lines
 
@@ -128,6 +133,7 @@ def derive_central(repo: Path) -> DerivedCentral:
     inventory = build_inventory(repo, load_config(repo), load_batches())
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
+    limits: Counter[int | None] = Counter()
     for site in inventory.sites:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))
         if site.kind != "instantiation" or site.scope == "test" or linked is None \
@@ -140,6 +146,10 @@ def derive_central(repo: Path) -> DerivedCentral:
             decodes["encoding" in options] += 1
         else:
             decodes[_toml_value(options.get("decode_responses", "False")) is True] += 1
+        limit = _toml_value(options.get("max_connections", "None"))
+        # a limit that is not a literal cannot be written into the module: count it as unset
+        limits[limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+               else None] += 1
     result = DerivedCentral(clients=sum(decodes.values()))
     if urls:
         (result.url, result.url_votes), = urls.most_common(1)
@@ -148,6 +158,11 @@ def derive_central(repo: Path) -> DerivedCentral:
         # a tie keeps redis-py's default (bytes): the safer choice for the code that had it
         result.decode_responses = decodes[True] > decodes[False]
         result.decode_votes = decodes[result.decode_responses]
+    if limits:
+        # most clients' limit; a tie keeps none, so no client that had no limit gets one
+        (top, votes), *rest = limits.most_common()
+        if top is not None and not (rest and rest[0][1] == votes):
+            result.max_connections, result.max_connections_votes = top, votes
     return result
 
 
@@ -301,4 +316,8 @@ def _create_module(repo: Path, relative: str, central: DerivedCentral | None = N
         # the app's clients decode: so does the central one, or every one of them is refused
         text = text.replace('_env_bool("REDIS_DECODE_RESPONSES", False)',
                             '_env_bool("REDIS_DECODE_RESPONSES", True)')
+    if central is not None and central.max_connections is not None:
+        # the app's clients cap their pools: so does the central one, or each is refused
+        text = text.replace('_env_int("REDIS_MAX_CONNECTIONS", 0)',
+                            f'_env_int("REDIS_MAX_CONNECTIONS", {central.max_connections})')
     write_atomic(target, text.encode("utf-8"))

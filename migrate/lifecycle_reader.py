@@ -241,12 +241,13 @@ def read_lifecycle(repo: Path, path: str, import_name: str,
 
 # The template's tunables: `NAME: type = _env_float("REDIS_NAME", default)`. `init` may write
 # other defaults (decode_responses from the app's clients), so they are read, not assumed.
-_TEMPLATE_DEFAULT = re.compile(r'^([A-Z_]+): (?:float|bool|str) = _env_(?:float|bool)\('
+_TEMPLATE_DEFAULT = re.compile(r'^([A-Z_]+): (?:float|bool|str|int) = _env_(?:float|bool|int)\('
                                r'"REDIS_[A-Z_]+", ([^)\n]+)\)$', re.MULTILINE)
 _TEMPLATE_OPTIONS = {"DECODE_RESPONSES": "decode_responses", "SOCKET_TIMEOUT": "socket_timeout",
                      "SOCKET_CONNECT_TIMEOUT": "socket_connect_timeout",
                      "HEALTH_CHECK_INTERVAL": "health_check_interval",
-                     "RETRY_ON_TIMEOUT": "retry_on_timeout"}
+                     "RETRY_ON_TIMEOUT": "retry_on_timeout",
+                     "MAX_CONNECTIONS": "max_connections"}
 
 
 def _same_template(text: str, template: str) -> bool:
@@ -267,6 +268,8 @@ def _template_central(text: str) -> CentralClient:
             value = ast.literal_eval(default)
         except (ValueError, SyntaxError):
             value = UNKNOWN
+        if constant == "MAX_CONNECTIONS" and value == 0:
+            continue  # 0: the template passes no limit, as a client without the option
         options[_TEMPLATE_OPTIONS[constant]] = Option(
             constant, value, f"the template's default; $REDIS_{constant} overrides it at startup")
     return CentralClient(

@@ -109,3 +109,48 @@ def test_init_writes_into_split_tool_tables(tmp_path: Path) -> None:
     assert document["tool"]["poetry"] == {"name": "x"}
     assert document["tool"]["ruff"] == {"line-length": 100}
     assert document["build-system"] == {"requires": ["poetry-core"]}
+
+
+_CAPPED = ("import redis.asyncio as redis\nfrom app.settings import REDIS_URL\n\n\n"
+           "class Manager:\n    async def connect(self):\n"
+           "        self.client = redis.from_url(REDIS_URL, max_connections={a})\n\n"
+           "    async def seen(self, key):\n        return await self.client.get(key)\n\n\n"
+           "async def hits(key):\n    client = redis.from_url(REDIS_URL{b})\n"
+           "    try:\n        return await client.incr(key)\n    finally:\n"
+           "        await client.aclose()\n")
+
+
+def _init_and_inventory(tmp_path: Path, code: str) -> tuple[str, str, dict[int, dict]]:
+    import json
+    repo = git_repo(tmp_path / "t", {"app/settings.py": "REDIS_URL = 'redis://localhost'\n",
+                                     "app/cache.py": code})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    module = (repo / "app" / "redis_client.py").read_text()
+    inventory = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    return run.stdout, module, {s["line"]: s for s in inventory["sites"]
+                                if s["kind"] == "instantiation"}
+
+
+def test_init_caps_the_new_pool_as_the_apps_clients_do(tmp_path: Path) -> None:
+    """Every client sets max_connections=10: the new module does too, so none is refused."""
+    out, module, sites = _init_and_inventory(tmp_path, _CAPPED.format(
+        a=10, b=", max_connections=10"))
+    assert 'MAX_CONNECTIONS: int = _env_int("REDIS_MAX_CONNECTIONS", 10)' in module
+    assert "max_connections: 10 (2 of 2 clients)" in out
+    assert {s["status"] for s in sites.values()} == {"pending"}, sites
+    # only that default changed: the module is still read as the template
+    assert module.replace('"REDIS_MAX_CONNECTIONS", 10', '"REDIS_MAX_CONNECTIONS", 0') \
+        == template_text()
+
+
+def test_init_leaves_the_pool_uncapped_when_the_clients_disagree(tmp_path: Path) -> None:
+    """One capped client, one not: a tie keeps redis-py's default and the capped one stays
+    with a human, since capping the other would change what it does under load."""
+    out, module, sites = _init_and_inventory(tmp_path, _CAPPED.format(a=10, b=""))
+    assert 'MAX_CONNECTIONS: int = _env_int("REDIS_MAX_CONNECTIONS", 0)' in module
+    assert "max_connections:" not in out
+    capped, plain = sites[7], sites[14]
+    assert (capped["status"], capped["reason_code"]) == ("manual", "options-differ")
+    assert "max_connections=10" in capped["reason"]
+    assert plain["status"] == "pending"

@@ -278,6 +278,31 @@ def test_timeouts_and_retry_reach_pool_and_connections(load: Loader) -> None:
     asyncio.run(main())
 
 
+def test_max_connections_caps_every_pool_and_zero_means_no_cap(load: Loader) -> None:
+    """`init` writes the cap the app's clients had; a full pool refuses as theirs did."""
+    free = load()  # the env var is set for the rest of the test by the next load
+    capped = load(REDIS_MAX_CONNECTIONS=2)
+    assert (capped.MAX_CONNECTIONS, free.MAX_CONNECTIONS) == (2, 0)
+
+    async def main() -> None:
+        await capped.init_redis()
+        pool = capped.get_redis().connection_pool
+        assert pool.max_connections == 2
+        held = [await pool.get_connection() for _ in range(2)]
+        with pytest.raises(RedisConnectionError, match="Too many connections"):
+            await pool.get_connection()
+        for conn in held:
+            await pool.release(conn)
+        assert capped.get_redis(blocking=True).connection_pool.max_connections == 2
+        await capped.close_redis()
+        await free.init_redis()
+        default = redis.asyncio.ConnectionPool().max_connections  # redis-py's own, as unset
+        assert free.get_redis().connection_pool.max_connections == default != 2
+        await free.close_redis()
+
+    asyncio.run(main())
+
+
 def test_url_query_cannot_give_blocking_client_a_read_timeout(rc: ModuleType, redis_url: str) -> None:
     async def main() -> None:
         await rc.init_redis(f"{redis_url}?socket_timeout=2")
