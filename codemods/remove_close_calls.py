@@ -169,7 +169,14 @@ class RemoveCloseCalls(PathAwareCommand):
                                                       *body[0].leading_lines])
         return cst.FlattenSentinel(body)
 
-    def leave_If(self, original: cst.If, updated: cst.If) -> cst.If:
+    def leave_If(self, original: cst.If,
+                 updated: cst.If) -> cst.If | cst.RemovalSentinel:
+        # `if self.client: await self.client.aclose()` guarded only the close: it goes whole,
+        # when its test only reads names (nothing it could do is lost)
+        if (isinstance(updated.body, cst.IndentedBlock) and not updated.body.body
+                and isinstance(original.body, cst.IndentedBlock) and original.body.body
+                and updated.orelse is None and _reads_only(updated.test)):
+            return cst.RemovalSentinel.REMOVE
         return _fill(updated)
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
@@ -193,6 +200,22 @@ def normalized(node: cst.BaseExpression) -> str:
         return ast.unparse(ast.parse(code.strip(), mode="eval"))
     except SyntaxError:
         return code
+
+
+def _reads_only(test: cst.BaseExpression) -> bool:
+    """A test made of names, attributes, `None`, `not`, `and`/`or` and comparisons only."""
+    if isinstance(test, cst.Name):
+        return True
+    if isinstance(test, cst.Attribute):
+        return _reads_only(test.value)
+    if isinstance(test, cst.UnaryOperation):
+        return isinstance(test.operator, cst.Not) and _reads_only(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _reads_only(test.left) and _reads_only(test.right)
+    if isinstance(test, cst.Comparison):
+        return _reads_only(test.left) and all(_reads_only(c.comparator)
+                                               for c in test.comparisons)
+    return False
 
 
 def _fill(node):  # type: ignore[no-untyped-def]
