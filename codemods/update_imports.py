@@ -20,7 +20,9 @@ from libcst.metadata import QualifiedNameProvider
 
 from ._common import absolute_names, compat_module, dotted, resolve_relative
 
-_REDIS_MODULES = ("redis", "aioredis")
+# `inject` too: python-inject's `inject.instance(Redis).aclose()` is often its file's only use,
+# and that close becomes close_redis(); the module has no import-time effect to keep
+_REDIS_MODULES = ("redis", "aioredis", "inject")
 ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis", "get_blocking_redis",
              "init_redis", "close_redis")
 # N5-N8, N10: aioredis 2.x modules and their redis.asyncio counterparts

@@ -472,3 +472,77 @@ def test_each_program_is_wired_with_the_url_of_its_own_package(tmp_path: Path) -
     assert anchors == {("api/app.py", "REDIS_URL"), ("ingest/main.py", "REDIS_URL")}
     assert inventory.wiring.url_imports == {"api.app.lifespan": ("api.config", "REDIS_URL"),
                                             "ingest.main.run": ("ingest.config", "REDIS_URL")}
+
+
+def test_python_inject_binding_is_read_by_instance_attr_autoparams_and_params(
+        tmp_path: Path) -> None:
+    """`binder.bind(Redis, client)` stores the client under its class; every way
+    python-inject hands it back carries its commands, and the shutdown close is found."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/di.py": """
+            import inject
+            from redis.asyncio import Redis
+
+            URL = "redis://localhost:6379/0"
+
+
+            def _bind(binder: inject.Binder) -> None:
+                binder.bind(Redis, Redis.from_url(URL))
+
+
+            def configure() -> None:
+                inject.configure(_bind)
+        """,
+        "app/store.py": """
+            import inject
+            from redis.asyncio import Redis
+
+
+            @inject.autoparams("redis")
+            async def load(key: str, redis: Redis) -> bytes:
+                return await redis.get(key)
+
+
+            @inject.params(client=Redis)
+            async def save(key: str, value: str, client=None) -> None:
+                await client.set(key, value)
+
+
+            async def count(key: str) -> int:
+                return await inject.instance(Redis).incr(key)
+        """,
+        "app/main.py": """
+            import inject
+            from redis.asyncio import Redis
+
+
+            async def shutdown() -> None:
+                await inject.instance(Redis).aclose()
+        """,
+    })
+    inventory = scan(tmp_path)
+    (site,) = _instantiations(inventory)
+    assert (site.file, site.status) == ("app/di.py", "pending"), site
+    assert {"get", "set", "incr"} <= set(site.operations)
+    assert ("app/main.py", 6) in _closes(inventory)
+
+
+def test_a_bind_method_outside_python_inject_is_a_hand_off(tmp_path: Path) -> None:
+    """Look-alike: `registry.bind(Redis, client)` in a module that does not import inject is
+    an unknown callee, so the client stays manual with `passed-to`."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/di.py": """
+            from redis.asyncio import Redis
+
+            from app.registry import registry
+
+
+            def setup() -> None:
+                registry.bind(Redis, Redis.from_url("redis://localhost"))
+        """,
+    })
+    (site,) = _instantiations(scan(tmp_path))
+    assert (site.status, site.reason_code) == ("manual", "passed-to"), site
+    assert "registry.bind" in (site.reason or "")

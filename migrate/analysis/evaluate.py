@@ -17,8 +17,8 @@ from migrate.analysis.facts import (
 )
 from migrate.analysis.frameworks import (
     CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
-    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, MAPPING_OBJECTS, MAPPING_READS,
-    PARTIALS, RUNNERS,
+    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, INJECT_BIND_METHODS,
+    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, injected,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
@@ -50,6 +50,7 @@ class Evaluator:
     close_redis_names: set[str]
     module_types: dict[str, str]  # module-level names bound to a framework object
     unannotated_types: dict[str, str]  # parameter spellings that are framework objects here
+    uses_inject: bool  # the module imports python-inject
 
     # --- names ---------------------------------------------------------------------------
 
@@ -200,6 +201,16 @@ class Evaluator:
             item = _item_name(node.args[0], self._eval_pure)
             if item is not None:
                 return self._attr(receiver, item)
+        if self.uses_inject and method in INJECT_BIND_METHODS and len(node.args) == 2 \
+                and not node.keywords:
+            classes = self._eval_pure(node.args[0])
+            if classes:  # `binder.bind(Redis, client)`: the injector holds it under Redis
+                self._set_holder(node.args[1], "argument")
+                for value in self._eval(node.args[1]):
+                    self.facts.edges.extend((injected(c), value) for c in classes)
+                return ()
+        if any(c in INJECT_READS for c in callees) and node.args:
+            return tuple(injected(c) for c in self._eval_pure(node.args[0]))
         pool_keys: list[str] = []
         position: int | None = 0
         for arg in node.args:

@@ -15,12 +15,15 @@ import ast
 import hashlib
 
 from migrate.analysis import scopes
-from migrate.analysis.evaluate import Evaluator, _Frame, _child_name, _item_name, _unwrap
+from migrate.analysis.evaluate import (
+    Evaluator, _annotation_parts, _Frame, _child_name, _item_name, _unwrap,
+)
 from migrate.analysis.facts import (
     ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact, Location,
 )
 from migrate.analysis.frameworks import (
-    DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, UNANNOTATED_PARAMETERS,
+    DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, INJECT_AUTOPARAMS,
+    INJECT_MODULE, INJECT_PARAMS, UNANNOTATED_PARAMETERS, injected,
 )
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
@@ -72,6 +75,7 @@ class _Extractor(Evaluator):
         self.close_redis_names = {f"{m}.close_redis" for m in lifecycle_modules}
         self.module_types: dict[str, str] = {}
         self.unannotated_types: dict[str, str] = {}
+        self.uses_inject = False
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
 
@@ -89,6 +93,7 @@ class _Extractor(Evaluator):
             for v in info.imports.values()
         )
         imported = {target.split(".")[0] for target in info.imports.values()}
+        self.uses_inject = INJECT_MODULE in imported
         for framework, spellings in UNANNOTATED_PARAMETERS.items():
             if framework in imported:
                 self.unannotated_types = {**spellings, **self.unannotated_types}
@@ -149,6 +154,8 @@ class _Extractor(Evaluator):
         for arg, default in given:  # `cache=Depends(get_cache)`, `client=module_client`
             for value in self._eval(default):
                 self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+        for name, cls in self._injected_parameters(node):  # `@inject.autoparams("redis")`
+            self.facts.edges.append((f"{qualname}.{LOCALS}.{name}", injected(cls)))
         for arg in (*positional, *args.kwonlyargs):
             for marker in _dependency_calls(arg.annotation, self._eval_pure):
                 for value in self._eval(marker):  # `Annotated[Redis, Depends(get_cache)]`
@@ -169,6 +176,31 @@ class _Extractor(Evaluator):
         self.frames.pop()
 
     _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _injected_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef
+                             ) -> list[tuple[str, str]]:
+        """(parameter, class) pairs python-inject fills: `@inject.autoparams` takes the
+        annotated parameters (those it names, if any), `@inject.params(r=Redis)` the named."""
+        if not self.uses_inject:
+            return []
+        args = node.args
+        annotated = {a.arg: a.annotation for a in (*args.posonlyargs, *args.args,
+                                                    *args.kwonlyargs) if a.annotation}
+        found: list[tuple[str, str]] = []
+        for decorator in node.decorator_list:
+            call = decorator if isinstance(decorator, ast.Call) else None
+            callees = self._eval_pure(call.func if call else decorator)
+            if any(c in INJECT_AUTOPARAMS for c in callees):
+                named = {a.value for a in (call.args if call else ())
+                         if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+                for name, annotation in annotated.items():
+                    if not named or name in named:
+                        found.extend((name, cls) for part in _annotation_parts(annotation)
+                                     for cls in self._eval_pure(part))
+            elif call is not None and any(c in INJECT_PARAMS for c in callees):
+                found.extend((k.arg, cls) for k in call.keywords if k.arg
+                             for cls in self._eval_pure(k.value))
+        return found
 
     def _decorator_hooks(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
                          qualname: str) -> None:

@@ -89,3 +89,19 @@ HOOK_KEYWORDS: Final[dict[str, str]] = {
 HOOK_EVENTS: Final[dict[str, str]] = {"startup": "startup", "shutdown": "shutdown"}
 # `asyncio.run(main())`: the worker's whole run, the place to wire the lifecycle.
 RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
+
+# python-inject: one injector per process, keyed by class. `binder.bind(Redis, client)` (in a
+# config function given to `inject.configure`) stores the client under its class;
+# `inject.instance(Redis)`, `inject.attr(Redis)` and the parameters of `@inject.autoparams` /
+# `@inject.params(redis=Redis)` read it back.
+INJECTOR: Final = "@inject.Injector"
+INJECT_MODULE: Final = "inject"
+INJECT_BIND_METHODS: Final[frozenset[str]] = frozenset({"bind"})
+INJECT_READS: Final[frozenset[str]] = frozenset({"inject.instance", "inject.attr"})
+INJECT_AUTOPARAMS: Final[frozenset[str]] = frozenset({"inject.autoparams"})
+INJECT_PARAMS: Final[frozenset[str]] = frozenset({"inject.params"})
+
+
+def injected(cls: str) -> str:
+    """The injector's key for what is bound to the class `cls`."""
+    return f"{INJECTOR}.[{cls}]"
