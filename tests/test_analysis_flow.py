@@ -494,6 +494,24 @@ def test_factory_whose_callers_are_not_seen_escapes(tmp_path: Path) -> None:
     assert (sites[0].status, sites[0].reason_code) == ("manual", "unclassified"), sites[0]
 
 
+def test_factory_whose_callers_use_the_result_directly_is_followed(tmp_path: Path) -> None:
+    """`client().incr(k)` keeps nothing, but the caller is seen and its command counts."""
+    write_repo(tmp_path, {"app/__init__.py": "", "app/views.py": """
+        import redis.asyncio as aioredis
+
+
+        async def index():
+            return await client().incr("page_views")
+
+
+        def client():
+            return aioredis.from_url("redis://localhost:6379")
+    """})
+    (site,) = scan(tmp_path).sites
+    assert (site.purpose, site.status) == ("write-cache", "pending"), site
+    assert site.operations == ["incr"]
+
+
 def test_pool_with_an_unused_client_goes_with_the_health_batch(tmp_path: Path) -> None:
     """No command reaches either, and nothing escapes: a connection-only change, done first."""
     write_repo(tmp_path, {"app/p.py": """

@@ -311,11 +311,14 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
         sites[atom].mixed_holders = sorted(k for k in keys if any(
             other not in (atom, SHARED, SHARED_BLOCKING) for other in graph.holds[k]))
 
+    # `make_client().incr(k)`: a caller that uses what a def returns without keeping it
+    used_directly = {graph.index.canonical(u.key) for f in files for u in f.uses}
     for site in sites.values():
         _refine_holder(site, graph)
         if site.holder in ("return", "yield") and site.function:
             returned = f"{site.function}.{RETURN}"
-            site.returned_to = sorted(graph.flows.get(returned, ()))
+            site.returned_to = sorted({*graph.flows.get(returned, ()),
+                                       *({returned} & used_directly)})
     _attach_pools(sites, site_facts, graph)
     closes = _attach_uses(files, sites, site_facts, graph)
     hooks = app_hooks(files, index)
