@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,7 +72,7 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
         if has_table and lifecycle_module == existing.lifecycle_module:
             lifecycle_import = existing.lifecycle_import
         else:
-            lifecycle_import = module_name(lifecycle_module)[0]
+            lifecycle_import = import_name(repo, lifecycle_module)
 
     config_path = _config_path(repo, existing_file, config_target)
     written = False
@@ -164,6 +165,21 @@ def derive_central(repo: Path) -> DerivedCentral:
         if top is not None and not (rest and rest[0][1] == votes):
             result.max_connections, result.max_connections_votes = top, votes
     return result
+
+
+_IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)
+
+
+def import_name(repo: Path, relative: str) -> str:
+    """How the app's code imports the module at `relative`: a `src/` layout (no
+    `src/__init__.py`, no `import src.…` anywhere) is installed without the `src.`."""
+    name = module_name(relative)[0]
+    if not name.startswith("src.") or (repo / "src" / "__init__.py").exists():
+        return name
+    files = discover(repo, Config()).files
+    if any(_IMPORTS_SRC.search((repo / f).read_bytes()) for f in files):
+        return name
+    return name.removeprefix("src.")
 
 
 def proposed_module_path(repo: Path) -> str:

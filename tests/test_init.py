@@ -154,3 +154,22 @@ def test_init_leaves_the_pool_uncapped_when_the_clients_disagree(tmp_path: Path)
     assert (capped["status"], capped["reason_code"]) == ("manual", "options-differ")
     assert "max_connections=10" in capped["reason"]
     assert plain["status"] == "pending"
+
+
+def test_init_imports_a_src_layout_module_as_the_app_does(tmp_path: Path) -> None:
+    """`src/page_tracker/` with no `src/__init__.py`: the package is `page_tracker`."""
+    repo = git_repo(tmp_path / "t", {"src/page_tracker/__init__.py": "",
+                                     "src/page_tracker/app.py": "from page_tracker import x\n"})
+    assert migrate("init", "-C", repo).exit_code == 0
+    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    assert table["lifecycle-module"] == "src/page_tracker/redis_client.py"
+    assert table["lifecycle-import"] == "page_tracker.redis_client"
+
+
+def test_init_keeps_src_in_the_import_when_the_app_imports_src(tmp_path: Path) -> None:
+    """Look-alike: an app that imports `src.core…` runs from the repository root."""
+    repo = git_repo(tmp_path / "t", {"src/core/__init__.py": "",
+                                     "src/core/app.py": "from src.core import x\n"})
+    assert migrate("init", "-C", repo).exit_code == 0
+    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    assert table["lifecycle-import"] == "src.core.redis_client"
