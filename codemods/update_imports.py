@@ -10,6 +10,8 @@ keep the file's style and leave every other import alone.
 
 from __future__ import annotations
 
+import sys
+
 from collections.abc import Collection, Mapping
 
 import libcst as cst
@@ -163,6 +165,55 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             elif accessor in self._imported and accessor not in self._calls:
                 RemoveImportsVisitor.remove_unused_import(self.context, home, accessor, alias)
         return updated
+
+
+class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
+    """`import os` that only served the removed client's URL (`os.getenv("REDIS_URL")`) goes
+    too. Only standard-library imports (importing them has no effect to keep), and only names
+    the file read before the rewrite and no longer reads: an import that was unused already is
+    not this rewrite's business."""
+
+    DESCRIPTION = "Drop standard-library imports the rewrite left unused."
+
+    def __init__(self, context: CodemodContext, before: cst.Module) -> None:
+        super().__init__(context)
+        self.read_before = _loaded_names(before)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        orphaned = self.read_before - _loaded_names(node)
+        for statement in m.findall(node, m.Import() | m.ImportFrom()):
+            if isinstance(statement, cst.Import):
+                for alias in statement.names:
+                    name = dotted(alias.name) or ""
+                    bound = _bound_name(alias) or name.split(".")[0]
+                    if _stdlib(name) and bound in orphaned:
+                        RemoveImportsVisitor.remove_unused_import(
+                            self.context, name, asname=_bound_name(alias))
+            elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
+                    and not statement.relative and not isinstance(statement.names,
+                                                                  cst.ImportStar):
+                module = dotted(statement.module) or ""
+                for alias in statement.names:
+                    obj = dotted(alias.name) or ""
+                    if _stdlib(module) and (_bound_name(alias) or obj) in orphaned:
+                        RemoveImportsVisitor.remove_unused_import(
+                            self.context, module, obj, _bound_name(alias))
+
+
+def _loaded_names(module: cst.Module) -> set[str]:
+    imported = {id(n) for statement in m.findall(module, m.Import() | m.ImportFrom())
+                for n in m.findall(statement, m.Name())}
+    return {n.value for n in m.findall(module, m.Name())
+            if isinstance(n, cst.Name) and id(n) not in imported}
+
+
+def _bound_name(alias: cst.ImportAlias) -> str | None:
+    return (alias.asname.name.value if alias.asname is not None
+            and isinstance(alias.asname.name, cst.Name) else None)
+
+
+def _stdlib(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names
 
 
 class TidyModuleStart(VisitorBasedCodemodCommand):

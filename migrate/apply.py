@@ -24,7 +24,9 @@ from migrate.codemods.remove_close_calls import RemoveCloseCalls
 from migrate.codemods.remove_module_client import RemoveModuleClient
 from migrate.codemods.replace_client_references import ReplaceClientReferences
 from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
-from migrate.codemods.update_imports import TidyModuleStart, UpdateRedisImports
+from migrate.codemods.update_imports import (
+    DropOrphanedStdlibImports, TidyModuleStart, UpdateRedisImports,
+)
 from migrate.codemods.wire_lifecycle import WireClose, WireInit, shifted_position
 from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
@@ -303,7 +305,8 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
                                   in plan.wire_init.items()}, plan.wire_imports)
         tree = wire.transform_module(tree)
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
-    for codemod in [*_codemods(context, plan, lifecycle), tidy]:
+    orphans = DropOrphanedStdlibImports(context, tree)
+    for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
         try:
             tree = codemod.transform_module(tree)
         except SkipFile as exc:

@@ -17,7 +17,7 @@ from migrate.discovery import is_test_path
 from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
-from migrate.safety import Refusal, escape_refusal, refuse
+from migrate.safety import Refusal, escape_refusal, refuse, sync_url_refusal
 from migrate.wiring import WiringFacts, program_of
 
 
@@ -53,6 +53,10 @@ UNUSED_NOTE = ("no Redis command reaches it, and nothing it is held in escapes: 
                "get_redis() changes connections only, so it goes with the health batch")
 LIFECYCLE_METHODS: Final[frozenset[str]] = CLOSE_METHODS | POOL_CLOSE_METHODS | {ASYNC_WITH}
 
+SYNC_NOTE = ("get_sync_redis() needs no startup call: it creates the shared sync client on "
+             "first use, with configure_sync_redis()'s URL, else init_redis()'s in this "
+             "process, else $REDIS_URL")
+
 TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-tests = true to "
                   "include it)")
 
@@ -64,6 +68,7 @@ class _Classifier:
         self.lifecycle = lifecycle
         self.not_wired = wiring.refusal() if wiring is not None else None
         self.assumed = wiring.assumed if wiring is not None else None
+        self.wired = wiring.wired if wiring is not None else True
         # a worker's own client anchors its program's wiring: its URL is the central one there
         self.anchors = {a.atom: a.url_key or "" for a in wiring.anchors[1:]} \
             if wiring is not None and wiring.needs_wiring else {}
@@ -172,6 +177,10 @@ class _Classifier:
                          else "the async function that creates it")
                 return Refusal("sync-in-async", f"sync client used in async code ({where}): "
                                                 f"it blocks the event loop; convert it by hand")
+            if not self.wired:  # nothing hands get_sync_redis() a URL: it reads $REDIS_URL
+                found = sync_url_refusal(site)
+                if found is not None:
+                    return found
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
         program = program_of(site.path)
@@ -208,9 +217,12 @@ class _Classifier:
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
-        if site.status == "pending" and self.assumed and site.kind == "instantiation":
+        if site.status == "pending" and site.sync and site.kind == "instantiation":
+            site.notes.append(SYNC_NOTE)
+        elif site.status == "pending" and self.assumed and site.kind == "instantiation":
             site.notes.append(self.assumed)
-        if site.status == "pending" and self.not_wired:  # its client, closes and owners stay
+        if site.status == "pending" and self.not_wired and not site.sync:
+            # its client, closes and owners stay (a sync client needs no startup hook)
             site.status, site.reason_code, site.reason = (
                 "manual", "lifecycle-not-wired", self.not_wired)
         if linked.consumers:

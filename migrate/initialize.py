@@ -75,17 +75,19 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
             lifecycle_import = import_name(repo, lifecycle_module)
 
     config_path = _config_path(repo, existing_file, config_target)
+    module_path = repo / lifecycle_module
+    # the app's clients choose the new module's settings (and, for a sync app, the policy)
+    central = derive_central(repo) if not module_path.exists() else None
     written = False
     if not has_table:
-        _write_table(repo, config_path, lifecycle_module, lifecycle_import)
+        _write_table(repo, config_path, lifecycle_module, lifecycle_import,
+                     "sync-accessor" if central is not None and central.all_sync else "manual")
         written = True
 
     created = False
-    module_path = repo / lifecycle_module
     derived: list[str] = []
     wiring: list[str] = []
-    if not module_path.exists():
-        central = derive_central(repo)
+    if central is not None:
         _create_module(repo, lifecycle_module, central)
         derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central)
         created = True
@@ -110,18 +112,29 @@ class DerivedCentral:
     max_connections: int | None = None  # None: not set (redis-py's default)
     max_connections_votes: int = 0
     clients: int = 0
+    sync_clients: int = 0
     others: list[str] = field(default_factory=list)  # URL expressions left as named clients
+
+    @property
+    def all_sync(self) -> bool:
+        """A sync app (Flask, Django, a sync worker): its clients can only move to the sync
+        accessor, so that is the policy, not `manual` for every one of them."""
+        return self.clients > 0 and self.sync_clients == self.clients
 
     def explain(self) -> list[str]:
         if not self.clients:
             return ["no Redis client found: the template's defaults ($REDIS_URL, bytes replies)"]
+        starts = "configure_sync_redis()" if self.all_sync else "init_redis()"
         lines = [f"url: {self.url or '$REDIS_URL'} (used by {self.url_votes} of "
-                 f"{self.clients} clients); pass it to init_redis() at startup",
+                 f"{self.clients} clients); pass it to {starts} at startup",
                  f"decode_responses: {self.decode_responses} ({self.decode_votes} of "
                  f"{self.clients} clients)"]
         if self.max_connections is not None:
             lines.append(f"max_connections: {self.max_connections} ({self.max_connections_votes}"
                          f" of {self.clients} clients)")
+        if self.all_sync:
+            lines.append(f"sync-policy: sync-accessor (all {self.clients} clients are sync: "
+                         f"they move to get_sync_redis(), which needs no startup call)")
         lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
         return lines
 
@@ -135,12 +148,14 @@ def derive_central(repo: Path) -> DerivedCentral:
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
     limits: Counter[int | None] = Counter()
+    sync_clients = 0
     for site in inventory.sites:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))
         if site.kind != "instantiation" or site.scope == "test" or linked is None \
                 or (linked.family == "pool" and linked.clients_of_pool):
             continue
         options = dict(linked.options)
+        sync_clients += linked.library == "redis-sync"
         if linked.url and linked.url_key and "<locals>" not in linked.url_key:
             urls[linked.url] += 1  # a parameter or a local (`url`) names no URL init can use
         if linked.library == "aioredis1":
@@ -151,7 +166,7 @@ def derive_central(repo: Path) -> DerivedCentral:
         # a limit that is not a literal cannot be written into the module: count it as unset
         limits[limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
                else None] += 1
-    result = DerivedCentral(clients=sum(decodes.values()))
+    result = DerivedCentral(clients=sum(decodes.values()), sync_clients=sync_clients)
     if urls:
         (result.url, result.url_votes), = urls.most_common(1)
         result.others = sorted(u for u in urls if u != result.url)
@@ -209,6 +224,10 @@ _NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migra
 def wiring_lines(repo: Path, import_name: str, central: DerivedCentral) -> list[str]:
     """What the app's startup and shutdown must call; where, if the app object is found."""
     url = central.url or ""
+    if central.all_sync:
+        return ["a sync app: get_sync_redis() needs no startup call; it connects to $REDIS_URL",
+                f"unless the app calls configure_sync_redis({url or 'url'}) from {import_name}",
+                "at startup (a client with any other URL stays manual until it does)"]
     app_file = _app_file(repo)
     where = f" (the app is created in {app_file})" if app_file else ""
     return [f"wire it into the app's startup and shutdown{where}:",
@@ -288,7 +307,8 @@ def _config_path(repo: Path, existing: Path | None, target: str | None) -> Path:
     return repo / (PYPROJECT if (repo / PYPROJECT).exists() else MIGRATE_TOML)
 
 
-def _write_table(repo: Path, path: Path, module: str, import_name: str) -> None:
+def _write_table(repo: Path, path: Path, module: str, import_name: str,
+                 sync_policy: str = "manual") -> None:
     """Add `[tool.migrate]` to `path`, keeping everything else in the file as it was."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     document = tomlkit.parse(text)
@@ -304,7 +324,7 @@ def _write_table(repo: Path, path: Path, module: str, import_name: str) -> None:
     table.add("branch-prefix", "redis-migration/")
     table.add("remote", "origin")
     table.add("reviewers", [])
-    table.add("sync-policy", "manual")
+    table.add("sync-policy", sync_policy)
     table.add("include-tests", False)
     tool = document.get("tool")
     if tool is None:

@@ -66,6 +66,47 @@ def escape_refusal(site: LinkedSite) -> Refusal:
     return Refusal("escapes", f"the client escapes: it is {first}")
 
 
+# `os.getenv("REDIS_URL")`, `os.environ.get("REDIS_URL", "redis://localhost:6379")`,
+# `os.environ["REDIS_URL"]`: what get_sync_redis() falls back to when nothing configures it.
+_ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
+_LOCAL_DEFAULTS = frozenset({"redis://localhost:6379", "redis://localhost:6379/0",
+                             "redis://localhost", "redis://127.0.0.1:6379",
+                             "redis://127.0.0.1:6379/0"})
+
+
+def sync_url_refusal(site: LinkedSite) -> Refusal | None:
+    """A sync client in a repository that never calls init_redis() or configure_sync_redis():
+    get_sync_redis() will connect to $REDIS_URL (else localhost), so the client must too."""
+    if _reads_redis_url_env(site):
+        return None
+    used = site.url or "the library default (localhost)"
+    return Refusal("url-differs", f"connects to {used}; get_sync_redis() connects to "
+                                  f"$REDIS_URL (else redis://localhost:6379/0) unless the app "
+                                  f"calls configure_sync_redis(url) or init_redis(url), which "
+                                  f"nothing here does: call it at startup, or move it by hand")
+
+
+def _reads_redis_url_env(site: LinkedSite) -> bool:
+    if not site.url_code or URL_PARTS.intersection(site.keywords) - {"url"}:
+        return False
+    try:
+        node = ast.parse(site.url_code.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(node, ast.Subscript):  # os.environ["REDIS_URL"]
+        return ast.unparse(node.value) == "os.environ" and _is_redis_url(node.slice)
+    if not isinstance(node, ast.Call) or ast.unparse(node.func) not in _ENV_READERS \
+            or node.keywords or not node.args or not _is_redis_url(node.args[0]):
+        return False
+    default = node.args[1] if len(node.args) > 1 else None
+    return default is None or (isinstance(default, ast.Constant)
+                               and (default.value is None or default.value in _LOCAL_DEFAULTS))
+
+
+def _is_redis_url(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "REDIS_URL"
+
+
 def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
            pool: LinkedSite | None, notes: list[str],
            clients: Mapping[str, Mapping[str, Any]] | None = None,

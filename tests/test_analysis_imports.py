@@ -391,3 +391,60 @@ def test_two_aliases_in_one_file_two_sites(tmp_path: Path) -> None:
         S("app/cache.py", 5, "instantiation", "redis.asyncio.Redis.from_url", "pipeline",
           "module", ASYNC),
     ])
+
+
+def test_a_package_that_re_exports_its_settings_instance_under_the_module_name(
+        tmp_path: Path) -> None:
+    """`app/__init__.py` does `from app.settings import settings`: `app.settings` is both the
+    module and the instance of `app.settings.Settings`. The class's own names are not the
+    instance's attributes; aliasing them grew `Settings.Settings.Settings…` without end and
+    the scan never finished (dripdrop, a Litestar app). Run in a subprocess so a regression
+    fails instead of hanging the suite."""
+    import subprocess
+    import sys
+    write_repo(tmp_path, {
+        "app/__init__.py": """
+            from litestar.stores.redis import RedisStore
+
+            from app.settings import ENV, settings
+
+            DEBUG = settings.env != ENV.PRODUCTION
+            STORES = {"sessions": RedisStore.with_client(url=settings.redis_url)}
+        """,
+        "app/settings.py": """
+            from enum import Enum
+
+            from pydantic_settings import BaseSettings
+
+
+            class ENV(Enum):
+                DEVELOPMENT = "development"
+                PRODUCTION = "production"
+
+
+            class Settings(BaseSettings):
+                env: ENV = ENV.DEVELOPMENT
+                redis_url: str
+
+
+            settings = Settings()
+        """,
+        "app/cache.py": """
+            import redis.asyncio as aioredis
+
+            from app.settings import settings
+
+            client = aioredis.from_url(settings.redis_url)
+
+
+            async def read(key):
+                return await client.get(key)
+        """,
+    })
+    run = subprocess.run([sys.executable, "-m", "migrate", "inventory", "-C", str(tmp_path),
+                          "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    import json
+    (site,) = json.loads(run.stdout)["sites"]
+    assert (site["file"], site["purpose"], site["status"]) == ("app/cache.py", "read-cache",
+                                                               "pending")

@@ -66,8 +66,8 @@ def test_sync_accessor_needs_get_sync_redis_in_the_lifecycle_module(tmp_path: Pa
     repo = git_repo(tmp_path / "r", {
         "migrate.toml": SYNC_POLICY,
         "backend/services/redis_client.py": old,
-        "app/worker.py": "import redis\n\n\ndef run() -> None:\n"
-                         "    r = redis.Redis.from_url('redis://localhost/0')\n"
+        "app/worker.py": "import os\n\nimport redis\n\n\ndef run() -> None:\n"
+                         "    r = redis.Redis.from_url(os.environ['REDIS_URL'])\n"
                          "    r.set('k', 1)\n",
     })
     site = _sites(repo)[0]
@@ -88,3 +88,53 @@ def test_manual_is_the_default_policy(tmp_path: Path, policy: str | None) -> Non
         files["migrate.toml"] = f'[tool.migrate]\nsync-policy = "{policy}"\n'
     site = _sites(git_repo(tmp_path / "r", files))[0]
     assert (site["status"], site["reason_code"]) == ("manual", "sync-client")
+
+
+SYNC_APP = {
+    "app/__init__.py": "",
+    "app/settings.py": "CACHE_HOST = 'cache.internal'\n",
+    # a Flask-style page counter: a cached getter of a client on $REDIS_URL
+    "app/web.py": ("import os\nfrom functools import cache\n\nfrom redis import Redis\n\n\n"
+                   "def hit() -> int:\n    return redis().incr('hits')\n\n\n@cache\n"
+                   "def redis() -> Redis:\n"
+                   "    return Redis.from_url(os.getenv('REDIS_URL', 'redis://localhost:6379'))\n"),
+    # another server, named by host: get_sync_redis() would not connect there
+    "app/reports.py": ("import redis\n\nfrom app import settings\n\n"
+                       "client = redis.Redis(host=settings.CACHE_HOST, port=6379)\n\n\n"
+                       "def last() -> bytes | None:\n    return client.get('report')\n"),
+}
+
+
+def test_init_gives_an_all_sync_app_the_sync_accessor_and_its_counter_counts_on_redis(
+        tmp_path: Path, redis_url: str) -> None:
+    """A sync app (Flask, Django) has nothing for an async lifecycle to do: init picks
+    sync-accessor, the $REDIS_URL client moves to get_sync_redis() and still counts on a real
+    server; the client on another host stays manual and says why."""
+    repo = git_repo(tmp_path / "r", SYNC_APP)
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    assert "sync-policy: sync-accessor (all 2 clients are sync" in run.stdout
+    assert 'sync-policy = "sync-accessor"' in (repo / "migrate.toml").read_text()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    by_file = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}
+    assert by_file["app/web.py"]["status"] == "pending"
+    assert any("needs no startup call" in n for n in by_file["app/web.py"]["notes"])
+    reports = by_file["app/reports.py"]
+    assert (reports["status"], reports["reason_code"]) == ("manual", "url-differs")
+    assert "settings.CACHE_HOST" in reports["reason"] and "configure_sync_redis" in reports["reason"]
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    web = (repo / "app/web.py").read_text()
+    assert "return get_sync_redis()" in web and "from app.redis_client import get_sync_redis" in web
+    assert "import os" not in web  # it only served the old URL
+    assert "Redis(host=settings.CACHE_HOST" in (repo / "app/reports.py").read_text()
+    env = {**os.environ, "REDIS_URL": redis_url}
+    script = ("import redis, os\nfrom app.web import hit\n"
+              "redis.Redis.from_url(os.environ['REDIS_URL']).delete('hits')\n"
+              "print(hit(), hit())\n")
+    counted = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["1", "2"]

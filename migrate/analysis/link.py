@@ -229,6 +229,11 @@ class _Graph:
                     continue
                 cls = atom[len(INSTANCE_PREFIX):]
                 for sub in with_prefix(key):
+                    if sub.startswith(cls + "."):
+                        # `app.settings` names both a module and, through a package re-export,
+                        # the instance of a class defined in it: the class's own keys are not
+                        # attributes of the instance (aliasing them grows C.C.C… forever)
+                        continue
                     changed |= self._alias(sub, cls + sub[len(key):])
         for cls, bases in self.classes.items():
             for sub in with_prefix(cls):
