@@ -149,7 +149,9 @@ def inventory(root: Path) -> tuple[dict | None, Proc]:
     """``migrate inventory --format json``, parsed (None when it is not JSON)."""
     proc = migrate(root, "inventory", "--format", "json")
     try:
-        return json.loads(proc.out[proc.out.index("{"):]), proc
+        # stderr is merged in: a warning ("skipped x.py: does not parse") may follow the JSON
+        report, _ = json.JSONDecoder().raw_decode(proc.out[proc.out.index("{"):])
+        return report, proc
     except ValueError:
         return None, proc
 
