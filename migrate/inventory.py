@@ -36,10 +36,12 @@ PREFILTER_NEEDLE = "redis"
 # Files that reach a client through the app without naming Redis (`request.app.state.cache`,
 # `request.app["cache"]`, `current_app.cache`, a `Depends(...)` provider): parsed too.
 # Files that register the app's hooks (`FastAPI(lifespan=lifespan)` in a main.py that never
-# names Redis) are parsed too: the wiring needs them.
+# names Redis) are parsed too: the wiring needs them, and so does an app made with no hook.
 FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "lifespan",
                      "on_startup", "on_event(", "cleanup_ctx", "on_cleanup", "on_shutdown",
-                     "asyncio.run(")
+                     "asyncio.run(",
+                     # the app object itself: an app with no hook is not wired by assumption
+                     "FastAPI(", "Starlette(", "Litestar(", "Application(")
 _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 _MAX_PASSES = 6
 

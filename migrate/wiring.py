@@ -45,6 +45,7 @@ class WiringFacts:
     # for an anchor that is a hook without a client of its own: the (module, name) its file
     # must import to spell the URL (`from app.config import settings`), by hook function key
     url_imports: dict[str, tuple[str, str]] = field(default_factory=dict)
+    apps: list[str] = field(default_factory=list)  # async app objects made here, with where
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -59,7 +60,7 @@ class WiringFacts:
     def assumed(self) -> str | None:
         """The note for a repository with no call of init_redis() and no hook: a library
         package, or an app started from elsewhere (phase 1 wired it; SPEC §2)."""
-        if self.wired or self.hooks:
+        if self.wired or self.hooks or self.apps:
             return None
         return ("init_redis() is called nowhere in this repository and no startup hook was "
                 "found: get_redis() works only if the program that imports this code calls "
@@ -67,6 +68,11 @@ class WiringFacts:
 
     def refusal(self) -> str | None:
         """Why sites cannot move until the app is wired by hand, if they cannot."""
+        if not self.wired and not self.hooks and self.apps:
+            # the app is here and starts nothing: get_redis() would raise at the first request
+            return (f"init_redis() is called nowhere, and the app ({self.apps[0]}) has no "
+                    f"startup hook to call it from: give it one (lifespan / on_startup) that "
+                    f"calls `await init_redis(<url>)`, and `await close_redis()` at shutdown")
         if not self.needs_wiring or self.anchor is not None:
             return None
         names = sorted({f"{_short(k)}()" for k in self.hooks})
@@ -85,7 +91,9 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     index = ModuleIndex(f.module for f in files)
     facts = WiringFacts(wired=any(f.central_urls for f in files),
                         closed=any(f.central_closes for f in files),
-                        hooks=app_hooks(files, index))
+                        hooks=app_hooks(files, index),
+                        apps=[f"{name} at {f.path}:{loc.line}" for f in files
+                              for name, loc in f.apps])
     candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
                          and s.url_code and s.family == "client" and s.holder != "return"),
                         key=lambda s: (STARTING.index(s.hook or "main"), s.path, s.loc.line))

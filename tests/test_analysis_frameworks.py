@@ -546,3 +546,51 @@ def test_a_bind_method_outside_python_inject_is_a_hand_off(tmp_path: Path) -> No
     (site,) = _instantiations(scan(tmp_path))
     assert (site.status, site.reason_code) == ("manual", "passed-to"), site
     assert "registry.bind" in (site.reason or "")
+
+
+def test_an_app_with_no_hook_is_not_wired_by_assumption(tmp_path: Path) -> None:
+    """A Litestar app made in a main.py that never names Redis, with no startup hook: moving
+    its client onto get_redis() would raise at the first request, so it waits, saying where
+    the app is. Look-alike: alembic's env.py runs migrations with asyncio.run(); that is no
+    program to start Redis in, and no reason to stop the batches."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            from litestar import Litestar
+
+            from app.routes import handlers
+
+            app = Litestar(route_handlers=handlers)
+        """,
+        "app/routes.py": """
+            from litestar import get
+            from redis.asyncio import Redis
+
+            client = Redis.from_url("redis://localhost:6379/0")
+
+
+            @get("/")
+            async def index() -> str:
+                return await client.get("greeting")
+
+
+            handlers = [index]
+        """,
+        "app/migrations/env.py": """
+            import asyncio
+
+            from alembic import context
+
+
+            async def run_migrations_online() -> None:
+                pass
+
+
+            asyncio.run(run_migrations_online())
+        """,
+    })
+    inventory = scan(tmp_path)
+    (site,) = _instantiations(inventory)
+    assert (site.status, site.reason_code) == ("manual", "lifecycle-not-wired"), site
+    assert "Litestar() at app/main.py:5" in (site.reason or "")
+    assert not inventory.wiring.hooks  # env.py's runner is not the app's main

@@ -18,7 +18,7 @@ from migrate.analysis.facts import (
 from migrate.analysis.frameworks import (
     CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, INJECT_BIND_METHODS,
-    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, injected,
+    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, ASYNC_APPS, injected,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
@@ -51,6 +51,7 @@ class Evaluator:
     module_types: dict[str, str]  # module-level names bound to a framework object
     unannotated_types: dict[str, str]  # parameter spellings that are framework objects here
     uses_inject: bool  # the module imports python-inject
+    tool_script: bool  # the module is a tool's script (alembic's env.py)
 
     # --- names ---------------------------------------------------------------------------
 
@@ -221,6 +222,8 @@ class Evaluator:
         for keyword in node.keywords:
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
 
+        if any(FRAMEWORK_CLASSES.get(c) in ASYNC_APPS for c in callees):
+            self.facts.apps.append((f"{_callee_text(node.func)}()", self._loc(node)))
         constructor = next((c for c in callees if c in CONSTRUCTORS), None)
         if constructor is not None:
             return (self._site(node, constructor, tuple(pool_keys)),)
@@ -296,7 +299,7 @@ class Evaluator:
                 elements = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
                 registered.extend((e, HOOK_KEYWORDS[keyword.arg]) for e in elements)
         if any(c in RUNNERS for c in callees) and node.args and isinstance(
-                node.args[0], ast.Call):
+                node.args[0], ast.Call) and not self.tool_script:
             registered.append((node.args[0].func, "main"))
         # aiohttp calls `app.on_startup` / `on_cleanup` / `cleanup_ctx` hooks with the app
         app = (self._eval_pure(func.value.value) if registered and method in (

@@ -23,7 +23,7 @@ from migrate.analysis.facts import (
 )
 from migrate.analysis.frameworks import (
     DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, INJECT_AUTOPARAMS,
-    INJECT_MODULE, INJECT_PARAMS, UNANNOTATED_PARAMETERS, injected,
+    INJECT_MODULE, INJECT_PARAMS, TOOL_SCRIPT_IMPORTS, UNANNOTATED_PARAMETERS, injected,
 )
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
@@ -76,6 +76,7 @@ class _Extractor(Evaluator):
         self.module_types: dict[str, str] = {}
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
+        self.tool_script = False
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
 
@@ -94,6 +95,7 @@ class _Extractor(Evaluator):
         )
         imported = {target.split(".")[0] for target in info.imports.values()}
         self.uses_inject = INJECT_MODULE in imported
+        self.tool_script = bool(TOOL_SCRIPT_IMPORTS & imported)
         for framework, spellings in UNANNOTATED_PARAMETERS.items():
             if framework in imported:
                 self.unannotated_types = {**spellings, **self.unannotated_types}

@@ -125,6 +125,7 @@ class FileFacts:
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
     central_closes: int = 0  # calls of the lifecycle module's close_redis()
     hooks: list[HookFact] = field(default_factory=list)
+    apps: list[tuple[str, Location]] = field(default_factory=list)  # ("Litestar()", where)
     # lifecycle names the module binds itself (`get_redis`: a dependency of its own), with
     # what they are imported from ("" for a def or assignment)
     taken_names: dict[str, str] = field(default_factory=dict)

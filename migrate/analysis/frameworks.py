@@ -89,6 +89,11 @@ HOOK_KEYWORDS: Final[dict[str, str]] = {
 HOOK_EVENTS: Final[dict[str, str]] = {"startup": "startup", "shutdown": "shutdown"}
 # `asyncio.run(main())`: the worker's whole run, the place to wire the lifecycle.
 RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
+# A runner in a module that imports these is a tool's script (alembic's env.py runs migrations
+# with asyncio.run), not a program of the app: it is no place to start Redis.
+TOOL_SCRIPT_IMPORTS: Final[frozenset[str]] = frozenset({"alembic"})
+# App objects whose startup can call init_redis() (a sync Flask app has none to offer).
+ASYNC_APPS: Final[frozenset[str]] = frozenset({ASGI_APP, AIOHTTP_APP})
 
 # python-inject: one injector per process, keyed by class. `binder.bind(Redis, client)` (in a
 # config function given to `inject.configure`) stores the client under its class;
