@@ -33,6 +33,11 @@ def _env_float(name: str, default: float) -> float:
     return float(raw) if raw else default
 
 
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     return raw in {"1", "true", "yes", "on"} if raw else default
@@ -52,6 +57,9 @@ RETRY_BACKOFF_CAP: float = _env_float("REDIS_RETRY_BACKOFF_CAP", 1.0)
 # returning what it returned before. A decoding client is a named client: clients={"text": {...}}.
 DECODE_RESPONSES: bool = _env_bool("REDIS_DECODE_RESPONSES", False)
 PING_TIMEOUT: float = _env_float("REDIS_PING_TIMEOUT", 2.0)
+# Connections per pool; 0 keeps redis-py's default, as a client that does not set it. A pool that is full raises
+# ConnectionError("Too many connections"), as a legacy client with max_connections= did.
+MAX_CONNECTIONS: int = _env_int("REDIS_MAX_CONNECTIONS", 0)
 
 DEFAULT = "default"
 _NOT_INITIALISED = (
@@ -89,6 +97,7 @@ def _pool_settings(options: Mapping[str, Any], retry: Any) -> dict[str, Any]:
         # retry_on_timeout is set, so it grows by 3 per connection created; harmless (deduplicated).
         "retry_on_error": [ConnectionError, TimeoutError],
         "decode_responses": DECODE_RESPONSES,
+        **({"max_connections": MAX_CONNECTIONS} if MAX_CONNECTIONS > 0 else {}),
         **options,
     }
 
