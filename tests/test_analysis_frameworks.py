@@ -594,3 +594,67 @@ def test_an_app_with_no_hook_is_not_wired_by_assumption(tmp_path: Path) -> None:
     assert (site.status, site.reason_code) == ("manual", "lifecycle-not-wired"), site
     assert "Litestar() at app/main.py:5" in (site.reason or "")
     assert not inventory.wiring.hooks  # env.py's runner is not the app's main
+
+
+def test_litestar_named_dependency_reaches_handler_parameters_of_that_name(
+        tmp_path: Path) -> None:
+    """`dependencies={"redis": Provide(provide_redis)}`: Litestar injects by name, so the
+    handlers' `redis` parameters carry the commands. Look-alike: a plain function with a
+    `redis` parameter is no handler and receives nothing."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps.py": """
+            from redis.asyncio import Redis
+
+            from app.settings import REDIS_URL
+
+
+            async def provide_redis():
+                client = Redis.from_url(REDIS_URL)
+                try:
+                    yield client
+                finally:
+                    await client.aclose()
+        """,
+        "app/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
+        "app/routes.py": """
+            from litestar import get, post
+            from redis.asyncio import Redis
+
+
+            @get("/code")
+            async def read_code(token: str, redis: Redis) -> str:
+                return await redis.get(token)
+
+
+            @post("/code")
+            async def store_code(token: str, redis: Redis) -> None:
+                await redis.set(token, "1", ex=60)
+
+
+            async def not_a_handler(redis: Redis) -> None:
+                await redis.publish("events", "x")
+        """,
+        "app/main.py": """
+            from contextlib import asynccontextmanager
+
+            from litestar import Litestar
+            from litestar.di import Provide
+
+            from app.deps import provide_redis
+            from app.routes import read_code, store_code
+
+
+            @asynccontextmanager
+            async def lifespan(app):
+                yield
+
+
+            app = Litestar(route_handlers=[read_code, store_code], lifespan=[lifespan],
+                           dependencies={"redis": Provide(provide_redis)})
+        """,
+    })
+    (site,) = _instantiations(scan(tmp_path))
+    assert site.file == "app/deps.py"
+    assert set(site.operations) == {"get", "set"}, site  # not `publish`
+    assert site.purpose == "write-cache"

@@ -19,6 +19,7 @@ from migrate.analysis.frameworks import (
     CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, INJECT_BIND_METHODS,
     INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, ASYNC_APPS, injected,
+    named_dependency,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
@@ -52,6 +53,7 @@ class Evaluator:
     unannotated_types: dict[str, str]  # parameter spellings that are framework objects here
     uses_inject: bool  # the module imports python-inject
     tool_script: bool  # the module is a tool's script (alembic's env.py)
+    uses_litestar: bool  # the module imports litestar
 
     # --- names ---------------------------------------------------------------------------
 
@@ -220,6 +222,10 @@ class Evaluator:
             self._argument(arg, node, callees, pool_keys, position=position)
             position = None if position is None else position + 1
         for keyword in node.keywords:
+            if keyword.arg == "dependencies" and self.uses_litestar \
+                    and isinstance(keyword.value, ast.Dict):
+                self._named_dependencies(keyword.value)
+                continue
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
 
         if any(FRAMEWORK_CLASSES.get(c) in ASYNC_APPS for c in callees):
@@ -256,6 +262,22 @@ class Evaluator:
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
                 if not c.startswith(INSTANCE_PREFIX))
         return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _named_dependencies(self, table: ast.Dict) -> None:
+        """`dependencies={"redis": Provide(provide_redis)}`: what the provider hands out goes
+        to the handler parameters called `redis`; anything else in the dict is stored."""
+        for item, value in zip(table.keys, table.values):
+            if item is not None:
+                self._eval(item)
+            provided = isinstance(item, ast.Constant) and isinstance(item.value, str) \
+                and isinstance(value, ast.Call) \
+                and any(c in DEPENDENCY_MARKERS for c in self._eval_pure(value.func))
+            for found in self._eval(value):
+                if provided:
+                    self.facts.edges.append((named_dependency(item.value), found))
+                else:
+                    self.facts.escapes.append(EscapeFact(found, self._loc(value),
+                                                         "a container"))
 
     def _partial(self, node: ast.Call) -> tuple[str, ...]:
         """`partial(f, client)`: f's first parameter gets the client; it stands for f."""

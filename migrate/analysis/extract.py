@@ -23,7 +23,8 @@ from migrate.analysis.facts import (
 )
 from migrate.analysis.frameworks import (
     DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, INJECT_AUTOPARAMS,
-    INJECT_MODULE, INJECT_PARAMS, TOOL_SCRIPT_IMPORTS, UNANNOTATED_PARAMETERS, injected,
+    INJECT_MODULE, INJECT_PARAMS, LITESTAR_HANDLERS, LITESTAR_MODULE, TOOL_SCRIPT_IMPORTS,
+    UNANNOTATED_PARAMETERS, injected, named_dependency,
 )
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
@@ -77,6 +78,7 @@ class _Extractor(Evaluator):
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
         self.tool_script = False
+        self.uses_litestar = False
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
 
@@ -96,6 +98,7 @@ class _Extractor(Evaluator):
         imported = {target.split(".")[0] for target in info.imports.values()}
         self.uses_inject = INJECT_MODULE in imported
         self.tool_script = bool(TOOL_SCRIPT_IMPORTS & imported)
+        self.uses_litestar = LITESTAR_MODULE in imported
         for framework, spellings in UNANNOTATED_PARAMETERS.items():
             if framework in imported:
                 self.unannotated_types = {**spellings, **self.unannotated_types}
@@ -158,6 +161,12 @@ class _Extractor(Evaluator):
                 self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
         for name, cls in self._injected_parameters(node):  # `@inject.autoparams("redis")`
             self.facts.edges.append((f"{qualname}.{LOCALS}.{name}", injected(cls)))
+        if self.uses_litestar and any(  # `@get("/")`: Litestar injects dependencies by name
+                c in LITESTAR_HANDLERS for d in node.decorator_list
+                for c in self._eval_pure(d.func if isinstance(d, ast.Call) else d)):
+            for arg in (*positional, *args.kwonlyargs):
+                self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
+                                         named_dependency(arg.arg)))
         for arg in (*positional, *args.kwonlyargs):
             for marker in _dependency_calls(arg.annotation, self._eval_pure):
                 for value in self._eval(marker):  # `Annotated[Redis, Depends(get_cache)]`

@@ -110,3 +110,17 @@ INJECT_PARAMS: Final[frozenset[str]] = frozenset({"inject.params"})
 def injected(cls: str) -> str:
     """The injector's key for what is bound to the class `cls`."""
     return f"{INJECTOR}.[{cls}]"
+
+# Litestar: `dependencies={"redis": Provide(provide_redis)}` on the app, a router, a controller
+# or a handler; a route handler's parameter of that name receives what the provider returns or
+# yields (Litestar injects by name).
+LITESTAR_MODULE: Final = "litestar"
+LITESTAR_DEPENDENCY: Final = "@litestar.Dependency"
+LITESTAR_HANDLERS: Final[frozenset[str]] = frozenset(
+    f"{module}.{name}" for module in ("litestar", "litestar.handlers")
+    for name in ("get", "post", "put", "patch", "delete", "head", "route", "websocket"))
+
+
+def named_dependency(name: str) -> str:
+    """The key of what Litestar injects into parameters called `name`."""
+    return f"{LITESTAR_DEPENDENCY}.[{name}]"
