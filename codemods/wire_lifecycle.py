@@ -18,13 +18,13 @@ second one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider
+from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from ._common import PathAwareCommand, ensure_body
 
@@ -159,3 +159,96 @@ def _at_end(body: list[cst.BaseStatement],
             block = final.body.with_changes(body=[*final.body.body, close])
             return [*body[:-1], statement.with_changes(finalbody=final.with_changes(body=block))]
     return [*body, close]
+
+
+LIFESPAN_NAME = "redis_lifespan"
+
+
+class WireAppLifespan(VisitorBasedCodemodCommand):
+    """An ASGI app made with no hook at all gets one that starts and stops Redis:
+
+        app = Litestar(route_handlers=[...])     @asynccontextmanager
+                                          →      async def redis_lifespan(app):
+                                                     await init_redis(settings.REDIS_URL)
+                                                     try:
+                                                         yield
+                                                     finally:
+                                                         await close_redis()
+
+
+                                                 app = Litestar(route_handlers=[...],
+                                                                lifespan=[redis_lifespan])
+
+    `lifespan=` is a list for Litestar, one callable for FastAPI and Starlette. The constructor
+    is found by what its name resolves to (the analysis made sure the repository has one).
+    """
+
+    DESCRIPTION = "An app with no hook -> `lifespan=` that calls init_redis()/close_redis()."
+    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+
+    def __init__(self, context: CodemodContext, constructors: Collection[str], listed: bool,
+                 init_call: str, close_name: str = "close_redis",
+                 imports: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(context)
+        self.constructors = frozenset(constructors)
+        self.listed = listed
+        self.init_call, self.close_name = init_call, close_name
+        self.imports = tuple(imports)
+        self.name = LIFESPAN_NAME
+        self.wired = False
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if m.findall(node, m.Name(LIFESPAN_NAME)):  # the app has one of that name already
+            self.name = f"lifecycle_{LIFESPAN_NAME}"
+        AddImportsVisitor.add_needed_import(self.context, "contextlib", "asynccontextmanager")
+        for module, name in self.imports:  # the URL's spelling: `from app.config import settings`
+            AddImportsVisitor.add_needed_import(self.context, module, name)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        if self.wired or not self.constructors & {
+                q.name for q in self.get_metadata(QualifiedNameProvider, original.func, set())}:
+            return updated
+        if any(a.keyword is not None and a.keyword.value == "lifespan" for a in updated.args):
+            return updated
+        self.wired = True
+        value: cst.BaseExpression = cst.Name(self.name)
+        if self.listed:
+            value = cst.List([cst.Element(value)])
+        arg = cst.Arg(value=value, keyword=cst.Name("lifespan"),
+                      equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                            whitespace_after=cst.SimpleWhitespace("")))
+        args = list(updated.args)
+        if args:
+            last = args[-1]
+            # the separator the call already uses (a newline and indent, one per line)
+            between = args[-2].comma if len(args) > 1 and isinstance(
+                args[-2].comma, cst.Comma) else cst.Comma(
+                whitespace_after=cst.SimpleWhitespace(" "))
+            if isinstance(last.comma, cst.Comma):  # a trailing comma stays trailing
+                arg = arg.with_changes(comma=last.comma)
+            args[-1] = last.with_changes(comma=between)
+        return updated.with_changes(args=[*args, arg])
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self.wired:
+            return updated
+        body = list(updated.body)
+        for index, statement in enumerate(body):
+            if not m.findall(statement, m.Arg(keyword=m.Name("lifespan"), value=m.Name(
+                    self.name) | m.List([m.Element(m.Name(self.name))]))):
+                continue
+            hook = cst.parse_statement(
+                f"@asynccontextmanager\nasync def {self.name}(app):\n"
+                f"    await {self.init_call}\n    try:\n        yield\n    finally:\n"
+                f"        await {self.close_name}()\n")
+            blank = [cst.EmptyLine(), cst.EmptyLine()]
+            # the hook takes the blank lines above the app; the app keeps its comments
+            lines = list(statement.leading_lines)
+            first = next((i for i, line in enumerate(lines) if line.comment is not None),
+                         len(lines))
+            above = blank if index else lines[:first]
+            body[index:index + 1] = [hook.with_changes(leading_lines=above),
+                                     statement.with_changes(leading_lines=[*blank,
+                                                                           *lines[first:]])]
+            break
+        return updated.with_changes(body=body)

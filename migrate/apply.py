@@ -27,7 +27,10 @@ from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
 from migrate.codemods.update_imports import (
     DropOrphanedStdlibImports, TidyModuleStart, UpdateRedisImports,
 )
-from migrate.codemods.wire_lifecycle import WireClose, WireInit, shifted_position
+from migrate.codemods.wire_lifecycle import (
+    WireAppLifespan, WireClose, WireInit, shifted_position,
+)
+from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
@@ -229,6 +232,10 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
             context, plan.convert_receivers,
             {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis", *plan.convert_calls},
             plan.convert))
+    if plan.wire_app is not None:  # found by name, not position: it may run after the rest
+        listed, init = plan.wire_app
+        codemods.append(WireAppLifespan(context, LIFESPAN_CONSTRUCTORS, listed,
+                                        _spelled(init, plan), close_name, plan.wire_imports))
     codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
                                        plan.removed_modules, dict(plan.aliases)))
     return codemods

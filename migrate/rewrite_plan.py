@@ -16,7 +16,7 @@ from migrate.codemods._common import Accessor
 from migrate.discovery import module_name
 from migrate.model import Inventory, Site
 from migrate.redact import mask_secrets
-from migrate.wiring import enclosing_def
+from migrate.wiring import AppLifespan, enclosing_def
 
 
 @dataclass(slots=True)
@@ -45,6 +45,8 @@ class FilePlan:
     wire_init: dict[str, tuple[int, str]] = field(default_factory=dict)  # hook -> (line, call)
     wire_close: dict[str, str] = field(default_factory=dict)  # hook -> kind
     wire_imports: list[tuple[str, str]] = field(default_factory=list)  # for the init's URL
+    # an app made with no hook: (whether lifespan= takes a list, the init call)
+    wire_app: tuple[bool, str] | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
 
     @property
@@ -97,6 +99,8 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     wiring = inventory.wiring
     moving = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
               and s.kind == "instantiation"]
+    if wiring is not None and wiring.app_lifespan is not None and moving:
+        return _wire_app(plans, wiring.app_lifespan, init_takes_url)
     if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
         return []
     lines: list[str] = []
@@ -143,6 +147,23 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
         lines.append(f"{plan.path}: no shutdown hook found beside {function}(): add "
                      f"`await close_redis()` where the app stops")
     return lines
+
+
+def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool) -> list[str]:
+    """An app made with no hook gets `lifespan=` (see `WireAppLifespan`)."""
+    plan = plans.get(app.path)
+    if plan is None:
+        module, is_package = module_name(app.path)
+        plan = plans[app.path] = FilePlan(
+            app.path, module, module if is_package else module.rpartition(".")[0])
+    call = f"init_redis({app.url_code})" if init_takes_url else "init_redis()"
+    plan.wire_app = (app.listed, call)
+    if app.url_import is not None and init_takes_url:
+        plan.wire_imports.append(app.url_import)
+    return [f"{app.path}: the app made at line {app.line} has no hook: it gets "
+            f"lifespan={'[redis_lifespan]' if app.listed else 'redis_lifespan'}, which starts "
+            f"the shared client ({mask_secrets(f'await {call}')}) and stops it "
+            f"(await close_redis())"]
 
 
 def anchor_site_pending(inventory: Inventory, anchor: LinkedSite, batch: str) -> bool:

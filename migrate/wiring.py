@@ -13,6 +13,10 @@ clients are created lazily on first use), the hook is still wired, as its first 
 provided the app's clients agree on one URL that is a module-level name of the target
 (`settings.REDIS_URL`): the hook's file imports that name as the app already spells it.
 
+An ASGI app made with no hook at all (`Litestar(route_handlers=...)`) is given one: a
+`redis_lifespan` beside it that calls `init_redis(<the agreed URL>)` and, on the way out,
+`close_redis()`, passed as `lifespan=` (a list for Litestar).
+
 An app whose hooks the analysis sees but that has neither cannot be wired safely: its
 sites are `manual` with reason code `lifecycle-not-wired`. A repository with no call of
 init_redis() and no recognisable hook at all (a library package, an app started from
@@ -27,9 +31,24 @@ from dataclasses import dataclass, field
 
 from migrate.analysis.facts import LOCALS, FileFacts, Location
 from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
+from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from migrate.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
+
+
+@dataclass(slots=True)
+class AppLifespan:
+    """Where an ASGI app made with no hook gets `lifespan=`: its file, the constructor's
+    position, whether it takes a list (Litestar), the URL as the file spells it and the import
+    that spelling needs."""
+
+    path: str
+    line: int
+    col: int
+    listed: bool
+    url_code: str
+    url_import: tuple[str, str] | None
 
 
 @dataclass(slots=True)
@@ -46,6 +65,8 @@ class WiringFacts:
     # must import to spell the URL (`from app.config import settings`), by hook function key
     url_imports: dict[str, tuple[str, str]] = field(default_factory=dict)
     apps: list[str] = field(default_factory=list)  # async app objects made here, with where
+    # an app made with no hook, that a batch gives a lifespan (see `AppLifespan`)
+    app_lifespan: AppLifespan | None = None
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -68,7 +89,7 @@ class WiringFacts:
 
     def refusal(self) -> str | None:
         """Why sites cannot move until the app is wired by hand, if they cannot."""
-        if not self.wired and not self.hooks and self.apps:
+        if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
             # the app is here and starts nothing: get_redis() would raise at the first request
             return (f"init_redis() is called nowhere, and the app ({self.apps[0]}) has no "
                     f"startup hook to call it from: give it one (lifespan / on_startup) that "
@@ -93,7 +114,7 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
                         closed=any(f.central_closes for f in files),
                         hooks=app_hooks(files, index),
                         apps=[f"{name} at {f.path}:{loc.line}" for f in files
-                              for name, loc in f.apps])
+                              for _, name, loc in f.apps])
     candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
                          and s.url_code and s.family == "client" and s.holder != "return"),
                         key=lambda s: (STARTING.index(s.hook or "main"), s.path, s.loc.line))
@@ -105,7 +126,30 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     facts.anchors = sorted(programs.values(), key=lambda s: s is not app)
     if facts.needs_wiring and not facts.anchors:
         _hook_anchors(facts, files, linked, index, imports_of or (lambda module: {}))
+    if not facts.wired and not facts.hooks and facts.apps:
+        facts.app_lifespan = _app_lifespan(files, linked, index,
+                                           imports_of or (lambda module: {}))
     return facts
+
+
+def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: ModuleIndex,
+                  imports_of: Callable[[str], dict[str, str]]) -> AppLifespan | None:
+    """The one ASGI app of the repository, made with no hook, whose clients agree on one
+    module-level URL the app's file can spell: it can be given a lifespan that starts and
+    stops the lifecycle module."""
+    made = [(f, cls, loc) for f in files for cls, _, loc in f.apps]
+    if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
+        return None
+    app_file, cls, loc = made[0]
+    urls = {s.url_key for s in linked if s.kind == "instantiation" and s.url_key
+            and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
+            and s.library != "redis-sync" and not is_test_path(s.path)}
+    if len(urls) != 1:
+        return None
+    spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of)
+    if spelled is None:
+        return None
+    return AppLifespan(app_file.path, loc.line, loc.col, LIFESPAN_CONSTRUCTORS[cls], *spelled)
 
 
 def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],

@@ -228,8 +228,9 @@ class Evaluator:
                 continue
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
 
-        if any(FRAMEWORK_CLASSES.get(c) in ASYNC_APPS for c in callees):
-            self.facts.apps.append((f"{_callee_text(node.func)}()", self._loc(node)))
+        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS), None)
+        if app_class is not None:
+            self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
         constructor = next((c for c in callees if c in CONSTRUCTORS), None)
         if constructor is not None:
             return (self._site(node, constructor, tuple(pool_keys)),)

@@ -22,9 +22,9 @@ from migrate.analysis.facts import (
     ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact, Location,
 )
 from migrate.analysis.frameworks import (
-    DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS, INJECT_AUTOPARAMS,
-    INJECT_MODULE, INJECT_PARAMS, LITESTAR_HANDLERS, LITESTAR_MODULE, TOOL_SCRIPT_IMPORTS,
-    UNANNOTATED_PARAMETERS, injected, named_dependency,
+    CONTEXT_MANAGER_DECORATORS, DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS,
+    INJECT_AUTOPARAMS, INJECT_MODULE, INJECT_PARAMS, LITESTAR_HANDLERS, LITESTAR_MODULE,
+    TOOL_SCRIPT_IMPORTS, UNANNOTATED_PARAMETERS, injected, named_dependency,
 )
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
@@ -159,6 +159,9 @@ class _Extractor(Evaluator):
         for arg, default in given:  # `cache=Depends(get_cache)`, `client=module_client`
             for value in self._eval(default):
                 self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+        if any(c in CONTEXT_MANAGER_DECORATORS for d in node.decorator_list
+               for c in self._eval_pure(d)):
+            self.facts.managed.append(qualname)
         for name, cls in self._injected_parameters(node):  # `@inject.autoparams("redis")`
             self.facts.edges.append((f"{qualname}.{LOCALS}.{name}", injected(cls)))
         if self.uses_litestar and any(  # `@get("/")`: Litestar injects dependencies by name

@@ -125,7 +125,11 @@ class FileFacts:
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
     central_closes: int = 0  # calls of the lifecycle module's close_redis()
     hooks: list[HookFact] = field(default_factory=list)
-    apps: list[tuple[str, Location]] = field(default_factory=list)  # ("Litestar()", where)
+    # defs decorated @contextmanager / @asynccontextmanager: `with f() as x` runs their own
+    # exit (the code after the yield), not the yielded client's
+    managed: list[str] = field(default_factory=list)
+    # async app objects made here: (qualified class, "Litestar()", where)
+    apps: list[tuple[str, str, Location]] = field(default_factory=list)
     # lifecycle names the module binds itself (`get_redis`: a dependency of its own), with
     # what they are imported from ("" for a def or assignment)
     taken_names: dict[str, str] = field(default_factory=dict)

@@ -71,6 +71,11 @@ DEPENDENCY_MARKERS: Final[frozenset[str]] = frozenset({
 # Callables that wrap a function and bind its first arguments: `partial(close, client)`.
 PARTIALS: Final[frozenset[str]] = frozenset({"functools.partial"})
 
+# Decorators that make a generator a context manager: `with f() as x` exits the generator.
+CONTEXT_MANAGER_DECORATORS: Final[frozenset[str]] = frozenset({
+    "contextlib.contextmanager", "contextlib.asynccontextmanager",
+})
+
 # Context managers that close what they are given on exit: `async with aclosing(client):`.
 CLOSING_WRAPPERS: Final[frozenset[str]] = frozenset({
     "contextlib.aclosing", "contextlib.closing",
@@ -94,6 +99,13 @@ RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.ru
 TOOL_SCRIPT_IMPORTS: Final[frozenset[str]] = frozenset({"alembic"})
 # App objects whose startup can call init_redis() (a sync Flask app has none to offer).
 ASYNC_APPS: Final[frozenset[str]] = frozenset({ASGI_APP, AIOHTTP_APP})
+# ASGI apps that take `lifespan=` in their constructor: an app made with no hook at all gets
+# one there. Litestar takes a list of them; FastAPI and Starlette take one.
+LIFESPAN_CONSTRUCTORS: Final[dict[str, bool]] = {
+    **dict.fromkeys(("fastapi.FastAPI", "fastapi.applications.FastAPI",
+                     "starlette.applications.Starlette"), False),
+    **dict.fromkeys(("litestar.Litestar", "litestar.app.Litestar"), True),
+}
 
 # python-inject: one injector per process, keyed by class. `binder.bind(Redis, client)` (in a
 # config function given to `inject.configure`) stores the client under its class;

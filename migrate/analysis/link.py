@@ -421,9 +421,14 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                  graph: _Graph) -> list[LinkedSite]:
     """Give each site its operations; return the close sites found on the way."""
     closes: dict[tuple[str, int, int], LinkedSite] = {}
+    # `async with self._get_redis() as r:` on an @asynccontextmanager def exits the generator,
+    # which closes the client only if its own code does (that close is a use of its own)
+    managed = {graph.index.canonical(f"{q}.{RETURN}") for f in files for q in f.managed}
     for facts in files:
         for use in facts.uses:
             key, method = use.key, use.method
+            if method == ASYNC_WITH and graph.index.canonical(key) in managed:
+                continue
             via_pool_attribute = method == "disconnect" and key.endswith(".connection_pool")
             if via_pool_attribute:
                 key = key[: -len(".connection_pool")]

@@ -1,0 +1,98 @@
+"""An ASGI app made with no hook at all gets a lifespan that starts and stops Redis.
+
+Real apps (dripdrop on Litestar, forms-backend on Starlette, small FastAPI services) create a
+client per request in a dependency and never start anything. Moving that client onto
+`get_redis()` needs `init_redis()` somewhere: the batch gives the app's constructor
+`lifespan=redis_lifespan`. Proven here on a real FastAPI app and a real redis-server, through
+the real CLI: before, 40 requests open 40 connections; after, the pool serves them all, and the
+app starts and stops twice (two event loops) with the counter intact.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import git, git_repo, migrate
+
+BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
+           "locks-rate-limits"]
+
+APP = {
+    "app/__init__.py": "",
+    "app/settings.py": 'import os\n\nREDIS_URL = os.environ.get("REDIS_URL", '
+                       '"redis://localhost:6379/0")\n',
+    "app/main.py": '''from fastapi import Depends, FastAPI
+from redis.asyncio import Redis
+
+from app import settings
+
+
+async def get_cache():
+    client = Redis.from_url(settings.REDIS_URL)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+app = FastAPI(title="hits")
+
+
+@app.post("/hits/{key}")
+async def hit(key: str, cache: Redis = Depends(get_cache)) -> int:
+    return await cache.incr(key)
+''',
+}
+
+# two app lifetimes (two event loops), 20 requests each; prints the last count and how many
+# connections the server accepted meanwhile
+DRIVE = '''
+import os
+import redis
+from fastapi.testclient import TestClient
+from app.main import app
+
+admin = redis.Redis.from_url(os.environ["REDIS_URL"])
+admin.delete("k")
+before = admin.info("stats")["total_connections_received"]
+for _ in range(2):
+    with TestClient(app) as client:
+        counts = [client.post("/hits/k").json() for _ in range(20)]
+after = admin.info("stats")["total_connections_received"]
+print(counts[-1], after - before)
+'''
+
+
+def _drive(repo: Path, redis_url: str) -> tuple[int, int]:
+    run = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "REDIS_URL": redis_url})
+    assert run.returncode == 0, run.stdout + run.stderr
+    last, opened = run.stdout.split()
+    return int(last), int(opened)
+
+
+def test_a_fastapi_app_with_no_hook_gets_a_lifespan_and_one_pool(
+        tmp_path: Path, redis_url: str) -> None:
+    repo = git_repo(tmp_path / "hits", APP)
+    last, opened = _drive(repo, redis_url)
+    assert last == 40 and opened >= 40, opened  # a connection per request before
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sites = migrate("inventory", "-C", repo)
+    assert "lifecycle-not-wired" not in sites.stdout, sites.stdout
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert run.exit_code == 0, run.stdout + run.stderr
+    main = (repo / "app/main.py").read_text()
+    assert "app = FastAPI(title=\"hits\", lifespan=redis_lifespan)" in main, main
+    assert "await init_redis(settings.REDIS_URL)" in main
+    assert "await close_redis()" in main and "Redis.from_url" not in main
+    last, opened = _drive(repo, redis_url)
+    assert last == 40, last
+    assert opened <= 4, opened  # one pool per app lifetime, not one client per request
+    again = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
+    assert again.exit_code == 0 and (repo / "app/main.py").read_text() == main
