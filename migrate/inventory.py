@@ -41,7 +41,7 @@ FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends("
                      "on_startup", "on_event(", "cleanup_ctx", "on_cleanup", "on_shutdown",
                      "asyncio.run(",
                      # the app object itself: an app with no hook is not wired by assumption
-                     "FastAPI(", "Starlette(", "Litestar(", "Application(")
+                     "FastAPI(", "Starlette(", "Litestar(", "Application(", "Celery(")
 _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 _MAX_PASSES = 6
 

@@ -91,6 +91,11 @@ class WiringFacts:
         """Why sites cannot move until the app is wired by hand, if they cannot."""
         if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
             # the app is here and starts nothing: get_redis() would raise at the first request
+            if len(self.apps) > 1:  # a web app and a worker app (Celery): two programs
+                return (f"init_redis() is called nowhere, and the programs made here ("
+                        + ", ".join(self.apps[:3]) + ") have no startup hook the batch can "
+                        "put it in: start it in each (a lifespan for the web app, the "
+                        "worker's process-init signal) with `await init_redis(<url>)`")
             return (f"init_redis() is called nowhere, and the app ({self.apps[0]}) has no "
                     f"startup hook to call it from: give it one (lifespan / on_startup) that "
                     f"calls `await init_redis(<url>)`, and `await close_redis()` at shutdown")

@@ -96,3 +96,18 @@ def test_a_fastapi_app_with_no_hook_gets_a_lifespan_and_one_pool(
     assert opened <= 4, opened  # one pool per app lifetime, not one client per request
     again = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
     assert again.exit_code == 0 and (repo / "app/main.py").read_text() == main
+
+
+def test_a_worker_app_beside_it_keeps_the_sites_waiting(tmp_path: Path) -> None:
+    """Found on dripdrop: its Celery tasks run the same code in a worker process, which a
+    lifespan on the web app never starts. With a `Celery()` in the repository, the batch cannot
+    wire every program, so the sites wait and the reason names both."""
+    files = {**APP, "app/tasks.py": 'from celery import Celery\n\n'
+                                     'celery = Celery("hits", broker="redis://localhost")\n'}
+    repo = git_repo(tmp_path / "hits", files)
+    import json
+    sites = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
+    client = next(s for s in sites if s["kind"] == "instantiation")
+    assert (client["status"], client["reason_code"]) == ("manual", "lifecycle-not-wired")
+    assert "FastAPI() at app/main.py:15" in client["reason"]
+    assert "Celery() at app/tasks.py:3" in client["reason"]

@@ -18,8 +18,8 @@ from migrate.analysis.facts import (
 from migrate.analysis.frameworks import (
     CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, INJECT_BIND_METHODS,
-    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, ASYNC_APPS, injected,
-    named_dependency,
+    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, ASYNC_APPS, WORKER_APPS,
+    injected, named_dependency,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
@@ -228,7 +228,8 @@ class Evaluator:
                 continue
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
 
-        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS), None)
+        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS
+                          or c in WORKER_APPS), None)
         if app_class is not None:
             self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
         constructor = next((c for c in callees if c in CONSTRUCTORS), None)

@@ -99,6 +99,13 @@ RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.ru
 TOOL_SCRIPT_IMPORTS: Final[frozenset[str]] = frozenset({"alembic"})
 # App objects whose startup can call init_redis() (a sync Flask app has none to offer).
 ASYNC_APPS: Final[frozenset[str]] = frozenset({ASGI_APP, AIOHTTP_APP})
+# Task-queue apps: a program of their own (a worker process) that runs the app's code, with
+# no lifespan the analysis can put init_redis() in. A repository that makes one beside its web
+# app is not wired through the web app alone.
+WORKER_APPS: Final[frozenset[str]] = frozenset({
+    "celery.Celery", "celery.app.base.Celery", "dramatiq.set_broker", "huey.RedisHuey",
+})
+
 # ASGI apps that take `lifespan=` in their constructor: an app made with no hook at all gets
 # one there. Litestar takes a list of them; FastAPI and Starlette take one.
 LIFESPAN_CONSTRUCTORS: Final[dict[str, bool]] = {
