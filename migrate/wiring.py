@@ -39,13 +39,12 @@ STARTING = ("lifespan", "startup", "main")
 
 @dataclass(slots=True)
 class AppLifespan:
-    """Where an ASGI app made with no hook gets `lifespan=`: its file, the constructor's
-    position, whether it takes a list (Litestar), the URL as the file spells it and the import
-    that spelling needs."""
+    """Where an ASGI app made with no hook gets `lifespan=`: its file, the constructor's line
+    (the codemod finds the call by what it resolves to), whether it takes a list (Litestar),
+    the URL as the file spells it and the import that spelling needs."""
 
     path: str
     line: int
-    col: int
     listed: bool
     url_code: str
     url_import: tuple[str, str] | None
@@ -146,15 +145,21 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
         return None
     app_file, cls, loc = made[0]
-    urls = {s.url_key for s in linked if s.kind == "instantiation" and s.url_key
-            and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
-            and s.library != "redis-sync" and not is_test_path(s.path)}
+    urls = {s.url_key for s in _wirable(linked)}
     if len(urls) != 1:
         return None
     spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of)
     if spelled is None:
         return None
-    return AppLifespan(app_file.path, loc.line, loc.col, LIFESPAN_CONSTRUCTORS[cls], *spelled)
+    return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled)
+
+
+def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
+    """The app's async clients whose URL is a module-level name a hook can import. Literal
+    URLs are wired from the hook that creates their client, never from afar."""
+    return [s for s in linked if s.kind == "instantiation" and s.url_key
+            and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
+            and s.library != "redis-sync" and not is_test_path(s.path)]
 
 
 def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
@@ -168,10 +173,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     app_hook = next(((k, kind) for k, kind in starting if kind != "main"), None)
     chosen = [app_hook] if app_hook else []
     chosen += [(k, kind) for k, kind in starting if kind == "main"]
-    # literal URLs are wired from the hook that creates their client, never from afar
-    clients = [s for s in linked if s.kind == "instantiation" and s.url_key
-               and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
-               and s.library != "redis-sync" and not is_test_path(s.path)]
+    clients = _wirable(linked)
     for key, kind in chosen:
         module = _module_of(key, by_module)
         if module is None:
