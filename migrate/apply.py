@@ -31,6 +31,7 @@ from migrate.codemods.wire_lifecycle import (
     WireAppLifespan, WireClose, WireInit, shifted_position,
 )
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
@@ -168,7 +169,7 @@ def _defines(module: Path, function: str) -> bool:
     import ast
 
     try:
-        tree = ast.parse(module.read_bytes())
+        tree = parse_source(module.read_bytes())
     except (OSError, SyntaxError, ValueError):
         return False
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function
@@ -334,7 +335,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
 def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str | None:
     """The rewritten file compiles, and the planned instantiations are gone from it."""
     try:
-        compile(after, plan.path, "exec", dont_inherit=True)
+        compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         return f"{plan.path}: the rewrite does not compile ({exc}); this is a bug"
     dangling = _dangling(after, plan, analysed)
@@ -360,7 +361,7 @@ def _dangling(after: bytes, plan: FilePlan, analysed) -> set[str]:
     gone |= {local for _scope, local, target in analysed.imports if target in plan.references}
     if not gone:
         return set()
-    tree = ast.parse(after)
+    tree = parse_source(after)
     bound: set[str] = set()
     loaded: set[str] = set()
     for node in ast.walk(tree):

@@ -11,6 +11,7 @@ from pathlib import Path
 import tomlkit
 
 from migrate import gitrepo, lifecycle
+from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
 from migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
 from migrate.discovery import discover, module_name
@@ -43,7 +44,7 @@ def detect_lifecycle(repo: Path) -> str | None:
     fileset = discover(repo, Config(lifecycle_module="-.py"))
     for path in sorted(fileset.grep(["init_redis"])):
         try:
-            tree = ast.parse(decode_source((repo / path).read_bytes()))
+            tree = parse_source(decode_source((repo / path).read_bytes()))
         except (SyntaxError, UnicodeDecodeError, ValueError, OSError):
             continue
         names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef,

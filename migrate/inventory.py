@@ -9,7 +9,6 @@ names; it repeats while new modules turn up (re-exports).
 
 from __future__ import annotations
 
-import ast
 import multiprocessing
 import os
 import re
@@ -21,6 +20,7 @@ from migrate.analysis import scopes
 from migrate.analysis.extract import extract
 from migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
+from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
 from migrate.classify import classify
 from migrate.config import Config
@@ -227,7 +227,7 @@ def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[st
     if path is None:
         return {}
     try:
-        tree = ast.parse((repo / path).read_bytes())
+        tree = parse_source((repo / path).read_bytes())
     except (OSError, SyntaxError, ValueError):
         return {}
     package = scopes.package_of(module, path.endswith("__init__.py"))

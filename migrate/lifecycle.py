@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
 
 REQUIRED_FUNCTIONS = ("init_redis", "get_redis", "close_redis")
@@ -42,7 +43,7 @@ def validate(repo: Path, relative_path: str) -> list[Problem]:
         return [Problem(relative_path, 1, "lifecycle module is missing: run `migrate init` "
                                           "to create it from the template")]
     try:
-        tree = ast.parse(decode_source(path.read_bytes()), filename=relative_path)
+        tree = parse_source(decode_source(path.read_bytes()), filename=relative_path)
     except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         return [Problem(relative_path, line, f"lifecycle module does not parse: {exc}")]

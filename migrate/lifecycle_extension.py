@@ -16,6 +16,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile
 
+from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.codemods.add_blocking_client import AddBlockingClient
 from migrate.lifecycle_reader import LifecycleFacts, signature
 
@@ -48,7 +49,7 @@ def blocking_extension(repo: Path, facts: LifecycleFacts) -> tuple[Extension | N
     except cst.ParserSyntaxError as exc:
         return None, f"does not parse: {exc.message}"
     try:
-        compile(after, facts.path, "exec", dont_inherit=True)
+        compile(compilable_text(after), facts.path, "exec", dont_inherit=True)
     except SyntaxError as exc:  # pragma: no cover - a bug in the codemod
         return None, f"the extension does not compile ({exc})"
     if not _reads_as_blocking(after, facts):
@@ -64,7 +65,7 @@ def blocking_extension(repo: Path, facts: LifecycleFacts) -> tuple[Extension | N
 
 def _reads_as_blocking(source: bytes, facts: LifecycleFacts) -> bool:
     """Whether the extended module's accessors now answer a blocking call (no I/O needed)."""
-    tree = ast.parse(source)
+    tree = parse_source(source)
     accessors = {n.name: signature(n) for n in tree.body
                  if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     return LifecycleFacts(facts.path, facts.import_name, accessors=accessors).has(

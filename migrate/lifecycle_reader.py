@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import CONSTRUCTORS
 from migrate.discovery import module_name
@@ -206,7 +207,7 @@ def read_lifecycle(repo: Path, path: str, import_name: str,
         facts.problems.append(f"{path}: cannot decode the lifecycle module: {exc}")
         return facts
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse_source(text, filename=path)
     except SyntaxError as exc:
         facts.problems.append(f"{path}:{exc.lineno or 1}: the lifecycle module does not parse: "
                               f"{exc.msg}")
@@ -658,7 +659,7 @@ class _ModuleReader:
             path = self._find(candidate)
             if path is not None:
                 try:
-                    return ast.parse(decode_source(path.read_bytes()))
+                    return parse_source(decode_source(path.read_bytes()))
                 except (OSError, SyntaxError, ValueError, UnicodeDecodeError, LookupError):
                     return None
         return None

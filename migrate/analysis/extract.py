@@ -26,6 +26,7 @@ from migrate.analysis.frameworks import (
     INJECT_AUTOPARAMS, INJECT_MODULE, INJECT_PARAMS, LITESTAR_HANDLERS, LITESTAR_MODULE,
     TOOL_SCRIPT_IMPORTS, UNANNOTATED_PARAMETERS, injected, named_dependency,
 )
+from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
 from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
 from migrate.redact import mask_secrets
@@ -48,7 +49,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
         facts.error = f"cannot decode: {exc}"
         return facts
     try:
-        tree = ast.parse(text, filename=path)
+        tree = parse_source(text, filename=path)
     except SyntaxError as exc:
         facts.error = f"does not parse: {exc.msg}"
         facts.error_line = exc.lineno
