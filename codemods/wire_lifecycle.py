@@ -226,7 +226,10 @@ class WireAppLifespan(VisitorBasedCodemodCommand):
                 whitespace_after=cst.SimpleWhitespace(" "))
             if isinstance(last.comma, cst.Comma):  # a trailing comma stays trailing
                 arg = arg.with_changes(comma=last.comma)
-            args[-1] = last.with_changes(comma=between)
+            # what stood before `)` (a line break in `f(\n    a=1\n)`) moves past the new arg
+            arg = arg.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+            args[-1] = last.with_changes(comma=between,
+                                         whitespace_after_arg=cst.SimpleWhitespace(""))
         return updated.with_changes(args=[*args, arg])
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:

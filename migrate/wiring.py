@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from migrate.analysis.facts import LOCALS, FileFacts, Location
+from migrate.analysis.facts import ENV_PREFIX, LOCALS, FileFacts, Location
 from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from migrate.discovery import is_test_path
@@ -219,6 +219,8 @@ def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
     needed); None when it cannot (the name it needs is bound to something else there)."""
     module_level = {local: target for scope, local, target in hook_file.imports
                     if scope == hook_file.module}
+    if url_key.startswith(ENV_PREFIX):
+        return _spell_env(url_key, hook_file, module_level)
     reexports = {f"{f.module}.{local}": index.canonical(target) for f in files
                  for scope, local, target in f.imports if scope == f.module}
     for local, target in module_level.items():  # already imported: `settings` or `REDIS_URL`
@@ -244,6 +246,32 @@ def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                     return None  # the hook's module binds that name to something else
                 return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
     return None
+
+
+def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
+               ) -> tuple[str, tuple[str, str] | None] | None:
+    """`env:REDIS_URL` as `os.getenv("REDIS_URL")` (with its default, if it had one) where
+    the hook's file imports os, else as `getenv(...)` with `from os import getenv`. The hook
+    reads the environment at startup where the client read it at import: the same value,
+    unless the app changes its own environment in between."""
+    name, equals, default = url_key[len(ENV_PREFIX):].partition("=")
+    if "#" in name:
+        return None  # a default with credentials is only known by its hash
+    arguments = ", ".join(_quoted(s) for s in ([name, default] if equals else [name]))
+    os_name = next((local for local, target in module_level.items() if target == "os"), None)
+    if os_name is not None:
+        return f"{os_name}.getenv({arguments})", None
+    own = f"{hook_file.module}.getenv"
+    if own in hook_file.classes or any(key == own for key, _ in hook_file.edges) or (
+            "getenv" in module_level and module_level["getenv"] != "os.getenv"):
+        return None  # the file binds `getenv` to something else
+    needed = None if module_level.get("getenv") == "os.getenv" else ("os", "getenv")
+    return f"getenv({arguments})", needed
+
+
+def _quoted(text: str) -> str:
+    """A string literal in double quotes, as most code spells an environment variable."""
+    return '"' + repr(text)[1:-1] + '"' if '"' not in text and "'" not in text else repr(text)
 
 
 def _short(key: str) -> str:

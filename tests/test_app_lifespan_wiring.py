@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cli_helpers import git, git_repo, migrate
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -111,3 +113,77 @@ def test_a_worker_app_beside_it_keeps_the_sites_waiting(tmp_path: Path) -> None:
     assert (client["status"], client["reason_code"]) == ("manual", "lifecycle-not-wired")
     assert "FastAPI() at app/main.py:15" in client["reason"]
     assert "Celery() at app/tasks.py:3" in client["reason"]
+
+
+STARLETTE_APP = {
+    "backend/__init__.py": '''from starlette.applications import Starlette
+from starlette.routing import Route
+
+from backend.routes import hit
+
+app = Starlette(
+    routes=[Route("/hits/{key}", hit, methods=["POST"])], debug=False
+)
+''',
+    "backend/constants.py": '''import os
+
+from redis.asyncio import Redis as _Redis
+
+REDIS_CLIENT = _Redis.from_url(os.getenv("REDIS_URL"), encoding="utf-8")
+''',
+    "backend/routes.py": '''from starlette.responses import JSONResponse
+
+from backend import constants
+
+
+async def hit(request):
+    return JSONResponse(await constants.REDIS_CLIENT.incr(request.path_params["key"]))
+''',
+}
+
+STARLETTE_DRIVE = DRIVE.replace("from app.main import app", "from backend import app")
+
+
+def test_a_client_that_reads_redis_url_from_the_environment_is_started_from_it(
+        tmp_path: Path, redis_url: str) -> None:
+    """forms-backend's shape: a module-level client on `os.getenv("REDIS_URL")` and a Starlette
+    app made with no hook. The lifespan reads the same variable at startup (the module read it
+    at import), so the shared client connects where the old one did."""
+    repo = git_repo(tmp_path / "forms", STARLETTE_APP)
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert run.exit_code == 0, run.stdout + run.stderr
+    app = (repo / "backend/__init__.py").read_text()
+    assert 'await init_redis(getenv("REDIS_URL"))' in app, app
+    assert "from os import getenv" in app
+    # the new keyword follows the call's own layout: the line break before `)` stays last
+    assert ('routes=[Route("/hits/{key}", hit, methods=["POST"])], debug=False, '
+            'lifespan=redis_lifespan\n)') in app, app
+    assert "REDIS_CLIENT" not in (repo / "backend/constants.py").read_text()
+    run = subprocess.run([sys.executable, "-c", STARLETTE_DRIVE], cwd=repo, capture_output=True,
+                         text=True, timeout=120, env={**os.environ, "REDIS_URL": redis_url})
+    assert run.returncode == 0, run.stdout + run.stderr
+    last, opened = map(int, run.stdout.split())
+    assert last == 40 and opened <= 4, run.stdout
+
+
+@pytest.mark.parametrize("second, wired", [
+    ('os.getenv("REDIS_URL")', True),
+    ('os.environ["CACHE_URL"]', False),  # two variables: which one would init_redis() read?
+    ('os.getenv("REDIS_URL", "redis://:s3cret@cache:6379")', False),  # another default
+])
+def test_clients_on_the_environment_must_agree_on_one_variable(
+        tmp_path: Path, second: str, wired: bool) -> None:
+    files = {**STARLETTE_APP, "backend/other.py": (
+        f"import os\n\nfrom redis.asyncio import Redis\n\nOTHER = Redis.from_url({second})\n\n\n"
+        "async def count():\n    return await OTHER.incr('n')\n")}
+    repo = git_repo(tmp_path / "forms", files)
+    import json
+    report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    reasons = {s["file"]: s["reason_code"] for s in report["sites"]}
+    expected = None if wired else "lifecycle-not-wired"
+    assert reasons == {"backend/constants.py": expected, "backend/other.py": expected}, reasons
+    assert "s3cret" not in json.dumps(report)

@@ -19,7 +19,8 @@ from migrate.analysis.evaluate import (
     Evaluator, _annotation_parts, _Frame, _child_name, _item_name, _unwrap,
 )
 from migrate.analysis.facts import (
-    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact, Location,
+    ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact,
+    Location,
 )
 from migrate.analysis.frameworks import (
     CONTEXT_MANAGER_DECORATORS, DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS,
@@ -423,10 +424,37 @@ class _Extractor(Evaluator):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # hashed: URLs can hold passwords, and equal URLs only need equal keys
             return "literal:" + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+        env = self._env_key(node)
+        if env is not None:
+            return env
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return None
         keys = self._eval_pure(node)
         return keys[0] if keys else None
+
+    def _env_key(self, node: ast.expr) -> str | None:
+        """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
+        `env:REDIS_URL`; a default joins the key (`env:REDIS_URL=redis://cache:6379`), or
+        its hash when it holds credentials."""
+        if isinstance(node, ast.Subscript):
+            reader, args = self._eval_pure(node.value), [node.slice]
+            wanted = "os.environ"
+        elif isinstance(node, ast.Call) and not node.keywords and 1 <= len(node.args) <= 2:
+            reader, args = self._eval_pure(node.func), list(node.args)
+            wanted = "os.getenv" if reader and reader[0] == "os.getenv" else "os.environ.get"
+        else:
+            return None
+        if not reader or reader[0] != wanted or not all(
+                isinstance(a, ast.Constant) and isinstance(a.value, (str, type(None)))
+                for a in args) or not isinstance(args[0].value, str):
+            return None
+        name = args[0].value
+        default = args[1].value if len(args) > 1 else None
+        if default is None:
+            return f"{ENV_PREFIX}{name}"
+        if "@" in default:
+            return f"{ENV_PREFIX}{name}#" + hashlib.sha256(default.encode()).hexdigest()[:16]
+        return f"{ENV_PREFIX}{name}={default}"
 
     def _host_url_code(self, node: ast.Call) -> str | None:
         """`Redis(host=h, port=p, db=n)` as the URL it connects to (`redis://h:p/n`, an

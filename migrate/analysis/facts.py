@@ -23,6 +23,7 @@ SITE_PREFIX = "site:"
 INSTANCE_PREFIX = "instance:"
 RETURN = "<return>"
 LOCALS = "<locals>"
+ENV_PREFIX = "env:"  # the URL key of a URL read from the environment (`env:REDIS_URL`)
 ARGS = "<args>"
 
 

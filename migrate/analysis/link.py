@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
-    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX, FileFacts,
-    Location, SiteFact, site_atom,
+    ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX,
+    FileFacts, Location, SiteFact, site_atom,
 )
 from migrate.analysis.frameworks import (
     FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
@@ -103,7 +103,7 @@ class ModuleIndex:
             return cached
         if key.startswith(INSTANCE_PREFIX):
             result = INSTANCE_PREFIX + self.canonical(key[len(INSTANCE_PREFIX):])
-        elif key.startswith(SITE_PREFIX) or key in (SHARED, SHARED_BLOCKING):
+        elif key.startswith((SITE_PREFIX, ENV_PREFIX)) or key in (SHARED, SHARED_BLOCKING):
             result = key
         else:
             result = self._canonical_name(key)
@@ -395,9 +395,11 @@ def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
 
 
 def central_url_keys(files: list[FileFacts]) -> set[str]:
-    """What the URLs passed to the lifecycle module's init_redis() resolve to ("" = default)."""
+    """What the URLs passed to the lifecycle module's init_redis() resolve to ("" = default,
+    or not known statically: an environment read, which settings may also make)."""
     index = ModuleIndex(f.module for f in files)
-    return {index.canonical(k) if k else "" for f in files for k in f.central_urls}
+    return {index.canonical(k) if k and not k.startswith(ENV_PREFIX) else ""
+            for f in files for k in f.central_urls}
 
 
 def _atoms(graph: _Graph, key: str) -> set[str]:
