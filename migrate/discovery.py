@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ class FileSet:
     files: list[str]
     in_git: bool
     skipped: list[Skipped] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # among `files`; git grep skips them
+    left_out: dict[str, int] = field(default_factory=dict)  # why -> how many .py files
+    how: str = ""  # how the files were listed, for the message of a run that finds none
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
@@ -45,14 +49,17 @@ class FileSet:
         if self.in_git:
             wanted = set(self.files)
             wait = gitrepo.start_grep(self.repo, needles, words=words)
-            return lambda: wait() & wanted
+            # read through the links here, so `readable` reports those that matter
+            links = self._search(needles, words, self.links) if self.links else set()
+            return lambda: (wait() & wanted) | links
         result = self._search(needles, words)
         return lambda: result
 
-    def _search(self, needles: list[str], words: bool) -> set[str]:
+    def _search(self, needles: list[str], words: bool,
+                paths: list[str] | None = None) -> set[str]:
         pattern = _needle_regex(needles, words)
         found = set()
-        for path in self.files:
+        for path in self.files if paths is None else paths:
             try:
                 data = (self.repo / path).read_bytes()
             except OSError:
@@ -84,21 +91,41 @@ def _needle_regex(needles: list[str], words: bool) -> re.Pattern[bytes]:
 
 
 def discover(repo: Path, config: Config) -> FileSet:
-    """List the target's Python files, minus excluded ones; note the ones that cannot be read."""
-    in_git = gitrepo.is_work_tree(repo)
+    """List the target's Python files, minus excluded ones; note the ones that cannot be read.
+
+    git lists them when the target is a folder its work tree holds; a folder the enclosing
+    repository ignores (a vendored copy, a checkout listed in its .gitignore) is walked, so
+    the file set never depends on what git's index happens to hold.
+    """
+    in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
     candidates = gitrepo.list_files(repo) if in_git else _walk(repo)
     include = pathspec.GitIgnoreSpec.from_lines(config.include)
     exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
     files: list[str] = []
-    skipped: list[Skipped] = []
+    left_out: Counter[str] = Counter()
     for path in candidates:
-        if not path.endswith(".py") or EXCLUDED_DIRS.intersection(path.split("/")[:-1]):
+        if not path.endswith(".py"):
             continue
-        if not include.match_file(path) or exclude.match_file(path) or path == lifecycle:
-            continue
-        files.append(path)
-    return FileSet(repo=repo, files=files, in_git=in_git, skipped=skipped)
+        if EXCLUDED_DIRS.intersection(path.split("/")[:-1]):
+            left_out[ENVIRONMENTS] += 1
+        elif not include.match_file(path):
+            left_out["not matched by [tool.migrate] include"] += 1
+        elif exclude.match_file(path):
+            left_out["matched by [tool.migrate] exclude"] += 1
+        elif path == lifecycle:
+            left_out[LIFECYCLE_ITSELF] += 1
+        else:
+            files.append(path)
+    how = ("files git tracks or would add" if in_git
+           else "a walk of the folder that honours its .gitignore files")
+    links = gitrepo.list_links(repo) if in_git else []
+    return FileSet(repo=repo, files=files, in_git=in_git, links=links,
+                   left_out=dict(left_out), how=how)
+
+
+LIFECYCLE_ITSELF = "the lifecycle module itself"
+ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 
 
 def _walk(repo: Path) -> list[str]:

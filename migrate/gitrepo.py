@@ -25,6 +25,26 @@ def is_work_tree(repo: Path) -> bool:
     return result.returncode == 0 and result.stdout.strip() == b"true"
 
 
+def is_ignored_folder(repo: Path) -> bool:
+    """Whether the folder `repo`, inside a work tree, is ignored there as a whole (a vendored
+    copy, a checkout listed in the enclosing repository's .gitignore)."""
+    return _git(repo, "check-ignore", "-q", "--", ".").returncode == 0
+
+
+def list_links(repo: Path, pathspec: str = "*.py") -> list[str]:
+    """Symbolic links among `list_files(repo)`, which `git grep` never reads through: tracked
+    ones by their mode (120000), untracked ones by a look at each (there are few)."""
+    tracked = _git(repo, "ls-files", "-z", "--stage", "--", pathspec)
+    others = _git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", pathspec)
+    if tracked.returncode != 0 or others.returncode != 0:
+        return []
+    entries = tracked.stdout.decode("utf-8", "surrogateescape").split("\0")
+    links = {entry.partition("\t")[2] for entry in entries if entry.startswith("120000 ")}
+    links.update(path for path in others.stdout.decode("utf-8", "surrogateescape").split("\0")
+                 if path and (repo / path).is_symlink())
+    return sorted(links)
+
+
 def list_files(repo: Path, pathspec: str = "*.py") -> list[str]:
     """Tracked files plus untracked ones that are not ignored, relative to `repo`."""
     result = _git(repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
@@ -42,7 +62,9 @@ def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
     """
     if not patterns:
         return set
-    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-I", "-F", "--untracked", "--no-color"]
+    # no -I: a file git takes for binary (a NUL byte) is still read, so that its parse error
+    # is reported as it is outside git
+    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-F", "--untracked", "--no-color"]
     if words:
         args.append("-w")
     for pattern in patterns:  # as arguments, not on stdin: git starts searching at once

@@ -145,7 +145,7 @@ def derive_central(repo: Path) -> DerivedCentral:
     from migrate.batch_catalog import load_batches
     from migrate.inventory import build_inventory
 
-    inventory = build_inventory(repo, load_config(repo), load_batches())
+    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
     limits: Counter[int | None] = Counter()
@@ -255,7 +255,7 @@ def propose_clients(repo: Path) -> str:
     from migrate.batch_catalog import load_batches
     from migrate.inventory import build_inventory
 
-    inventory = build_inventory(repo, load_config(repo), load_batches())
+    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
     proposals: dict[str, dict[str, str]] = {}
     for site in inventory.sites:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))

@@ -24,7 +24,7 @@ from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
 from migrate.classify import classify
 from migrate.config import Config
-from migrate.discovery import FileSet, discover, module_name
+from migrate.discovery import LIFECYCLE_ITSELF, FileSet, discover, module_name
 from migrate.errors import UsageError
 from migrate.lifecycle import template_text
 from migrate.lifecycle_extension import blocking_extension
@@ -47,10 +47,17 @@ _MAX_PASSES = 6
 
 
 def build_inventory(repo: Path, config: Config, batches: list[Batch],
-                    paths: list[str] | None = None, jobs: int | None = None) -> Inventory:
-    """Every site of the repository at `repo` (reported for `paths` only, if given)."""
+                    paths: list[str] | None = None, jobs: int | None = None,
+                    *, allow_empty: bool = False) -> Inventory:
+    """Every site of the repository at `repo` (reported for `paths` only, if given).
+
+    Raises UsageError when the repository holds no Python file to analyse, unless
+    `allow_empty` (`init` in a new project: there is nothing to migrate, and that is fine).
+    """
     repo = repo.resolve()
     fileset = discover(repo, config)
+    if not fileset.files and not fileset.left_out.get(LIFECYCLE_ITSELF) and not allow_empty:
+        raise UsageError(_nothing_found(repo, fileset))
     wanted = _normalise_paths(repo, paths) if paths else None
     lifecycle_names = _lifecycle_names(config)
     jobs = jobs or _cpu_count()
@@ -88,7 +95,15 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                      files_parsed=len(parsed), lifecycle_module=config.lifecycle_module,
                      include_tests=config.include_tests, lifecycle=lifecycle,
                      details={(s.path, s.loc.line, s.loc.col, s.kind): s for s in linked},
-                     facts={f.path: f for f in good}, wiring=wiring)
+                     facts={f.path: f for f in good}, wiring=wiring,
+                     left_out=fileset.left_out)
+
+
+def _nothing_found(repo: Path, fileset: FileSet) -> str:
+    """Why a run found no Python file: what listed them, and what was left out."""
+    left = "; ".join(f"{count} {why}" for why, count in sorted(fileset.left_out.items()))
+    return (f"no Python file to analyse in {repo} (listed as {fileset.how}"
+            + (f"; left out: {left}" if left else "") + ")")
 
 
 def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:

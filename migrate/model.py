@@ -73,6 +73,8 @@ class Inventory:
     # reason, batch). Filled by the CLI (it needs a rewrite in memory), empty otherwise.
     conversions: list[tuple[str, int, str, str, str]] = field(default_factory=list)
     wiring: Any = field(default=None, repr=False)  # WiringFacts: where the app starts and stops
+    # .py files the run did not list, by why (environments, include/exclude, the module itself)
+    left_out: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Counts by batch, status, kind and library."""
@@ -95,5 +97,6 @@ class Inventory:
             "files_total": self.files_total,
             "files_parsed": self.files_parsed,
             "skipped": len(self.skipped),
+            "left_out": dict(sorted(self.left_out.items())),
             "lifecycle_module": self.lifecycle_module,
         }

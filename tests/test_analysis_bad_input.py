@@ -253,19 +253,19 @@ def test_untracked_importer_without_redis_word_in_git(tmp_path: Path) -> None:
     assert_sites(scan(tmp_path), [GOOD_SITE._replace(purpose="pubsub-stream-queue")])
 
 
-def test_empty_git_repository_exit_0_zero_sites(tmp_path: Path) -> None:
+def test_empty_git_repository_exit_2_says_so(tmp_path: Path) -> None:
+    """Issue 10: an empty run exited 0 with zero sites, so `check` called phase 2 done."""
     git_init(tmp_path, commit=False)
-    code, data, stderr = cli_json(tmp_path)
-    assert code == 0, stderr
-    assert data["sites"] == []
-    assert data["summary"]["sites"] == 0
-    assert "Traceback" not in stderr
+    result = run_cli("inventory", "-C", str(tmp_path), "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == "" and "no Python file to analyse" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-def test_empty_plain_directory_exit_0(tmp_path: Path) -> None:
-    code, data, stderr = cli_json(tmp_path)
-    assert code == 0, stderr
-    assert data["sites"] == []
+def test_empty_plain_directory_exit_2_says_so(tmp_path: Path) -> None:
+    result = run_cli("inventory", "-C", str(tmp_path), "--format", "json")
+    assert result.exit_code == 2, result.stderr
+    assert "no Python file to analyse" in result.stderr
 
 
 def test_inventory_path_that_does_not_exist_exit_2(tmp_path: Path) -> None:
