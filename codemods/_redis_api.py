@@ -58,6 +58,27 @@ def _build_constructors() -> dict[str, str]:
 
 CONSTRUCTORS: Final[dict[str, str]] = _build_constructors()
 
+
+def _build_topologies() -> dict[str, str]:
+    """Cluster and Sentinel clients, by family: the lifecycle module's one client to one
+    server cannot stand in for them, so they are found and reported, never rewritten."""
+    table: dict[str, str] = {}
+    for module in ("redis", "redis.cluster", "redis.asyncio", "redis.asyncio.cluster"):
+        table[f"{module}.RedisCluster"] = "cluster"
+        table[f"{module}.RedisCluster.from_url"] = "cluster"
+    for module in ("redis", "redis.sentinel", "redis.asyncio", "redis.asyncio.sentinel"):
+        table[f"{module}.Sentinel"] = "sentinel"
+    return table
+
+
+# Kept apart from CONSTRUCTORS, which the codemods match to rewrite: these only become sites.
+TOPOLOGY_CONSTRUCTORS: Final[dict[str, str]] = _build_topologies()
+SITE_CONSTRUCTORS: Final[dict[str, str]] = {**CONSTRUCTORS, **TOPOLOGY_CONSTRUCTORS}
+# classes a subclass of which, defined in the target, makes its instances client sites
+CLIENT_CLASSES: Final[frozenset[str]] = frozenset(
+    name for name, family in CONSTRUCTORS.items()
+    if family == "client" and name.rsplit(".", 1)[1] in _CLIENT_CLASSES)
+
 # aioredis 1.x entry points: a file that calls one of these is 1.x code throughout.
 AIOREDIS1_API: Final[frozenset[str]] = frozenset(
     {"create_redis_pool", "create_redis", "create_pool", "create_connection", "Channel",

@@ -30,6 +30,7 @@ RULES = {
     "instantiation": "Redis client created outside the lifecycle module",
     "close": "Redis client closed outside close_redis()",
     "owner-singleton": "module-level object owning its own Redis client",
+    "factory-call": "Redis client built at import time by the app's own factory",
     "lifecycle": "lifecycle module incomplete",
     "unparsed": "file could not be analysed",
 }
@@ -63,6 +64,10 @@ def _site_finding(site: Site, config: Config) -> Finding:
         rule = "close"
         message = (f"closes a Redis client outside close_redis() ({site.pattern}); only "
                    f"close_redis() may close it")
+    elif site.kind == "factory-call":
+        rule = "factory-call"
+        message = (f"{site.pattern.rsplit('.', 1)[-1]}() builds a Redis client at import "
+                   f"time; use {accessor} where the client is used")
     else:
         rule = "owner-singleton"
         message = (f"module-level {site.pattern.rsplit('.', 1)[-1]}() owns its own Redis "

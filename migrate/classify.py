@@ -17,7 +17,9 @@ from migrate.discovery import is_test_path
 from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
-from migrate.safety import Refusal, escape_refusal, refuse, sync_url_refusal
+from migrate.safety import (
+    Refusal, escape_refusal, refuse, sync_url_refusal, topology_refusal,
+)
 from migrate.wiring import WiringFacts, program_of
 
 
@@ -154,6 +156,9 @@ class _Classifier:
                      chosen: list[str]) -> Refusal | None:
         purpose = self.purpose(site)
         ops = self.ops(site)
+        topology = topology_refusal(site)
+        if topology is not None:  # first: no policy or option makes these one plain client
+            return topology
         if site.library == "redis-sync" and self.config.sync_policy == "manual":
             # first: whatever it is used for, this is why it cannot move
             return Refusal("sync-client", "sync client; the lifecycle module is async and "
@@ -215,6 +220,10 @@ class _Classifier:
             site.client = site.client or client
             if found is not None and site.status != "manual":
                 site.status, site.reason_code, site.reason = "manual", found.code, found.reason
+        if linked.kind == "factory-call" and site.reason_code == "import-time-use":
+            site.reason = (f"calls {linked.pattern.rsplit('.', 1)[-1]}() at import time: the "
+                           f"client it builds cannot become get_redis(), which only works "
+                           f"after init_redis(); call it where the client is used")
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
         if site.status == "pending" and site.sync and site.kind == "instantiation":

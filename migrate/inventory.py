@@ -22,6 +22,7 @@ from migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
+from migrate.codemods._redis_api import CLIENT_CLASSES
 from migrate.classify import classify
 from migrate.config import Config
 from migrate.discovery import LIFECYCLE_ITSELF, FileSet, discover, module_name
@@ -78,6 +79,15 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                     | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
             if not todo:
                 break
+        good = [f for f in parsed.values() if f.error is None]
+        subclasses = _client_subclasses(good)
+        if subclasses:  # their instances anywhere are sites: read again the files naming them
+            names = sorted({name.rsplit(".", 1)[1] for name in subclasses})
+            for facts in parser.parse(fileset.readable(fileset.grep(names, words=True)),
+                                      subclasses):
+                parsed[facts.path] = facts
+            good = [f for f in parsed.values() if f.error is None]
+            linked = link(good)
 
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
@@ -148,15 +158,35 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...]]) -> FileFacts:
-    repo, path, module, is_package, lifecycle_names = task
+def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...], dict[str, str] | None],
+               ) -> FileFacts:
+    repo, path, module, is_package, lifecycle_names, subclasses = task
     try:
         data = (Path(repo) / path).read_bytes()
     except OSError as exc:
         facts = FileFacts(path=path, module=module)
         facts.error = f"cannot read: {exc.strerror or exc}"
         return facts
-    return extract(path, module, is_package, data, lifecycle_names)
+    return extract(path, module, is_package, data, lifecycle_names, subclasses)
+
+
+def _client_subclasses(files: list[FileFacts]) -> dict[str, str]:
+    """The target's own subclasses of a redis-py client class (through each other, across
+    files) -> the redis-py class they derive from."""
+    index = ModuleIndex(f.module for f in files)
+    bases = {cls: tuple(index.canonical(b) for b in found)
+             for f in files for cls, found in f.classes.items()}
+    result: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for cls, found in bases.items():
+            base = next((b if b in CLIENT_CLASSES else result[b] for b in found
+                         if b in CLIENT_CLASSES or b in result), None)
+            if base is not None and cls not in result:
+                result[cls] = base
+                changed = True
+    return result
 
 
 class _Parser:
@@ -173,8 +203,10 @@ class _Parser:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def parse(self, paths: list[str]) -> list[FileFacts]:
-        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names) for p in paths]
+    def parse(self, paths: list[str],
+              subclasses: dict[str, str] | None = None) -> list[FileFacts]:
+        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names, subclasses)
+                 for p in paths]
         if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
             return [_parse_one(t) for t in tasks]
         if self.pool is None:

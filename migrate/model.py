@@ -13,7 +13,7 @@ class Site:
     file: str
     line: int
     col: int
-    kind: str  # instantiation | close | owner-singleton
+    kind: str  # instantiation | close | owner-singleton | factory-call
     pattern: str
     library: str  # aioredis1 | aioredis2 | redis-asyncio | redis-sync
     sync: bool

@@ -55,6 +55,25 @@ class Refusal:
     reason: str
 
 
+def topology_refusal(site: LinkedSite) -> Refusal | None:
+    """A cluster or Sentinel client, or an instance of the app's own subclass of redis.Redis:
+    get_redis() hands out one plain client to one server, which is none of these."""
+    name = site.pattern.rsplit(".from_url", 1)[0].rsplit(".", 1)[-1]
+    if site.family == "cluster":
+        return Refusal("cluster-client", f"{name} spreads keys over a Redis Cluster; "
+                                         f"get_redis() is one client to one server: give the "
+                                         f"lifecycle module a cluster client, or move it by hand")
+    if site.family == "sentinel":
+        return Refusal("sentinel-client", "Sentinel finds the server by asking sentinels "
+                                          "(master_for()/slave_for()); get_redis() connects to "
+                                          "one URL: move it by hand")
+    if site.family == "subclass":
+        return Refusal("custom-client", f"an instance of {name}, the app's own subclass of "
+                                        f"{site.base or 'a Redis client'}: get_redis() returns "
+                                        f"a plain client without what the subclass adds")
+    return None
+
+
 def escape_refusal(site: LinkedSite) -> Refusal:
     """Why a client that leaves what the analysis can follow stays with a human."""
     first = site.escapes[0]

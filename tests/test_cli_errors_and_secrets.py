@@ -40,12 +40,11 @@ def test_a_bad_flag_or_format_is_a_usage_error(tmp_path: Path) -> None:
     assert migrate("check", "--frobnicate").exit_code == 2
 
 
-def test_an_empty_repository_has_no_sites(tmp_path: Path) -> None:
+def test_an_empty_repository_is_an_error_not_a_clean_run(tmp_path: Path) -> None:
     repo = git_repo(tmp_path / "empty", {})
     run = migrate("inventory", "-C", repo, "--format", "json")
-    assert run.exit_code == 0, run.stderr
-    document = json.loads(run.stdout)
-    assert document["sites"] == [] and document["summary"]["files_total"] == 0
+    assert run.exit_code == 2, run.stderr
+    assert run.stdout == "" and "no Python file to analyse" in run.stderr
 
 
 @pytest.mark.parametrize("secret", ["hunter2", "s3cr3t-pw", "tok3n-xyz", "qpass"])

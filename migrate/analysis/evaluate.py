@@ -24,6 +24,7 @@ from migrate.analysis.frameworks import (
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.codemods._redis_api import (
     AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, CONSTRUCTORS, COUNTER_OPS, POOL_CLOSE_METHODS,
+    SITE_CONSTRUCTORS,
     TRACKED_METHODS,
 )
 
@@ -54,6 +55,7 @@ class Evaluator:
     uses_inject: bool  # the module imports python-inject
     tool_script: bool  # the module is a tool's script (alembic's env.py)
     uses_litestar: bool  # the module imports litestar
+    subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
 
     # --- names ---------------------------------------------------------------------------
 
@@ -232,7 +234,8 @@ class Evaluator:
                           or c in WORKER_APPS), None)
         if app_class is not None:
             self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
-        constructor = next((c for c in callees if c in CONSTRUCTORS), None)
+        constructor = next((c for c in callees if c in SITE_CONSTRUCTORS
+                            or c in self.subclasses), None)
         if constructor is not None:
             return (self._site(node, constructor, tuple(pool_keys)),)
         if any(c in self.init_redis_names for c in callees):
@@ -453,7 +456,8 @@ class Evaluator:
         function = self._function()
         index = len(self.facts.sites)
         self.facts.sites.append(SiteFact(
-            index=index, loc=self._loc(node), callee=callee, family=CONSTRUCTORS[callee],
+            index=index, loc=self._loc(node), callee=callee,
+            family=SITE_CONSTRUCTORS.get(callee, "subclass"), base=self.subclasses.get(callee),
             holder="expression", function=function.qualname if function else None,
             in_async_function=bool(function and function.is_async),
             keywords=tuple(k.arg for k in node.keywords if k.arg),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Mapping
 
 from migrate.analysis import scopes
 from migrate.analysis.evaluate import (
@@ -29,7 +30,7 @@ from migrate.analysis.frameworks import (
 )
 from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
-from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH
+from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 from migrate.redact import mask_secrets
 
 _URL_ARGS = ("url", "address", "host")
@@ -41,8 +42,13 @@ LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync
 
 
 def extract(path: str, module: str, is_package: bool, data: bytes,
-            lifecycle_modules: tuple[str, ...]) -> FileFacts:
-    """Parse `data` (the file at `path`) and return its facts; never raises on bad input."""
+            lifecycle_modules: tuple[str, ...],
+            subclasses: Mapping[str, str] | None = None) -> FileFacts:
+    """Parse `data` (the file at `path`) and return its facts; never raises on bad input.
+
+    `subclasses`: the target's own subclasses of redis.Redis found in other files (qualified
+    name -> client base); those of this file are found on the way.
+    """
     facts = FileFacts(path=path, module=module)
     try:
         text = decode_source(data)
@@ -58,7 +64,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     except (ValueError, RecursionError, MemoryError) as exc:
         facts.error = f"does not parse: {exc}"
         return facts
-    _Extractor(facts, text, is_package, lifecycle_modules).run(tree)
+    _Extractor(facts, text, is_package, lifecycle_modules, subclasses or {}).run(tree)
     return facts
 
 
@@ -66,8 +72,9 @@ class _Extractor(Evaluator):
     """Walks one module, evaluating expressions to the keys and atoms they may stand for."""
 
     def __init__(self, facts: FileFacts, text: str, is_package: bool,
-                 lifecycle_modules: tuple[str, ...]) -> None:
+                 lifecycle_modules: tuple[str, ...], subclasses: Mapping[str, str]) -> None:
         self.facts = facts
+        self.subclasses = dict(subclasses)
         self.text = text
         # not str.splitlines(): it also breaks at \f, \x1c, \u2028…, which ast does not count
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -257,6 +264,10 @@ class _Extractor(Evaluator):
             bases.extend(v for v in self._eval(base) if not v.startswith(INSTANCE_PREFIX))
         qualname = _child_name(self.frames[-1], node.name)
         self.facts.classes[qualname] = tuple(bases)
+        base = next((b if b in CLIENT_CLASSES else self.subclasses[b] for b in bases
+                     if b in CLIENT_CLASSES or b in self.subclasses), None)
+        if base is not None:  # `class Cache(redis.Redis)`: its instances are clients too
+            self.subclasses[qualname] = base
         self.frames.append(_Frame("class", qualname, scopes.collect_scope(node.body,
                                                                           self.package)))
         self._stmts(node.body)
@@ -404,10 +415,11 @@ class _Extractor(Evaluator):
         else:
             chunk = [chunk[0][node.col_offset:], *chunk[1:-1], chunk[-1][:end]]
         segment = b"\n".join(chunk).decode("utf-8", errors="replace")
-        one_line = " ".join(part.strip() for part in segment.splitlines())
+        # masked before it is cut: a cut in a password would hide where that password ends
+        one_line = mask_secrets(" ".join(part.strip() for part in segment.splitlines()))
         if len(one_line) > 120:
             one_line = one_line[:117] + "..."
-        return mask_secrets(one_line)
+        return one_line
 
     def _url_argument(self, node: ast.Call) -> ast.expr | None:
         for keyword in node.keywords:

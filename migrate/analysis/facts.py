@@ -47,7 +47,7 @@ class SiteFact:
     index: int
     loc: Location
     callee: str  # the qualified name called, e.g. "redis.asyncio.Redis.from_url"
-    family: str  # "client" or "pool"
+    family: str  # "client", "pool"; reported only: "cluster", "sentinel", "subclass"
     holder: str  # global | member | local | return | with | argument | chained | expression
     function: str | None  # qualified name of the enclosing def, if any
     in_async_function: bool
@@ -61,6 +61,8 @@ class SiteFact:
     # the URL argument's source, unmasked, for wiring `init_redis(<it>)` in the same function;
     # never printed (it may hold a password)
     url_code: str | None = None
+    # for a subclass of redis.Redis defined in the target (family "subclass"): the base class
+    base: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
     ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX,
-    FileFacts, Location, SiteFact, site_atom,
+    FileFacts, InstanceFact, Location, SiteFact, site_atom,
 )
 from migrate.analysis.frameworks import (
     FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
@@ -65,6 +65,7 @@ class LinkedSite:
     clients_of_pool: tuple[str, ...] = ()  # for pools: the client atoms built on it
     in_async_function: bool = False
     family: str = "client"
+    base: str | None = None  # the redis-py class a family "subclass" client derives from
     holder: str = "expression"  # global | member | local | return | with | argument | …
     function: str | None = None  # the def the site is in
     bound_to: str | None = None  # the key it is first assigned to (canonical)
@@ -298,13 +299,14 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
         scope, rewrite = _scope_and_rewrite(fact)
         sites[atom] = LinkedSite(
             kind="instantiation", path=facts.path, loc=fact.loc, pattern=fact.callee,
-            library=library_of(fact.callee, facts.aioredis1), scope=scope, rewrite=rewrite,
+            library=library_of(fact.base or fact.callee, facts.aioredis1), scope=scope,
+            rewrite=rewrite,
             snippet=fact.snippet, atom=atom, url=fact.url, keywords=fact.keywords,
             in_async_function=fact.in_async_function, family=fact.family, holder=fact.holder,
             function=index.canonical(fact.function) if fact.function else None,
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
             url_key=index.canonical(fact.url_key) if fact.url_key else None,
-            options=fact.options, url_code=fact.url_code)
+            options=fact.options, url_code=fact.url_code, base=fact.base)
     _parameter_defaults(sites.values(), graph)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
@@ -510,6 +512,22 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
                         site.escapes.append(note)
 
 
+def _factory_calls(facts: FileFacts, instance: InstanceFact, sites: dict[str, LinkedSite],
+                   graph: _Graph) -> list[LinkedSite]:
+    """`_client = get_redis_client(...)` at module level: the app's own factory builds a
+    client at import. One site per call, so that `check` names every module doing it."""
+    made = sorted({a for v in instance.values if v.endswith(f".{RETURN}")
+                   for a in _atoms(graph, v) if a in sites and sites[a].kind == "instantiation"})
+    if not made:
+        return []
+    factory = next(v for v in instance.values if v.endswith(f".{RETURN}"))
+    return [LinkedSite(
+        kind="factory-call", path=facts.path, loc=instance.loc,
+        pattern=factory[: -len(f".{RETURN}")], library=sites[made[0]].library, scope="module",
+        rewrite="factory-call", snippet=instance.snippet, origins=tuple(made),
+        holders=[graph.index.canonical(instance.target)])]
+
+
 def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
                       graph: _Graph) -> list[LinkedSite]:
     """Module-level instances of classes that hold a client of their own (seed §4.4)."""
@@ -525,6 +543,7 @@ def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
                        for a in _atoms(graph, v) if a.startswith(INSTANCE_PREFIX)}
             origins = sorted({a for cls in classes for a in owned.get(cls, ())})
             if not origins:
+                result += _factory_calls(facts, instance, sites, graph)
                 continue
             first = sites[origins[0]]
             result.append(LinkedSite(
