@@ -35,8 +35,7 @@ from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
-from migrate.faults import checkpoint
-from migrate.fileio import write_atomic
+from migrate.fileio import Replacement, replace_all
 from migrate.inventory import build_inventory
 from migrate.lifecycle import validate
 from migrate.model import Inventory, Site
@@ -381,14 +380,17 @@ def digest(data: bytes) -> str:
 
 
 def write_changes(repo: Path, result: ApplyResult) -> None:
-    """Write every change, after checking no file changed on disk since it was read."""
+    """Write every change or none, after checking no file changed on disk since it was read.
+
+    The write is one transaction (`replace_all`): an interrupt waits for its end, and what a
+    crash leaves is rolled back when the next command that writes starts.
+    """
+    replacements = []
     for change in result.changes:
         target = repo / change.path
-        current = target.read_bytes() if target.exists() else b""
-        if digest(current) != digest(change.before):
+        current = target.read_bytes() if target.exists() else None
+        if digest(current or b"") != digest(change.before):
             raise ApplyError(f"{change.path}: changed on disk during the run; nothing was "
                              f"written (run apply again)")
-    for number, change in enumerate(result.changes):
-        if number:
-            checkpoint("mid-write")  # the crash tests stop here, between two files
-        write_atomic(repo / change.path, change.after)
+        replacements.append(Replacement(target, current, change.after))
+    replace_all(repo, replacements)

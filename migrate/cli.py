@@ -6,6 +6,7 @@ environment errors (bad flag, missing path, unparseable config or batch file).
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sys
@@ -21,9 +22,16 @@ from migrate.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MigrateError, Usa
 
 app = typer.Typer(
     name="migrate",
-    help="Move a backend's scattered Redis clients onto one lifecycle module, batch by batch.",
+    help="Move a backend's scattered Redis clients onto one lifecycle module, batch by batch."
+         "\n\nExamples:\n\n"
+         "migrate inventory -C path/to/backend\n"
+         "migrate plan\n"
+         "migrate apply --batch health --dry-run\n\n"
+         "Each command's --help shows its options and an example.",
     no_args_is_help=True,
-    add_completion=False,
+    # help text is rich markup: a literal `[` must be escaped as `\[` (see init's docstring)
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 
@@ -57,16 +65,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _errors_as_one_line(fn: F) -> F:
-    """Expected errors: one red line and their exit code; bugs: a traceback only with --debug."""
+    """Expected errors: one red line and their exit code; bugs: a traceback only with --debug.
+
+    First, what an interrupted write left in the target is rolled back (or, by a command that
+    only reads, reported); an interrupt says which files were written, if any.
+    """
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from migrate.fileio import deferred_signals, forget_writes
+
+        forget_writes()
+        rolled_back = False
         try:
+            with deferred_signals():  # an interrupt waits until the rollback is said
+                rolled_back = _settle_interrupted_write(fn.__name__, kwargs)
             return fn(*args, **kwargs)
         except MigrateError as exc:
             _error(str(exc))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            _error("interrupted; nothing was written")
+            _error(_interrupted(kwargs.get("repo"), rolled_back))
             raise typer.Exit(130) from None
         except BrokenPipeError:  # `migrate inventory | head`: the reader left, not an error
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -82,10 +100,46 @@ def _errors_as_one_line(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+_WRITING_COMMANDS = frozenset({"apply", "init", "rollback"})
+
+
+def _settle_interrupted_write(command: str, params: dict[str, Any]) -> bool:
+    """Roll back what an interrupted write left in the target if `command` writes, else warn;
+    one line on stderr either way. True if files were put back."""
+    from migrate.fileio import pending, roll_back
+
+    repo = params.get("repo")
+    if not isinstance(repo, Path) or not repo.is_dir():
+        return False  # the command itself says what is wrong with the path
+    writes = command in _WRITING_COMMANDS and not params.get("dry_run")
+    found = roll_back(repo) if writes else pending(repo)
+    if found is None:
+        return False
+    print(found.describe(), file=sys.stderr)
+    return found.rolled_back and bool(found.written)
+
+
+def _interrupted(repo: Any, rolled_back: bool) -> str:
+    """What an interrupt leaves, truthfully: every write is whole, so say which happened."""
+    from migrate.fileio import writes_that_stand
+
+    written = writes_that_stand()
+    if written:
+        base = repo.resolve() if isinstance(repo, Path) else Path.cwd()
+        names = [str(p.relative_to(base)) if p.is_relative_to(base) else str(p)
+                 for p in (w.parent.resolve() / w.name for w in written)]
+        shown = ", ".join(names[:3]) + (f", … ({len(names) - 3} more)" if len(names) > 3 else "")
+        return (f"interrupted after writing {len(names)} file(s) in full ({shown}); no file "
+                f"was left half-written")
+    if rolled_back:
+        return "interrupted; nothing was written after the rollback above"
+    return "interrupted; nothing was written"
+
+
 def _error(message: str) -> None:
     from migrate.redact import mask_secrets
 
-    prefix = "\x1b[31merror:\x1b[0m" if sys.stderr.isatty() else "error:"
+    prefix = "\x1b[31merror:\x1b[0m" if _color(sys.stderr) else "error:"
     print(f"{prefix} {mask_secrets(message)}", file=sys.stderr)
 
 
@@ -123,7 +177,16 @@ def _emit(text: str, output: Path | None) -> None:
         return
     from migrate.fileio import write_atomic
 
-    write_atomic(output, text.encode("utf-8"))
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as exc:  # a folder that cannot be made or written, a directory, a full disk
+        reason = exc.strerror or str(exc)
+        blocker = Path(exc.filename) if isinstance(exc.filename, str) else None
+        if blocker is not None and blocker in output.parents:  # a folder on the way
+            if blocker.exists() and not blocker.is_dir():
+                reason = os.strerror(errno.ENOTDIR)
+            reason = f"{blocker}: {reason}"
+        raise UsageError(f"cannot write {output}: {reason}") from None
     print(f"wrote {output}", file=sys.stderr)
 
 
@@ -163,7 +226,13 @@ def inventory(
     output: Annotated[Optional[Path], typer.Option(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
 ) -> None:
-    """List every Redis site: file, line, pattern, library, purpose, batch, status (seed §4.1)."""
+    """List every Redis site: file, line, pattern, library, purpose, batch, status.
+
+    Examples:
+
+        migrate inventory
+        migrate inventory backend/api --format json --output sites.json
+    """
     from migrate import render
 
     root, batches, config, result = _inventory(repo, paths)
@@ -175,7 +244,9 @@ def inventory(
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),
         InventoryFormat.markdown: lambda: render.inventory_markdown(result, batches),
-        InventoryFormat.table: lambda: render.inventory_table(result, _width()),
+        # a file named by --output is data, like a pipe: whole lines and no colour
+        InventoryFormat.table: lambda: render.inventory_table(
+            result, None if output else _width(), output is None and _color(sys.stdout)),
     }[format]()
     _emit(text, output)
     _report_skipped(result)
@@ -189,7 +260,12 @@ def plan(
     format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")]
     = PlanFormat.table,
 ) -> None:
-    """The batches in order with site and file counts: which are done, which is next."""
+    """The batches in order with site and file counts: which are done, which is next.
+
+    Example:
+
+        migrate plan --format json
+    """
     from migrate import render
     from migrate.plan import describe_test_code, make_plan, plan_test_code
 
@@ -199,7 +275,7 @@ def plan(
     if format is PlanFormat.json:
         sys.stdout.write(render.plan_json(rows, test_code))
     else:
-        sys.stdout.write(render.plan_table(rows, _width()))
+        sys.stdout.write(render.plan_table(rows, _width(), _color(sys.stdout)))
         if test_code:
             print(describe_test_code(test_code))
         upcoming = next((r for r in rows if r.state == "next"), None)
@@ -221,7 +297,13 @@ def check(
         "--allow-manual", help="Do not fail on sites reported manual (with their reasons).")]
     = False,
 ) -> None:
-    """Gate on the seed's §8 completion criteria: exit 1 with one line per finding."""
+    """Gate on the completion criteria: exit 1 with one line per finding.
+
+    Examples:
+
+        migrate check
+        migrate check --allow-manual --format github
+    """
     from migrate import render
     from migrate.check import run_check
 
@@ -278,16 +360,39 @@ def apply(
         "--compat", help="Keep aioredis-style calls working through get_compat_redis() "
                          "instead of converting them (a smaller first diff).")] = False,
 ) -> None:
-    """Rewrite one batch onto get_redis(): its own branch and commit, or --dry-run / --no-git."""
+    """Rewrite one batch onto get_redis(): its own branch and commit, or --dry-run / --no-git.
+
+    Examples:
+
+        migrate apply --batch health --dry-run
+        migrate apply --batch health --pr-body pr.md --push --open-pr
+        migrate apply --batch read-caches --stack
+    """
     from migrate import render
     from migrate.apply import run_batch, write_changes
 
     root = _repo(repo)
+    if dry_run or no_git:
+        # the git flow's flags mean nothing without a branch: refused, never silently dropped
+        git_only = {"--base": base is not None, "--stack": stack, "--replace": replace,
+                    "--test-cmd": test_cmd is not None, "--pr-body": pr_body_file is not None,
+                    "--push": push, "--remote": remote is not None, "--open-pr": open_pr,
+                    "--reviewer": bool(reviewer)}
+        given = [flag for flag, used in git_only.items() if used]
+        if given:
+            mode = "--dry-run" if dry_run else "--no-git"
+            raise UsageError(f"{', '.join(given)} cannot be used with {mode}: {mode} makes no "
+                             f"branch and no commit (drop {mode} to run the review workflow)")
+    else:
+        from migrate.gitrepo import require_work_tree
+
+        require_work_tree(root, "apply makes a branch and a commit there (pass --dry-run to "
+                                "preview the diff, or --no-git to write the files in place)")
     batches, config = _load(root)
     if dry_run or no_git:
         result = run_batch(root, config, batches, batch, force_order, dry_run, compat=compat)
         if dry_run:
-            sys.stdout.write(render.diff(result.changes, color=sys.stdout.isatty()))
+            sys.stdout.write(render.diff(result.changes, color=_color(sys.stdout)))
         elif result.ok and result.changes:
             write_changes(root, result)
         sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
@@ -318,16 +423,24 @@ def status(
     format: Annotated[PlanFormat, typer.Option("--format", "-f", help="table or json.")]
     = PlanFormat.table,
 ) -> None:
-    """Per batch: sites left, branch, commit, pushed, PR, merged; from git history."""
+    """Per batch: sites left, branch, commit, pushed, PR, merged; from git history.
+
+    Example:
+
+        migrate status --base main
+    """
     from migrate import render
+    from migrate.gitrepo import require_work_tree
     from migrate.status import batch_status
 
+    require_work_tree(_repo(repo), "status reads each batch's branch, commits and merges "
+                                   "from git history")
     root, batches, config, result = _inventory(repo)
     rows = batch_status(root, config, batches, result, base)
     if format is PlanFormat.json:
         sys.stdout.write(render.status_json(rows))
     else:
-        sys.stdout.write(render.status_table(rows, _width()))
+        sys.stdout.write(render.status_table(rows, _width(), _color(sys.stdout)))
     raise typer.Exit(EXIT_OK)
 
 
@@ -345,10 +458,18 @@ def rollback(
         "--force", help="Revert even though a later batch that builds on it is merged.")]
     = False,
 ) -> None:
-    """Revert a merged batch with git revert, on redis-migration/revert-<batch>."""
+    """Revert a merged batch with git revert, on redis-migration/revert-<batch>.
+
+    Examples:
+
+        migrate rollback --batch read-caches --dry-run
+        migrate rollback --batch read-caches
+    """
+    from migrate.gitrepo import require_work_tree
     from migrate.rollback import plan_rollback, run_rollback
 
     root = _repo(repo)
+    require_work_tree(root, "rollback reverts the batch's merged commits with git revert")
     batches, config = _load(root)
     plan = plan_rollback(root, config, batches, batch, base, force)
     verb = "would revert" if dry_run else "reverting"
@@ -379,7 +500,13 @@ def init(
         "--config", help="pyproject.toml or migrate.toml (default: pyproject.toml if "
                          "present).")] = None,
 ) -> None:
-    """Write [tool.migrate] and create the lifecycle module from the template, or validate it."""
+    r"""Write \[tool.migrate] and create the lifecycle module from the template, or validate it.
+
+    Examples:
+
+        migrate init
+        migrate init --config migrate.toml --lifecycle-module app/redis_client.py
+    """
     from migrate.initialize import run_init
 
     root = _repo(repo)
@@ -419,12 +546,35 @@ def init(
 
 
 def _width() -> int | None:
-    if sys.stdout.isatty():
+    """The width tables are laid out for: COLUMNS if it is set, else the terminal's; None (no
+    limit) when standard output is piped and COLUMNS is not set, so scripts get whole lines."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns > 0:
+        return columns
+    if not sys.stdout.isatty():
         return None
     try:
-        return int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        return None
+        return os.get_terminal_size(sys.stdout.fileno()).columns or 80
+    except (OSError, ValueError):  # a terminal that cannot say its size
+        return 80
+
+
+def _color(stream: Any) -> bool:
+    """Whether to colour what goes to `stream`. NO_COLOR set and not empty: never (it wins);
+    else FORCE_COLOR set and not empty: always; else only on a terminal that is not dumb
+    (no-color.org, force-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    try:
+        on_terminal = stream.isatty()
+    except ValueError:  # closed
+        return False
+    return on_terminal and os.environ.get("TERM", "") not in ("dumb", "unknown")
 
 
 def main() -> None:

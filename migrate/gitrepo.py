@@ -90,6 +90,19 @@ def current_branch(repo: Path) -> str | None:
     return result.stdout.decode().strip() or None
 
 
+def require_work_tree(repo: Path, why: str) -> None:
+    """Refuse a command that needs git history outside a git work tree: one line, exit 2.
+
+    `why` says what the command does with git and how to do without it.
+    """
+    from migrate.errors import UsageError
+
+    if shutil.which("git") is None:
+        raise UsageError(f"git is not installed; {why}")
+    if not is_work_tree(repo):
+        raise UsageError(f"{repo}: not a git repository; {why}")
+
+
 # --- the review workflow: branches, commits, worktrees, notes (GitPython) ----------------------
 
 class GitError(Exception):

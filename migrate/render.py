@@ -1,7 +1,8 @@
 """Turning engine results into text: table, JSON, Markdown, CSV, and CI annotation formats.
 
 Every function returns a string; only the CLI writes it anywhere. Everything that leaves here
-has passed through `mask_secrets`.
+has passed through `mask_secrets`, except the lines of a diff: they are the user's own source as
+it stands, and a masked line would make the patch fail to apply.
 """
 
 from __future__ import annotations
@@ -9,7 +10,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+from dataclasses import dataclass
 from typing import Any
+
+from rich.cells import cell_len
 
 from migrate.batch_catalog import Batch
 from migrate.check import RULES, Finding
@@ -94,16 +99,13 @@ def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
     return _masked("\n".join(lines))
 
 
-def inventory_table(inventory: Inventory, width: int | None = None) -> str:
-    """A rich table for the terminal (plain text when not on one); manual reasons below it."""
-    from rich.table import Table
-
-    table = Table(show_lines=False, header_style="bold", box=None, pad_edge=False)
-    for column in ("site", "kind", "pattern", "library", "scope", "purpose", "batch", "status"):
-        table.add_column(column, overflow="fold")
-    for site in inventory.sites:
-        table.add_row(f"{site.file}:{site.line}", site.kind, site.pattern,
-                      site.library, site.scope, site.purpose, site.batch or "-", site.status)
+def inventory_table(inventory: Inventory, width: int | None = None, color: bool = False) -> str:
+    """The sites as a table `width` cells wide (None: no limit), manual reasons below it."""
+    columns = [_Column("site", breaks="/"), _Column("kind"), _Column("pattern", breaks="./"),
+               _Column("library"), _Column("scope"), _Column("purpose"), _Column("batch"),
+               _Column("status", styled=True)]
+    rows = [[f"{site.file}:{site.line}", site.kind, site.pattern, site.library, site.scope,
+             site.purpose, site.batch or "-", site.status] for site in inventory.sites]
     summary = inventory.summary()
     lines = [f"{s.file}:{s.line}: manual: {s.reason}" for s in inventory.sites
              if s.status == "manual"]
@@ -116,31 +118,183 @@ def inventory_table(inventory: Inventory, width: int | None = None) -> str:
     if tests:
         footer += (f"; {tests} in test code" if inventory.include_tests else
                    f"; {tests} in test code, not migrated (include-tests = false)")
-    return _masked(_capture(table, width) + "".join(f"{line}\n" for line in lines)
-                   + footer + "\n")
+    return _masked(_table(columns, rows, width, color) + _fit_lines([*lines, footer], width))
 
 
-def _capture(renderable: Any, width: int | None) -> str:
-    from rich.console import Console
-
-    console = Console(width=width or 200, record=False, file=io.StringIO(),
-                      force_terminal=False, color_system=None)
-    with console.capture() as capture:
-        console.print(renderable)
-    return capture.get()
-
-
-def plan_table(rows: list[PlanRow], width: int | None = None) -> str:
+def plan_table(rows: list[PlanRow], width: int | None = None, color: bool = False) -> str:
     """The batches in order with their counts and state."""
-    from rich.table import Table
+    columns = [_Column("#"), _Column("batch", breaks="-"), _Column("title", breaks=" /"),
+               _Column("pending"), _Column("manual"), _Column("files"),
+               _Column("state", styled=True)]
+    cells = [[str(row.order) if row.order else "-", row.batch, row.title, str(row.pending),
+              str(row.manual), str(row.files), row.state] for row in rows]
+    return _table(columns, cells, width, color)
 
-    table = Table(header_style="bold", box=None, pad_edge=False)
-    for column in ("#", "batch", "title", "pending", "manual", "files", "state"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(str(row.order) if row.order else "-", row.batch, row.title,
-                      str(row.pending), str(row.manual), str(row.files), row.state)
-    return _capture(table, width)
+
+# Terminal tables. A column either wraps, breaking its values only just after the characters it
+# names (paths after "/", dotted names after ".", prose at spaces), so that a file name is never
+# cut in two, or keeps each value on one line and ends it with "…" when the terminal is too
+# narrow. Piped output with no width asked for is laid out at its natural width: whole lines
+# for scripts. The layout is computed here, not by rich, whose own column fitting folds words
+# anywhere and costs far more per row than the table's content.
+_GAP = "  "  # between two columns
+_BOLD = "1"
+_STATE_STYLES = {"manual": "33", "manual-only": "33", "next": "32", "done": "2"}  # ANSI SGR
+
+
+@dataclass(frozen=True)
+class _Column:
+    """A table column: its header, and the characters its values may wrap after (None: they
+    stay on one line and are truncated instead)."""
+
+    header: str
+    breaks: str | None = None
+    styled: bool = False  # its values are states, coloured from _STATE_STYLES
+
+
+def _table(columns: list[_Column], rows: list[list[str]], width: int | None,
+           color: bool) -> str:
+    """`rows` under `columns`, every line at most `width` cells (None: no limit)."""
+    # masked before wrapping: a secret cut over two lines would escape the mask
+    cells = [[_printable(_masked(value)) for value in row] for row in rows]
+    naturals = [max([_cells(column.header), *(_cells(row[i]) for row in cells)])
+                for i, column in enumerate(columns)]
+    floors = [None if column.breaks is None else
+              min(naturals[i], max([1, *(_longest_piece(row[i], column.breaks) for row in cells)]))
+              for i, column in enumerate(columns)]
+    budget = None if width is None else width - len(_GAP) * (len(columns) - 1)
+    widths = _fit(naturals, floors, budget)
+    header = _row([[_truncate(c.header, w)] for c, w in zip(columns, widths)], widths,
+                  [_BOLD if color else None] * len(columns))
+    body = [_row([_wrap(value, w, c.breaks) if c.breaks is not None else [_truncate(value, w)]
+                  for value, c, w in zip(row, columns, widths)], widths,
+                 [_STATE_STYLES.get(value) if color and c.styled else None
+                  for value, c in zip(row, columns)])
+            for row in cells]
+    return header + "".join(body)
+
+
+def _row(blocks: list[list[str]], widths: list[int], styles: list[str | None]) -> str:
+    """One table row: each cell's lines side by side, padded to its column's width."""
+    lines = []
+    for i in range(max(len(block) for block in blocks)):
+        parts = []
+        for block, width, style in zip(blocks, widths, styles):
+            text = block[i] if i < len(block) else ""
+            padding = " " * (width - _cells(text))
+            parts.append((f"\x1b[{style}m{text}\x1b[0m" if style and text else text) + padding)
+        lines.append(_GAP.join(parts).rstrip(" ") + "\n")
+    return "".join(lines)
+
+
+def _fit(naturals: list[int], floors: list[int | None], budget: int | None) -> list[int]:
+    """Column widths adding up to at most `budget` cells. Wrapping loses nothing and truncating
+    does, so the wrapping columns (those with a floor: their longest unbreakable piece) narrow
+    first, then the others down to one cell; only if even that is too wide does a wrapping
+    column go below its floor."""
+    if budget is None or sum(naturals) <= budget:
+        return naturals
+    attempts = ([natural if floor is None else floor for natural, floor in zip(naturals, floors)],
+                [1 if floor is None else floor for floor in floors])
+    lows = next((lows for lows in attempts if sum(lows) <= budget), [1] * len(naturals))
+    return _narrow(naturals, lows, budget)
+
+
+def _narrow(naturals: list[int], lows: list[int], budget: int) -> list[int]:
+    """`naturals` capped at one width, widest first and none below its low, to fit `budget`;
+    the cells left over go one each to the columns cut, leftmost first."""
+    def capped(cap: int) -> list[int]:
+        return [max(low, min(natural, cap)) for natural, low in zip(naturals, lows)]
+
+    cap = max(naturals)
+    while cap > 1 and sum(capped(cap)) > budget:
+        cap -= 1
+    widths = capped(cap)
+    spare = budget - sum(widths)
+    for i, natural in enumerate(naturals):
+        if spare > 0 and widths[i] < natural:
+            widths[i] += 1
+            spare -= 1
+    return widths
+
+
+def _pieces(text: str, breaks: str) -> list[str]:
+    """`text` cut just after each of the `breaks` characters."""
+    pieces, start = [], 0
+    for i, char in enumerate(text):
+        if char in breaks:
+            pieces.append(text[start:i + 1])
+            start = i + 1
+    if start < len(text):
+        pieces.append(text[start:])
+    return pieces
+
+
+def _wrap(text: str, width: int, breaks: str) -> list[str]:
+    """`text` in lines of at most `width` cells, broken only after `breaks` (a space that ends a
+    line is dropped); a piece wider than `width` on its own is the one thing cut."""
+    lines: list[str] = []
+    line = ""
+    for piece in _pieces(text, breaks):
+        if line and _cells(_trim(line + piece, breaks)) > width:
+            lines.append(_trim(line, breaks))
+            line = ""
+        if line or not piece.isspace():
+            line += piece
+        while _cells(_trim(line, breaks)) > width:  # no break in reach: cut (last resort)
+            head = _prefix(line, width)
+            lines.append(head)
+            line = line[len(head):]
+    lines.append(_trim(line, breaks))
+    return lines
+
+
+def _truncate(text: str, width: int) -> str:
+    """`text` if it fits in `width` cells, else its start and "…"."""
+    if _cells(text) <= width:
+        return text
+    return (_prefix(text, width - 1) if width > 1 else "") + "…"
+
+
+def _fit_lines(lines: list[str], width: int | None) -> str:
+    """Lines of text under a table, each wrapped at spaces and after "/" to `width` (None: as
+    they are), its continuation lines indented."""
+    out: list[str] = []
+    for line in map(_printable, lines):
+        wrapped = [line] if width is None else _wrap(line, max(width - 2, 1), " /")
+        out += [wrapped[0], *(f"  {more}" for more in wrapped[1:])]
+    return "".join(f"{line}\n" for line in out)
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters shown as `\\xNN`: a file name holding a newline or an
+    escape sequence must not break a row or drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+
+
+def _trim(line: str, breaks: str) -> str:
+    return line.rstrip(" ") if " " in breaks else line
+
+
+def _longest_piece(text: str, breaks: str) -> int:
+    return max([0, *(_cells(_trim(piece, breaks)) for piece in _pieces(text, breaks))])
+
+
+def _prefix(text: str, width: int) -> str:
+    """The longest start of `text` at most `width` cells wide (one character at least)."""
+    used = 0
+    for end, char in enumerate(text):
+        used += _cells(char)
+        if used > width:
+            return text[:max(end, 1)]
+    return text
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells `text` takes (wide characters count two)."""
+    return cell_len(text)
 
 
 def plan_json(rows: list[PlanRow], test_code: dict[str, Any] | None = None) -> str:
@@ -163,12 +317,21 @@ def findings_json(findings: list[Finding]) -> str:
 
 def findings_github(findings: list[Finding]) -> str:
     """GitHub Actions workflow commands (annotations on the pull request's diff)."""
-    def escape(value: str) -> str:
-        return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return "".join(
+        f"::error file={_github_property(f.file)},line={f.line},col={f.col},"
+        f"title={_github_property(RULES[f.rule])}::{_github_data(f.message)}\n"
+        for f in findings)
 
-    return _masked("".join(
-        f"::error file={escape(f.file)},line={f.line},col={f.col},"
-        f"title={escape(RULES[f.rule])}::{escape(f.message)}\n" for f in findings))
+
+def _github_data(value: str) -> str:
+    """A workflow command's message, escaped as the Actions runner unescapes it."""
+    # masked first: once escaped, a URL's "://" no longer looks like one to the mask
+    return _masked(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(value: str) -> str:
+    """A workflow command's property value: also `:` and `,`, which end a property."""
+    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def findings_sarif(findings: list[Finding], version: str) -> str:
@@ -177,7 +340,7 @@ def findings_sarif(findings: list[Finding], version: str) -> str:
     results = [{
         "ruleId": f.rule, "level": "error", "message": {"text": f.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": f.file},
+            "artifactLocation": {"uri": _uri(f.file)},
             "region": {"startLine": f.line, "startColumn": f.col}}}],
     } for f in findings]
     document = {
@@ -190,8 +353,21 @@ def findings_sarif(findings: list[Finding], version: str) -> str:
     return _masked(json.dumps(document, indent=2)) + "\n"
 
 
+def _uri(path: str) -> str:
+    """A relative path as a URI reference: forward slashes, everything but letters, digits,
+    `/` and `-._~` percent-encoded as UTF-8 (spaces, `#`, `%`, `:`, `[`, non-ASCII...)."""
+    from urllib.parse import quote
+
+    return quote(_masked(path).replace(os.sep, "/"), safe="/")
+
+
 def diff(changes: list, color: bool = False) -> str:
-    """A unified diff of every change, coloured for a terminal."""
+    """A unified diff of every change, coloured for a terminal, that `git apply` accepts.
+
+    Its lines are the user's own source, shown as the files hold them: not masked, since a
+    masked context line (a URL with its password) would no longer match the file and the patch
+    would not apply. Only what the tool itself says passes through `mask_secrets`.
+    """
     import difflib
 
     from migrate.analysis.source_text import decode_source
@@ -210,7 +386,7 @@ def diff(changes: list, color: bool = False) -> str:
                 if code:
                     line = f"\x1b[{code}m{line.rstrip(chr(10))}\x1b[0m\n"
             out.append(line)
-    return _masked("".join(out))
+    return "".join(out)
 
 
 def apply_summary(result, written: bool) -> str:
@@ -271,14 +447,13 @@ def review_report(report) -> str:
     return _masked("\n".join(lines) + "\n")
 
 
-def status_table(rows, width: int | None = None) -> str:
+def status_table(rows, width: int | None = None, color: bool = False) -> str:
     """One line per batch: sites left and where its branch stands."""
-    from rich.table import Table
-
-    table = Table(header_style="bold", box=None, pad_edge=False)
-    for column in ("#", "batch", "pending", "manual", "branch", "commit", "pushed", "PR",
-                   "merged", "notes"):
-        table.add_column(column, overflow="fold")
+    columns = [_Column("#"), _Column("batch", breaks="-"), _Column("pending"),
+               _Column("manual"), _Column("branch", breaks="/-"), _Column("commit"),
+               _Column("pushed"), _Column("PR", breaks="/"), _Column("merged", breaks=" "),
+               _Column("notes", breaks=" /")]
+    cells = []
     for row in rows:
         notes = list(row.flags)
         if row.stacked_on:
@@ -288,10 +463,10 @@ def status_table(rows, width: int | None = None) -> str:
         elif row.revert_branch:
             notes.append(f"revert branch {row.revert_branch}")
         merged = f"yes ({row.merged_as})" if row.merged else "no"
-        table.add_row(str(row.order), row.batch, str(row.pending), str(row.manual),
+        cells.append([str(row.order), row.batch, str(row.pending), str(row.manual),
                       row.branch or "-", (row.commit or "-")[:12],
-                      "yes" if row.pushed else "no", row.pr or "-", merged, "; ".join(notes))
-    return _masked(_capture(table, width))
+                      "yes" if row.pushed else "no", row.pr or "-", merged, "; ".join(notes)])
+    return _masked(_table(columns, cells, width, color))
 
 
 def status_json(rows) -> str:

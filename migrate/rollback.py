@@ -65,7 +65,10 @@ def plan_rollback(repo: Path, config: Config, batches: list[Batch], name: str,
         raise UsageError(f"no batch named '{name}' (batches: "
                          f"{', '.join(b.name for b in batches)})")
     base_ref = base or config.base_branch or gitrepo.current_branch(repo)
-    if base_ref is None or gitrepo.rev_parse(repo, base_ref) is None:
+    if base_ref is None:
+        raise UsageError("HEAD is detached and no base is configured: pass --base (the branch "
+                         "the batch was merged into) or set base-branch in [tool.migrate]")
+    if gitrepo.rev_parse(repo, base_ref) is None:
         raise UsageError(f"base '{base_ref}' does not name a commit")
     commits = find_batch_commits(repo, base_ref, batch.name)
     if not commits:
