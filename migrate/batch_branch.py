@@ -4,6 +4,10 @@ The batch is applied in a temporary worktree of the base commit, committed there
 does its branch point at the commit (one atomic ref update). The user's own work tree and branch
 are never touched: an interrupt at any point leaves them exactly as they were, and the batch
 branch either absent or fully committed.
+
+What the run has made in git by the time an interrupt comes (the branch, its push, its pull
+request) is recorded, as `fileio` records the files it wrote, so that the interrupt message says
+what stands and how to undo it (`branches_that_stand`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from migrate import gitrepo
 from migrate.apply import ApplyResult, run_batch, write_changes
@@ -35,6 +40,87 @@ class BranchOutcome:
     branch: str | None = None
     commit: str | None = None
     test: TestRun | None = None
+
+
+# --- what this process made in git, so that an interrupt message can tell the truth ----------
+
+@dataclass(slots=True)
+class MadeBranch:
+    """A branch this process points at a commit of its own, and what followed it."""
+
+    repo: Path
+    name: str
+    commit: str
+    previous: str | None  # the commit it pointed at before (`--replace`); None: it was new
+    kind: Literal["batch", "revert"] = "batch"
+    doing: str | None = None  # the step under way after it, e.g. "running the tests"
+    pushed_to: str | None = None
+    pull_request: str | None = None  # its URL
+
+    def made(self) -> str:
+        """`creating branch X (commit abc123456789) and pushing it to origin`."""
+        if self.previous is None:
+            text = f"creating branch {self.name} (commit {self.commit[:12]})"
+        elif self.previous == self.commit:
+            text = f"rebuilding branch {self.name} as it was (commit {self.commit[:12]})"
+        else:
+            text = (f"moving branch {self.name} from {self.previous[:12]} to commit "
+                    f"{self.commit[:12]}")
+        if self.pushed_to:
+            text += f" and pushing it to {self.pushed_to}"
+        if self.pull_request:
+            text += f" and opening pull request {self.pull_request}"
+        return text
+
+    def cut_short(self) -> str:
+        """` while running the tests`, or nothing when no step was under way."""
+        return f" while {self.doing}" if self.doing else ""
+
+    def next_steps(self) -> str:
+        """How to undo it, or to finish the job."""
+        if self.previous == self.commit and not self.pushed_to and not self.pull_request:
+            return "nothing to undo"
+        if self.previous is not None:
+            undo = f"put the branch back with `git branch -f {self.name} {self.previous[:12]}`"
+        else:
+            undo = f"delete the branch with `git branch -D {self.name}`"
+        if self.pushed_to:
+            undo += f" and `git push {self.pushed_to} --delete {self.name}`"
+        if self.pull_request:
+            undo += f" and close {self.pull_request}"
+        if self.kind == "revert":
+            return f"review and merge the branch to roll the batch back, or {undo}"
+        return f"{undo}, or rebuild it by re-running the same `migrate apply` with --replace"
+
+
+_made: list[MadeBranch] = []
+
+
+def record_branch(repo: Path, name: str, commit: str, previous: str | None,
+                  kind: Literal["batch", "revert"] = "batch") -> MadeBranch:
+    """Note, just before the ref update, that `name` is about to point at `commit`."""
+    made = MadeBranch(repo, name, commit, previous, kind)
+    _made.append(made)
+    return made
+
+
+def forget_branches() -> None:
+    """Start a new record of the branches made (one per command)."""
+    _made.clear()
+
+
+def branches_that_stand() -> list[MadeBranch]:
+    """The recorded branches that point at their commit now (an interrupt may have come before
+    the ref update, or during it)."""
+    standing = []
+    for made in _made:
+        try:
+            tip = gitrepo.rev_parse(made.repo, f"refs/heads/{made.name}")
+        except Exception:  # noqa: BLE001 - a repository gone since: nothing of it stands
+            continue
+        if tip == made.commit:
+            standing.append(made)
+    return standing
 
 
 def branch_name(config: Config, batch: Batch) -> str:
@@ -84,6 +170,7 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
                     replace: bool, stack: bool, force_order: bool,
                     test_cmd: str | None, compat: bool = False) -> BranchOutcome:
     """Build the batch's branch and commit; return what happened."""
+    forget_branches()
     config = load_config(repo_path)
     batch = next((b for b in batches if b.name == name), None)
     if batch is None:
@@ -116,11 +203,15 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
         outcome.commit = gitrepo.commit_paths(worktree, [c.path for c in result.changes],
                                               message)
         checkpoint("committed")
+        previous = gitrepo.rev_parse(repo_path, f"refs/heads/{branch}")
+        made = record_branch(repo_path, branch, outcome.commit, previous)
         gitrepo.set_branch(repo_path, branch, outcome.commit)
         outcome.branch = branch
         checkpoint("branch-set")
         if test_cmd:
+            made.doing = "running the tests (--test-cmd)"
             outcome.test = run_tests(worktree, test_cmd)
+            made.doing = None
     finally:
         gitrepo.remove_worktree(repo_path, worktree)
         shutil.rmtree(worktree, ignore_errors=True)

@@ -71,7 +71,7 @@ def _site_finding(site: Site, config: Config) -> Finding:
     else:
         rule = "owner-singleton"
         message = (f"module-level {site.pattern.rsplit('.', 1)[-1]}() owns its own Redis "
-                   f"client; make it use {accessor} (seed §4.4)")
+                   f"client; make the class use {accessor} instead of creating one")
     if site.batch:
         message += f" [batch {site.batch}]"
     if site.status == "manual":

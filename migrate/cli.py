@@ -120,17 +120,30 @@ def _settle_interrupted_write(command: str, params: dict[str, Any]) -> bool:
 
 
 def _interrupted(repo: Any, rolled_back: bool) -> str:
-    """What an interrupt leaves, truthfully: every write is whole, so say which happened."""
+    """What an interrupt leaves, truthfully: every write is whole and every branch points at a
+    whole commit, so say which of them happened and how to undo a branch."""
+    from migrate.batch_branch import branches_that_stand, forget_branches
     from migrate.fileio import writes_that_stand
 
+    made = branches_that_stand()
+    forget_branches()
     written = writes_that_stand()
+    done = [branch.made() for branch in made]
     if written:
         base = repo.resolve() if isinstance(repo, Path) else Path.cwd()
         names = [str(p.relative_to(base)) if p.is_relative_to(base) else str(p)
                  for p in (w.parent.resolve() / w.name for w in written)]
         shown = ", ".join(names[:3]) + (f", … ({len(names) - 3} more)" if len(names) > 3 else "")
-        return (f"interrupted after writing {len(names)} file(s) in full ({shown}); no file "
-                f"was left half-written")
+        done.append(f"writing {len(names)} file(s) in full ({shown})")
+    if made:
+        message = f"interrupted after {' and '.join(done)}{made[-1].cut_short()}; "
+        if written:
+            message += "no file was left half-written; "
+        else:
+            message += "your work tree and current branch are unchanged; "
+        return message + "; ".join(branch.next_steps() for branch in made)
+    if written:
+        return f"interrupted after {done[0]}; no file was left half-written"
     if rolled_back:
         return "interrupted; nothing was written after the rollback above"
     return "interrupted; nothing was written"

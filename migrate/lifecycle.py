@@ -60,7 +60,8 @@ def validate(repo: Path, relative_path: str) -> list[Problem]:
             line = defined["init_redis"].lineno if "init_redis" in defined else 1
             problems.append(Problem(relative_path, line,
                                     f"lifecycle module does not set {setting} explicitly "
-                                    f"(seed §5: timeouts and resilience)"))
+                                    f"(timeouts and retries are set in the central pool, "
+                                    f"not left to redis-py's defaults)"))
     return problems
 
 

@@ -1,7 +1,7 @@
 """The commit message and the pull-request body of a batch: what a reviewer reads.
 
 Identical rewrites are grouped, so each pattern is read once; manual sites come with their
-reasons; the batch's rollout checklist (seed §7) and the exact rollback command close it.
+reasons; the batch's rollout checklist and the exact rollback command close it.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def pr_body(result: ApplyResult, lifecycle_import: str, branch: str) -> str:
     out = [f"## Redis migration, batch {batch.order}: `{batch.name}` ({batch.title})", "",
            f"Moves **{len(result.rewritten)} sites** in **{len(files)} files** onto "
            f"`get_redis()` from `{lifecycle_import}`, so that no module creates or closes a "
-           f"Redis client of its own (phase-2 strategy §4.5, step {batch.order}).",
+           f"Redis client of its own (step {batch.order} of the migration, whose batches go "
+           f"lowest risk first).",
            "", "### What changes", "",
            "| rewrite | pattern | sites | purpose |", "|---|---|---|---|"]
     groups: dict[tuple[str, str, str], list[str]] = defaultdict(list)

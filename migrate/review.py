@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate import gitrepo
-from migrate.batch_branch import BranchOutcome, apply_on_branch
+from migrate.batch_branch import BranchOutcome, apply_on_branch, branches_that_stand
 from migrate.batch_catalog import Batch
 from migrate.codeowners import owners_for
 from migrate.config import Config
@@ -57,6 +59,8 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
     """Branch, commit, and (as asked) PR body, push and pull request for one batch."""
     if options.open_pr and not options.push:
         raise UsageError("--open-pr needs --push: GitHub can only open a PR for a pushed branch")
+    if options.pr_body is not None:
+        check_writable(options.pr_body)  # before any branch is made
     slug = None
     if options.open_pr:  # environment errors first: before any branch is made or pushed
         if not os.environ.get(TOKEN_ENV):
@@ -72,21 +76,79 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
     report = ReviewReport(outcome)
     if outcome.branch is None or outcome.commit is None:
         return report
+    made = next((m for m in branches_that_stand() if m.name == outcome.branch), None)
     body = pr_body(outcome.result, config.lifecycle_import, outcome.branch)
     if options.pr_body is not None:
-        write_atomic(options.pr_body, body.encode("utf-8"))
+        try:
+            write_atomic(options.pr_body, body.encode("utf-8"))
+        except OSError as exc:  # the folder went away, a full disk, …
+            raise UsageError(f"{cannot_write(options.pr_body, exc)}; branch {outcome.branch} "
+                             f"(commit {outcome.commit[:12]}) is made but not pushed: re-run "
+                             f"with --replace and a --pr-body that can be written") from None
         report.pr_body_written = options.pr_body
     if outcome.test is not None and outcome.test.returncode != 0:
         report.messages.append("tests failed on the batch branch: not pushed, no PR opened")
         return report
     if options.push:
+        if made is not None:
+            made.doing = (f"pushing it to {options.remote} (`git ls-remote {options.remote} "
+                          f"{made.name}` tells whether it got there)")
         gitrepo.push_branch(repo, options.remote, outcome.branch, force=options.replace)
         report.pushed_to = options.remote
+        if made is not None:
+            made.pushed_to, made.doing = options.remote, None
     if options.open_pr and slug is not None:
         owners = owners_for(repo, [c.path for c in outcome.result.changes])
         reviewers = tuple(dict.fromkeys((*owners.users, *config.reviewers, *options.reviewers)))
+        if made is not None:
+            made.doing = f"opening its pull request (one may be open on {slug})"
         report.pull_request = open_pull_request(
             api=config.github_api, slug=slug, head=outcome.branch, base=outcome.base,
             title=subject(outcome.result), body=body, reviewers=reviewers, teams=owners.teams)
+        if made is not None:
+            made.pull_request, made.doing = report.pull_request.url, None
         gitrepo.add_note(repo, outcome.commit, report.pull_request.url)
     return report
+
+
+def check_writable(path: Path) -> None:
+    """Refuse a file that cannot be written, before anything is done; leave nothing behind.
+
+    `write_atomic` makes the missing folders and a temporary file beside the target, then
+    renames it: the same steps are tried here, and undone.
+    """
+    made: list[Path] = []
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        missing = []
+        folder = path.parent
+        while not folder.is_dir():
+            if folder.exists() or folder.is_symlink():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+            missing.append(folder)
+            folder = folder.parent
+        for folder in reversed(missing):
+            folder.mkdir()
+            made.append(folder)
+        handle, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe",
+                                         dir=path.parent)
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(cannot_write(path, exc)) from None
+    finally:
+        for folder in reversed(made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def cannot_write(path: Path, exc: OSError) -> str:
+    """`cannot write PATH: REASON`, naming the folder on the way that is the problem."""
+    reason = exc.strerror or str(exc)
+    blocker = Path(exc.filename) if isinstance(exc.filename, str) else None
+    if blocker is not None and blocker != path and blocker in path.parents:
+        reason = f"{blocker}: {reason}"
+    return f"cannot write {path}: {reason}"

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate import gitrepo
-from migrate.batch_branch import WORKTREES, check_work_tree
+from migrate.batch_branch import WORKTREES, check_work_tree, forget_branches, record_branch
 from migrate.batch_catalog import Batch
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
+from migrate.faults import checkpoint
 from migrate.pr_body import TRAILER_BATCH, TRAILER_REVERT
 
 
@@ -88,6 +89,7 @@ def plan_rollback(repo: Path, config: Config, batches: list[Batch], name: str,
 
 def run_rollback(repo: Path, plan: Rollback) -> Rollback:
     """Make the revert branch; on a conflict nothing is left behind and the files are named."""
+    forget_branches()
     check_work_tree(repo)
     if gitrepo.branch_exists(repo, plan.branch):
         raise UsageError(f"branch {plan.branch} already exists: review or delete it first")
@@ -103,7 +105,9 @@ def run_rollback(repo: Path, plan: Rollback) -> Rollback:
                              f"{', '.join(conflicts)}; nothing was changed (resolve by hand "
                              f"with git revert)")
         plan.commit = gitrepo.head(worktree)
+        record_branch(repo, plan.branch, plan.commit, None, kind="revert")
         gitrepo.set_branch(repo, plan.branch, plan.commit)
+        checkpoint("revert-branch-set")
     finally:
         gitrepo.remove_worktree(repo, worktree)
         shutil.rmtree(worktree, ignore_errors=True)

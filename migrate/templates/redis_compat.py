@@ -5,12 +5,12 @@ It keeps the aioredis 1.x names and argument shapes of the most common calls wor
 (``set(..., expire=, exist=)``, ``hmset_dict``, ``zadd(k, score, member, ...)``,
 ``blpop(k1, k2, timeout=)``, ``eval(script, keys=, args=)``, ``iscan``, ``multi_exec``,
 ``get(k, encoding=)``, ``xread([stream], ...)``...). Each method is a few lines and names the rule
-of the migration facts file (section 1) whose difference it bridges. Every other attribute is
-delegated unchanged to the ``redis.asyncio.Redis`` client.
+whose difference it bridges (the rule ids of redis-migrate's ``docs/aioredis-rules.md``). Every
+other attribute is delegated unchanged to the ``redis.asyncio.Redis`` client.
 
-When to use it: as the first, smaller batch of a migration (strategy step 4.3). Call sites change
-only from ``app.redis`` / ``create_redis_pool(...)`` to ``get_compat_redis()``; the 1.x call shapes
-stay, so that first diff is easy to review.
+When to use it: as the first, smaller batch of a migration. Call sites change only from
+``app.redis`` / ``create_redis_pool(...)`` to ``get_compat_redis()``; the 1.x call shapes stay, so
+that first diff is easy to review.
 
 When not to: it hides the redis.asyncio API that every later change and every new line of code
 should use, and some 1.x behaviours cannot be kept (see "Not kept" below). Treat it as
@@ -26,8 +26,8 @@ Not kept (redis-py 8.1):
   it raises ``ValueError``; use a bytes client (``get_compat_redis("name")`` of one configured with
   ``decode_responses=False``). Any other ``encoding=`` on a decoding client is ignored (rule E1).
 - Blocking calls (``blpop``/``brpop``/``xread``; their 1.x default ``timeout=0`` waits forever)
-  that wait longer than the pool's ``socket_timeout`` raise ``TimeoutError`` (facts §0.3): run
-  consumers on ``get_compat_redis(blocking=True)``.
+  that wait longer than the pool's ``socket_timeout`` raise ``TimeoutError`` (redis-py applies it
+  to every read, blocking ones included): run consumers on ``get_compat_redis(blocking=True)``.
 - ``close()``/``wait_closed()`` do nothing (rule C6): only ``close_redis()`` closes the shared
   client.
 - Pub/sub (``subscribe`` returning ``Channel`` objects, rule B3/B4) is not emulated.
@@ -97,7 +97,8 @@ def get_compat_redis(name: str = "default", *, blocking: bool = False) -> "Compa
 
     The shared client is looked up on every call, not here: the wrapper can be created before
     ``init_redis()`` and follows ``close_redis()``/``init_redis()`` and ``ping_redis(reset=True)``
-    rebuilds. Use ``blocking=True`` for BLPOP/BRPOP/XREAD consumers (facts §0.3).
+    rebuilds. Use ``blocking=True`` for BLPOP/BRPOP/XREAD consumers, whose waits the shared pool's
+    ``socket_timeout`` would cut short.
     """
     get_redis = _lifecycle_get_redis()
     # pass only what differs from the defaults: a team's get_redis() may take no argument
@@ -148,7 +149,8 @@ class CompatRedis:
         if self.client.get_encoder().decode_responses:
             if encoding is None:
                 raise ValueError("encoding=None (raw bytes) needs a client with "
-                                 "decode_responses=False (facts rule E3)")
+                                 "decode_responses=False: use get_compat_redis(name) of one "
+                                 "configured so (rule E3)")
             return reply  # already decoded by the client (rule E1)
         return reply if encoding is None else _decode(reply, encoding)
 
@@ -285,7 +287,8 @@ class CompatRedis:
     async def blpop(self, key: Any, *keys: Any, timeout: int = 0,
                     encoding: Any = _NOTSET) -> list[Any] | None:
         """1.x ``blpop(key, *keys, timeout=0)`` (rule L1) → ``blpop([key, *keys], timeout)``;
-        returns ``[key, value]`` (a list, as 1.x) or ``None``. Use a blocking client (§0.3)."""
+        returns ``[key, value]`` (a list, as 1.x) or ``None``. Consumers use
+        ``get_compat_redis(blocking=True)``."""
         reply = await self.client.blpop([key, *keys], timeout=timeout)
         return None if reply is None else self._encoded(list(reply), encoding)
 
