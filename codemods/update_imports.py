@@ -10,9 +10,10 @@ keep the file's style and leave every other import alone.
 
 from __future__ import annotations
 
+import re
 import sys
-
 from collections.abc import Collection, Mapping
+from typing import TypeVar
 
 import libcst as cst
 import libcst.matchers as m
@@ -21,6 +22,8 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider
 
 from ._common import absolute_names, compat_module, dotted, resolve_relative
+
+ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 
 # `inject` too: python-inject's `inject.instance(Redis).aclose()` is often its file's only use,
 # and that close becomes close_redis(); the module has no import-time effect to keep
@@ -65,10 +68,17 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         for alias in node.names:
             name = dotted(alias.name) or ""
             if self._is_ours(name):
-                asname = (alias.asname.name.value if alias.asname is not None
-                          and isinstance(alias.asname.name, cst.Name) else None)
-                RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
+                asname = _bound_name(alias)
+                if self._plainly_unused(asname or name.split(".")[0]):
+                    self._drop.add(_alias_key(alias))
+                else:  # LibCST's scope analysis decides: it may still be read
+                    RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
         return False
+
+    def _plainly_unused(self, bound: str) -> bool:
+        """Nothing in the file reads `bound`, not even a string (an annotation, `__all__`):
+        the import goes here, without the scope analysis that costs a pass over a large file."""
+        return not self._mentions(bound) and bound not in self._string_words
 
     def visit_Module(self, node: cst.Module) -> None:
         # aioredis exception names may follow the client to redis-py only if no aioredis
@@ -76,6 +86,11 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         imported = {id(n) for statement in m.findall(node, m.Import() | m.ImportFrom())
                     for n in m.findall(statement, m.Name())}
         self._loads = [n for n in m.findall(node, m.Name()) if id(n) not in imported]
+        self._loaded = {n.value for n in self._loads if isinstance(n, cst.Name)}
+        self._string_words = {word for s in m.findall(node, m.SimpleString())
+                              if isinstance(s, cst.SimpleString)
+                              for word in _WORD.findall(s.value)}
+        self._drop: set[tuple[str, str | None]] = set()
         self._aioredis_calls = any(
             name.startswith("aioredis.") and ".exceptions." not in name
             for call in m.findall(node, m.Call())
@@ -84,7 +99,11 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                                        self.module_name, self.package))
 
     def leave_ImportFrom(self, original: cst.ImportFrom,
-                         updated: cst.ImportFrom) -> cst.ImportFrom:
+                         updated: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
+        dropped = _without(updated, self._drop)
+        if isinstance(dropped, cst.RemovalSentinel):
+            return dropped
+        updated = dropped
         module = dotted(updated.module) if updated.module is not None else None
         if updated.relative or module is None or self._aioredis_calls:
             return updated
@@ -96,8 +115,10 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             return updated.with_changes(module=cst.parse_expression(renamed))
         return updated
 
-    def leave_Import(self, original: cst.Import, updated: cst.Import) -> cst.Import:
-        if self._aioredis_calls:
+    def leave_Import(self, original: cst.Import,
+                     updated: cst.Import) -> cst.Import | cst.RemovalSentinel:
+        updated = _without(updated, self._drop)
+        if isinstance(updated, cst.RemovalSentinel) or self._aioredis_calls:
             return updated
         names = []
         for alias in updated.names:
@@ -121,8 +142,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
 
     def _mentions(self, name: str) -> bool:
         """Whether `name` is read anywhere outside import statements."""
-        return any(isinstance(n, cst.Name) and n.value == name
-                   for n in self._loads)
+        return name in self._loaded
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         if isinstance(node.names, cst.ImportStar):
@@ -140,6 +160,9 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
             elif source == "aioredis.exceptions" and not self._aioredis_calls:
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
             elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
+                if self._plainly_unused(asname or obj):
+                    self._drop.add(_alias_key(alias))
+                    continue
                 # relative imports are scheduled as written: the visitor matches their text
                 RemoveImportsVisitor.remove_unused_import(
                     self.context, ("." * level) + (base or "") if level else source, obj,
@@ -179,8 +202,31 @@ class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
         super().__init__(context)
         self.read_before = _loaded_names(before)
 
+    def orphaned(self, module: cst.Module) -> set[str]:
+        """Names `module` no longer reads that it read before the rewrite."""
+        return self.read_before - _loaded_names(module)
+
+    def has_work(self, module: cst.Module) -> bool:
+        """Whether a standard-library import of `module` binds a name it no longer reads."""
+        orphaned = self.orphaned(module)
+        if not orphaned:
+            return False
+        for statement in m.findall(module, m.Import() | m.ImportFrom()):
+            if isinstance(statement, cst.Import):
+                if any(_stdlib(dotted(a.name) or "") and (
+                        _bound_name(a) or (dotted(a.name) or "").split(".")[0]) in orphaned
+                       for a in statement.names):
+                    return True
+            elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
+                    and not isinstance(statement.names, cst.ImportStar) \
+                    and _stdlib(dotted(statement.module) or ""):
+                if any((_bound_name(a) or dotted(a.name) or "") in orphaned
+                       for a in statement.names):
+                    return True
+        return False
+
     def visit_Module(self, node: cst.Module) -> None:
-        orphaned = self.read_before - _loaded_names(node)
+        orphaned = self.orphaned(node)
         for statement in m.findall(node, m.Import() | m.ImportFrom()):
             if isinstance(statement, cst.Import):
                 for alias in statement.names:
@@ -205,6 +251,30 @@ def _loaded_names(module: cst.Module) -> set[str]:
                 for n in m.findall(statement, m.Name())}
     return {n.value for n in m.findall(module, m.Name())
             if isinstance(n, cst.Name) and id(n) not in imported}
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _alias_key(alias: cst.ImportAlias) -> tuple[str, str | None]:
+    """An alias by what it says (`redis.asyncio`, `redis`): the same before and after a pass."""
+    return dotted(alias.name) or "", _bound_name(alias)
+
+
+def _without(statement: ImportT, drop: set[tuple[str, str | None]],
+             ) -> ImportT | cst.RemovalSentinel:
+    """`statement` without the aliases in `drop`; removed whole when none is left (its line
+    goes, as LibCST's RemoveImportsVisitor does it)."""
+    if not drop or isinstance(statement.names, cst.ImportStar):
+        return statement
+    names = [a for a in statement.names if _alias_key(a) not in drop]
+    if len(names) == len(statement.names):
+        return statement
+    if not names:
+        return cst.RemoveFromParent()
+    if not (isinstance(statement, cst.ImportFrom) and statement.lpar is not None):
+        names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return statement.with_changes(names=names)
 
 
 def _bound_name(alias: cst.ImportAlias) -> str | None:

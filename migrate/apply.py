@@ -314,6 +314,13 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     orphans = DropOrphanedStdlibImports(context, tree)
     for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
+        # the last two look at a few nodes: a whole pass each (a deep copy, every node visited)
+        # costs more than the rest of the work on a large file
+        if codemod is orphans and not orphans.has_work(tree):
+            continue
+        if codemod is tidy:
+            tree = tidy.leave_Module(tree, tree)
+            continue
         try:
             tree = codemod.transform_module(tree)
         except SkipFile as exc:
