@@ -51,6 +51,9 @@ demo: $(STAMP)
 	@echo "== migrate apply --batch read-caches --dry-run (writes nothing)"
 	@$(BIN)/migrate apply -C $(DEMO_DIR)/legacy_backend --batch read-caches --dry-run || echo "(migrate apply exited $$?)"
 
+# The synthetic corpus, the size-scaling table (1k-50k files), the quadratic-path cases and
+# copies of the interpreter's site-packages, with issue 10's targets as PASS/MISS (bench/README.md).
+# Several minutes; BENCH_ARGS="--no-real --scaling 1000,5000" and the like make it shorter.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

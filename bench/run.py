@@ -29,6 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -356,6 +357,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="best of N for git grep and inventory")
     ap.add_argument("--no-inventory", action="store_true", help="skip `migrate inventory` (test the bench itself)")
     ap.add_argument("--no-full-parse", action="store_true", help="skip the naive LibCST full parse")
+    ap.add_argument("--scaling", type=_sizes, default=[1_000, 5_000, 10_000, 50_000],
+                    metavar="N,N,...", help="file counts of the size-scaling table "
+                    "(default 1000,5000,10000,50000; 100 lines per file)")
+    ap.add_argument("--library", type=_sizes, default=[250, 500, 1_000, 2_000],
+                    metavar="N,N,...", help="class counts of the class-heavy library case")
+    ap.add_argument("--importer-names", type=_sizes, default=[100, 1_000],
+                    metavar="N,N,...", help="module-name counts of the importer-search case")
+    ap.add_argument("--real-tree", type=Path, action="append", default=None, metavar="DIR",
+                    help="a real tree to copy and measure (repeatable; default: the "
+                    "interpreter's site-packages and the venv's)")
+    ap.add_argument("--real-repeat", type=int, default=2, help="best of N on the real trees")
+    ap.add_argument("--sample-mb", type=float, default=6.0,
+                    help="MB of a real tree parsed with LibCST to estimate the full parse")
+    ap.add_argument("--no-scaling", action="store_true", help="skip the size-scaling table")
+    ap.add_argument("--no-quadratic", action="store_true", help="skip the quadratic-path cases")
+    ap.add_argument("--no-real", action="store_true", help="skip the real trees")
+    ap.add_argument("--no-apply", action="store_true", help="skip `apply --dry-run`")
+    ap.add_argument("--keep-real", action="store_true", help="keep the copies of the real trees")
     a = ap.parse_args(argv)
     if a.repeat < 1:
         ap.error("--repeat must be >= 1")
@@ -390,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     say("")
 
     t_grep = t_inv = t_full = None
+    data = None
     try:
         t_grep, n_grep = time_git_grep(tree, a.repeat)
         say(f"floor     : {shlex.join(GREP_CMD)}  -> {n_grep} files, best of {a.repeat}: {fmt_s(t_grep)}")
@@ -443,12 +463,138 @@ def main(argv: list[str] | None = None) -> int:
     say(f"{'full parse / inventory':<44}{'-' if r2 is None else f'{r2:.1f}x':>12}   {'>= 20x':<10}{s2}")
     if t_grep and t_full:
         say(f"{'(full parse / git grep)':<44}{t_full / t_grep:>11.0f}x")
+    if exe is not None:
+        errors += issue_10_sections(a, exe, tree, t_inv, data)
     if errors:
         say("")
         for e in errors:
             say(f"bench: ERROR: {e}")
         return 1
     return 0
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"not a list of positive numbers: {text!r}")
+    return sizes
+
+
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return top / bottom if top is not None and bottom else None
+
+
+def issue_10_sections(a: argparse.Namespace, exe: str, corpus_tree: Path, t_inv: float | None,
+                      data: object) -> list[str]:
+    """Issue 10's measurements (items 9 and 10), then its targets as PASS / MISS."""
+    import sections
+    from measure import fmt_s, verdict
+
+    errors: list[str] = []
+    targets: list[tuple[str, float | None, str, bool | None]] = []  # (what, value, target, ok)
+
+    def target(what: str, value: float | None, text: str, limit: float, at_most: bool) -> None:
+        ok = None if value is None else (value <= limit if at_most else value >= limit)
+        targets.append((what, value, text, ok))
+
+    def section(fn, *args):  # type: ignore[no-untyped-def]
+        say("")
+        try:
+            return fn(*args)
+        except (sections.SectionError, OSError, subprocess.SubprocessError) as e:
+            loud(f"{fn.__name__} failed: {e}")
+            errors.append(f"{fn.__name__}: {e}")
+            return None
+
+    if not a.no_apply and t_inv:
+        say("")
+        say("apply: `migrate init`, then `inventory` and one batch's `apply --dry-run` on the "
+            "synthetic corpus (reset to its commit afterwards)")
+        try:
+            found = section(sections.apply_case, exe, corpus_tree, a.repeat)
+        finally:
+            make_pristine(corpus_tree)
+        if found is not None and found[1] is not None:
+            inventory, applied, note = found
+            say(f"  inventory {fmt_s(inventory.seconds)}, apply --dry-run, {note}: "
+                f"{fmt_s(applied.seconds)} (best of {a.repeat})")
+            target("synthetic corpus: apply --dry-run / inventory",
+                   _ratio(applied.seconds, inventory.seconds), "<= 1.5x", 1.5, True)
+
+    rows = None if a.no_scaling else section(sections.scaling, exe, a.scaling, a.repeat)
+    if rows:
+        by_files = {row.files: row for row in rows}
+        low = by_files.get(5_000) or rows[0]
+        high = rows[-1]
+        if high is not low:
+            target(f"time per MB, {high.files} / {low.files} files (flat)",
+                   _ratio(high.per_mb, low.per_mb), "<= 1.25x", 1.25, True)
+            target(f"peak memory, {high.files} / {rows[0].files} files (flat)",
+                   _ratio(high.run.peak_kib, rows[0].run.peak_kib), "<= 1.5x", 1.5, True)
+
+    if not a.no_quadratic:
+        lib = section(sections.library_case, exe, a.library, a.repeat)
+        if lib and len(lib) > 1:
+            low = lib[1] if len(lib) > 2 else lib[0]  # past the start-up-dominated smallest
+            target(f"library: time per class, {lib[-1].classes} / {low.classes} classes",
+                   _ratio(lib[-1].per_class_ms, low.per_class_ms), "<= 1.25x", 1.25, True)
+        big = None
+        if rows:
+            big = sections.corpus(rows[-1].files, rows[-1].files * 100)[0]
+        names = section(sections.importer_search_case, big or corpus_tree, a.importer_names)
+        if names and len(names) > 1:
+            target(f"importer search: {names[-1][0]} / {names[0][0]} names",
+                   _ratio(names[-1][1], names[0][1]), "<= 1.5x", 1.5, True)
+
+    if not a.no_real:
+        sources = ([(str(p), p) for p in a.real_tree] if a.real_tree
+                   else sections.purelib_dirs())
+        scratch = Path(tempfile.mkdtemp(prefix="migrate-bench-real-"))
+        measured = []
+        try:
+            for name, source in sources:
+                real = section(sections.real_tree_case, exe, name, source, scratch,
+                               a.real_repeat, a.sample_mb, not a.no_full_parse, not a.no_apply)
+                if real is not None:
+                    measured.append(real)
+        finally:
+            if a.keep_real:
+                say(f"(real-tree copies kept in {scratch})")
+            else:
+                shutil.rmtree(scratch, ignore_errors=True)
+        for real in measured:
+            inv = real.inventory.seconds
+            target(f"{real.name}: inventory / {real.grep_name.split(' (')[0]}",
+                   _ratio(inv, real.grep), "<= 3x", 3.0, True)
+            if real.full_parse is not None:
+                target(f"{real.name}: full LibCST parse (est.) / inventory",
+                       _ratio(real.full_parse, inv), ">= 60x", 60.0, False)
+            if real.apply is not None and real.apply_inventory is not None:
+                target(f"{real.name}: apply --dry-run / inventory",
+                       _ratio(real.apply.seconds, real.apply_inventory.seconds), "<= 1.5x",
+                       1.5, True)
+        if len(measured) > 1:
+            per_mb = sorted(measured, key=lambda r: r.inventory.seconds / r.size.mb)
+            target(f"time per MB, {per_mb[-1].name} / {per_mb[0].name}",
+                   _ratio(per_mb[-1].inventory.seconds / per_mb[-1].size.mb,
+                          per_mb[0].inventory.seconds / per_mb[0].size.mb),
+                   "<= 2x", 2.0, True)
+            small, large = sorted(measured, key=lambda r: r.size.bytes)[::len(measured) - 1]
+            target(f"peak memory, {large.name} / {small.name} ({large.size.mb / small.size.mb:.1f}x"
+                   " the MB)", _ratio(large.inventory.peak_kib, small.inventory.peak_kib),
+                   "<= 1.5x", 1.5, True)
+
+    if targets:
+        say("")
+        say("issue 10 targets, measured in this run")
+        say(f"  {'ratio':<66}{'value':>9}   {'target':<9}status")
+        for what, value, text, ok in targets:
+            shown = "-" if value is None else f"{value:.2f}x"
+            say(f"  {what:<66}{shown:>9}   {text:<9}{verdict(ok)}")
+    return errors
 
 
 if __name__ == "__main__":

@@ -180,3 +180,72 @@ def test_check_inventory_flags(corpus, capsys):
     fp = good + [{"file": m["lookalike_files"][0], "line": 1, "kind": "instantiation", "operations": []}]
     assert run.check_inventory({"sites": fp}, m, tree)[1] == []  # warned, not an error
     assert "false positives" in capsys.readouterr().out
+
+
+# ---- issue 10 sections (bench/sections.py, bench/measure.py, bench/make_library.py) ----------
+import measure  # noqa: E402
+import make_library  # noqa: E402
+import sections  # noqa: E402
+
+
+def test_library_generator_is_deterministic_and_parses(tmp_path):
+    a = make_library.generate(tmp_path / "a", classes=30, seed=4)
+    b = make_library.generate(tmp_path / "b", classes=30, seed=4)
+    assert a == b == {"classes": 30, "files": 32, "clients": 1}
+    texts = {p.relative_to(tmp_path / "a"): p.read_text() for p in (tmp_path / "a").rglob("*.py")}
+    assert texts == {p.relative_to(tmp_path / "b"): p.read_text() for p in (tmp_path / "b").rglob("*.py")}
+    for text in texts.values():
+        ast.parse(text)
+    assert sum("redis.Redis(" in t for t in texts.values()) == 1
+    assert all("import redis" in t for p, t in texts.items() if p.name.startswith("mod_"))
+    assert not (tmp_path / "a" / ".git").exists()  # a walked tree, like site-packages
+
+
+def test_run_timed_reports_each_childs_peak_memory():
+    big = measure.run_timed([sys.executable, "-c", "x = bytearray(120 * 2**20); print('ok')"])
+    small = measure.run_timed([sys.executable, "-c", "print('ok')"])
+    assert big.returncode == small.returncode == 0 and big.stdout == small.stdout == b"ok\n"
+    assert big.peak_kib > 120 * 1024 > small.peak_kib  # per child, not the max so far
+    failed = measure.run_timed([sys.executable, "-c", "import sys; sys.exit(3)"])
+    assert failed.returncode == 3
+
+
+def test_copy_of_a_real_tree_keeps_only_python_files(tmp_path):
+    source = tmp_path / "site-packages"
+    (source / "pkg" / "__pycache__").mkdir(parents=True)
+    (source / "pkg" / "a.py").write_text("import redis\n")
+    (source / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    (source / "pkg" / "data.json").write_text("{}")
+    (source / "pkg" / ".gitignore").write_text("*.tmp\n")
+    (source / "pkg" / "link.py").symlink_to(source / "pkg" / "a.py")
+    target = tmp_path / "copy" / "interpreter-purelib"
+    sections.copy_py_tree(source, target)
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) \
+        == ["pkg/.gitignore", "pkg/a.py"]
+    size = measure.tree_size(target)
+    assert (size.files, size.lines) == (1, 1)
+
+
+def test_pending_batch_and_sizes():
+    data = {"sites": [{"status": "pending", "batch": "health"},
+                      {"status": "pending", "batch": "read-caches"},
+                      {"status": "pending", "batch": "read-caches"},
+                      {"status": "manual", "batch": "health"},
+                      {"status": "pending", "batch": None}]}
+    assert sections.pending_batch(data) == ("read-caches", 2)
+    assert sections.pending_batch({"sites": []}) == (None, 0)
+    assert run._sizes("1000,5000") == [1000, 5000]
+    with pytest.raises(Exception):
+        run._sizes("10,x")
+
+
+def test_reference_grep_and_full_parse_estimate(tmp_path):
+    (tmp_path / "m").mkdir()
+    for i in range(12):
+        (tmp_path / "m" / f"f{i}.py").write_text(f"x{i} = 'redis'\n" * 50)
+    name, cmd = measure.reference_grep(tmp_path)
+    assert name.split()[0] in ("ripgrep", "git", "grep")
+    found = subprocess.run(cmd, capture_output=True, text=True)
+    assert found.returncode == 0 and len(found.stdout.split()) == 12
+    seconds, files, sample_mb, total_mb = sections.full_parse_estimate(tmp_path, 0.002)
+    assert 0 < files < 12 and seconds > 0 and total_mb > sample_mb > 0

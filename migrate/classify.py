@@ -14,7 +14,6 @@ from migrate.codemods._redis_api import (
 )
 from migrate.config import Config
 from migrate.discovery import is_test_path
-from migrate.lifecycle_extension import snippet
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
 from migrate.safety import (
@@ -271,6 +270,10 @@ class _Classifier:
                 site.notes.append(f"the batch adds a blocking client to {lifecycle.path} "
                                   f"(get_redis(blocking=True)); it has none")
                 continue
+            # imported here: LibCST's codemod machinery takes longer to import than a small
+            # tree takes to analyse, and most runs never get here
+            from migrate.lifecycle_extension import snippet
+
             gap = f" ({lifecycle.blocking_gap})" if capability == "blocking-client" \
                 and lifecycle.blocking_gap else ""
             site.status, site.reason_code = "manual", f"lifecycle-lacks-{capability}"

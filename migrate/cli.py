@@ -181,7 +181,17 @@ def _inventory(repo: Path, paths: list[str] | None = None) -> tuple[Path, Any, A
 
     root = _repo(repo)
     batches, config = _load(root)
-    return root, batches, config, build_inventory(root, config, batches, paths)
+    with _progress() as progress:
+        inventory = build_inventory(root, config, batches, paths, progress=progress)
+    return root, batches, config, inventory
+
+
+def _progress() -> Any:
+    """A context giving the engine's progress callback: a progress line on stderr for a run
+    that takes a while, on a terminal only (never in a pipe, a file or JSON); else None."""
+    from migrate.progress import display
+
+    return display(sys.stderr, _color(sys.stderr))
 
 
 def _emit(text: str, output: Path | None) -> None:

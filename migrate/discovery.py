@@ -7,10 +7,12 @@ symbolic links (so a link looping back cannot trap it), grepped in Python.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +38,20 @@ class FileSet:
     links: list[str] = field(default_factory=list)  # among `files`; git grep skips them
     left_out: dict[str, int] = field(default_factory=dict)  # why -> how many .py files
     how: str = ""  # how the files were listed, for the message of a run that finds none
+    # worker processes for the searches of a large tree outside git (the parser's)
+    executor: Executor | None = field(default=None, repr=False, compare=False)
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
         return self.start_grep(needles, words=words)()
+
+    def grep_each(self, groups: list[list[str]]) -> list[set[str]]:
+        """For each group of needles, the files that contain one of them; outside git each
+        file is read once for all groups."""
+        if self.in_git:
+            waits = [self.start_grep(group) for group in groups]
+            return [wait() for wait in waits]
+        return self._search(groups, False)
 
     def start_grep(self, needles: list[str], *,
                    words: bool = False) -> Callable[[], set[str]]:
@@ -48,24 +60,33 @@ class FileSet:
             return set
         if self.in_git:
             wanted = set(self.files)
-            wait = gitrepo.start_grep(self.repo, needles, words=words)
+            wait = (_start_git_word_grep(self.repo, needles) if words
+                    else gitrepo.start_grep(self.repo, needles))
             # read through the links here, so `readable` reports those that matter
-            links = self._search(needles, words, self.links) if self.links else set()
+            links = self._search([needles], words, self.links)[0] if self.links else set()
             return lambda: (wait() & wanted) | links
-        result = self._search(needles, words)
+        result = self._search([needles], words)[0]
         return lambda: result
 
-    def _search(self, needles: list[str], words: bool,
-                paths: list[str] | None = None) -> set[str]:
-        pattern = _needle_regex(needles, words)
-        found = set()
-        for path in self.files if paths is None else paths:
-            try:
-                data = (self.repo / path).read_bytes()
-            except OSError:
-                continue
-            if pattern.search(data):
-                found.add(path)
+    def _search(self, groups: list[list[str]], words: bool,
+                paths: list[str] | None = None) -> list[set[str]]:
+        """Read the files and look for each group of needles here, in the worker processes
+        if there are many files and `executor` is set. The cost does not grow with the number
+        of needles: fixed strings are looked for with `in`, words with one trie-shaped
+        expression."""
+        paths = self.files if paths is None else paths
+        repo = str(self.repo)
+        found: list[set[str]] = [set() for _ in groups]
+        if self.executor is None or len(paths) < PARALLEL_SEARCH:
+            parts = [_search_files(repo, paths, groups, words)]
+        else:
+            size = max(_SEARCH_CHUNK_MIN, len(paths) // 16)
+            chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+            parts = self.executor.map(_search_files, [repo] * len(chunks), chunks,
+                                      [groups] * len(chunks), [words] * len(chunks))
+        for part in parts:
+            for into, hits in zip(found, part):
+                into.update(hits)
         return found
 
     def readable(self, paths: set[str]) -> list[str]:
@@ -85,9 +106,100 @@ class FileSet:
         return keep
 
 
+PARALLEL_SEARCH = 2000  # files; below this, handing them to worker processes costs more
+_SEARCH_CHUNK_MIN = 200
+
+
+def _search_files(repo: str, paths: list[str], groups: list[list[str]],
+                  words: bool) -> list[list[str]]:
+    """For each group of needles, the `paths` (relative to `repo`) whose bytes hold one of
+    them (a whole word if `words`); files that cannot be read are left out. Runs in worker
+    processes too."""
+    searches: list[Callable[[bytes], bool]] = []
+    for needles in groups:
+        if words:
+            searches.append(lambda data, pattern=_needle_regex(needles, True):
+                            pattern.search(data) is not None)
+        else:
+            encoded = [n.encode() for n in sorted(set(needles), key=len, reverse=True)]
+            searches.append(lambda data, encoded=encoded:
+                            any(needle in data for needle in encoded))
+    found: list[list[str]] = [[] for _ in groups]
+    root = Path(repo)
+    for path in paths:
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        for hits, search in zip(found, searches):
+            if search(data):
+                hits.append(path)
+    return found
+
+
+def needle_pattern(needles: list[str], *, words: bool = False) -> re.Pattern[bytes]:
+    """Any of `needles` in bytes (as words if `words`), as one trie-shaped expression."""
+    return _needle_regex(needles, words)
+
+
 def _needle_regex(needles: list[str], words: bool) -> re.Pattern[bytes]:
-    body = b"|".join(re.escape(n.encode()) for n in sorted(needles, key=len, reverse=True))
-    return re.compile(rb"\b(?:" + body + rb")\b" if words else body)
+    """Any of `needles` (between ASCII word boundaries if `words`), as one expression shaped
+    like a trie: the engine follows one branch per byte instead of trying every needle."""
+    return _compiled(tuple(sorted(set(needles))), words)
+
+
+@functools.lru_cache(maxsize=16)  # a worker searching chunk after chunk builds it once
+def _compiled(needles: tuple[str, ...], words: bool) -> re.Pattern[bytes]:
+    body = _trie_source(list(needles)).encode()
+    return re.compile(rb"\b" + body + rb"\b" if words else body)
+
+
+def _trie_source(needles: list[str]) -> str:
+    """A regular expression (Python's and PCRE's syntax) matching exactly the `needles`."""
+    trie: dict[str, dict] = {}
+    for needle in needles:
+        node = trie
+        for char in needle:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a needle ends here
+
+    def source(node: dict[str, dict]) -> str:
+        branches = [re.escape(char) + source(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return source(trie)
+
+
+# `git grep -w` with many `-e` words reads each line once per word: with the names of the
+# modules that hold clients (as many as there are such modules) its cost grew with the square
+# of the tree. One PCRE trie per group of words keeps it flat; `-F -w` where git has no PCRE.
+_GIT_WORD_GROUP = 1000
+_git_pcre: list[bool] = []  # [] until tried: whether this git's grep takes -P
+
+
+def _start_git_word_grep(repo: Path, words: list[str]) -> Callable[[], set[str]]:
+    """`git grep -l -w` for `words` (identifiers), started now; the function waits."""
+    if _git_pcre and not _git_pcre[0]:
+        return gitrepo.start_grep(repo, words, words=True)
+    ordered = sorted(set(words))
+    # git's -w: not preceded nor followed by an ASCII word character
+    wait = gitrepo.start_pcre_grep(repo, [
+        r"(?<![A-Za-z0-9_])" + _trie_source(ordered[i:i + _GIT_WORD_GROUP])
+        + r"(?![A-Za-z0-9_])" for i in range(0, len(ordered), _GIT_WORD_GROUP)])
+
+    def answer() -> set[str]:
+        found = wait()
+        if found is None:  # this git has no PCRE (or failed): the plain word search
+            _git_pcre[:] = [False]
+            return gitrepo.start_grep(repo, words, words=True)()
+        _git_pcre[:] = [True]
+        return found
+
+    return answer
 
 
 def discover(repo: Path, config: Config) -> FileSet:

@@ -6,6 +6,7 @@ directly: importing GitPython costs more than the whole text prefilter on a larg
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -77,6 +78,28 @@ def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
         out, err = process.communicate()
         if process.returncode not in (0, 1):  # 1: nothing matched
             raise OSError(err.decode(errors="replace").strip() or "git grep failed")
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    return wait
+
+
+def start_pcre_grep(repo: Path, patterns: list[str],
+                    pathspec: str = "*.py") -> Callable[[], set[str] | None]:
+    """`git grep -l -P` for any of `patterns` (Perl-compatible, read as bytes), started in the
+    background; the returned function waits, and answers None if git could not run it (a git
+    built without PCRE): the caller then searches another way."""
+    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-P", "--untracked", "--no-color"]
+    for pattern in patterns:
+        args += ["-e", pattern]
+    args += ["--", pathspec]
+    # the C locale: no UTF-8 mode, in which PCRE would stop at text that is not UTF-8
+    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
+
+    def wait() -> set[str] | None:
+        out, _ = process.communicate()
+        if process.returncode not in (0, 1):  # 1: nothing matched
+            return None
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
     return wait

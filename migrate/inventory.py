@@ -1,34 +1,42 @@
 """The inventory engine: discover, prefilter, parse in parallel, link, classify. Returns data.
 
 Speed comes from parsing only what can matter. Pass 1 parses the files that mention `redis` at
-all (every client is created through an import that does). A file that only imports a client
-from another module need not mention redis (`from app.cache import client as c`), so pass 2 greps
-for the modules that hold clients and parses the files that name them and one of their exported
-names; it repeats while new modules turn up (re-exports).
+all (every client is created through an import that does), and, if they make, share or subclass
+a client, the files that name a framework's app or request objects (through which a client
+travels without being named). A file that only imports a client from another module need not
+mention redis (`from app.cache import client as c`), so pass 2 greps for the modules that hold
+clients and parses the files that name them and one of their exported names; it repeats while
+new modules turn up (re-exports).
+
+Every step costs in proportion to the tree (bench/README.md measures it, from 1k to 50k files
+and on copies of real site-packages): the searches are one read of each file whatever the
+number of names looked for, and the link's closure grows with what it finds, not with its
+square. `progress` (a callback) hears how far a run got; the engine itself never prints.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import re
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 
 from migrate.analysis import scopes
 from migrate.analysis.extract import extract
-from migrate.analysis.facts import LOCALS, RETURN, FileFacts
+from migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
 from migrate.codemods._redis_api import CLIENT_CLASSES
 from migrate.classify import classify
 from migrate.config import Config
-from migrate.discovery import LIFECYCLE_ITSELF, FileSet, discover, module_name
+from migrate.discovery import (
+    LIFECYCLE_ITSELF, PARALLEL_SEARCH, FileSet, discover, module_name, needle_pattern,
+)
 from migrate.errors import UsageError
 from migrate.lifecycle import template_text
-from migrate.lifecycle_extension import blocking_extension
 from migrate.wiring import WiringFacts, wiring_facts
 from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
 from migrate.model import Inventory, Skipped
@@ -47,15 +55,24 @@ _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more tha
 _MAX_PASSES = 6
 
 
+Progress = Callable[[str, int, int | None], None]
+"""What the engine reports as it goes: a step (`"parsing"`), how far it got, and out of how
+many (None while unknown). The engine never prints; the CLI may show it."""
+
+
 def build_inventory(repo: Path, config: Config, batches: list[Batch],
                     paths: list[str] | None = None, jobs: int | None = None,
-                    *, allow_empty: bool = False) -> Inventory:
+                    *, allow_empty: bool = False,
+                    progress: Progress | None = None) -> Inventory:
     """Every site of the repository at `repo` (reported for `paths` only, if given).
 
     Raises UsageError when the repository holds no Python file to analyse, unless
     `allow_empty` (`init` in a new project: there is nothing to migrate, and that is fine).
+    `progress` is called as the run goes (see `Progress`).
     """
+    report = progress or _silent
     repo = repo.resolve()
+    report("listing files", 0, None)
     fileset = discover(repo, config)
     if not fileset.files and not fileset.left_out.get(LIFECYCLE_ITSELF) and not allow_empty:
         raise UsageError(_nothing_found(repo, fileset))
@@ -64,17 +81,31 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     jobs = jobs or _cpu_count()
 
     parsed: dict[str, FileFacts] = {}
-    todo = fileset.grep([PREFILTER_NEEDLE, *FRAMEWORK_NEEDLES])
     linked: list[LinkedSite] = []
     searched: set[tuple[str, str]] = set()
     modules_on_disk = _ModulesOnDisk(fileset.files)
-    with _Parser(repo, lifecycle_names, jobs) as parser:
+    with _Parser(repo, lifecycle_names, jobs, report) as parser:
+        if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
+            fileset.executor = parser.executor()  # the walk's searches read every file
+        report("searching", 0, len(fileset.files))
+        mentions, framework = fileset.grep_each([[PREFILTER_NEEDLE], list(FRAMEWORK_NEEDLES)])
+        todo = mentions
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo)):
                 parsed[facts.path] = facts
             good = [f for f in parsed.values() if f.error is None]
+            if framework is not None:  # pass 1 read the files that mention redis
+                todo, framework = framework - mentions, None
+                if not _anything_to_follow(good):
+                    break
+                for facts in parser.parse(fileset.readable(todo)):
+                    parsed[facts.path] = facts
+                parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
+                good = [f for f in parsed.values() if f.error is None]
+            report("linking", 0, None)
             linked = link(good)
             # Not overlapped with parsing: on two cores git grep and the parser only compete.
+            report("searching for importers", 0, None)
             todo = (_importers(fileset, linked, good, searched)
                     | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
             if not todo:
@@ -87,8 +118,10 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                                       subclasses):
                 parsed[facts.path] = facts
             good = [f for f in parsed.values() if f.error is None]
+            report("linking", 0, None)
             linked = link(good)
 
+    report("classifying", 0, None)
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
     wiring = wiring_facts(good, linked, partial(_module_imports, repo, modules_on_disk))
@@ -109,6 +142,31 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                      left_out=fileset.left_out)
 
 
+def _silent(step: str, done: int, total: int | None) -> None:
+    """The progress report of a caller that shows none."""
+
+
+def _anything_to_follow(files: list[FileFacts]) -> bool:
+    """Whether the files that mention redis make a client, use the lifecycle module's shared
+    one, or subclass a client class.
+
+    If not, no file can hold a site: a client is made only through an import that spells
+    redis, the lifecycle module's accessors are named `*_redis`, and the files found later
+    (framework objects, importers) only carry what these make. The files named by the
+    framework needles are then not read at all: on a large tree without Redis they are most
+    of the parsing.
+    """
+    shared = (SHARED, SHARED_BLOCKING)
+    for facts in files:
+        if (facts.sites or facts.central_urls or facts.central_closes
+                or any(value in shared for _, value in facts.edges)
+                or any(use.key in shared for use in facts.uses)
+                or any(escape.key in shared for escape in facts.escapes)
+                or any(value in shared for i in facts.instances for value in i.values)):
+            return True
+    return bool(_client_subclasses(files))
+
+
 def _nothing_found(repo: Path, fileset: FileSet) -> str:
     """Why a run found no Python file: what listed them, and what was left out."""
     left = "; ".join(f"{count} {why}" for why, count in sorted(fileset.left_out.items()))
@@ -123,6 +181,10 @@ def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
     facts = read_lifecycle(repo, config.lifecycle_module, config.lifecycle_import,
                            config.central, template_text())
     if not facts.problems and not facts.has("blocking-client"):
+        # imported here: it needs LibCST's codemod machinery, which takes longer to import
+        # than a small tree takes to analyse
+        from migrate.lifecycle_extension import blocking_extension
+
         facts.blocking_extension, facts.blocking_gap = blocking_extension(repo, facts)
     return facts
 
@@ -192,9 +254,13 @@ def _client_subclasses(files: list[FileFacts]) -> dict[str, str]:
 class _Parser:
     """Extracts facts from files, in worker processes kept for all passes when it pays."""
 
-    def __init__(self, repo: Path, lifecycle_names: tuple[str, ...], jobs: int) -> None:
+    def __init__(self, repo: Path, lifecycle_names: tuple[str, ...], jobs: int,
+                 report: Progress = _silent) -> None:
         self.repo, self.lifecycle_names, self.jobs = str(repo), lifecycle_names, jobs
+        self.report = report
         self.pool: ProcessPoolExecutor | None = None
+        self.done = 0  # files parsed so far, over all passes (what the progress shows)
+        self.total = 0
 
     def __enter__(self) -> _Parser:
         return self
@@ -203,18 +269,36 @@ class _Parser:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
 
-    def parse(self, paths: list[str],
-              subclasses: dict[str, str] | None = None) -> list[FileFacts]:
-        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names, subclasses)
-                 for p in paths]
-        if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
-            return [_parse_one(t) for t in tasks]
+    def executor(self) -> ProcessPoolExecutor | None:
+        """The worker processes (started now), or None when the run uses one process."""
+        if self.jobs <= 1:
+            return None
         if self.pool is None:
             methods = multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if "fork" in methods else None)
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
-        chunk = max(1, len(tasks) // (self.jobs * 4))
-        return list(self.pool.map(_parse_one, tasks, chunksize=chunk))
+        return self.pool
+
+    def parse(self, paths: list[str],
+              subclasses: dict[str, str] | None = None) -> list[FileFacts]:
+        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names, subclasses)
+                 for p in paths]
+        self.total += len(tasks)
+        self.report("parsing", self.done, self.total)
+        results: Iterable[FileFacts]
+        if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
+            results = map(_parse_one, tasks)
+        else:
+            pool = self.executor()
+            assert pool is not None
+            chunk = max(1, len(tasks) // (self.jobs * 4))
+            results = pool.map(_parse_one, tasks, chunksize=chunk)
+        facts = []
+        for each in results:
+            facts.append(each)
+            self.done += 1
+            self.report("parsing", self.done, self.total)
+        return facts
 
 
 def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts],
@@ -237,8 +321,7 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
         return set()
     components = sorted({m.rsplit(".", 1)[-1] for m in exports})
     names = sorted({n for ns in exports.values() for n in ns})
-    name_pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in names)
-                              + rb")\b")
+    name_pattern = needle_pattern(names, words=True)  # one trie: flat in the number of names
     result = set()
     for path in fileset.grep(components, words=True):
         try:

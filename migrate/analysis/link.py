@@ -8,8 +8,9 @@ it creates, the close calls made on it, and the module-level objects whose class
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
+import builtins
+import sys
+from collections import defaultdict, deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -26,6 +27,11 @@ from migrate.codemods._redis_api import (
 )
 
 _THIRD_PARTY_TOPS = frozenset({"redis", "aioredis"})
+# Bases whose code the analysis never reads and that many unrelated classes share (ABC, Generic,
+# Protocol, Enum, Exception…): their attributes are passed down, never shared back (`_inherit`).
+_LIBRARY_BASE_TOPS = frozenset(sys.stdlib_module_names) | {"typing_extensions"}
+_BUILTIN_CLASSES = frozenset(name for name, value in vars(builtins).items()
+                             if isinstance(value, type))
 
 
 @dataclass(slots=True)
@@ -150,97 +156,234 @@ def _scope_and_rewrite(site: SiteFact) -> tuple[str, str]:
 
 
 class _Graph:
-    """Which keys may hold which atoms: a flow-insensitive points-to closure."""
+    """Which keys may hold which atoms: a flow-insensitive points-to closure.
+
+    The closure is computed by one worklist (`close`): every rule fires once for each new fact
+    (a key, an atom a key holds, a copy edge), so its cost is the size of the result, not the
+    number of rounds times the size of the graph. Keys aliased to each other (an instance's
+    attribute and its class's) hold the same atoms: they share one set, so a class whose
+    hundred subclasses all keep `self.parent` costs one set, not a hundred.
+    """
 
     def __init__(self, index: ModuleIndex) -> None:
         self.index = index
         self.flows: dict[str, set[str]] = defaultdict(set)  # key -> keys that copy it
-        self.holds: dict[str, set[str]] = defaultdict(set)
+        self.holds: dict[str, set[str]] = defaultdict(set)  # aliased keys: one set object
         self.keys: set[str] = set()
         self.classes: dict[str, tuple[str, ...]] = {}
         # (argument key, parameter key) of every def, bound once a caller passes something
         self.parameters: dict[str, set[str]] = defaultdict(set)
         self.bound_arguments: set[str] = set()
+        # while closing: the keys below each dotted prefix, and the facts the rules must see
+        self._closing = False
+        self._below: dict[str, list[str]] = defaultdict(list)
+        self._new_keys: list[str] = []
+        # atoms new to a key (to all the keys aliased to it) that the rules have not seen yet,
+        # gathered so that each key's edges are walked once for many atoms
+        self._new_atoms: dict[str, set[str]] = {}
+        self._pending: deque[str] = deque()
+        self._joined: list[tuple[list[str], set[str]]] = []  # keys that joined a group
+        self._named: frozenset[str] = frozenset()
+        self._alias_of: dict[str, str] = {}  # key -> the first key of its aliased keys
+        self._aliased: dict[str, list[str]] = {}  # that first key -> all of them
+        # after the closure, the sets are read only: what each set holds of the sites
+        self._sites_in: dict[int, tuple[set[str], Collection[str], list[str]]] = {}
 
     def touch(self, key: str) -> str:
         key = self.index.canonical(key)
-        self.keys.add(key)
+        self._enter(key)
         return key
 
-    def add(self, key: str, value: str) -> bool:
+    def _enter(self, key: str) -> None:
+        if key not in self.keys:
+            self.keys.add(key)
+            if self._closing:
+                self._new_keys.append(key)
+
+    def add(self, key: str, value: str) -> None:
         """`key` may hold `value` (an atom, or whatever the key `value` holds)."""
-        key = self.touch(key)
-        value = self.index.canonical(value)
+        self._add(self.index.canonical(key), self.index.canonical(value))
+
+    def _add(self, key: str, value: str) -> None:
+        """`add` for a key and a value already canonical (canonical names are fixed points)."""
+        self._enter(key)
         if _is_atom(value):
-            if value in self.holds[key]:
-                return False
-            self.holds[key].add(value)
-            return True
-        self.keys.add(value)
-        if key in self.flows[value]:
-            return False
-        self.flows[value].add(key)
-        return True
+            held = self.holds[key]
+            if value not in held:
+                held.add(value)
+                if self._closing:
+                    self._changed(key, {value})
+            return
+        self._enter(value)
+        copies = self.flows[value]
+        if key not in copies:
+            copies.add(key)
+            if self._closing and self.holds.get(value):
+                self._give(key, self.holds[value])
+
+    def _give(self, key: str, atoms: set[str]) -> None:
+        held = self.holds[key]
+        missing = atoms - held
+        if missing:
+            held |= missing
+            self._changed(key, missing)
+
+    def _changed(self, key: str, atoms: set[str]) -> None:
+        """`atoms` (a set of the caller's, now the graph's) are new to `key`'s set."""
+        group = self._alias_of.get(key, key)
+        pending = self._new_atoms.get(group)
+        if pending is None:
+            self._new_atoms[group] = atoms
+            self._pending.append(group)
+        else:
+            pending |= atoms
+
+    def _unite(self, one: str, other: str) -> None:
+        """Aliased keys hold the same atoms: one set for both groups, the smaller joining the
+        larger; what is new to either is given to the rules for all (seeing an atom twice
+        changes nothing)."""
+        a, b = self._alias_of.get(one, one), self._alias_of.get(other, other)
+        if a == b:
+            return
+        group_a, group_b = self._aliased.get(a, [a]), self._aliased.get(b, [b])
+        if len(group_a) < len(group_b):
+            a, b, group_a, group_b = b, a, group_b, group_a
+        held_a, held_b = self.holds[a], self.holds[b]
+        new_to_a = held_b - held_a
+        new_to_b = (held_a - held_b) | self._new_atoms.pop(b, set())
+        held_a |= held_b
+        group_a.extend(group_b)
+        self._aliased[a] = group_a
+        self._aliased.pop(b, None)
+        self._alias_of[a] = a
+        for key in group_b:
+            self._alias_of[key] = a
+            self.holds[key] = held_a
+        if new_to_b:  # for the keys of the smaller group only
+            self._joined.append((group_b, new_to_b))
+        if new_to_a:
+            self._changed(a, new_to_a)
 
     def close(self) -> None:
-        """Propagate atoms to a fixpoint, expanding attribute access on instances as it goes."""
-        while True:
-            self._propagate()
-            changed = self._expand_instances()
-            if not (self._bind_parameters() or changed):
-                return
+        """Propagate atoms to a fixpoint, expanding attribute access on instances as it goes.
 
-    def _bind_parameters(self) -> bool:
-        """A def's parameter holds what its callers pass; only argument keys in use are bound."""
-        changed = False
+        Rules: a key holds what the keys it copies hold; `k.rest` for a key k holding
+        instance:C is `C.rest` (unless it is C's own key); `C.rest` shares `Base.rest`; a def's
+        parameter holds what its callers pass, once the argument key is in use.
+        """
+        self._closing = True
+        self._named = frozenset(self.keys)  # the keys the code itself names
+        for key in self.keys:
+            self._index(key)
+        for key, atoms in list(self.holds.items()):
+            if atoms:
+                self._changed(key, set(atoms))
+        for cls in self.classes:
+            for sub in list(self._below.get(cls, ())):
+                self._inherit(cls, sub)
         for argument in [a for a in self.parameters if a in self.keys]:
-            for parameter in self.parameters.pop(argument):
-                changed |= self.add(parameter, argument)
-            self.bound_arguments.add(argument)
-        return changed
+            self._bind(argument)
+        while self._new_keys or self._pending or self._joined:
+            while self._new_keys:
+                self._key_rules(self._new_keys.pop())
+            if self._joined:
+                self._atom_rules(*self._joined.pop())
+            elif self._pending:
+                group = self._pending.popleft()
+                atoms = self._new_atoms.pop(group, None)
+                if atoms:  # None: it joined another group, which took its atoms
+                    self._atom_rules(self._aliased.get(group, [group]), atoms)
+        self._closing = False
 
-    def _propagate(self) -> None:
-        work = [k for k, atoms in self.holds.items() if atoms]
-        while work:
-            key = work.pop()
-            atoms = self.holds[key]
-            for target in self.flows.get(key, ()):
-                missing = atoms - self.holds[target]
-                if missing:
-                    self.holds[target] |= missing
-                    work.append(target)
+    def _index(self, key: str) -> None:
+        at = key.find(".")
+        while at != -1:
+            self._below[key[:at]].append(key)
+            at = key.find(".", at + 1)
 
-    def _expand_instances(self) -> bool:
-        """`k.rest` for a key k holding instance:C is `C.rest`; `C.rest` inherits `Base.rest`."""
-        ordered = sorted(self.keys)
-        changed = False
+    def _key_rules(self, key: str) -> None:
+        """A key that came into use: the rules of the prefixes above it, and its callees."""
+        self._index(key)
+        at = key.find(".")
+        while at != -1:
+            prefix = key[:at]
+            for atom in list(self.holds.get(prefix, ())):
+                if atom.startswith(INSTANCE_PREFIX):
+                    self._expand(prefix, atom[len(INSTANCE_PREFIX):], key)
+            if prefix in self.classes:
+                self._inherit(prefix, key)
+            at = key.find(".", at + 1)
+        if key in self.parameters:
+            self._bind(key)
 
-        def with_prefix(prefix: str) -> list[str]:
-            start = bisect.bisect_left(ordered, prefix + ".")
-            out = []
-            for key in ordered[start:]:
-                if not key.startswith(prefix + "."):
-                    break
-                out.append(key)
-            return out
+    def _atom_rules(self, keys: list[str], atoms: set[str]) -> None:
+        """Atoms new to `keys` (aliased keys): to the keys that copy them; an instance's
+        attributes below them."""
+        classes: list[str] | None = None
+        for i in range(len(keys)):  # keys joining meanwhile bring their own atoms
+            key = keys[i]
+            held = self.holds.get(key)
+            for target in self.flows.get(key, ()):  # giving adds no copy edge
+                if held is None or self.holds.get(target) is not held:  # not aliased to it
+                    self._give(target, atoms)
+            below = self._below.get(key)
+            if below:
+                if classes is None:
+                    classes = [a[len(INSTANCE_PREFIX):] for a in atoms
+                               if a.startswith(INSTANCE_PREFIX)]
+                count = len(below)  # keys added meanwhile see these atoms when they come
+                for cls in classes:
+                    for j in range(count):
+                        self._expand(key, cls, below[j])
 
-        for key in list(self.holds):
-            for atom in list(self.holds[key]):
-                if not atom.startswith(INSTANCE_PREFIX):
-                    continue
-                cls = atom[len(INSTANCE_PREFIX):]
-                for sub in with_prefix(key):
-                    if sub.startswith(cls + "."):
-                        # `app.settings` names both a module and, through a package re-export,
-                        # the instance of a class defined in it: the class's own keys are not
-                        # attributes of the instance (aliasing them grows C.C.C… forever)
-                        continue
-                    changed |= self._alias(sub, cls + sub[len(key):])
-        for cls, bases in self.classes.items():
-            for sub in with_prefix(cls):
-                for base in bases:
-                    changed |= self._alias(sub, base + sub[len(cls):])
-        return changed
+    def _expand(self, key: str, cls: str, sub: str) -> None:
+        """`sub` (below `key`, which holds instance:cls) is the attribute of cls it names."""
+        if sub.startswith(cls + "."):
+            # `app.settings` names both a module and, through a package re-export, the
+            # instance of a class defined in it: the class's own keys are not attributes of
+            # the instance (aliasing them grows C.C.C… forever)
+            return
+        self._alias(sub, cls + sub[len(key):])
+
+    def _inherit(self, cls: str, sub: str) -> None:
+        """`cls.rest` shares `Base.rest` for each base of cls: what the base's code keeps on
+        `self` is what the subclass's reads, and the other way round.
+
+        What the base's code does not name only flows down, from the base to the subclass;
+        sharing it back would make one object of all the subclasses (every `self.peer` of a
+        package's hundred node classes, every attribute of two classes with a common library
+        base) and the closure would grow with their square. So flow down only: what calling
+        the base makes (`Base.<return>`: a subclass instance is one of the base, an app
+        class's subclass is the app, but calling the base makes no subclass instance); the
+        attributes of a library base (ABC, Generic, Protocol, Enum, Exception…), whose code
+        the analysis never reads; and the attributes of a base of the target that no code
+        names (`Base.peer` when only the subclasses set `self.peer`). A base the analysis has
+        not read (its file was not parsed) shares everything: its code may use it.
+        """
+        rest = sub[len(cls):]
+        for base in self.classes[cls]:
+            target = self.index.canonical(base + rest)
+            if (rest == f".{RETURN}"
+                    or (base in self.classes and target not in self._named)
+                    or (base not in self.classes and _library_base(base))):
+                self._add(sub, target)
+            else:
+                self._alias(sub, target)
+
+    def _bind(self, argument: str) -> None:
+        """A def's parameter holds what its callers pass; only argument keys in use are bound."""
+        for parameter in self.parameters.pop(argument):
+            self.add(parameter, argument)
+        self.bound_arguments.add(argument)
+
+    def sites_in(self, atoms: set[str], sites: Collection[str]) -> list[str]:
+        """The atoms of `atoms` (one of `holds`' sets) that are in `sites`; a set shared by
+        many aliased keys is looked through once."""
+        found = self._sites_in.get(id(atoms))
+        if found is None or found[0] is not atoms or found[1] is not sites:
+            found = (atoms, sites, [atom for atom in atoms if atom in sites])
+            self._sites_in[id(atoms)] = found
+        return found[2]
 
     def followed(self, argument: str) -> bool:
         """Whether a def takes what is passed as `argument` (directly, or via an instance)."""
@@ -248,12 +391,23 @@ class _Graph:
         return argument in self.bound_arguments or any(
             key in self.bound_arguments for key in self.flows.get(argument, ()))
 
-    def _alias(self, key: str, target: str) -> bool:
-        """`key` and `target` are one place: `obj.client = c` elsewhere is `Cache.client`,
-        and `request.app.state.redis` is the app's `state.redis`."""
-        changed = self.add(key, target)
-        changed |= self.add(target, key)
-        return changed
+    def _alias(self, key: str, target: str) -> None:
+        """`key` (a key in use) and `target` are one place: `obj.client = c` elsewhere is
+        `Cache.client`, and `request.app.state.redis` is the app's `state.redis`."""
+        target = self.index.canonical(target)
+        if _is_atom(target):  # not a place: `key` holds it
+            self._add(key, target)
+            return
+        self._enter(target)
+        self._unite(key, target)
+        self.flows[target].add(key)
+        self.flows[key].add(target)
+
+
+def _library_base(base: str) -> bool:
+    """A class of the standard library (or of typing_extensions) or a builtin."""
+    top, dot, _ = base.partition(".")
+    return top in _LIBRARY_BASE_TOPS if dot else base in _BUILTIN_CLASSES
 
 
 def _is_atom(value: str) -> bool:
@@ -310,8 +464,8 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     _parameter_defaults(sites.values(), graph)
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
-        for atom in atoms:
-            if atom in sites and key != atom:
+        for atom in graph.sites_in(atoms, sites):
+            if key != atom:
                 holders[atom].append(key)
     for atom, keys in holders.items():
         sites[atom].holders = sorted(keys)
@@ -334,7 +488,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     _attach_escapes(files, sites, graph)
     for facts in files:  # a client read at import (`alias = client`) cannot become get_redis()
         for key, loc in facts.import_time_reads:
-            for atom in _atoms(graph, key):
+            for atom in graph.sites_in(_atoms(graph, key), sites):
                 if atom in sites:
                     sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
     owners = _owner_singletons(files, sites, graph)
@@ -376,11 +530,15 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
 
 def _constructor_parameters(graph: _Graph) -> None:
     """`Service(client)` passes the client to `Service.__init__(self, client)`."""
-    for cls in graph.classes:
-        prefix = f"{cls}.__init__.{ARGS}."
-        for argument in [a for a in graph.parameters if a.startswith(prefix)]:
-            slot = argument[len(prefix):]
-            graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[argument]
+    marker = f".__init__.{ARGS}."
+    for argument in list(graph.parameters):  # one look at each argument, not one per class
+        at = argument.find(marker)
+        while at != -1:
+            cls = argument[:at]
+            if cls in graph.classes:
+                slot = argument[at + len(marker):]
+                graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[argument]
+            at = argument.find(marker, at + 1)
 
 
 def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
@@ -413,7 +571,7 @@ def _attach_pools(sites: dict[str, LinkedSite],
     built_on: dict[str, list[str]] = defaultdict(list)
     for atom, (_, fact) in site_facts.items():
         for key in fact.pool_keys:
-            for pool in _atoms(graph, key):
+            for pool in graph.sites_in(_atoms(graph, key), sites):
                 if pool in sites:
                     built_on[pool].append(atom)
     for pool, clients in built_on.items():
@@ -440,7 +598,9 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
             if not atoms:
                 continue
             closed: list[str] = []
-            for atom in atoms:
+            # only the clients and the shared one matter: not the instances it may also be
+            shared = [atom for atom in (SHARED, SHARED_BLOCKING) if atom in atoms]
+            for atom in (*shared, *graph.sites_in(atoms, sites)):
                 if atom in (SHARED, SHARED_BLOCKING):
                     if method in CLOSE_METHODS or method == ASYNC_WITH:
                         closed.append(atom)
@@ -494,7 +654,7 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
             if any(graph.followed(a) for a in escape.into):
                 continue  # passed to a def the analysis follows it into
             consumer = next((c for c in map(consumer_of, escape.into) if c), None)
-            for atom in _atoms(graph, escape.key):
+            for atom in graph.sites_in(_atoms(graph, escape.key), sites):
                 site = sites.get(atom)
                 if site is not None and consumer is not None:
                     # a library known to keep it: its commands count as the site's own
@@ -535,7 +695,7 @@ def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
     for key, atoms in graph.holds.items():
         cls, _, attribute = key.rpartition(".")
         if cls in graph.classes and attribute != RETURN:  # a direct attribute, not a local
-            owned[cls].update(a for a in atoms if a in sites)
+            owned[cls].update(graph.sites_in(atoms, sites))
     result = []
     for facts in files:
         for instance in facts.instances:

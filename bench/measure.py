@@ -1,0 +1,116 @@
+"""Measuring primitives the benchmark sections share: a timed child process with its peak
+memory, best-of-N, tree sizes, and the reference text search.
+
+Wall-clock times (`time.perf_counter`) include process start-up: users pay for it too. Peak
+memory is the child's `ru_maxrss` as `os.wait4` reports it (Linux: KiB; it covers the child
+and the worker processes it waited for, as the largest of them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Timed:
+    seconds: float
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    peak_kib: int  # ru_maxrss of the child (KiB on Linux, bytes on macOS: normalised)
+
+
+def run_timed(cmd: list[str], cwd: Path | None = None,
+              env: dict[str, str] | None = None) -> Timed:
+    """Run `cmd`; its wall time, exit code, output and peak memory."""
+    start = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output: dict[str, bytes] = {}
+    readers = [threading.Thread(target=lambda name=name, stream=stream:
+                                output.__setitem__(name, stream.read()))
+               for name, stream in (("out", process.stdout), ("err", process.stderr))]
+    for reader in readers:
+        reader.start()
+    # wait4, not Popen.wait: it also says how much memory this child (and the workers it
+    # waited for) used at most
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    for stream in (process.stdout, process.stderr):
+        assert stream is not None
+        stream.close()
+    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+    return Timed(seconds, process.returncode, output.get("out", b""), output.get("err", b""),
+                 peak)
+
+
+def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
+    """The run of `fn()` (returning a Timed) with the least time, after `repeat` runs."""
+    runs = [fn() for _ in range(max(1, repeat))]
+    return min(runs, key=lambda r: r.seconds)
+
+
+@dataclass
+class TreeSize:
+    files: int
+    bytes: int
+    lines: int
+
+    @property
+    def mb(self) -> float:
+        return self.bytes / 1e6
+
+
+def tree_size(tree: Path) -> TreeSize:
+    """The .py files below `tree` (outside .git), their bytes and lines."""
+    files = size = lines = 0
+    for root, dirs, names in os.walk(tree):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                try:
+                    data = Path(path).read_bytes()
+                except OSError:
+                    continue
+                files += 1
+                size += len(data)
+                lines += data.count(b"\n")
+    return TreeSize(files, size, lines)
+
+
+def reference_grep(tree: Path) -> tuple[str, list[str]]:
+    """The fastest text search at hand, as (name, command) listing the .py files naming redis:
+    ripgrep if installed, else git grep --no-index (multi-threaded too), else grep -r."""
+    if shutil.which("rg"):
+        return "ripgrep", ["rg", "-l", "--no-messages", "-g", "*.py", "redis", str(tree)]
+    if shutil.which("git"):
+        return "git grep --no-index (ripgrep is not installed)", [
+            "git", "-C", str(tree), "grep", "--no-index", "-l", "-I", "-e", "redis", "--",
+            "*.py"]
+    return "grep -r (neither ripgrep nor git is installed)", [
+        "grep", "-rl", "--include=*.py", "redis", str(tree)]
+
+
+def fmt_s(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return f"{t * 1000:.0f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def fmt_mib(kib: int | None) -> str:
+    return "-" if not kib else f"{kib / 1024:.0f} MiB"
+
+
+def verdict(ok: bool | None) -> str:
+    return "-" if ok is None else ("PASS" if ok else "MISS")
