@@ -4,6 +4,10 @@ memory, best-of-N, tree sizes, and the reference text search.
 Wall-clock times (`time.perf_counter`) include process start-up: users pay for it too. Peak
 memory is the child's `ru_maxrss` as `os.wait4` reports it (Linux: KiB; it covers the child
 and the worker processes it waited for, as the largest of them).
+
+The child is started by a small launcher (`_LAUNCHER`), not by this process: Linux counts in a
+child's `ru_maxrss` the memory of the process it was forked from, so a child of a large
+process (the test session, a long benchmark) would report at least that process's size.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import os
 import shutil
 import subprocess
 import sys
+import json
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -27,31 +33,45 @@ class Timed:
     peak_kib: int  # ru_maxrss of the child (KiB on Linux, bytes on macOS: normalised)
 
 
+# Runs argv[2:], then writes its wall time, exit code and ru_maxrss as JSON to argv[1]. Started
+# with -I -S: a bare interpreter, a few MB, which is all a grandchild's ru_maxrss can inherit.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - start
+with open(sys.argv[1], "w") as out:
+    json.dump([seconds, os.waitstatus_to_exitcode(status), usage.ru_maxrss], out)
+"""
+
+
 def run_timed(cmd: list[str], cwd: Path | None = None,
               env: dict[str, str] | None = None) -> Timed:
     """Run `cmd`; its wall time, exit code, output and peak memory."""
-    start = time.perf_counter()
-    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    output: dict[str, bytes] = {}
-    readers = [threading.Thread(target=lambda name=name, stream=stream:
-                                output.__setitem__(name, stream.read()))
-               for name, stream in (("out", process.stdout), ("err", process.stderr))]
-    for reader in readers:
-        reader.start()
-    # wait4, not Popen.wait: it also says how much memory this child (and the workers it
-    # waited for) used at most
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
-    for stream in (process.stdout, process.stderr):
-        assert stream is not None
-        stream.close()
-    peak = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
-    return Timed(seconds, process.returncode, output.get("out", b""), output.get("err", b""),
-                 peak)
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as scratch:
+        report = Path(scratch) / "report.json"
+        process = subprocess.Popen([sys.executable, "-I", "-S", "-c", _LAUNCHER, str(report),
+                                    *cmd], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        output: dict[str, bytes] = {}
+        readers = [threading.Thread(target=lambda name=name, stream=stream:
+                                    output.__setitem__(name, stream.read()))
+                   for name, stream in (("out", process.stdout), ("err", process.stderr))]
+        for reader in readers:
+            reader.start()
+        process.wait()
+        for reader in readers:
+            reader.join()
+        for stream in (process.stdout, process.stderr):
+            assert stream is not None
+            stream.close()
+        if not report.exists():  # the launcher itself failed (the command could not start)
+            return Timed(0.0, process.returncode or 127, output.get("out", b""),
+                         output.get("err", b""), 0)
+        seconds, returncode, peak = json.loads(report.read_text())
+    peak = peak // 1024 if sys.platform == "darwin" else peak
+    return Timed(seconds, returncode, output.get("out", b""), output.get("err", b""), peak)
 
 
 def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
