@@ -184,10 +184,12 @@ class ConvertAioredisCalls(PathAwareCommand):
     # -------------------------------------------------------------------------- calls
 
     def _usage(self, call: cst.Call) -> str:
-        node: cst.CSTNode = call
+        """What the value of `call` (awaited or not) is used for: a `rules.Site.usage`."""
+        parent = self._parent(call)
+        return self._usage_of(parent if isinstance(parent, cst.Await) else call)
+
+    def _usage_of(self, node: cst.CSTNode) -> str:
         parent = self._parent(node)
-        if isinstance(parent, cst.Await):
-            node, parent = parent, self._parent(parent)
         if isinstance(parent, cst.Expr):
             return "discarded"
         if isinstance(parent, cst.ComparisonTarget):
@@ -200,8 +202,13 @@ class ConvertAioredisCalls(PathAwareCommand):
             target = parent.comparisons[0]
             return _compared(target.operator, target.comparator)
         if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is node \
-                or isinstance(parent, (cst.BooleanOperation, cst.UnaryOperation)):
+                or isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Not):
             return "truth"
+        if isinstance(parent, cst.BooleanOperation):
+            # `a or b`, `a and b`: the value of either operand can become the expression's, so
+            # it is used as the expression is; the left one is also tested for truth
+            outer = self._usage_of(parent)
+            return "truth" if parent.left is node and outer == "discarded" else outer
         if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
             return "iter"
         if isinstance(parent, cst.Arg):
