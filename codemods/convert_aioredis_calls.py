@@ -24,6 +24,7 @@ TODO = "TODO(redis-migration)"
 _TIMEOUTS = frozenset({"asyncio.TimeoutError", "asyncio.exceptions.TimeoutError"})
 _PARSERS = frozenset({"HiredisParser", "PythonParser", "BaseParser"})
 _ITERATING = frozenset({"sorted", "list", "set", "tuple", "any", "all", "frozenset"})
+_COUNTED_READS = frozenset({"spop", "srandmember"})  # scalar reads, lists with a count
 
 
 class ConvertAioredisCalls(PathAwareCommand):
@@ -279,7 +280,7 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     def _decode_target(self, call: cst.Call, method: str) -> tuple[cst.CSTNode, str] | None:
         """(statement, name) for `name = await r.<scalar read>(…)`, else None."""
-        if method not in rules.SCALAR_READS:
+        if method not in rules.SCALAR_READS or _counted(call, method):
             return None
         awaited = self._parent(call)
         assign = self._parent(awaited) if isinstance(awaited, cst.Await) else None
@@ -559,6 +560,16 @@ def _instance_parameter(function: cst.FunctionDef) -> str | None:
         return None
     parameters = [*function.params.posonly_params, *function.params.params]
     return parameters[0].name.value if parameters else None
+
+
+def _counted(call: cst.Call, method: str) -> bool:
+    """Whether `call` reads a list: spop/srandmember given a count (or star-args that may
+    hold one) return a list of members, not one."""
+    if method not in _COUNTED_READS:
+        return False
+    counts = [a.value for a in rules.positional(call)[1:]]
+    counts += [a.value for a in call.args if a.keyword is not None and a.keyword.value == "count"]
+    return rules.starred(call) or any(not rules.is_none(c) for c in counts)
 
 
 def _norm(encoding: str) -> str:
