@@ -9,6 +9,7 @@ comment on its line and a `(line, rule, reason)` entry in `flagged`.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 import libcst as cst
 import libcst.matchers as m
@@ -25,6 +26,15 @@ _TIMEOUTS = frozenset({"asyncio.TimeoutError", "asyncio.exceptions.TimeoutError"
 _PARSERS = frozenset({"HiredisParser", "PythonParser", "BaseParser"})
 _ITERATING = frozenset({"sorted", "list", "set", "tuple", "any", "all", "frozenset"})
 _COUNTED_READS = frozenset({"spop", "srandmember"})  # scalar reads, lists with a count
+
+
+@dataclass(frozen=True, slots=True)
+class _Decode:
+    """E2: `name = name.decode(encoding) if name is not None else None`, after `statement`."""
+
+    statement: cst.SimpleStatementLine
+    name: str
+    encoding: cst.BaseExpression
 
 
 class ConvertAioredisCalls(PathAwareCommand):
@@ -50,7 +60,7 @@ class ConvertAioredisCalls(PathAwareCommand):
         self._functions: list[tuple[cst.FunctionDef, frozenset[str]]] = []  # (def, pipelines)
         self._paths: list[str] = []  # the path of each def in _functions (`C.m`)
         self._comments: dict[cst.CSTNode, list[str]] = {}
-        self._decodes: dict[cst.CSTNode, tuple[str, cst.BaseExpression]] = {}
+        self._decodes: dict[cst.CSTNode, _Decode] = {}  # by the statement it follows
         self._drop: set[cst.CSTNode] = set()
         self._aclose: set[cst.CSTNode] = set()
 
@@ -230,7 +240,8 @@ class ConvertAioredisCalls(PathAwareCommand):
         constants = {rules.code(a.value): self._constant(a.value) for a in original.args}
         site = rules.Site(updated, method, self._usage(original),
                           lambda e: constants.get(rules.code(e)))
-        outcomes: list[rules.Outcome] = [self._encoding(original, site)]
+        encoding, decode = self._encoding(original, site)
+        outcomes: list[rules.Outcome] = [encoding]
         if isinstance(outcomes[0], cst.Call):
             site.call = outcomes[0]
         if method == "xgroup_create" and self._catches_busy_group(original):
@@ -243,8 +254,9 @@ class ConvertAioredisCalls(PathAwareCommand):
         if flags:
             for flag in flags:
                 self._flag(original, flag.rule, flag.reason)
-            self._decodes.pop(original, None)
-            return updated
+            return updated  # as written, encoding= kept: its result needs no .decode()
+        if decode is not None:
+            self._decodes[decode.statement] = decode
         for module, obj in site.imports:
             AddImportsVisitor.add_needed_import(self.context, module, obj)
         for outcome in reversed(outcomes):
@@ -252,33 +264,37 @@ class ConvertAioredisCalls(PathAwareCommand):
                 return outcome
         return updated
 
-    def _encoding(self, original: cst.Call, site: rules.Site) -> rules.Outcome:
-        """E1–E3: a per-call `encoding=` (aioredis 1.x only)."""
+    def _encoding(self, original: cst.Call,
+                  site: rules.Site) -> tuple[rules.Outcome, _Decode | None]:
+        """E1–E3: a per-call `encoding=` (aioredis 1.x only), and the `.decode()` its result
+        needs once the call is rewritten (E2)."""
         arg = next((a for a in original.args if a.keyword is not None
                     and a.keyword.value == "encoding"), None)
         if arg is None:
-            return None
+            return None, None
         value = arg.value
         literal = value.evaluated_value if isinstance(value, cst.SimpleString) else None
+        decode = None
         if rules.is_none(value):
             if self.decode_responses:
                 return rules.Flag("E3", "encoding=None (bytes) on a decoding client: needs a "
-                                        "decode_responses=False client")
+                                        "decode_responses=False client"), None
         elif not isinstance(literal, str):
-            return rules.Flag("E2", "encoding= is not a literal")
+            return rules.Flag("E2", "encoding= is not a literal"), None
         elif self.decode_responses and _norm(literal) != self.encoding:
-            return rules.Flag("E2", f"encoding={literal!r} differs from the client's")
+            return rules.Flag("E2", f"encoding={literal!r} differs from the client's"), None
         elif not self.decode_responses:
             target = self._decode_target(original, site.method)
             if target is None:
                 return rules.Flag("E2", "bytes client: only `name = await r.<scalar read>(…)`"
-                                        " can get a None-safe .decode()")
-            self._decodes[target[0]] = (target[1], value)
+                                        " can get a None-safe .decode()"), None
+            decode = _Decode(target[0], target[1], value)
         args = [a for a in site.call.args if not (a.keyword is not None
                                                   and a.keyword.value == "encoding")]
-        return rules.with_args(site.call, args)
+        return rules.with_args(site.call, args), decode
 
-    def _decode_target(self, call: cst.Call, method: str) -> tuple[cst.CSTNode, str] | None:
+    def _decode_target(self, call: cst.Call,
+                       method: str) -> tuple[cst.SimpleStatementLine, str] | None:
         """(statement, name) for `name = await r.<scalar read>(…)`, else None."""
         if method not in rules.SCALAR_READS or _counted(call, method):
             return None
@@ -431,9 +447,9 @@ class ConvertAioredisCalls(PathAwareCommand):
         decode = self._decodes.pop(original, None)
         if decode is None:
             return result
-        name, encoding = decode
-        line = cst.parse_statement(
-            f"{name} = {name}.decode({rules.code(encoding)}) if {name} is not None else None")
+        name = decode.name
+        line = cst.parse_statement(f"{name} = {name}.decode({rules.code(decode.encoding)}) "
+                                   f"if {name} is not None else None")
         return cst.FlattenSentinel([result, line])
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
