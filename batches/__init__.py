@@ -1,1 +1,2 @@
-"""The migration batches, one TOML data file each (loaded by `migrate.batches_loader`)."""
+"""The migration batches, one TOML data file each (installed as `migrate.batches`, loaded and
+validated by `migrate.batch_catalog`)."""

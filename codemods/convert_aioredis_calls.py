@@ -4,6 +4,12 @@
 `await r.set(k, v)`, `except aioredis.errors.ReplyError` → `except redis.exceptions.ResponseError`.
 What cannot be rewritten safely stays byte-identical with a `# TODO(redis-migration): <rule> …`
 comment on its line and a `(line, rule, reason)` entry in `flagged`.
+
+This module walks the tree and matches the migrated client; what to do with a match lives
+beside it: the rule table (`_aioredis_rules`), what a call's result is used for
+(`_aioredis_result_usage`), `encoding=` (`_aioredis_encoding`), closing the client
+(`_aioredis_close_pairs`), exception names (`_aioredis_exceptions`) and the TODO comment
+(`_todo_comments`).
 """
 
 from __future__ import annotations
@@ -18,12 +24,12 @@ from libcst.metadata import (ImportAssignment, ParentNodeProvider, PositionProvi
                              QualifiedNameProvider, ScopeProvider)
 
 from . import _aioredis_rules as rules
+from ._aioredis_close_pairs import ClosePairs
+from ._aioredis_encoding import Decode, convert_encoding, normalised
+from ._aioredis_exceptions import TIMEOUTS, exception_move, handler_types
+from ._aioredis_result_usage import result_usage
 from ._common import PathAwareCommand, absolute_names, dotted, unwrap_await
-
-TODO = "TODO(redis-migration)"
-_TIMEOUTS = frozenset({"asyncio.TimeoutError", "asyncio.exceptions.TimeoutError"})
-_PARSERS = frozenset({"HiredisParser", "PythonParser", "BaseParser"})
-_ITERATING = frozenset({"sorted", "list", "set", "tuple", "any", "all", "frozenset"})
+from ._todo_comments import commented
 
 
 class ConvertAioredisCalls(PathAwareCommand):
@@ -42,16 +48,15 @@ class ConvertAioredisCalls(PathAwareCommand):
         self.receivers = {k: frozenset(v) for k, v in receivers.items()}
         self.accessors = frozenset(accessors)
         self.library = library
-        self.decode_responses, self.encoding = decode_responses, _norm(encoding)
+        self.decode_responses, self.encoding = decode_responses, normalised(encoding)
         self.module_name = context.full_module_name or ""
         self.package = context.full_package_name or ""
         self.flagged: list[tuple[int, str, str]] = []
         self._functions: list[tuple[cst.FunctionDef, frozenset[str]]] = []  # (def, pipelines)
         self._paths: list[str] = []  # the path of each def in _functions (`C.m`)
         self._comments: dict[cst.CSTNode, list[str]] = {}
-        self._decodes: dict[cst.CSTNode, tuple[str, cst.BaseExpression]] = {}
-        self._drop: set[cst.CSTNode] = set()
-        self._aclose: set[cst.CSTNode] = set()
+        self._decodes: dict[cst.CSTNode, Decode] = {}  # by the statement it follows
+        self._closes = ClosePairs(self._client_call, self._parent, self._flag, self.v1)
 
     @property
     def v1(self) -> bool:
@@ -113,6 +118,9 @@ class ConvertAioredisCalls(PathAwareCommand):
     def _in_async(self) -> bool:
         return bool(self._functions) and self._functions[-1][0].asynchronous is not None
 
+    def _in_close_redis(self) -> bool:
+        return bool(self._functions) and self._functions[-1][0].name.value == "close_redis"
+
     def _used_elsewhere(self, name: str) -> bool:
         """Whether `name` is read anywhere in the current def besides its assignment."""
         scope = self._functions[-1][0] if self._functions else None
@@ -150,9 +158,9 @@ class ConvertAioredisCalls(PathAwareCommand):
         if texts is None:
             return result
         if isinstance(result, cst.FlattenSentinel):
-            return cst.FlattenSentinel([_commented(result.nodes[0], texts), *result.nodes[1:]])
+            return cst.FlattenSentinel([commented(result.nodes[0], texts), *result.nodes[1:]])
         if isinstance(result, cst.CSTNode):
-            return _commented(result, texts)
+            return commented(result, texts)
         return result
 
     # ---------------------------------------------------------------------- functions
@@ -183,36 +191,6 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     # -------------------------------------------------------------------------- calls
 
-    def _usage(self, call: cst.Call) -> str:
-        node: cst.CSTNode = call
-        parent = self._parent(node)
-        if isinstance(parent, cst.Await):
-            node, parent = parent, self._parent(parent)
-        if isinstance(parent, cst.Expr):
-            return "discarded"
-        if isinstance(parent, cst.ComparisonTarget):
-            comparison = self._parent(parent)
-            if isinstance(parent.operator, (cst.In, cst.NotIn)):
-                return "in"
-            other = comparison.left if isinstance(comparison, cst.Comparison) else None
-            return _compared(parent.operator, other)
-        if isinstance(parent, cst.Comparison):
-            target = parent.comparisons[0]
-            return _compared(target.operator, target.comparator)
-        if isinstance(parent, (cst.If, cst.While, cst.IfExp)) and parent.test is node \
-                or isinstance(parent, (cst.BooleanOperation, cst.UnaryOperation)):
-            return "truth"
-        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is node:
-            return "iter"
-        if isinstance(parent, cst.Arg):
-            call_parent = self._parent(parent)
-            if isinstance(call_parent, cst.Call) and isinstance(call_parent.func, cst.Name):
-                if call_parent.func.value == "len":
-                    return "len"
-                if call_parent.func.value in _ITERATING:
-                    return "iter"
-        return "used"
-
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not self.v1 or not isinstance(original.func, cst.Attribute):
             return updated
@@ -220,9 +198,11 @@ class ConvertAioredisCalls(PathAwareCommand):
         if method is None:
             return self._pipeline_call(original, updated)
         constants = {rules.code(a.value): self._constant(a.value) for a in original.args}
-        site = rules.Site(updated, method, self._usage(original),
+        site = rules.Site(updated, method, result_usage(original, self._parent),
                           lambda e: constants.get(rules.code(e)))
-        outcomes: list[rules.Outcome] = [self._encoding(original, site)]
+        encoding, decode = convert_encoding(original, site, self._parent,
+                                            self.decode_responses, self.encoding)
+        outcomes: list[rules.Outcome] = [encoding]
         if isinstance(outcomes[0], cst.Call):
             site.call = outcomes[0]
         if method == "xgroup_create" and self._catches_busy_group(original):
@@ -235,54 +215,15 @@ class ConvertAioredisCalls(PathAwareCommand):
         if flags:
             for flag in flags:
                 self._flag(original, flag.rule, flag.reason)
-            self._decodes.pop(original, None)
-            return updated
+            return updated  # as written, encoding= kept: its result needs no .decode()
+        if decode is not None:
+            self._decodes[decode.statement] = decode
         for module, obj in site.imports:
             AddImportsVisitor.add_needed_import(self.context, module, obj)
         for outcome in reversed(outcomes):
             if isinstance(outcome, cst.Call):
                 return outcome
         return updated
-
-    def _encoding(self, original: cst.Call, site: rules.Site) -> rules.Outcome:
-        """E1–E3: a per-call `encoding=` (aioredis 1.x only)."""
-        arg = next((a for a in original.args if a.keyword is not None
-                    and a.keyword.value == "encoding"), None)
-        if arg is None:
-            return None
-        value = arg.value
-        literal = value.evaluated_value if isinstance(value, cst.SimpleString) else None
-        if rules.is_none(value):
-            if self.decode_responses:
-                return rules.Flag("E3", "encoding=None (bytes) on a decoding client: needs a "
-                                        "decode_responses=False client")
-        elif not isinstance(literal, str):
-            return rules.Flag("E2", "encoding= is not a literal")
-        elif self.decode_responses and _norm(literal) != self.encoding:
-            return rules.Flag("E2", f"encoding={literal!r} differs from the client's")
-        elif not self.decode_responses:
-            target = self._decode_target(original, site.method)
-            if target is None:
-                return rules.Flag("E2", "bytes client: only `name = await r.<scalar read>(…)`"
-                                        " can get a None-safe .decode()")
-            self._decodes[target[0]] = (target[1], value)
-        args = [a for a in site.call.args if not (a.keyword is not None
-                                                  and a.keyword.value == "encoding")]
-        return rules.with_args(site.call, args)
-
-    def _decode_target(self, call: cst.Call, method: str) -> tuple[cst.CSTNode, str] | None:
-        """(statement, name) for `name = await r.<scalar read>(…)`, else None."""
-        if method not in rules.SCALAR_READS:
-            return None
-        awaited = self._parent(call)
-        assign = self._parent(awaited) if isinstance(awaited, cst.Await) else None
-        if not (isinstance(assign, cst.Assign) and len(assign.targets) == 1
-                and isinstance(assign.targets[0].target, cst.Name)):
-            return None
-        line = self._parent(assign)
-        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
-            return None
-        return line, assign.targets[0].target.value
 
     def _catches_busy_group(self, node: cst.CSTNode) -> bool:
         child, parent = node, self._parent(node)
@@ -291,7 +232,7 @@ class ConvertAioredisCalls(PathAwareCommand):
                 for handler in parent.handlers:
                     if handler.type is not None and any(
                             n.endswith(".BusyGroupError") and n.startswith("aioredis.")
-                            for t in _types(handler.type) for n in self._names(t)):
+                            for t in handler_types(handler.type) for n in self._names(t)):
                         return True
             child, parent = parent, self._parent(parent)
         return False
@@ -319,70 +260,6 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     # --------------------------------------------------------------------- statements
 
-    def _close_kind(self, statement: cst.BaseSmallStatement) -> tuple[str, str] | None:
-        """("close" | "await-close" | "wait", receiver code) for close-ish statements."""
-        if not isinstance(statement, cst.Expr):
-            return None
-        value = statement.value
-        awaited = isinstance(value, cst.Await)
-        call = value.expression if awaited else value  # type: ignore[attr-defined]
-        method = self._client_call(call)
-        if method == "close":
-            return ("await-close" if awaited else "close"), rules.code(call.func.value)
-        if method == "wait_closed" and awaited:
-            return "wait", rules.code(call.func.value)
-        return None
-
-    def _siblings(self, line: cst.SimpleStatementLine) -> list[cst.CSTNode]:
-        parent = self._parent(line)
-        body = getattr(parent, "body", None)
-        return list(body) if isinstance(body, (list, tuple)) else []
-
-    def _next_wait(self, line: cst.SimpleStatementLine, index: int,
-                   receiver: str) -> cst.CSTNode | None:
-        """The `await X.wait_closed()` right after the close at body[index] of `line`."""
-        if index + 1 < len(line.body):
-            kind = self._close_kind(line.body[index + 1])
-            return line.body[index + 1] if kind == ("wait", receiver) else None
-        siblings = self._siblings(line)
-        position = next((i for i, s in enumerate(siblings) if s is line), None)
-        if position is None or position + 1 >= len(siblings):
-            return None
-        following = siblings[position + 1]
-        if isinstance(following, cst.SimpleStatementLine) and following.body \
-                and self._close_kind(following.body[0]) == ("wait", receiver):
-            return following
-        return None
-
-    def _closing(self, line: cst.SimpleStatementLine, index: int,
-                 statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
-        """C6/N11/N13. None: remove the statement."""
-        kind = self._close_kind(line.body[index])
-        if kind is None:
-            return statement
-        what, receiver = kind
-        rule = "C6" if self.v1 else "N11" if what == "await-close" else "N13"
-        if what == "wait":
-            if line.body[index] in self._drop or line in self._drop:
-                return None
-            if line.body[index] in self._aclose or line in self._aclose:
-                return statement
-            return None  # a lone wait_closed(): nothing like it exists in redis.asyncio
-        closing = self._functions and self._functions[-1][0].name.value == "close_redis"
-        pair = self._next_wait(line, index, receiver) if what == "close" else None
-        if pair is not None:
-            rule = "C6" if self.v1 else "N13"
-        if not closing:
-            self._flag(line.body[index], rule, "closes the shared client outside "
-                                               "close_redis()")
-            if pair is not None:
-                self._aclose.add(pair)
-            return statement
-        if pair is not None:
-            self._drop.add(pair)
-        return cst.Expr(cst.parse_expression(f"await {receiver}.aclose()"),
-                        semicolon=statement.semicolon)  # type: ignore[attr-defined]
-
     def _unawaited(self, small: cst.BaseSmallStatement,
                    statement: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
         """U1/U2/C13: a command call on a migrated client that nobody awaits (aioredis 1.x)."""
@@ -409,7 +286,7 @@ class ConvertAioredisCalls(PathAwareCommand):
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         body: list[cst.BaseSmallStatement] = []
         for index, (small, statement) in enumerate(zip(original.body, updated.body)):
-            new = self._closing(original, index, statement)
+            new = self._closes.rewrite(original, index, statement, self._in_close_redis())
             if new is None:
                 continue
             if self.v1 and new is statement:
@@ -423,10 +300,7 @@ class ConvertAioredisCalls(PathAwareCommand):
         decode = self._decodes.pop(original, None)
         if decode is None:
             return result
-        name, encoding = decode
-        line = cst.parse_statement(
-            f"{name} = {name}.decode({rules.code(encoding)}) if {name} is not None else None")
-        return cst.FlattenSentinel([result, line])
+        return cst.FlattenSentinel([result, decode.line()])
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
         """C9: `with await r as conn:` → `async with r.client() as conn:`."""
@@ -462,7 +336,7 @@ class ConvertAioredisCalls(PathAwareCommand):
             return
         for handler in node.handlers:
             if handler.type is not None and any(
-                    self._names(t) & _TIMEOUTS for t in _types(handler.type)):
+                    self._names(t) & TIMEOUTS for t in handler_types(handler.type)):
                 self._flag(handler, "N4", "redis.exceptions.TimeoutError is not an "
                                           "asyncio.TimeoutError: catch both")
 
@@ -489,27 +363,12 @@ class ConvertAioredisCalls(PathAwareCommand):
         names = [n for n in self._names(original) if n.startswith("aioredis.")]
         if not names:
             return updated
-        name = names[0]
-        module, _, last = name.rpartition(".")
-        if not self.v1 and (name.startswith("aioredis.compat")
-                            or module == "aioredis.connection" and last in _PARSERS):
-            rule = "N15" if name.startswith("aioredis.compat") else "N9"
-            self._flag(original, rule, f"{name} has no public redis-py equivalent")
+        move = exception_move(names[0], self.v1)
+        if move is None:
             return updated
-        if module not in (("aioredis", "aioredis.errors") if self.v1
-                          else ("aioredis", "aioredis.exceptions")):
-            return updated
-        if self.v1:
-            if last not in rules.ERRORS_1:
-                return updated
-            target = rules.ERRORS_1[last]
-            rule = rules.ERROR_RULE.get(last, "ERR" if target else "ERR-C")
-        else:
-            if last not in rules.ERRORS_2:
-                return updated
-            target, rule = f"redis.exceptions.{last}", "N3"
+        rule, module, last, target = move.rule, move.module, move.name, move.target
         if target is None:
-            self._flag(original, rule, f"{last} has no redis-py equivalent")
+            self._flag(original, rule, move.reason)
             return updated
         if (isinstance(original, cst.Name) and module == "aioredis.exceptions"
                 and target == f"redis.exceptions.{last}"):
@@ -553,45 +412,3 @@ def _instance_parameter(function: cst.FunctionDef) -> str | None:
     parameters = [*function.params.posonly_params, *function.params.params]
     return parameters[0].name.value if parameters else None
 
-
-def _norm(encoding: str) -> str:
-    return encoding.lower().replace("_", "-").replace("utf8", "utf-8")
-
-
-def _types(node: cst.BaseExpression) -> list[cst.BaseExpression]:
-    if isinstance(node, cst.Tuple):
-        return [e.value for e in node.elements]
-    return [node]
-
-
-def _compared(operator: cst.BaseCompOp, other: cst.BaseExpression | None) -> str:
-    false = isinstance(other, cst.Name) and other.value == "False"
-    if isinstance(operator, (cst.Is, cst.IsNot)):
-        return "compare-false" if false else "is"
-    if isinstance(operator, (cst.Equal, cst.NotEqual)):
-        return "compare-false" if false else "compare-eq"
-    return "used"
-
-
-def _commented(node: cst.CSTNode, texts: list[str]) -> cst.CSTNode:
-    """`node` with a `# TODO(redis-migration): …` trailing comment (never a second one)."""
-    text = f"# {TODO}: " + "; ".join(texts)
-    if isinstance(node, cst.SimpleStatementLine):
-        return node.with_changes(trailing_whitespace=_append(node.trailing_whitespace, text))
-    body = getattr(node, "body", None)
-    if isinstance(body, cst.IndentedBlock):
-        return node.with_changes(body=body.with_changes(header=_append(body.header, text)))
-    if isinstance(body, cst.SimpleStatementSuite):
-        return node.with_changes(body=body.with_changes(
-            trailing_whitespace=_append(body.trailing_whitespace, text)))
-    return node
-
-
-def _append(whitespace: cst.TrailingWhitespace, text: str) -> cst.TrailingWhitespace:
-    comment = whitespace.comment
-    if comment is not None and TODO in comment.value:
-        return whitespace
-    if comment is not None:
-        return whitespace.with_changes(comment=cst.Comment(f"{comment.value}  {text}"))
-    return whitespace.with_changes(whitespace=cst.SimpleWhitespace("  "),
-                                   comment=cst.Comment(text))

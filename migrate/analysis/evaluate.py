@@ -8,12 +8,13 @@ handed to code the analysis does not follow (escapes).
 from __future__ import annotations
 
 import ast
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from migrate.analysis import scopes
 from migrate.analysis.facts import (
     ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts,
-    HookFact, SiteFact, UseFact, site_atom,
+    HookFact, Location, SiteFact, UseFact, site_atom,
 )
 from migrate.analysis.frameworks import (
     CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
@@ -41,8 +42,10 @@ class _Frame:
     types: dict[str, str] = field(default_factory=dict)
 
 
-class Evaluator:
-    """The expression half of the extractor (mixed into `_Extractor`)."""
+class Evaluator(ABC):
+    """The expression half of the extractor. The statement walk (`extract._Extractor`)
+    subclasses it and supplies the abstract hooks: binding assignment targets, and positions and
+    text read from the source."""
 
     facts: FileFacts
     frames: list[_Frame]
@@ -56,6 +59,38 @@ class Evaluator:
     tool_script: bool  # the module is a tool's script (alembic's env.py)
     uses_litestar: bool  # the module imports litestar
     subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
+
+    # --- hooks the statement walk supplies -------------------------------------------------
+
+    @abstractmethod
+    def _bind(self, target: ast.expr, value_node: ast.expr,
+              values: tuple[str, ...]) -> tuple[str, ...]:
+        """Record that the keys `target` names may hold `values`; return those keys."""
+
+    @abstractmethod
+    def _loc(self, node: ast.AST) -> Location:
+        """Where `node` starts: its line and its 1-based column in characters."""
+
+    @abstractmethod
+    def _snippet(self, node: ast.expr | ast.stmt) -> str:
+        """`node`'s source on one line, secrets masked, cut to a readable length."""
+
+    @abstractmethod
+    def _url(self, node: ast.Call) -> str | None:
+        """The snippet of the URL (or address, or host) a client-creating call is given."""
+
+    @abstractmethod
+    def _url_key(self, node: ast.Call) -> str | None:
+        """The key of the URL a client-creating call is given (see `_key_of`)."""
+
+    @abstractmethod
+    def _url_code(self, node: ast.Call) -> str | None:
+        """The URL a client-creating call connects to, as code to hand to `init_redis`."""
+
+    @abstractmethod
+    def _key_of(self, node: ast.expr) -> str | None:
+        """The key a URL expression names: a hashed literal, an environment variable or the
+        Name/Attribute chain (`settings.REDIS_URL`); None for anything else."""
 
     # --- names ---------------------------------------------------------------------------
 
@@ -468,6 +503,14 @@ class Evaluator:
         if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
             self.facts.aioredis1 = True
         return site_atom(self.facts.path, index)
+
+    def _set_holder(self, value_node: ast.expr, holder: str, key: str | None = None) -> None:
+        """The site `value_node` creates (if any) is held as `holder` (under `key`), unless
+        something more specific than an expression or an argument already holds it."""
+        index = self.site_of_call.get(id(_unwrap(value_node)))
+        if index is not None and self.facts.sites[index].holder in ("expression", "argument"):
+            self.facts.sites[index].holder = holder
+            self.facts.sites[index].bound_to = key
 
 
 # Blocking reads and where their block time is: (positional index, keyword, unit in seconds).

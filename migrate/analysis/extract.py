@@ -385,12 +385,6 @@ class _Extractor(Evaluator):
         self._eval(target)
         return ()
 
-    def _set_holder(self, value_node: ast.expr, holder: str, key: str | None = None) -> None:
-        index = self.site_of_call.get(id(_unwrap(value_node)))
-        if index is not None and self.facts.sites[index].holder in ("expression", "argument"):
-            self.facts.sites[index].holder = holder
-            self.facts.sites[index].bound_to = key
-
     # --- positions and text --------------------------------------------------------------
 
     def _loc(self, node: ast.AST) -> Location:
