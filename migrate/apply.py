@@ -7,6 +7,7 @@ the batch was rewritten and checked: the cross-module rewrites stand or fall tog
 from __future__ import annotations
 
 import dataclasses
+import difflib
 
 import hashlib
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.fileio import Replacement, replace_all
-from migrate.inventory import build_inventory
+from migrate.inventory import Progress, build_inventory
 from migrate.lifecycle import validate
 from migrate.model import Inventory, Site
 from migrate.rewrite_plan import FilePlan, plan_batch, plan_wiring
@@ -175,9 +176,21 @@ def _defines(module: Path, function: str) -> bool:
                for n in tree.body)
 
 
+def inventory_report(repo: Path, config: Config, batches: list[Batch],
+                     paths: list[str] | None = None,
+                     progress: Progress | None = None) -> Inventory:
+    """The inventory `migrate inventory` reports: every site, and the aioredis calls each
+    batch will leave to a human (`Inventory.conversions`), found by rewriting in memory."""
+    inventory = build_inventory(repo, config, batches, paths, progress=progress)
+    if any(s.library in ("aioredis1", "aioredis2") for s in inventory.sites):
+        inventory.conversions = conversion_flags(repo, config, batches, inventory)
+    return inventory
+
+
 def conversion_flags(repo: Path, config: Config, batches: list[Batch],
                      inventory: Inventory) -> list[tuple[str, int, str, str, str]]:
-    """The aioredis calls each batch will leave to a human: (path, line, rule, why, batch).
+    """The aioredis calls each batch will leave to a human: (path, line, rule, why, batch),
+    the line in the file as it is now (the rewrite reports lines of the file it writes).
 
     The batches with aioredis sites are rewritten in memory, as a dry run would; nothing is
     written. Empty when there are no aioredis sites or no lifecycle module yet.
@@ -192,8 +205,25 @@ def conversion_flags(repo: Path, config: Config, batches: list[Batch],
                                dry_run=True, inventory=inventory)
         except UsageError:
             return []
-        found += [(path, line, rule, why, batch.name) for path, line, rule, why in result.flagged]
+        changes = {change.path: change for change in result.changes}
+        for path, line, rule, why in result.flagged:
+            change = changes.get(path)
+            if change is not None:
+                line = original_line(change.before, change.after, line)
+            found.append((path, line, rule, why, batch.name))
     return found
+
+
+def original_line(before: bytes, after: bytes, line: int) -> int:
+    """The line of `before` that line `line` of `after` comes from (1-based): the same line
+    where the two agree, else the first line of the span the rewrite replaced."""
+    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if j1 <= line - 1 < j2:
+            offset = line - 1 - j1 if tag == "equal" else 0
+            return min(i1 + offset, max(i2 - 1, i1)) + 1
+    return line
 
 
 def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> str:

@@ -258,11 +258,12 @@ def inventory(
     """
     from migrate import render
 
-    root, batches, config, result = _inventory(repo, paths)
-    if any(s.library in ("aioredis1", "aioredis2") for s in result.sites):
-        from migrate.apply import conversion_flags
+    from migrate.apply import inventory_report
 
-        result.conversions = conversion_flags(root, config, batches, result)
+    root = _repo(repo)
+    batches, config = _load(root)
+    with _progress() as progress:
+        result = inventory_report(root, config, batches, paths, progress=progress)
     text = {
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),

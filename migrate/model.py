@@ -70,7 +70,7 @@ class Inventory:
     details: dict[tuple[str, int, int, str], Any] = field(default_factory=dict, repr=False)
     facts: dict[str, Any] = field(default_factory=dict, repr=False)
     # aioredis calls a batch will leave to a human, with a TODO comment: (path, line, rule,
-    # reason, batch). Filled by the CLI (it needs a rewrite in memory), empty otherwise.
+    # reason, batch). Filled by `apply.inventory_report` (it needs a rewrite in memory).
     conversions: list[tuple[str, int, str, str, str]] = field(default_factory=list)
     wiring: Any = field(default=None, repr=False)  # WiringFacts: where the app starts and stops
     # .py files the run did not list, by why (environments, include/exclude, the module itself)

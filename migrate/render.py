@@ -113,6 +113,8 @@ def inventory_table(inventory: Inventory, width: int | None = None, color: bool 
               for f, l, r, why, b in inventory.conversions]
     footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
               f"{summary['by_status'].get('manual', 0)} manual; "
+              + (f"{len(inventory.conversions)} aioredis calls left for a human; "
+                 if inventory.conversions else "") +
               f"{summary['files_parsed']} of {summary['files_total']} Python files parsed")
     tests = summary["by_scope"].get("test", 0)
     if tests:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from cli_helpers import git_repo, migrate
+from cli_helpers import git, git_repo, migrate
 from migrate.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data" / "aioredis1_module"
@@ -146,3 +146,29 @@ def test_calls_left_for_a_human_are_listed_by_the_inventory(tmp_path: Path) -> N
                   "--force-order")
     assert "app/stats.py:6  [C11]" in run.stdout
     assert "# TODO(redis-migration): C11" in run.stdout
+
+
+def test_inventory_reports_flagged_calls_at_their_lines_in_the_file_as_it_is(
+        tmp_path: Path) -> None:
+    """The rewrite above a flagged call changes the number of lines (the getter becomes
+    `get_redis()`), yet the inventory names the line of the file on disk, as an editor or a
+    CI annotation needs; `apply` names the line of the file it writes."""
+    repo = _repo(tmp_path)
+    fixture = (Path(__file__).parent / "fixtures" / "codemods" / "convert_aioredis_calls"
+               / "or_operand_and_counted_read" / "before" / "app" / "legacy.py")
+    (repo / "app/legacy.py").write_text(fixture.read_text())
+    git(repo, "commit", "-qam", "flagged calls")
+    document = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    lines = fixture.read_text().splitlines()
+    flagged = {c["rule"]: c["line"] for c in document["conversions"]
+               if c["file"] == "app/legacy.py"}
+    assert set(flagged) == {"T1", "E2"}
+    assert "redis.smembers(key)" in lines[flagged["T1"] - 1]
+    assert "redis.srandmember(key, 3" in lines[flagged["E2"] - 1]
+    table = migrate("inventory", "-C", repo).stdout
+    assert "2 aioredis calls left for a human" in table
+    run = migrate("apply", "-C", repo, "--batch", document["conversions"][0]["batch"],
+                  "--dry-run", "--force-order")
+    written = [line[1:] for line in run.stdout.splitlines()
+               if line.startswith("+") and not line.startswith("+++")]
+    assert any("smembers" in line for line in written)
