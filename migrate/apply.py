@@ -34,6 +34,7 @@ from migrate.codemods.wire_lifecycle import (
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.codemods._common import ALIAS_PREFIX, Accessor
+from migrate.codemods._todo_comments import TODO
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.fileio import Replacement, replace_all
@@ -216,13 +217,22 @@ def conversion_flags(repo: Path, config: Config, batches: list[Batch],
 
 def original_line(before: bytes, after: bytes, line: int) -> int:
     """The line of `before` that line `line` of `after` comes from (1-based): the same line
-    where the two agree, else the first line of the span the rewrite replaced."""
-    matcher = difflib.SequenceMatcher(None, before.splitlines(), after.splitlines(),
-                                      autojunk=False)
+    where the two agree; in a span the rewrite replaced, the line of the old span most like it
+    (a flagged call keeps its text and gains a TODO comment); the span's start when it has none."""
+    old, new = before.splitlines(), after.splitlines()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if j1 <= line - 1 < j2:
-            offset = line - 1 - j1 if tag == "equal" else 0
-            return min(i1 + offset, max(i2 - 1, i1)) + 1
+        if not j1 <= line - 1 < j2:
+            continue
+        if tag == "equal":
+            return i1 + (line - 1 - j1) + 1
+        if i1 == i2:  # inserted lines: they stand before the old line i1
+            return min(i1, len(old) - 1) + 1 if old else 1
+        # the TODO comment the conversion adds is not part of the line it came from
+        text = new[line - 1].split(b"# " + TODO.encode())[0].strip()
+        best = max(range(i1, i2), key=lambda i: (
+            difflib.SequenceMatcher(None, old[i].strip(), text, autojunk=False).ratio(), -i))
+        return best + 1
     return line
 
 
