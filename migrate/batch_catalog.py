@@ -15,7 +15,7 @@ from migrate.errors import ConfigError
 BATCHES_DIR_ENV = "MIGRATE_BATCHES_DIR"
 
 _REQUIRED = {"name": str, "order": int, "title": str, "purposes": list, "checklist": list}
-_OPTIONAL = {"codemods": list, "description": str}
+_OPTIONAL = {"description": str}
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,6 @@ class Batch:
     title: str
     purposes: tuple[str, ...]
     checklist: tuple[str, ...]
-    codemods: tuple[str, ...] = ()
     description: str = ""
 
 
@@ -61,6 +60,9 @@ def _parse(filename: str, text: str) -> Batch:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{where}: not valid TOML: {exc}") from None
     for key in data:
+        if key == "codemods":  # read by nothing: each site's rewrite picks its codemods
+            raise ConfigError(f"{where}: 'codemods' is no longer a batch key (the codemods "
+                              f"follow from the rewrite each site needs): remove it")
         if key not in _REQUIRED and key not in _OPTIONAL:
             raise ConfigError(f"{where}: unknown key '{key}'")
     for key, kind in _REQUIRED.items():
@@ -69,7 +71,7 @@ def _parse(filename: str, text: str) -> Batch:
     for key, kind in {**_REQUIRED, **_OPTIONAL}.items():
         if key in data and (not isinstance(data[key], kind) or isinstance(data[key], bool)):
             raise ConfigError(f"{where}: '{key}' must be {kind.__name__}")
-    for key in ("purposes", "checklist", "codemods"):
+    for key in ("purposes", "checklist"):
         if not all(isinstance(item, str) and item for item in data.get(key, [])):
             raise ConfigError(f"{where}: '{key}' must be a list of non-empty strings")
     for purpose in data["purposes"]:
@@ -84,7 +86,6 @@ def _parse(filename: str, text: str) -> Batch:
                           f"'{stem}'")
     return Batch(name=data["name"], order=data["order"], title=data["title"],
                  purposes=tuple(data["purposes"]), checklist=tuple(data["checklist"]),
-                 codemods=tuple(data.get("codemods", ())),
                  description=data.get("description", ""))
 
 

@@ -32,6 +32,8 @@ def test_packaged_batches_are_the_six_of_the_seed_in_order() -> None:
 
 @pytest.mark.parametrize("mutation, message", [
     (lambda t: t + 'colour = "red"\n', "unknown key 'colour'"),
+    (lambda t: t + 'codemods = ["replace_client_references"]\n',
+     "'codemods' is no longer a batch key"),
     (lambda t: t.replace("order = 2", 'order = "two"'), "'order' must be int"),
     (lambda t: t.replace('title = "Read-only caches (simple GET)"\n', ""), "missing key 'title'"),
     (lambda t: t.replace('purposes = ["read-cache"]', 'purposes = ["reads"]'),
