@@ -72,17 +72,13 @@ class ApplyResult:
         return not self.problems
 
 
-def run_batch(repo: Path, config: Config, batches: list[Batch], name: str,
+def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
               force_order: bool = False, dry_run: bool = False,
               inventory: Inventory | None = None, compat: bool = False) -> ApplyResult:
-    """Plan and rewrite batch `name` in memory; raises UsageError for what the user must fix.
+    """Plan and rewrite `batch` in memory; raises UsageError for what the user must fix.
 
     Out of order, a dry run still shows its diff (with a warning); a real run is refused.
     """
-    batch = next((b for b in batches if b.name == name), None)
-    if batch is None:
-        raise UsageError(f"no batch named '{name}' (batches: "
-                         f"{', '.join(b.name for b in batches)})")
     if not (repo / config.lifecycle_module).is_file():
         raise UsageError(f"{config.lifecycle_module}: lifecycle module missing; run "
                          f"`migrate init` first")
@@ -202,7 +198,7 @@ def conversion_flags(repo: Path, config: Config, batches: list[Batch],
                    and s.library in ("aioredis1", "aioredis2") for s in inventory.sites):
             continue
         try:
-            result = run_batch(repo, config, batches, batch.name, force_order=True,
+            result = run_batch(repo, config, batches, batch, force_order=True,
                                dry_run=True, inventory=inventory)
         except UsageError:
             return []

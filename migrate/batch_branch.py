@@ -166,16 +166,12 @@ def merged_as(repo_path: Path, base: str, batch: str, tip: str | None) -> str | 
     return None
 
 
-def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: str | None,
+def apply_on_branch(repo_path: Path, config: Config, batches: list[Batch], batch: Batch, *,
+                    base: str | None,
                     replace: bool, stack: bool, force_order: bool,
                     test_cmd: str | None, compat: bool = False) -> BranchOutcome:
     """Build the batch's branch and commit; return what happened."""
     forget_branches()
-    config = load_config(repo_path)
-    batch = next((b for b in batches if b.name == name), None)
-    if batch is None:
-        raise UsageError(f"no batch named '{name}' (batches: "
-                         f"{', '.join(b.name for b in batches)})")
     check_work_tree(repo_path)
     base_ref = resolve_base(repo_path, config, batches, batch, base, stack)
     base_commit = gitrepo.rev_parse(repo_path, base_ref) or ""
@@ -192,7 +188,7 @@ def apply_on_branch(repo_path: Path, batches: list[Batch], name: str, *, base: s
         gitrepo.add_worktree(repo_path, worktree, base_commit)
         checkpoint("worktree-added")
         worktree_config = load_config(worktree)
-        outcome.result = run_batch(worktree, worktree_config, batches, name, force_order,
+        outcome.result = run_batch(worktree, worktree_config, batches, batch, force_order,
                                    compat=compat)
         result = outcome.result
         if not result.ok or not result.changes:

@@ -9,7 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from migrate.codemods._redis_api import PURPOSES
-from migrate.errors import ConfigError
+from migrate.errors import ConfigError, UsageError
 
 # Tests and teams with their own batch files point here; the packaged files are the default.
 BATCHES_DIR_ENV = "MIGRATE_BATCHES_DIR"
@@ -28,6 +28,16 @@ class Batch:
     purposes: tuple[str, ...]
     checklist: tuple[str, ...]
     description: str = ""
+
+
+def find_batch(batches: list[Batch], name: str) -> Batch:
+    """The batch called `name`; a UsageError listing the batches if there is none. The CLI
+    resolves a batch once, here, and hands the `Batch` on."""
+    batch = next((b for b in batches if b.name == name), None)
+    if batch is None:
+        raise UsageError(f"no batch named '{name}' (batches: "
+                         f"{', '.join(b.name for b in batches)})")
+    return batch
 
 
 def _batch_files() -> list[tuple[str, str]]:

@@ -394,6 +394,7 @@ def apply(
     """
     from migrate import render
     from migrate.apply import run_batch, write_changes
+    from migrate.batch_catalog import find_batch
 
     root = _repo(repo)
     if dry_run or no_git:
@@ -413,8 +414,9 @@ def apply(
         require_work_tree(root, "apply makes a branch and a commit there (pass --dry-run to "
                                 "preview the diff, or --no-git to write the files in place)")
     batches, config = _load(root)
+    chosen = find_batch(batches, batch)
     if dry_run or no_git:
-        result = run_batch(root, config, batches, batch, force_order, dry_run, compat=compat)
+        result = run_batch(root, config, batches, chosen, force_order, dry_run, compat=compat)
         if dry_run:
             sys.stdout.write(render.diff(result.changes, color=_color(sys.stdout)))
         elif result.ok and result.changes:
@@ -430,7 +432,7 @@ def apply(
                             test_cmd=test_cmd, pr_body=pr_body_file, push=push,
                             remote=remote or config.remote, open_pr=open_pr,
                             reviewers=tuple(reviewer or ()))
-    report = apply_for_review(root, config, batches, batch, options)
+    report = apply_for_review(root, config, batches, chosen, options)
     sys.stdout.write(render.review_report(report))
     for problem in report.outcome.result.problems:
         _error(problem)
@@ -490,12 +492,13 @@ def rollback(
         migrate rollback --batch read-caches
     """
     from migrate.gitrepo import require_work_tree
+    from migrate.batch_catalog import find_batch
     from migrate.rollback import plan_rollback, run_rollback
 
     root = _repo(repo)
     require_work_tree(root, "rollback reverts the batch's merged commits with git revert")
     batches, config = _load(root)
-    plan = plan_rollback(root, config, batches, batch, base, force)
+    plan = plan_rollback(root, config, batches, find_batch(batches, batch), base, force)
     verb = "would revert" if dry_run else "reverting"
     print(f"{verb} batch {plan.batch.name} on {plan.base}:")
     for sha, mainline, subject in plan.reverts:

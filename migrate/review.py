@@ -54,7 +54,7 @@ class ReviewReport:
         return EXIT_OK
 
 
-def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str,
+def apply_for_review(repo: Path, config: Config, batches: list[Batch], batch: Batch,
                      options: ReviewOptions) -> ReviewReport:
     """Branch, commit, and (as asked) PR body, push and pull request for one batch."""
     if options.open_pr and not options.push:
@@ -70,7 +70,8 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], name: str
         if slug is None:
             raise UsageError(f"cannot tell the GitHub repository from remote "
                              f"'{options.remote}': set github-repo in [tool.migrate]")
-    outcome = apply_on_branch(repo, batches, name, base=options.base, replace=options.replace,
+    outcome = apply_on_branch(repo, config, batches, batch, base=options.base,
+                              replace=options.replace,
                               stack=options.stack, force_order=options.force_order,
                               test_cmd=options.test_cmd, compat=options.compat)
     report = ReviewReport(outcome)

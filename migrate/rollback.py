@@ -58,13 +58,9 @@ def find_batch_commits(repo: Path, base: str, batch: str) -> list[tuple[str, int
     return found
 
 
-def plan_rollback(repo: Path, config: Config, batches: list[Batch], name: str,
+def plan_rollback(repo: Path, config: Config, batches: list[Batch], batch: Batch,
                   base: str | None, force: bool) -> Rollback:
-    """What rolling back `name` means; refuses when a later batch depends on it."""
-    batch = next((b for b in batches if b.name == name), None)
-    if batch is None:
-        raise UsageError(f"no batch named '{name}' (batches: "
-                         f"{', '.join(b.name for b in batches)})")
+    """What rolling back `batch` means; refuses when a later batch depends on it."""
     base_ref = base or config.base_branch or gitrepo.current_branch(repo)
     if base_ref is None:
         raise UsageError("HEAD is detached and no base is configured: pass --base (the branch "

@@ -9,7 +9,7 @@ import pytest
 import migrate.apply as apply_module
 from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
 from migrate.apply import run_batch, write_changes
-from migrate.batch_catalog import load_batches
+from migrate.batch_catalog import find_batch, load_batches
 from migrate.config import load_config
 from migrate.errors import ApplyError
 from migrate.inventory import build_inventory
@@ -170,7 +170,7 @@ def test_without_no_git_or_dry_run_it_never_writes_in_place(tmp_path: Path) -> N
 def test_file_changed_on_disk_before_the_write(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"backend/reads.py": READS, "backend/reads2.py": READS2})
     batches, config = _load(repo)
-    result = run_batch(repo, config, batches, "read-caches")
+    result = run_batch(repo, config, batches, find_batch(batches, "read-caches"))
     assert result.ok, result.problems
     assert [c.path for c in result.changes] == ["backend/reads.py", "backend/reads2.py"]
     # The *last* file changes: a writer that wrote file by file would already have written the first.
@@ -217,7 +217,8 @@ def test_file_that_stopped_parsing_after_the_inventory(tmp_path: Path) -> None:
     batches, config = _load(repo)
     inventory = build_inventory(repo, config, batches)
     _break(repo, "backend/reads2.py", at_line=4)  # Python: "line 4: invalid syntax"
-    result = run_batch(repo, config, batches, "read-caches", inventory=inventory)
+    result = run_batch(repo, config, batches, find_batch(batches, "read-caches"),
+                       inventory=inventory)
     assert not result.ok
     assert len(result.problems) == 1, result.problems
     problem = result.problems[0]
