@@ -10,7 +10,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
-from ._redis_api import CONSTRUCTORS
+from migrate.redis_api import CONSTRUCTORS
 
 LOCALS = "<locals>"
 ALIAS_PREFIX = "lifecycle_"  # `get_redis` taken in a file: `lifecycle_get_redis`

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from migrate.codemods._redis_api import PURPOSES
+from migrate.redis_api import PURPOSES
 from migrate.errors import ConfigError, UsageError
 
 # Tests and teams with their own batch files point here; the packaged files are the default.

@@ -7,7 +7,7 @@ from typing import Any, Final
 from migrate.analysis.facts import RETURN
 from migrate.analysis.link import LinkedSite, Operation
 from migrate.batch_catalog import Batch, batch_for_purpose
-from migrate.codemods._redis_api import (
+from migrate.redis_api import (
     BLOCKING_OPS, COUNTER_OPS, DYNAMIC_OPS, EXPIRY_OPS, HEALTH_OPS, LOCK_OPS, PIPELINE_OPS,
     PUBSUB_OPS, PURPOSES, QUEUE_POP_OPS, QUEUE_PUSH_OPS, READ_OPS, SCRIPT_OPS, STREAM_OPS,
     ASYNC_WITH, CLOSE_METHODS, POOL_CLOSE_METHODS, UNCLASSIFIED, WRITE_OPS,

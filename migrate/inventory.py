@@ -29,7 +29,7 @@ from migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, File
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
-from migrate.codemods._redis_api import CLIENT_CLASSES
+from migrate.redis_api import CLIENT_CLASSES
 from migrate.classify import classify
 from migrate.config import Config
 from migrate.discovery import (

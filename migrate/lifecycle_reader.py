@@ -21,7 +21,7 @@ from typing import Any
 
 from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
-from migrate.codemods._redis_api import CONSTRUCTORS
+from migrate.redis_api import CONSTRUCTORS
 from migrate.discovery import module_name
 from migrate.redact import mask_secrets
 

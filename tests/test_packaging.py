@@ -57,7 +57,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_codemods_batches_and_template(installed: Path) -> None:
     python = installed.parent / "python"
     probe = _run(python, "-c",
-                 "import importlib.resources as r, migrate.codemods._redis_api as api;"
+                 "import importlib.resources as r, migrate.codemods._common as api;"
                  "print(sorted(p.name for p in r.files('migrate.batches').iterdir()"
                  " if p.name.endswith('.toml')));"
                  "print(r.files('migrate.templates').joinpath('redis_client.py').is_file())",
@@ -144,7 +144,7 @@ def test_the_lowest_declared_setuptools_builds_a_complete_wheel(dists: dict[str,
         dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
         license_text = wheel.read(f"{dist_info}/licenses/LICENSE").decode("utf-8")
     for module in ("migrate/__init__.py", "migrate/cli.py", "migrate/analysis/extract.py",
-                   "migrate/codemods/_redis_api.py", "migrate/codemods/remove_close_calls.py",
+                   "migrate/redis_api.py", "migrate/codemods/remove_close_calls.py",
                    "migrate/templates/redis_client.py", "migrate/templates/redis_compat.py",
                    "migrate/analysis/consumers.toml"):
         assert module in names, module
@@ -162,8 +162,8 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(dists: dict[str, Path]) ->
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
         top = sdist.getnames()[0].split("/")[0]
         pkg_info = sdist.extractfile(f"{top}/PKG-INFO").read().decode("utf-8")
-    assert {"LICENSE", "README.md", "pyproject.toml", "codemods/_redis_api.py",
-            "batches/01-health.toml", "migrate/templates/redis_client.py"} <= names
+    assert {"LICENSE", "README.md", "pyproject.toml", "migrate/redis_api.py",
+            "codemods/_common.py", "batches/01-health.toml", "migrate/templates/redis_client.py"} <= names
     assert _metadata(pkg_info)["License-Expression"] == "MIT"
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from migrate.codemods._redis_api import TRACKED_METHODS
+from migrate.redis_api import TRACKED_METHODS
 from migrate.errors import ConfigError
 
 

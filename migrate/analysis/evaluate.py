@@ -23,7 +23,7 @@ from migrate.analysis.frameworks import (
     injected, named_dependency,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
-from migrate.codemods._redis_api import (
+from migrate.redis_api import (
     AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, CONSTRUCTORS, COUNTER_OPS, POOL_CLOSE_METHODS,
     SITE_CONSTRUCTORS,
     TRACKED_METHODS,

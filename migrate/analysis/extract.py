@@ -30,7 +30,7 @@ from migrate.analysis.frameworks import (
 )
 from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
-from migrate.codemods._redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
+from migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 from migrate.redact import mask_secrets
 
 _URL_ARGS = ("url", "address", "host")

@@ -22,7 +22,7 @@ from migrate.analysis.facts import (
 from migrate.analysis.frameworks import (
     FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
 )
-from migrate.codemods._redis_api import (
+from migrate.redis_api import (
     AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, LIBRARY_PREFIXES, POOL_CLOSE_METHODS,
 )
 

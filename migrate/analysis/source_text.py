@@ -6,7 +6,7 @@ import io
 import re
 import tokenize
 
-from migrate.codemods._redis_api import RATE_LIMIT_HINTS
+from migrate.redis_api import RATE_LIMIT_HINTS
 
 # identifier words: split at non-alphanumerics and at lower→upper case changes (RateLimiter)
 _WORD_BREAK = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
