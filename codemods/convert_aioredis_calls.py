@@ -1,4 +1,4 @@
-"""aioredis 1.x/2.x command calls on migrated clients → redis.asyncio calls (facts §1).
+"""aioredis 1.x/2.x calls on migrated clients → redis.asyncio (rules: docs/aioredis-rules.md).
 
 `await r.hmset_dict(k, d)` → `await r.hset(k, mapping=d)`, `r.set(k, v)` (un-awaited) →
 `await r.set(k, v)`, `except aioredis.errors.ReplyError` → `except redis.exceptions.ResponseError`.
@@ -35,7 +35,8 @@ from ._todo_comments import commented
 class ConvertAioredisCalls(PathAwareCommand):
     """Rewrites aioredis command calls on migrated clients; flags what needs a human."""
 
-    DESCRIPTION = "aioredis 1.x/2.x calls on migrated clients -> redis.asyncio (facts §1)."
+    DESCRIPTION = ("aioredis 1.x/2.x calls on migrated clients -> redis.asyncio "
+                   "(docs/aioredis-rules.md).")
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ParentNodeProvider, PositionProvider,
                              ScopeProvider)
 
