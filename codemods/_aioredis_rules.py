@@ -498,7 +498,8 @@ def keys_list(rule: str) -> Rewrite:
 
 
 def rewrite_linsert(site: Site) -> Outcome:
-    """L3: linsert(key, pivot, value, before=False) → linsert(key, "BEFORE"/"AFTER", pivot, value)."""
+    """L3: linsert(key, pivot, value, before=False) → linsert(key, "BEFORE"/"AFTER", pivot,
+    value)."""
     pos, kws = positional(site.call), keywords(site.call)
     if starred(site.call) or len(pos) < 3:
         return Flag("L3", "arguments are not spelled positionally")

@@ -1,4 +1,5 @@
-"""Give the team's lifecycle module a blocking client: `get_redis()` → `get_redis(*, blocking=False)`.
+"""Give the team's lifecycle module a blocking client: `get_redis()` →
+`get_redis(*, blocking=False)`.
 
 Blocking reads (BLPOP with `timeout=0`, XREAD BLOCK, pub/sub listening) are cut off by the
 central client's `socket_timeout` (facts §0.3), so they need a second client built without one.

@@ -27,7 +27,12 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import GlobalScope, MetadataWrapper, QualifiedNameProvider, ScopeProvider
 
 from ._common import (
-    PathAwareCommand, absolute_names, compat_module, dotted, ensure_body, unwrap_await,
+    PathAwareCommand,
+    absolute_names,
+    compat_module,
+    dotted,
+    ensure_body,
+    unwrap_await,
 )
 
 CLOSE_METHODS = frozenset({"close", "aclose", "wait_closed", "disconnect"})

@@ -7,7 +7,6 @@ the batch was rewritten and checked: the cross-module rewrites stand or fall tog
 from __future__ import annotations
 
 import dataclasses
-
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,10 @@ import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
 from migrate.analysis.extract import extract
+from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.batch_catalog import Batch
+from migrate.codemods._common import ALIAS_PREFIX, Accessor
 from migrate.codemods.attribute_to_property import ClientAttributeToProperty
 from migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from migrate.codemods.inline_function_client import InlineFunctionClient
@@ -25,14 +27,11 @@ from migrate.codemods.remove_module_client import RemoveModuleClient
 from migrate.codemods.replace_client_references import ReplaceClientReferences
 from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
 from migrate.codemods.update_imports import (
-    DropOrphanedStdlibImports, TidyModuleStart, UpdateRedisImports,
+    DropOrphanedStdlibImports,
+    TidyModuleStart,
+    UpdateRedisImports,
 )
-from migrate.codemods.wire_lifecycle import (
-    WireAppLifespan, WireClose, WireInit, shifted_position,
-)
-from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
-from migrate.analysis.newer_syntax import compilable_text, parse_source
-from migrate.codemods._common import ALIAS_PREFIX, Accessor
+from migrate.codemods.wire_lifecycle import WireAppLifespan, WireClose, WireInit, shifted_position
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.fileio import Replacement, replace_all

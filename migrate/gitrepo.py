@@ -138,7 +138,8 @@ def run(repo, *args: str) -> str:
 
     handle = repo.git if hasattr(repo, "git") else git.Git(str(repo))
     try:
-        return handle.execute(["git", *args], with_extended_output=False, strip_newline_in_stdout=True)
+        return handle.execute(["git", *args], with_extended_output=False,
+                              strip_newline_in_stdout=True)
     except git.GitCommandError as exc:
         detail = (exc.stderr or "").strip().removeprefix("stderr: ").strip("'\n ")
         raise GitError(detail or f"git {' '.join(args)} failed") from None

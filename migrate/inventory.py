@@ -29,17 +29,22 @@ from migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, File
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
-from migrate.codemods._redis_api import CLIENT_CLASSES
 from migrate.classify import classify
+from migrate.codemods._redis_api import CLIENT_CLASSES
 from migrate.config import Config
 from migrate.discovery import (
-    LIFECYCLE_ITSELF, PARALLEL_SEARCH, FileSet, discover, module_name, needle_pattern,
+    LIFECYCLE_ITSELF,
+    PARALLEL_SEARCH,
+    FileSet,
+    discover,
+    module_name,
+    needle_pattern,
 )
 from migrate.errors import UsageError
 from migrate.lifecycle import template_text
-from migrate.wiring import WiringFacts, wiring_facts
 from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
 from migrate.model import Inventory, Skipped
+from migrate.wiring import WiringFacts, wiring_facts
 
 PREFILTER_NEEDLE = "redis"
 # Files that reach a client through the app without naming Redis (`request.app.state.cache`,

@@ -37,8 +37,8 @@ def inventory_json(inventory: Inventory) -> str:
         "summary": inventory.summary(),
         "skipped": [{"file": s.file, "line": s.line, "reason": s.reason}
                     for s in inventory.skipped],
-        "conversions": [{"file": f, "line": l, "rule": r, "reason": why, "batch": b,
-                         "status": "manual"} for f, l, r, why, b in inventory.conversions],
+        "conversions": [{"file": f, "line": lineno, "rule": r, "reason": why, "batch": b,
+                         "status": "manual"} for f, lineno, r, why, b in inventory.conversions],
     }
     return _masked(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
@@ -89,8 +89,8 @@ def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
         lines.append("")
     if inventory.conversions:
         lines += ["## aioredis calls left for a human (flagged during conversion)", ""]
-        lines += [f"- [ ] `{f}:{l}`: **{r}** {why} (batch `{b}`)"
-                  for f, l, r, why, b in inventory.conversions]
+        lines += [f"- [ ] `{f}:{lineno}`: **{r}** {why} (batch `{b}`)"
+                  for f, lineno, r, why, b in inventory.conversions]
         lines.append("")
     if inventory.skipped:
         lines += ["## Files not analysed", ""]
@@ -109,8 +109,8 @@ def inventory_table(inventory: Inventory, width: int | None = None, color: bool 
     summary = inventory.summary()
     lines = [f"{s.file}:{s.line}: manual: {s.reason}" for s in inventory.sites
              if s.status == "manual"]
-    lines += [f"{f}:{l}: manual [{r}]: {why} (batch {b})"
-              for f, l, r, why, b in inventory.conversions]
+    lines += [f"{f}:{lineno}: manual [{r}]: {why} (batch {b})"
+              for f, lineno, r, why, b in inventory.conversions]
     footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
               f"{summary['by_status'].get('manual', 0)} manual; "
               f"{summary['files_parsed']} of {summary['files_total']} Python files parsed")

@@ -30,8 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from migrate.analysis.facts import ENV_PREFIX, LOCALS, FileFacts, Location
-from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from migrate.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
@@ -91,7 +91,7 @@ class WiringFacts:
         if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
             # the app is here and starts nothing: get_redis() would raise at the first request
             if len(self.apps) > 1:  # a web app and a worker app (Celery): two programs
-                return (f"init_redis() is called nowhere, and the programs made here ("
+                return ("init_redis() is called nowhere, and the programs made here ("
                         + ", ".join(self.apps[:3]) + ") have no startup hook the batch can "
                         "put it in: start it in each (a lifespan for the web app, the "
                         "worker's process-init signal) with `await init_redis(<url>)`")

@@ -123,7 +123,9 @@ def test_docs_are_current() -> None:
 
 
 def render_docs() -> str:
-    """The Markdown table, derived from the rule table (regenerate: python -m tests.test_aioredis_rules)."""
+    """The Markdown table, derived from the rule table.
+
+    Regenerate: python -m tests.test_aioredis_rules."""
     names = sorted(c.name for c in CASES)
     lines = [
         "# aioredis → redis.asyncio: codemod rules",

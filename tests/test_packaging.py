@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import trove_classifiers
-
 from cli_helpers import REPO_ROOT, example_repo
 
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))

@@ -16,14 +16,27 @@ from dataclasses import dataclass, field
 
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
-    ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX,
-    FileFacts, InstanceFact, Location, SiteFact, site_atom,
+    ARGS,
+    ENV_PREFIX,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    SITE_PREFIX,
+    FileFacts,
+    InstanceFact,
+    Location,
+    SiteFact,
+    site_atom,
 )
-from migrate.analysis.frameworks import (
-    FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
-)
+from migrate.analysis.frameworks import FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS
 from migrate.codemods._redis_api import (
-    AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, LIBRARY_PREFIXES, POOL_CLOSE_METHODS,
+    AIOREDIS1_API,
+    ASYNC_WITH,
+    CLOSE_METHODS,
+    LIBRARY_PREFIXES,
+    POOL_CLOSE_METHODS,
 )
 
 _THIRD_PARTY_TOPS = frozenset({"redis", "aioredis"})

@@ -13,7 +13,6 @@ import ast
 from dataclasses import dataclass, field
 
 
-
 @dataclass(slots=True)
 class ScopeInfo:
     """Names one scope binds."""
