@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
 from migrate.analysis.extract import extract
+from migrate.analysis.facts import FileFacts
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.batch_catalog import Batch
@@ -240,7 +241,7 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
     return codemods
 
 
-def _alias_taken_names(plan: FilePlan, analysed, lifecycle: str) -> None:
+def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> None:
     """A file that binds `get_redis` (or `init_redis`, `close_redis`) itself, not from the
     lifecycle module, calls the lifecycle module's under an alias: its own name keeps working
     (`app.dependency_overrides[get_redis]`, test fixtures)."""
@@ -337,7 +338,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     return FileChange(plan.path, before, after)
 
 
-def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str | None:
+def _verify(plan: FilePlan, analysed: FileFacts, after: bytes, inventory: Inventory) -> str | None:
     """The rewritten file compiles, and the planned instantiations are gone from it."""
     try:
         compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
@@ -358,7 +359,7 @@ def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str
     return None
 
 
-def _dangling(after: bytes, plan: FilePlan, analysed) -> set[str]:
+def _dangling(after: bytes, plan: FilePlan, analysed: FileFacts) -> set[str]:
     """Names of removed clients (or their import aliases) still read but no longer bound."""
     import ast
 

@@ -38,9 +38,9 @@ def _batch_files() -> list[tuple[str, str]]:
         if not folder.is_dir():
             raise ConfigError(f"{BATCHES_DIR_ENV}={override}: not a directory")
         return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))]
-    folder = resources.files("migrate.batches")
+    package = resources.files("migrate.batches")
     return sorted((p.name, p.read_text(encoding="utf-8"))
-                  for p in folder.iterdir() if p.name.endswith(".toml"))
+                  for p in package.iterdir() if p.name.endswith(".toml"))
 
 
 def load_batches() -> list[Batch]:

@@ -132,11 +132,11 @@ class GitError(Exception):
     """A git operation that failed in a way the user must hear about."""
 
 
-def run(repo, *args: str) -> str:
-    """`git ARGS` in `repo` (a GitPython Repo or a path); stdout, stripped."""
+def run(repo: Path, *args: str) -> str:
+    """`git ARGS` in `repo`; stdout, stripped."""
     import git
 
-    handle = repo.git if hasattr(repo, "git") else git.Git(str(repo))
+    handle = git.Git(str(repo))
     try:
         return handle.execute(["git", *args], with_extended_output=False,
                               strip_newline_in_stdout=True)
@@ -145,7 +145,7 @@ def run(repo, *args: str) -> str:
         raise GitError(detail or f"git {' '.join(args)} failed") from None
 
 
-def try_run(repo, *args: str) -> str | None:
+def try_run(repo: Path, *args: str) -> str | None:
     """Like `run`, None when git fails."""
     try:
         return run(repo, *args)
@@ -153,40 +153,40 @@ def try_run(repo, *args: str) -> str | None:
         return None
 
 
-def git_dir(repo) -> Path:
+def git_dir(repo: Path) -> Path:
     """The repository's common git directory (shared by all its worktrees)."""
     return Path(run(repo, "rev-parse", "--path-format=absolute", "--git-common-dir"))
 
 
-def is_detached(repo) -> bool:
+def is_detached(repo: Path) -> bool:
     return try_run(repo, "symbolic-ref", "--quiet", "HEAD") is None
 
 
-def has_tracked_changes(repo) -> bool:
+def has_tracked_changes(repo: Path) -> bool:
     """Staged or unstaged changes to tracked files (untracked files do not count)."""
     return bool(run(repo, "status", "--porcelain", "--untracked-files=no"))
 
 
-def rev_parse(repo, ref: str) -> str | None:
+def rev_parse(repo: Path, ref: str) -> str | None:
     """The commit `ref` names, or None."""
     return try_run(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
 
 
-def branch_exists(repo, name: str) -> bool:
+def branch_exists(repo: Path, name: str) -> bool:
     return rev_parse(repo, f"refs/heads/{name}") is not None
 
 
-def add_worktree(repo, path: Path, commit: str) -> None:
+def add_worktree(repo: Path, path: Path, commit: str) -> None:
     """A detached worktree of `commit` at `path`: the user's own work tree is never touched."""
     run(repo, "worktree", "add", "--detach", "--quiet", str(path), commit)
 
 
-def remove_worktree(repo, path: Path) -> None:
+def remove_worktree(repo: Path, path: Path) -> None:
     try_run(repo, "worktree", "remove", "--force", str(path))
     try_run(repo, "worktree", "prune")
 
 
-def prune_worktrees(repo) -> None:
+def prune_worktrees(repo: Path) -> None:
     try_run(repo, "worktree", "prune")
 
 
@@ -199,16 +199,16 @@ def commit_paths(worktree: Path, paths: list[str], message: str) -> str:
     return run(worktree, "rev-parse", "HEAD")
 
 
-def set_branch(repo, name: str, commit: str) -> None:
+def set_branch(repo: Path, name: str, commit: str) -> None:
     """Point branch `name` at `commit` in one atomic ref update."""
     run(repo, "update-ref", "-m", "redis-migrate", f"refs/heads/{name}", commit)
 
 
-def is_ancestor(repo, ancestor: str, descendant: str) -> bool:
+def is_ancestor(repo: Path, ancestor: str, descendant: str) -> bool:
     return try_run(repo, "merge-base", "--is-ancestor", ancestor, descendant) is not None
 
 
-def commits_with_trailer(repo, ref: str, key: str, value: str) -> list[str]:
+def commits_with_trailer(repo: Path, ref: str, key: str, value: str) -> list[str]:
     """Commits reachable from `ref` whose message has the trailer `key: value`, newest first."""
     out = try_run(repo, "log", ref, "--format=%H", "--fixed-strings",
                   f"--grep={key}: {value}")
@@ -221,51 +221,51 @@ def commits_with_trailer(repo, ref: str, key: str, value: str) -> list[str]:
     return found
 
 
-def commits_between(repo, start: str, end: str) -> list[str]:
+def commits_between(repo: Path, start: str, end: str) -> list[str]:
     """Commits reachable from `end` but not from `start`, newest first."""
     return (try_run(repo, "rev-list", f"{start}..{end}") or "").split()
 
 
-def trailer_values(repo, commit: str, key: str) -> list[str]:
+def trailer_values(repo: Path, commit: str, key: str) -> list[str]:
     """The values of trailer `key` in `commit`'s message."""
     out = try_run(repo, "log", "-1", f"--format=%(trailers:key={key},valueonly)", commit)
     return [line.strip() for line in (out or "").splitlines() if line.strip()]
 
 
-def first_parent_history(repo, ref: str) -> list[tuple[str, list[str]]]:
+def first_parent_history(repo: Path, ref: str) -> list[tuple[str, list[str]]]:
     """`ref`'s first-parent history as (commit, parents), newest first."""
     out = run(repo, "log", "--first-parent", "--format=%H %P", ref)
     return [(line.split()[0], line.split()[1:]) for line in out.splitlines() if line]
 
 
-def subject_of(repo, commit: str) -> str:
+def subject_of(repo: Path, commit: str) -> str:
     return run(repo, "log", "-1", "--format=%s", commit)
 
 
 NOTES_REF = "refs/notes/redis-migration"
 
 
-def add_note(repo, commit: str, text: str) -> None:
+def add_note(repo: Path, commit: str, text: str) -> None:
     """Attach `text` to `commit` in the migration's notes ref (the PR address lives there)."""
     run(repo, "notes", f"--ref={NOTES_REF}", "add", "-f", "-m", text, commit)
 
 
-def note_of(repo, commit: str) -> str | None:
+def note_of(repo: Path, commit: str) -> str | None:
     return try_run(repo, "notes", f"--ref={NOTES_REF}", "show", commit)
 
 
-def remote_url(repo, remote: str) -> str | None:
+def remote_url(repo: Path, remote: str) -> str | None:
     return try_run(repo, "remote", "get-url", remote)
 
 
-def push_branch(repo, remote: str, branch: str, force: bool = False) -> None:
+def push_branch(repo: Path, remote: str, branch: str, force: bool = False) -> None:
     """Push the branch, and record the remote-tracking ref `status` compares with."""
     spec = f"{'+' if force else ''}refs/heads/{branch}:refs/heads/{branch}"
     run(repo, "push", "--quiet", remote, spec)
     run(repo, "update-ref", f"refs/remotes/{remote}/{branch}", f"refs/heads/{branch}")
 
 
-def remote_tip(repo, remote: str, branch: str) -> str | None:
+def remote_tip(repo: Path, remote: str, branch: str) -> str | None:
     return rev_parse(repo, f"refs/remotes/{remote}/{branch}")
 
 
@@ -290,5 +290,5 @@ def revert_all(worktree: Path, commits: list[tuple[str, int | None]], message: s
     return []
 
 
-def head(repo) -> str:
+def head(repo: Path) -> str:
     return run(repo, "rev-parse", "HEAD")

@@ -93,7 +93,9 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
         if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
             fileset.executor = parser.executor()  # the walk's searches read every file
         report("searching", 0, len(fileset.files))
-        mentions, framework = fileset.grep_each([[PREFILTER_NEEDLE], list(FRAMEWORK_NEEDLES)])
+        mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
+                                                        list(FRAMEWORK_NEEDLES)])
+        framework: set[str] | None = framework_files  # None once pass 2 has read them
         todo = mentions
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo)):

@@ -12,7 +12,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
@@ -21,6 +21,11 @@ from migrate.check import RULES, Finding
 from migrate.model import Inventory, Site
 from migrate.plan import PlanRow
 from migrate.redact import mask_secrets
+
+if TYPE_CHECKING:  # annotations only: importing apply (LibCST) would slow every command
+    from migrate.apply import ApplyResult, FileChange
+    from migrate.review import ReviewReport
+    from migrate.status import BatchStatus
 
 CSV_FIELDS = ("file", "line", "col", "kind", "pattern", "library", "sync", "scope", "purpose",
               "batch", "status", "reason", "rewrite", "operations")
@@ -361,7 +366,7 @@ def _uri(path: str) -> str:
     return quote(_masked(path).replace(os.sep, "/"), safe="/")
 
 
-def diff(changes: list, color: bool = False) -> str:
+def diff(changes: list[FileChange], color: bool = False) -> str:
     """A unified diff of every change, coloured for a terminal, that `git apply` accepts.
 
     Its lines are the user's own source, shown as the files hold them: not masked, since a
@@ -389,7 +394,7 @@ def diff(changes: list, color: bool = False) -> str:
     return "".join(out)
 
 
-def apply_summary(result, written: bool) -> str:
+def apply_summary(result: ApplyResult, written: bool) -> str:
     """What the batch rewrote, what it left to a human and why."""
     batch = result.batch
     files = len(result.changes)
@@ -417,12 +422,12 @@ def apply_summary(result, written: bool) -> str:
     return _masked("\n".join(lines) + "\n")
 
 
-def review_report(report) -> str:
+def review_report(report: ReviewReport) -> str:
     """What `apply` did in git, after the batch summary."""
     outcome = report.outcome
     result = outcome.result
     lines = [apply_summary(result, written=bool(outcome.commit)).rstrip("\n")]
-    if outcome.branch:
+    if outcome.branch and outcome.commit:  # made together: a branch holds the batch's commit
         lines.append(f"branch {outcome.branch} at {outcome.commit[:12]} (from {outcome.base}); "
                      f"your work tree and branch are unchanged")
     elif result.ok and not result.changes:
@@ -447,7 +452,8 @@ def review_report(report) -> str:
     return _masked("\n".join(lines) + "\n")
 
 
-def status_table(rows, width: int | None = None, color: bool = False) -> str:
+def status_table(rows: list[BatchStatus], width: int | None = None,
+                 color: bool = False) -> str:
     """One line per batch: sites left and where its branch stands."""
     columns = [_Column("#"), _Column("batch", breaks="-"), _Column("pending"),
                _Column("manual"), _Column("branch", breaks="/-"), _Column("commit"),
@@ -469,6 +475,6 @@ def status_table(rows, width: int | None = None, color: bool = False) -> str:
     return _masked(_table(columns, cells, width, color))
 
 
-def status_json(rows) -> str:
+def status_json(rows: list[BatchStatus]) -> str:
     """The status rows as JSON."""
     return _masked(json.dumps({"batches": [r.to_dict() for r in rows]}, indent=2)) + "\n"

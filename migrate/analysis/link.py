@@ -303,8 +303,8 @@ class _Graph:
                 self._atom_rules(*self._joined.pop())
             elif self._pending:
                 group = self._pending.popleft()
-                atoms = self._new_atoms.pop(group, None)
-                if atoms:  # None: it joined another group, which took its atoms
+                atoms = self._new_atoms.pop(group, set())
+                if atoms:  # none: it joined another group, which took its atoms
                     self._atom_rules(self._aliased.get(group, [group]), atoms)
         self._closing = False
 
