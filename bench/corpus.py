@@ -80,7 +80,8 @@ def run(argv: list[str], cwd: Path | None = None, env: dict[str, str] | None = N
                               stderr=subprocess.STDOUT, text=True, timeout=timeout)
         return Proc(argv, done.returncode, done.stdout, time.perf_counter() - start)
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        out = (exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes)
+               else (exc.stdout or ""))
         return Proc(argv, 124, out + "\n[timeout]", time.perf_counter() - start)
 
 
@@ -201,7 +202,8 @@ def unreported_candidates(root: Path, sites: list[dict], lifecycle: str | None) 
     found = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
-        if rel == lifecycle or re.search(r"(^|/)(tests?|\.venv|venv|node_modules|migrations)/|(^|/)test_|conftest", rel):
+        if rel == lifecycle or re.search(
+                r"(^|/)(tests?|\.venv|venv|node_modules|migrations)/|(^|/)test_|conftest", rel):
             continue
         try:
             lines = path.read_text(errors="replace").splitlines()
@@ -438,7 +440,8 @@ def migrate_app(result: AppResult, repo: Path, root: Path) -> None:
     result.unreported = unreported_candidates(root, result.sites, result.lifecycle)
 
     for batch in BATCHES:
-        proc = record(result, f"apply {batch}", migrate(root, "apply", "--batch", batch, "--no-git"))
+        proc = record(result, f"apply {batch}",
+                      migrate(root, "apply", "--batch", batch, "--no-git"))
         result.apply_outputs[batch] = proc.out
         result.applied += [dict(row, batch=batch) for row in parse_apply(proc.out)]
         commit_all(repo, f"migrate apply {batch}")
@@ -447,7 +450,8 @@ def migrate_app(result: AppResult, repo: Path, root: Path) -> None:
     result.not_compiling = compiles(
         repo, sorted(set(result.files_changed) | set(result.init_files_changed)))
     for batch in BATCHES:
-        record(result, f"second apply {batch}", migrate(root, "apply", "--batch", batch, "--no-git"))
+        record(result, f"second apply {batch}",
+               migrate(root, "apply", "--batch", batch, "--no-git"))
     result.second_pass_changes = [line[3:] for line in
                                   git(repo, "status", "--porcelain").out.splitlines()]
     git(repo, "checkout", "-q", "--", ".")

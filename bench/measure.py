@@ -12,14 +12,13 @@ process (the test session, a long benchmark) would report at least that process'
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
-import json
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 

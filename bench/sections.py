@@ -29,9 +29,7 @@ from pathlib import Path
 
 import make_corpus
 import make_library
-from measure import (
-    Timed, TreeSize, best_of, fmt_mib, fmt_s, reference_grep, run_timed, tree_size,
-)
+from measure import Timed, TreeSize, best_of, fmt_mib, fmt_s, reference_grep, run_timed, tree_size
 
 BENCH_DIR = Path(__file__).resolve().parent
 CORPUS_ROOT = BENCH_DIR / ".corpus"
@@ -309,7 +307,8 @@ def real_tree_case(exe: str, name: str, source: Path, scratch: Path, repeat: int
     inventory, data = timed_inventory(exe, tree, repeat)
     result = RealTree(name, source, size, inventory, len(data.get("sites", [])))
     summary = data.get("summary", {})
-    say(f"  inventory: {fmt_s(inventory.seconds)} (best of {repeat}), peak {fmt_mib(inventory.peak_kib)}"
+    say(f"  inventory: {fmt_s(inventory.seconds)} (best of {repeat}), "
+        f"peak {fmt_mib(inventory.peak_kib)}"
         f", {result.sites} sites, {summary.get('files_parsed', '?')} of "
         f"{summary.get('files_total', '?')} files parsed")
     result.grep_name, grep_cmd = reference_grep(tree)

@@ -183,8 +183,8 @@ def test_check_inventory_flags(corpus, capsys):
 
 
 # ---- issue 10 sections (bench/sections.py, bench/measure.py, bench/make_library.py) ----------
-import measure  # noqa: E402
 import make_library  # noqa: E402
+import measure  # noqa: E402
 import sections  # noqa: E402
 
 

@@ -58,7 +58,7 @@ class ClosePairs:
         if pair is not None:
             self._drop.add(pair)
         return cst.Expr(cst.parse_expression(f"await {receiver}.aclose()"),
-                        semicolon=statement.semicolon)  # type: ignore[attr-defined]
+                        semicolon=statement.semicolon)
 
     def _close_kind(self, statement: cst.BaseSmallStatement) -> tuple[str, str] | None:
         """("close" | "await-close" | "wait", receiver code) for close-ish statements."""
@@ -66,7 +66,9 @@ class ClosePairs:
             return None
         value = statement.value
         awaited = isinstance(value, cst.Await)
-        call = value.expression if awaited else value  # type: ignore[attr-defined]
+        call = value.expression if isinstance(value, cst.Await) else value
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)):
+            return None  # not a method call, so not a client's
         method = self._client_call(call)
         if method == "close":
             return ("await-close" if awaited else "close"), rules.code(call.func.value)

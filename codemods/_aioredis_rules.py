@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 import libcst as cst
 from libcst import MaybeSentinel
@@ -65,8 +65,8 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=_EQ)
 
 
-def parg(value: cst.BaseExpression, star: str = "") -> cst.Arg:
-    return cst.Arg(value=value, star=star)  # type: ignore[arg-type]
+def parg(value: cst.BaseExpression, star: Literal["", "*", "**"] = "") -> cst.Arg:
+    return cst.Arg(value=value, star=star)
 
 
 def positional(call: cst.Call) -> list[cst.Arg]:
@@ -213,9 +213,10 @@ def rewrite_set(site: Site) -> Outcome:
         if name in ("expire", "pexpire"):
             new = _expiry("ex" if name == "expire" else "px", a)
         elif name == "exist":
-            new = _exist(site, a, _SET_EXIST)
-            if isinstance(new, Flag):
-                return Flag("S1", new.reason)
+            exist = _exist(site, a, _SET_EXIST)
+            if isinstance(exist, Flag):
+                return Flag("S1", exist.reason)
+            new = exist
         else:
             new = a
         if new is not None:
@@ -448,12 +449,14 @@ def rewrite_zstore(site: Site) -> Outcome:
     if weighted:
         if weights is not None and literal_bool(weights.value) is None:
             return Flag("Z7", "with_weights= is not a literal")
-        if any(a.star or not (isinstance(a.value, cst.Tuple) and len(a.value.elements) == 2
+        pairs: list[tuple[cst.BaseExpression, cst.BaseExpression]] = []
+        for a in keys:
+            if a.star or not (isinstance(a.value, cst.Tuple) and len(a.value.elements) == 2
                               and not any(isinstance(e, cst.StarredElement)
-                                          for e in a.value.elements)) for a in keys):
-            return Flag("Z7", "weighted keys are not literal (key, weight) tuples")
-        collection: cst.BaseExpression = _dict(
-            [(a.value.elements[0].value, a.value.elements[1].value) for a in keys])  # type: ignore[attr-defined]
+                                          for e in a.value.elements)):
+                return Flag("Z7", "weighted keys are not literal (key, weight) tuples")
+            pairs.append((a.value.elements[0].value, a.value.elements[1].value))
+        collection: cst.BaseExpression = _dict(pairs)
     else:
         collection = _list([_element(a) for a in keys])
     new = [dest, parg(collection)]
@@ -498,7 +501,8 @@ def keys_list(rule: str) -> Rewrite:
 
 
 def rewrite_linsert(site: Site) -> Outcome:
-    """L3: linsert(key, pivot, value, before=False) → linsert(key, "BEFORE"/"AFTER", pivot, value)."""
+    """L3: linsert(key, pivot, value, before=False) → linsert(key, "BEFORE"/"AFTER", pivot,
+    value)."""
     pos, kws = positional(site.call), keywords(site.call)
     if starred(site.call) or len(pos) < 3:
         return Flag("L3", "arguments are not spelled positionally")
@@ -510,11 +514,11 @@ def rewrite_linsert(site: Site) -> Outcome:
         return None
     before = pos[3].value if len(pos) == 4 else kws["before"].value if "before" in kws else None
     flag = literal_bool(before) if before is not None else False
-    if flag is None:
-        where: cst.BaseExpression = cst.IfExp(test=before, body=_string("BEFORE"),
-                                              orelse=_string("AFTER"))  # type: ignore[arg-type]
-    else:
+    where: cst.BaseExpression
+    if flag is not None:
         where = _string("BEFORE" if flag else "AFTER")
+    elif before is not None:  # not a literal: decided when the call runs
+        where = cst.IfExp(test=before, body=_string("BEFORE"), orelse=_string("AFTER"))
     return with_args(site.call, [pos[0], parg(where), pos[1], pos[2]])
 
 
@@ -557,11 +561,10 @@ def rewrite_xadd(site: Site) -> Outcome:
     new: list[cst.Arg] = list(pos[:2])
     extra = [kwarg(n, a.value) for n, a in zip(names[2:], pos[2:])]
     extra += [a for a in site.call.args if a.keyword is not None]
-    if len(pos) <= 2 and not {a.keyword.value for a in extra  # type: ignore[union-attr]
-                              } & {"message_id", "max_len", "exact_len"}:
+    if len(pos) <= 2 and not {_keyword(a) for a in extra} & {"message_id", "max_len", "exact_len"}:
         return None
     for a in extra:
-        name = a.keyword.value  # type: ignore[union-attr]
+        name = _keyword(a)
         if name == "exact_len":
             if literal_bool(a.value) is not False:
                 new.append(a.with_changes(keyword=cst.Name("approximate"),
@@ -588,18 +591,24 @@ def rewrite_xtrim(site: Site) -> Outcome:
     return with_args(site.call, new)
 
 
-def _streams_dict(streams: cst.BaseExpression, ids: cst.BaseExpression | None) -> Outcome:
+def _keyword(arg: cst.Arg) -> str:
+    """The keyword of `name=value` ("" for a positional argument)."""
+    return arg.keyword.value if arg.keyword is not None else ""
+
+
+def _streams_dict(streams: cst.BaseExpression,
+                  ids: cst.BaseExpression | None) -> cst.BaseExpression:
     if isinstance(streams, (cst.List, cst.Tuple)) and not any(
             isinstance(e, cst.StarredElement) for e in streams.elements):
         names = [e.value for e in streams.elements]
         if ids is None:
-            return _dict([(n, _string("$")) for n in names])  # type: ignore[return-value]
+            return _dict([(n, _string("$")) for n in names])
         if isinstance(ids, (cst.List, cst.Tuple)) and len(ids.elements) == len(names) \
                 and not any(isinstance(e, cst.StarredElement) for e in ids.elements):
-            return _dict([(n, e.value) for n, e in zip(names, ids.elements)])  # type: ignore[return-value]
+            return _dict([(n, e.value) for n, e in zip(names, ids.elements)])
     if ids is None:
-        return cst.parse_expression(f'dict.fromkeys({code(streams)}, "$")')  # type: ignore[return-value]
-    return cst.parse_expression(f"dict(zip({code(streams)}, {code(ids)}))")  # type: ignore[return-value]
+        return cst.parse_expression(f'dict.fromkeys({code(streams)}, "$")')
+    return cst.parse_expression(f"dict(zip({code(streams)}, {code(ids)}))")
 
 
 def xread_like(rule: str, lead: int, new_name: str) -> Rewrite:
@@ -620,7 +629,7 @@ def xread_like(rule: str, lead: int, new_name: str) -> Rewrite:
                 given.func) in ("dict", "dict.fromkeys"):
             return None  # already {stream: id}
         streams = _streams_dict(values["streams"], values.get("latest_ids"))
-        new = [*pos[:lead], parg(streams)]  # type: ignore[arg-type]
+        new = [*pos[:lead], parg(streams)]
         timeout = values.get("timeout", cst.Integer("0"))
         if not is_none(timeout):
             new.append(kwarg("block", timeout))
@@ -685,15 +694,14 @@ def eval_like(rule: str) -> Rewrite:
         args = pos[2].value if len(pos) > 2 else kws["args"].value if "args" in kws else None
         new = [pos[0]]
         for value, count in ((keys, True), (args, False)):
-            literal = isinstance(value, (cst.List, cst.Tuple)) and not any(
-                isinstance(e, cst.StarredElement) for e in value.elements)
             if value is None:
                 if count:
                     new.append(parg(cst.Integer("0")))
-            elif literal:
+            elif isinstance(value, (cst.List, cst.Tuple)) and not any(
+                    isinstance(e, cst.StarredElement) for e in value.elements):
                 if count:
-                    new.append(parg(cst.Integer(str(len(value.elements)))))  # type: ignore[union-attr]
-                new += [parg(e.value) for e in value.elements]  # type: ignore[union-attr]
+                    new.append(parg(cst.Integer(str(len(value.elements)))))
+                new += [parg(e.value) for e in value.elements]
             elif count and not _dotted(value):
                 return Flag(rule, "keys= is neither a literal list nor a name "
                                   "(it would be evaluated twice)")
@@ -719,7 +727,7 @@ _IMPORT = "not-here: import rename, rewritten by update_imports"
 _CHANNEL = "not-here: a Channel/PubSub object, not a call on a migrated client"
 _SHAPE = "result shape differs"
 
-RULES: Final[tuple[Rule, ...]] = (
+_LISTED: Final[tuple[Rule, ...]] = (
     # §1.1 connection, pool, lifecycle
     _r("C1", "B", "create_redis_pool", "create_redis_pool → init_redis()/ConnectionPool",
        scope=_CONSTRUCTOR),
@@ -934,10 +942,10 @@ RULES: Final[tuple[Rule, ...]] = (
 )
 
 # S11 and X5 need per-method parameters
-RULES = tuple(
+RULES: Final[tuple[Rule, ...]] = tuple(
     r if r.id not in ("S11", "X5") else Rule(
         r.id, r.cls, r.library, r.methods, r.description, r.scope, None, r.guard, r.fixture)
-    for r in RULES)
+    for r in _LISTED)
 BY_ID: Final[dict[str, Rule]] = {r.id: r for r in RULES}
 
 # method → rewrite, per library (for rules with scope "call")

@@ -5,12 +5,31 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
 from migrate.redis_api import CONSTRUCTORS
+
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+
+
+def leading_lines(statement: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    """The comment and blank lines above a statement (every kind of statement has them)."""
+    if isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return statement.leading_lines
+    return ()
+
+
+def transformed(node: NodeT, visitor: cst.CSTVisitorT) -> NodeT:
+    """`node.visit(visitor)` for a transformer that rewrites what is inside `node` and never
+    removes or splits `node` itself."""
+    result = node.visit(visitor)
+    if isinstance(result, (cst.RemovalSentinel, cst.FlattenSentinel)):
+        raise TypeError(f"{type(visitor).__name__} removed or split the node it rewrites")
+    return result
 
 LOCALS = "<locals>"
 ALIAS_PREFIX = "lifecycle_"  # `get_redis` taken in a file: `lifecycle_get_redis`

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from ._common import NodeT, transformed
+
 SUFFIX = "_blocking"
 # calls that carry connection options (a `Redis(connection_pool=...)` does not)
 OPTION_CALLS = frozenset({"from_url", "Redis", "StrictRedis", "ConnectionPool",
@@ -33,12 +35,12 @@ class Renamer(cst.CSTTransformer):
     def new_names(self) -> set[str]:
         return {n + SUFFIX for n in self.names}
 
-    def copy(self, node: cst.CSTNode, blocking_options: bool = False) -> tuple[cst.CSTNode, bool]:
+    def copy(self, node: NodeT, blocking_options: bool = False) -> tuple[NodeT, bool]:
         self.changed = False
-        copied = node.visit(self)
+        copied = transformed(node, self)
         changed = self.changed
         if blocking_options:
-            copied = copied.visit(NoSocketTimeout())
+            copied = transformed(copied, NoSocketTimeout())
         return copied, changed
 
     def mentions(self, node: cst.CSTNode) -> bool:

@@ -1,4 +1,5 @@
-"""Give the team's lifecycle module a blocking client: `get_redis()` → `get_redis(*, blocking=False)`.
+"""Give the team's lifecycle module a blocking client: `get_redis()` →
+`get_redis(*, blocking=False)`.
 
 Blocking reads (BLPOP with `timeout=0`, XREAD BLOCK, pub/sub listening) are cut off by the
 central client's `socket_timeout` (facts §0.3), so they need a second client built without one.
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
-from ._common import is_docstring
+from ._common import is_docstring, transformed
 from ._twin import SUFFIX, Realign, Renamer, has_option_call, renamed_targets
 
 DESCRIPTION = "lifecycle module: add a blocking client without socket_timeout"
@@ -107,7 +108,8 @@ class _Extend(cst.CSTTransformer):
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine
-                                  ) -> cst.SimpleStatementLine | cst.FlattenSentinel:
+                                  ) -> cst.SimpleStatementLine | cst.FlattenSentinel[
+                                      cst.SimpleStatementLine]:
         if self.stack and self.stack[0] == self.get_function:
             return updated  # get_redis() gets its blocking branch as a whole
         if any(isinstance(s, cst.Global) for s in updated.body):
@@ -115,7 +117,8 @@ class _Extend(cst.CSTTransformer):
         if self._in_close() or not self._assigns_holder(updated):
             return updated
         copied, _ = self.renamer.copy(updated, blocking_options=True)
-        copied = copied.visit(Realign(len(SUFFIX) * renamed_targets(self.renamer, updated)))
+        copied = transformed(copied,
+                             Realign(len(SUFFIX) * renamed_targets(self.renamer, updated)))
         if has_option_call(updated):
             self.created = True
         return cst.FlattenSentinel([updated, copied.with_changes(leading_lines=())])
@@ -182,7 +185,7 @@ class _Extend(cst.CSTTransformer):
         statements = list(body.body)
         docstring = statements[:1] if statements and is_docstring(statements[0]) else []
         rest = statements[len(docstring):]
-        copies = []
+        copies: list[cst.BaseStatement] = []
         changed = False
         for statement in rest:
             copied, did = self.renamer.copy(statement)
@@ -209,7 +212,7 @@ class _Extend(cst.CSTTransformer):
 
 def _fix_commas(params: cst.Parameters) -> cst.Parameters:
     """Let LibCST place the commas between the parameters."""
-    def bare(items):  # type: ignore[no-untyped-def]
+    def bare(items: Sequence[cst.Param]) -> list[cst.Param]:
         return [p.with_changes(comma=cst.MaybeSentinel.DEFAULT) for p in items]
     star = params.star_arg
     if isinstance(star, cst.ParamStar):

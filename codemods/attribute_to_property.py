@@ -17,7 +17,14 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
-from ._common import Accessor, PathAwareCommand, ensure_body, is_constructor, unwrap_await
+from ._common import (
+    Accessor,
+    PathAwareCommand,
+    ensure_body,
+    is_constructor,
+    transformed,
+    unwrap_await,
+)
 
 
 class ClientAttributeToProperty(PathAwareCommand):
@@ -53,7 +60,7 @@ class ClientAttributeToProperty(PathAwareCommand):
             body.insert(index + 1, _property(attribute, accessor))
         updated = updated.with_changes(body=updated.body.with_changes(body=body))
         # `self._redis = None` placeholders would now assign to a property without a setter
-        return updated.visit(_DropPlaceholders(existing & {a for _, a, _ in removed}))
+        return transformed(updated, _DropPlaceholders(existing & {a for _, a, _ in removed}))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
@@ -171,6 +178,7 @@ class _DropPlaceholders(cst.CSTTransformer):
 def _none_placeholder(statement: cst.BaseSmallStatement,
                       self_name: str | None = None) -> str | None:
     """`x` for `<obj>.x = None` or `<obj>.x: T = None` (`obj` spelled `self_name` if given)."""
+    value: cst.BaseExpression | None
     if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
         target, value = statement.targets[0].target, statement.value
     elif isinstance(statement, cst.AnnAssign):

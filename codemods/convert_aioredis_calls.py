@@ -20,8 +20,13 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import (ImportAssignment, ParentNodeProvider, PositionProvider,
-                             QualifiedNameProvider, ScopeProvider)
+from libcst.metadata import (
+    ImportAssignment,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
 from . import _aioredis_rules as rules
 from ._aioredis_close_pairs import ClosePairs

@@ -24,10 +24,23 @@ from collections.abc import Collection, Mapping, Sequence
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import GlobalScope, MetadataWrapper, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import (
+    Assignment,
+    GlobalScope,
+    MetadataWrapper,
+    QualifiedNameProvider,
+    ScopeProvider,
+)
 
 from ._common import (
-    PathAwareCommand, absolute_names, compat_module, dotted, ensure_body, unwrap_await,
+    NodeT,
+    PathAwareCommand,
+    absolute_names,
+    compat_module,
+    dotted,
+    ensure_body,
+    leading_lines,
+    unwrap_await,
 )
 
 CLOSE_METHODS = frozenset({"close", "aclose", "wait_closed", "disconnect"})
@@ -135,8 +148,8 @@ class RemoveCloseCalls(PathAwareCommand):
             updated = _drop_released_global(updated, name)
         return updated
 
-    def leave_Try(self, original: cst.Try,
-                  updated: cst.Try) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+    def leave_Try(self, original: cst.Try, updated: cst.Try) -> (
+            cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel):
         final = updated.finalbody
         if final is None or not isinstance(final.body, cst.IndentedBlock) or final.body.body:
             return _fill_try(updated)
@@ -145,9 +158,9 @@ class RemoveCloseCalls(PathAwareCommand):
         # nothing left to do in `finally`: the try body stands on its own
         body = list(updated.body.body) if isinstance(updated.body, cst.IndentedBlock) else []
         if not body:
-            return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
+            return cst.RemovalSentinel.REMOVE
         body[0] = body[0].with_changes(leading_lines=[*updated.leading_lines,
-                                                      *body[0].leading_lines])
+                                                      *leading_lines(body[0])])
         return cst.FlattenSentinel(body)
 
     def leave_With(self, original: cst.With,
@@ -166,7 +179,7 @@ class RemoveCloseCalls(PathAwareCommand):
             return updated
         self.removed += 1
         body[0] = body[0].with_changes(leading_lines=[*updated.leading_lines,
-                                                      *body[0].leading_lines])
+                                                      *leading_lines(body[0])])
         return cst.FlattenSentinel(body)
 
     def leave_If(self, original: cst.If,
@@ -218,7 +231,7 @@ def _reads_only(test: cst.BaseExpression) -> bool:
     return False
 
 
-def _fill(node):  # type: ignore[no-untyped-def]
+def _fill(node: NodeT) -> NodeT:
     """`node` with `pass` in its block if removals emptied it."""
     body = getattr(node, "body", None)
     if isinstance(body, cst.IndentedBlock) and not body.body:
@@ -244,7 +257,8 @@ def _drop_released_global(module: cst.Module, name: str) -> cst.Module:
     if top is None or not top.assignments[name]:
         return module
     assignments = top.assignments[name]  # the module's own and each `global name; name = …`
-    targets = {id(a.node) for a in assignments}
+    # a module's own names are Assignments (builtins live in another scope)
+    targets = {id(a.node) for a in assignments if isinstance(a, Assignment)}
     readers = {id(r.node) for a in assignments for r in a.references}
     found = _Leftovers(name)
     wrapper.module.visit(found)
@@ -264,7 +278,7 @@ def _tests(test: cst.BaseExpression, name: str) -> bool:
         target, [m.ComparisonTarget(m.Is() | m.IsNot(), m.Name("None"))]))
 
 
-def _reset(statement: cst.BaseSmallStatement, name: str) -> cst.Name | None:
+def _reset(statement: cst.CSTNode, name: str) -> cst.Name | None:
     """The target of `name = None` / `name: T = None` / `name: T`, else None."""
     if isinstance(statement, cst.Assign) and len(statement.targets) == 1:
         target: cst.BaseExpression = statement.targets[0].target
@@ -272,8 +286,8 @@ def _reset(statement: cst.BaseSmallStatement, name: str) -> cst.Name | None:
         target = statement.target
     else:
         return None
-    if m.matches(target, m.Name(name)) and _is_none(statement.value):
-        return target  # type: ignore[return-value]
+    if isinstance(target, cst.Name) and target.value == name and _is_none(statement.value):
+        return target
     return None
 
 
@@ -319,7 +333,8 @@ class _Leftovers(cst.CSTVisitor):
         if _dead(node, self.name):  # `if _pool: _pool = None` on one line is removed whole too
             self.tested.update(id(n) for n in m.findall(node.test, m.Name(self.name)))
             for suite in m.findall(node, m.SimpleStatementSuite()):
-                self._resets(suite.body)  # type: ignore[attr-defined]
+                if isinstance(suite, cst.SimpleStatementSuite):  # what findall found
+                    self._resets(suite.body)
 
 
 class _RemoveLeftovers(cst.CSTTransformer):

@@ -32,6 +32,8 @@ class RemoveModuleClient(PathAwareCommand):
         if self.paths.depth or len(original.body) != 1:  # module level only
             return updated
         statement = original.body[0]
+        if not isinstance(statement, (cst.Assign, cst.AnnAssign)):
+            return updated
         target = _single_name_target(statement)
         if target is None or target not in self.names:
             return updated

@@ -11,9 +11,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import (
-    ExpressionContext, ExpressionContextProvider, QualifiedNameProvider,
-)
+from libcst.metadata import ExpressionContext, ExpressionContextProvider, QualifiedNameProvider
 
 from ._common import Accessor, absolute_names, dotted, resolve_relative
 

@@ -55,11 +55,14 @@ class RewriteLazyGetter(PathAwareCommand):
 
     @staticmethod
     def _initialises(statement: cst.BaseSmallStatement, name: str) -> bool:
-        target = statement.target if isinstance(statement, cst.AnnAssign) else (
-            statement.targets[0].target if isinstance(statement, cst.Assign)
-            and len(statement.targets) == 1 else None)
+        if isinstance(statement, cst.AnnAssign):
+            target, value = statement.target, statement.value
+        elif isinstance(statement, cst.Assign) and len(statement.targets) == 1:
+            target, value = statement.targets[0].target, statement.value
+        else:
+            return False
         return (isinstance(target, cst.Name) and target.value == name
-                and m.matches(statement.value, m.Name("None")))
+                and value is not None and m.matches(value, m.Name("None")))
 
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:
@@ -81,9 +84,13 @@ class RewriteLazyGetter(PathAwareCommand):
             target=m.Name(global_name))])) if isinstance(a, cst.Assign)]
         returns = m.findall(node, m.Return(value=m.Name(global_name)))
         return bool(declares and returns and creates) and all(
-            isinstance(unwrap_await(a.value), cst.Call) and is_constructor(self.get_metadata(
-                QualifiedNameProvider, unwrap_await(a.value).func, set()))
-            for a in creates)
+            self._constructs(a.value) for a in creates)
+
+    def _constructs(self, value: cst.BaseExpression) -> bool:
+        """`Redis(...)` or `await create_redis_pool(...)`: a client constructor's call."""
+        call = unwrap_await(value)
+        return isinstance(call, cst.Call) and is_constructor(self.get_metadata(
+            QualifiedNameProvider, call.func, set()))
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

@@ -93,9 +93,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         self._drop: set[tuple[str, str | None]] = set()
         self._aioredis_calls = any(
             name.startswith("aioredis.") and ".exceptions." not in name
-            for call in m.findall(node, m.Call())
-            for name in absolute_names(self.get_metadata(QualifiedNameProvider,
-                                                         call.func, set()),  # type: ignore
+            for call in m.findall(node, m.Call()) if isinstance(call, cst.Call)
+            for name in absolute_names(self.get_metadata(QualifiedNameProvider, call.func, set()),
                                        self.module_name, self.package))
 
     def leave_ImportFrom(self, original: cst.ImportFrom,
@@ -117,11 +116,11 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
 
     def leave_Import(self, original: cst.Import,
                      updated: cst.Import) -> cst.Import | cst.RemovalSentinel:
-        updated = _without(updated, self._drop)
-        if isinstance(updated, cst.RemovalSentinel) or self._aioredis_calls:
-            return updated
+        kept = _without(updated, self._drop)
+        if isinstance(kept, cst.RemovalSentinel) or self._aioredis_calls:
+            return kept
         names = []
-        for alias in updated.names:
+        for alias in kept.names:
             if dotted(alias.name) == "aioredis" and alias.asname is None \
                     and self._mentions("aioredis"):
                 # N1: `import aioredis` cannot even be imported on Python >= 3.11; what is
@@ -130,7 +129,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                     name=cst.parse_expression("redis.asyncio"),
                     asname=cst.AsName(name=cst.Name("aioredis")))
             names.append(alias)
-        return updated.with_changes(names=names)
+        return kept.with_changes(names=names)
 
     def _still_used(self, node: cst.ImportFrom) -> bool:
         if isinstance(node.names, cst.ImportStar):

@@ -26,7 +26,7 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from ._common import PathAwareCommand, ensure_body
+from ._common import PathAwareCommand, ensure_body, leading_lines
 
 
 class WireInit(PathAwareCommand):
@@ -60,7 +60,7 @@ class WireInit(PathAwareCommand):
             return updated
         line, init = spec
         statements = list(updated.body.body)
-        for index, statement in enumerate(original.body.body):  # type: ignore[union-attr]
+        for index, statement in enumerate(original.body.body):
             where = self.get_metadata(PositionProvider, statement)
             if where.start.line <= line <= where.end.line:
                 break
@@ -72,7 +72,7 @@ class WireInit(PathAwareCommand):
             start = self.get_metadata(PositionProvider, original.body.body[index]).start.line
             self.inserted_at[path] = start
             # the comments above the statement stay above the inserted call
-            call = call.with_changes(leading_lines=target.leading_lines)
+            call = call.with_changes(leading_lines=leading_lines(target))
             statements[index] = target.with_changes(leading_lines=())
         statements.insert(index, call)
         return updated.with_changes(body=updated.body.with_changes(body=statements))
@@ -128,7 +128,7 @@ def _insert_first(body: list[cst.BaseStatement],
     start = 1 if body and _is_docstring(body[0]) else 0
     if start == 0 and body:
         # the comment lines above the first statement stay above the inserted one
-        statement = statement.with_changes(leading_lines=body[0].leading_lines)
+        statement = statement.with_changes(leading_lines=leading_lines(body[0]))
         body = [body[0].with_changes(leading_lines=()), *body[1:]]
     return [*body[:start], statement, *body[start:]]
 
@@ -152,12 +152,12 @@ def _after_yield(body: list[cst.BaseStatement],
 def _at_end(body: list[cst.BaseStatement],
             close: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
     """`close` last: in the `finally` of a last `try`, so that it runs however the run ends."""
-    if body and isinstance(body[-1], cst.Try) and body[-1].finalbody is not None:
-        statement = body[-1]
-        final = statement.finalbody
+    last = body[-1] if body else None
+    if isinstance(last, cst.Try) and last.finalbody is not None:
+        final = last.finalbody
         if isinstance(final.body, cst.IndentedBlock):
             block = final.body.with_changes(body=[*final.body.body, close])
-            return [*body[:-1], statement.with_changes(finalbody=final.with_changes(body=block))]
+            return [*body[:-1], last.with_changes(finalbody=final.with_changes(body=block))]
     return [*body, close]
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,12 @@ import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
 
 from migrate.analysis.extract import extract
+from migrate.analysis.facts import FileFacts
+from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from migrate.analysis.newer_syntax import compilable_text, parse_source
 from migrate.batch_catalog import Batch
+from migrate.codemods._common import ALIAS_PREFIX, Accessor
+from migrate.codemods._todo_comments import TODO
 from migrate.codemods.attribute_to_property import ClientAttributeToProperty
 from migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from migrate.codemods.inline_function_client import InlineFunctionClient
@@ -26,15 +30,11 @@ from migrate.codemods.remove_module_client import RemoveModuleClient
 from migrate.codemods.replace_client_references import ReplaceClientReferences
 from migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
 from migrate.codemods.update_imports import (
-    DropOrphanedStdlibImports, TidyModuleStart, UpdateRedisImports,
+    DropOrphanedStdlibImports,
+    TidyModuleStart,
+    UpdateRedisImports,
 )
-from migrate.codemods.wire_lifecycle import (
-    WireAppLifespan, WireClose, WireInit, shifted_position,
-)
-from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
-from migrate.analysis.newer_syntax import compilable_text, parse_source
-from migrate.codemods._common import ALIAS_PREFIX, Accessor
-from migrate.codemods._todo_comments import TODO
+from migrate.codemods.wire_lifecycle import WireAppLifespan, WireClose, WireInit, shifted_position
 from migrate.config import Config
 from migrate.errors import ApplyError, UsageError
 from migrate.fileio import Replacement, replace_all
@@ -277,7 +277,7 @@ def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[C
     return codemods
 
 
-def _alias_taken_names(plan: FilePlan, analysed, lifecycle: str) -> None:
+def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> None:
     """A file that binds `get_redis` (or `init_redis`, `close_redis`) itself, not from the
     lifecycle module, calls the lifecycle module's under an alias: its own name keeps working
     (`app.dependency_overrides[get_redis]`, test fixtures)."""
@@ -374,7 +374,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     return FileChange(plan.path, before, after)
 
 
-def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str | None:
+def _verify(plan: FilePlan, analysed: FileFacts, after: bytes, inventory: Inventory) -> str | None:
     """The rewritten file compiles, and the planned instantiations are gone from it."""
     try:
         compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
@@ -395,7 +395,7 @@ def _verify(plan: FilePlan, analysed, after: bytes, inventory: Inventory) -> str
     return None
 
 
-def _dangling(after: bytes, plan: FilePlan, analysed) -> set[str]:
+def _dangling(after: bytes, plan: FilePlan, analysed: FileFacts) -> set[str]:
     """Names of removed clients (or their import aliases) still read but no longer bound."""
     import ast
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from migrate.redis_api import PURPOSES
 from migrate.errors import ConfigError, UsageError
+from migrate.redis_api import PURPOSES
 
 # Tests and teams with their own batch files point here; the packaged files are the default.
 BATCHES_DIR_ENV = "MIGRATE_BATCHES_DIR"
@@ -47,9 +47,9 @@ def _batch_files() -> list[tuple[str, str]]:
         if not folder.is_dir():
             raise ConfigError(f"{BATCHES_DIR_ENV}={override}: not a directory")
         return [(p.name, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.toml"))]
-    folder = resources.files("migrate.batches")
+    package = resources.files("migrate.batches")
     return sorted((p.name, p.read_text(encoding="utf-8"))
-                  for p in folder.iterdir() if p.name.endswith(".toml"))
+                  for p in package.iterdir() if p.name.endswith(".toml"))
 
 
 def load_batches() -> list[Batch]:

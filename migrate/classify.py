@@ -7,18 +7,32 @@ from typing import Any, Final
 from migrate.analysis.facts import RETURN
 from migrate.analysis.link import LinkedSite, Operation
 from migrate.batch_catalog import Batch, batch_for_purpose
-from migrate.redis_api import (
-    BLOCKING_OPS, COUNTER_OPS, DYNAMIC_OPS, EXPIRY_OPS, HEALTH_OPS, LOCK_OPS, PIPELINE_OPS,
-    PUBSUB_OPS, PURPOSES, QUEUE_POP_OPS, QUEUE_PUSH_OPS, READ_OPS, SCRIPT_OPS, STREAM_OPS,
-    ASYNC_WITH, CLOSE_METHODS, POOL_CLOSE_METHODS, UNCLASSIFIED, WRITE_OPS,
-)
 from migrate.config import Config
 from migrate.discovery import is_test_path
 from migrate.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from migrate.model import Site
-from migrate.safety import (
-    Refusal, escape_refusal, refuse, sync_url_refusal, topology_refusal,
+from migrate.redis_api import (
+    ASYNC_WITH,
+    BLOCKING_OPS,
+    CLOSE_METHODS,
+    COUNTER_OPS,
+    DYNAMIC_OPS,
+    EXPIRY_OPS,
+    HEALTH_OPS,
+    LOCK_OPS,
+    PIPELINE_OPS,
+    POOL_CLOSE_METHODS,
+    PUBSUB_OPS,
+    PURPOSES,
+    QUEUE_POP_OPS,
+    QUEUE_PUSH_OPS,
+    READ_OPS,
+    SCRIPT_OPS,
+    STREAM_OPS,
+    UNCLASSIFIED,
+    WRITE_OPS,
 )
+from migrate.safety import Refusal, escape_refusal, refuse, sync_url_refusal, topology_refusal
 from migrate.wiring import WiringFacts, program_of
 
 

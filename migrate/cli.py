@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import Annotated, Any, Optional, ParamSpec, TypeVar
 
 import typer
 
@@ -61,17 +61,18 @@ class PlanFormat(str, Enum):
     json = "json"
 
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def _errors_as_one_line(fn: F) -> F:
+def _errors_as_one_line(fn: Callable[P, R]) -> Callable[P, R]:
     """Expected errors: one red line and their exit code; bugs: a traceback only with --debug.
 
     First, what an interrupted write left in the target is rolled back (or, by a command that
     only reads, reported); an interrupt says which files were written, if any.
     """
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         from migrate.fileio import deferred_signals, forget_writes
 
         forget_writes()
@@ -97,7 +98,7 @@ def _errors_as_one_line(fn: F) -> F:
             _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug to see "
                    f"the traceback)")
             raise typer.Exit(EXIT_USAGE) from None
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 _WRITING_COMMANDS = frozenset({"apply", "init", "rollback"})
@@ -257,7 +258,6 @@ def inventory(
         migrate inventory backend/api --format json --output sites.json
     """
     from migrate import render
-
     from migrate.apply import inventory_report
 
     root = _repo(repo)
@@ -491,8 +491,8 @@ def rollback(
         migrate rollback --batch read-caches --dry-run
         migrate rollback --batch read-caches
     """
-    from migrate.gitrepo import require_work_tree
     from migrate.batch_catalog import find_batch
+    from migrate.gitrepo import require_work_tree
     from migrate.rollback import plan_rollback, run_rollback
 
     root = _repo(repo)

@@ -31,7 +31,7 @@ def owners_for(repo: Path, files: list[str]) -> Owners:
         for owner in owners:
             if "/" in owner:
                 teams[owner.split("/", 1)[1]] = None
-            elif not ("@" in owner.lstrip("@")):  # e-mail addresses cannot be requested
+            elif "@" not in owner.lstrip("@"):  # e-mail addresses cannot be requested
                 users[owner.lstrip("@")] = None
     return Owners(tuple(users), tuple(teams))
 

@@ -11,10 +11,11 @@ import functools
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeAlias
 
 import pathspec
 
@@ -78,7 +79,7 @@ class FileSet:
         repo = str(self.repo)
         found: list[set[str]] = [set() for _ in groups]
         if self.executor is None or len(paths) < PARALLEL_SEARCH:
-            parts = [_search_files(repo, paths, groups, words)]
+            parts: Iterable[list[list[str]]] = [_search_files(repo, paths, groups, words)]
         else:
             size = max(_SEARCH_CHUNK_MIN, len(paths) // 16)
             chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
@@ -115,15 +116,9 @@ def _search_files(repo: str, paths: list[str], groups: list[list[str]],
     """For each group of needles, the `paths` (relative to `repo`) whose bytes hold one of
     them (a whole word if `words`); files that cannot be read are left out. Runs in worker
     processes too."""
-    searches: list[Callable[[bytes], bool]] = []
-    for needles in groups:
-        if words:
-            searches.append(lambda data, pattern=_needle_regex(needles, True):
-                            pattern.search(data) is not None)
-        else:
-            encoded = [n.encode() for n in sorted(set(needles), key=len, reverse=True)]
-            searches.append(lambda data, encoded=encoded:
-                            any(needle in data for needle in encoded))
+    searches = [_word_search(_needle_regex(needles, True)) if words else
+                _fixed_search([n.encode() for n in sorted(set(needles), key=len, reverse=True)])
+                for needles in groups]
     found: list[list[str]] = [[] for _ in groups]
     root = Path(repo)
     for path in paths:
@@ -154,16 +149,28 @@ def _compiled(needles: tuple[str, ...], words: bool) -> re.Pattern[bytes]:
     return re.compile(rb"\b" + body + rb"\b" if words else body)
 
 
+def _word_search(pattern: re.Pattern[bytes]) -> Callable[[bytes], bool]:
+    return lambda data: pattern.search(data) is not None
+
+
+def _fixed_search(encoded: list[bytes]) -> Callable[[bytes], bool]:
+    return lambda data: any(needle in data for needle in encoded)
+
+
+# a character -> the rest of the needles that go on with it ("" ends a needle)
+_Trie: TypeAlias = "dict[str, _Trie]"
+
+
 def _trie_source(needles: list[str]) -> str:
     """A regular expression (Python's and PCRE's syntax) matching exactly the `needles`."""
-    trie: dict[str, dict] = {}
+    trie: _Trie = {}
     for needle in needles:
         node = trie
         for char in needle:
             node = node.setdefault(char, {})
         node[""] = {}  # a needle ends here
 
-    def source(node: dict[str, dict]) -> str:
+    def source(node: _Trie) -> str:
         branches = [re.escape(char) + source(child)
                     for char, child in sorted(node.items()) if char]
         if not branches:

@@ -14,7 +14,6 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-
 # What `git rev-parse --local-env-vars` lists: the variables that say which repository,
 # index and object store git works on. Identity (GIT_AUTHOR_*), SSH and config variables stay.
 REPOSITORY_VARIABLES = frozenset({

@@ -291,7 +291,8 @@ def _client_name(url_source: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
 
 
-def _toml_value(source: str):  # type: ignore[no-untyped-def]
+def _toml_value(source: str) -> object:
+    """An option's literal value (`True`, `10`, `"utf-8"`), else its source text."""
     try:
         return ast.literal_eval(source)
     except (ValueError, SyntaxError):

@@ -29,17 +29,22 @@ from migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, File
 from migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
 from migrate.analysis.newer_syntax import parse_source
 from migrate.batch_catalog import Batch
-from migrate.redis_api import CLIENT_CLASSES
 from migrate.classify import classify
 from migrate.config import Config
 from migrate.discovery import (
-    LIFECYCLE_ITSELF, PARALLEL_SEARCH, FileSet, discover, module_name, needle_pattern,
+    LIFECYCLE_ITSELF,
+    PARALLEL_SEARCH,
+    FileSet,
+    discover,
+    module_name,
+    needle_pattern,
 )
 from migrate.errors import UsageError
 from migrate.lifecycle import template_text
-from migrate.wiring import WiringFacts, wiring_facts
 from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
 from migrate.model import Inventory, Skipped
+from migrate.redis_api import CLIENT_CLASSES
+from migrate.wiring import WiringFacts, wiring_facts
 
 PREFILTER_NEEDLE = "redis"
 # Files that reach a client through the app without naming Redis (`request.app.state.cache`,
@@ -88,7 +93,9 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
         if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
             fileset.executor = parser.executor()  # the walk's searches read every file
         report("searching", 0, len(fileset.files))
-        mentions, framework = fileset.grep_each([[PREFILTER_NEEDLE], list(FRAMEWORK_NEEDLES)])
+        mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
+                                                        list(FRAMEWORK_NEEDLES)])
+        framework: set[str] | None = framework_files  # None once pass 2 has read them
         todo = mentions
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo)):

@@ -14,16 +14,16 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
-from migrate.redis_api import CONSTRUCTORS
 from migrate.discovery import module_name
 from migrate.redact import mask_secrets
+from migrate.redis_api import CONSTRUCTORS
 
 
 class _Unknown:
@@ -389,7 +389,8 @@ class _ModuleReader:
         # a client built in close_redis() or a sync accessor is not the central one
         return [f for f in found if f[2] not in ("close_redis", "get_sync_redis")]
 
-    def _bodies(self):  # type: ignore[no-untyped-def]
+    def _bodies(self) -> Iterator[tuple[str | None, list[ast.stmt]]]:
+        """(top-level def or `Class.method`, its body); the module's own statements first."""
         yield None, [n for n in self.tree.body
                      if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                            ast.ClassDef))]
@@ -592,7 +593,7 @@ class _ModuleReader:
             variable = node.args[0]
             default, _ = self._value(node.args[1], scope, depth + 1)
             if isinstance(variable, ast.Constant) and default is not UNKNOWN:
-                return default, f"the default of ${variable.value}, which can override it"
+                return default, f"the default of ${variable.value!s}, which can override it"
         return UNKNOWN, ""
 
     def _imported(self, qualified: str, depth: int) -> tuple[Any, str]:
@@ -643,14 +644,20 @@ class _ModuleReader:
 
     def _dict(self, node: ast.expr, scope: ast.AST | None) -> dict[str, ast.expr] | None:
         node = self._follow_local(node, scope)
+        found: dict[str, ast.expr] = {}
         if isinstance(node, ast.Dict):
-            if any(k is None or not isinstance(k, ast.Constant) for k in node.keys):
-                return None
-            return {k.value: v for k, v in zip(node.keys, node.values)}  # type: ignore[union-attr]
+            for key, value in zip(node.keys, node.values):
+                # `**other` inside the dict, or a key that is not a literal keyword name
+                if not isinstance(key, ast.Constant) or not isinstance(key.value, str):
+                    return None
+                found[key.value] = value
+            return found
         if isinstance(node, ast.Call) and _dotted(node.func) == "dict" and not node.args:
-            if any(k.arg is None for k in node.keywords):
-                return None
-            return {k.arg: k.value for k in node.keywords}  # type: ignore[misc]
+            for keyword in node.keywords:
+                if keyword.arg is None:  # `dict(**other)`
+                    return None
+                found[keyword.arg] = keyword.value
+            return found
         return None
 
     def _parse_module(self, module: str) -> ast.Module | None:
@@ -822,7 +829,7 @@ def _parameter_default(scope: ast.AST | None, name: str) -> ast.expr | None:
     return default
 
 
-def _walk_body(body: list[ast.stmt]):  # type: ignore[no-untyped-def]
+def _walk_body(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Statements of a body, nested blocks included, not nested defs or classes."""
     for statement in body:
         yield statement

@@ -241,7 +241,9 @@ def _env_defaults(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for at in _occurrences(text, ("getenv", "environ")):
         match = _ENV_CALL.match(text, at)
-        name = _literal_at(text, match.end()) if match else None
+        if match is None:
+            continue
+        name = _literal_at(text, match.end())
         if name is not None and _SECRET_VARIABLE.search(text[name[0]:name[1]]):
             spans += _call_literals(text, match.end(), skip_name=True)[0]
     return spans

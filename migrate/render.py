@@ -12,7 +12,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 
@@ -21,6 +21,11 @@ from migrate.check import RULES, Finding
 from migrate.model import Inventory, Site
 from migrate.plan import PlanRow
 from migrate.redact import mask_secrets
+
+if TYPE_CHECKING:  # annotations only: importing apply (LibCST) would slow every command
+    from migrate.apply import ApplyResult, FileChange
+    from migrate.review import ReviewReport
+    from migrate.status import BatchStatus
 
 CSV_FIELDS = ("file", "line", "col", "kind", "pattern", "library", "sync", "scope", "purpose",
               "batch", "status", "reason", "rewrite", "operations")
@@ -37,8 +42,8 @@ def inventory_json(inventory: Inventory) -> str:
         "summary": inventory.summary(),
         "skipped": [{"file": s.file, "line": s.line, "reason": s.reason}
                     for s in inventory.skipped],
-        "conversions": [{"file": f, "line": l, "rule": r, "reason": why, "batch": b,
-                         "status": "manual"} for f, l, r, why, b in inventory.conversions],
+        "conversions": [{"file": f, "line": lineno, "rule": r, "reason": why, "batch": b,
+                         "status": "manual"} for f, lineno, r, why, b in inventory.conversions],
     }
     return _masked(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
@@ -89,8 +94,8 @@ def inventory_markdown(inventory: Inventory, batches: list[Batch]) -> str:
         lines.append("")
     if inventory.conversions:
         lines += ["## aioredis calls left for a human (flagged during conversion)", ""]
-        lines += [f"- [ ] `{f}:{l}`: **{r}** {why} (batch `{b}`)"
-                  for f, l, r, why, b in inventory.conversions]
+        lines += [f"- [ ] `{f}:{lineno}`: **{r}** {why} (batch `{b}`)"
+                  for f, lineno, r, why, b in inventory.conversions]
         lines.append("")
     if inventory.skipped:
         lines += ["## Files not analysed", ""]
@@ -109,8 +114,8 @@ def inventory_table(inventory: Inventory, width: int | None = None, color: bool 
     summary = inventory.summary()
     lines = [f"{s.file}:{s.line}: manual: {s.reason}" for s in inventory.sites
              if s.status == "manual"]
-    lines += [f"{f}:{l}: manual [{r}]: {why} (batch {b})"
-              for f, l, r, why, b in inventory.conversions]
+    lines += [f"{f}:{lineno}: manual [{r}]: {why} (batch {b})"
+              for f, lineno, r, why, b in inventory.conversions]
     footer = (f"{summary['sites']} sites in {summary['files_with_sites']} files; "
               f"{summary['by_status'].get('manual', 0)} manual; "
               + (f"{len(inventory.conversions)} aioredis calls left for a human; "
@@ -363,7 +368,7 @@ def _uri(path: str) -> str:
     return quote(_masked(path).replace(os.sep, "/"), safe="/")
 
 
-def diff(changes: list, color: bool = False) -> str:
+def diff(changes: list[FileChange], color: bool = False) -> str:
     """A unified diff of every change, coloured for a terminal, that `git apply` accepts.
 
     Its lines are the user's own source, shown as the files hold them: not masked, since a
@@ -391,7 +396,7 @@ def diff(changes: list, color: bool = False) -> str:
     return "".join(out)
 
 
-def apply_summary(result, written: bool) -> str:
+def apply_summary(result: ApplyResult, written: bool) -> str:
     """What the batch rewrote, what it left to a human and why."""
     batch = result.batch
     files = len(result.changes)
@@ -419,12 +424,12 @@ def apply_summary(result, written: bool) -> str:
     return _masked("\n".join(lines) + "\n")
 
 
-def review_report(report) -> str:
+def review_report(report: ReviewReport) -> str:
     """What `apply` did in git, after the batch summary."""
     outcome = report.outcome
     result = outcome.result
     lines = [apply_summary(result, written=bool(outcome.commit)).rstrip("\n")]
-    if outcome.branch:
+    if outcome.branch and outcome.commit:  # made together: a branch holds the batch's commit
         lines.append(f"branch {outcome.branch} at {outcome.commit[:12]} (from {outcome.base}); "
                      f"your work tree and branch are unchanged")
     elif result.ok and not result.changes:
@@ -449,7 +454,8 @@ def review_report(report) -> str:
     return _masked("\n".join(lines) + "\n")
 
 
-def status_table(rows, width: int | None = None, color: bool = False) -> str:
+def status_table(rows: list[BatchStatus], width: int | None = None,
+                 color: bool = False) -> str:
     """One line per batch: sites left and where its branch stands."""
     columns = [_Column("#"), _Column("batch", breaks="-"), _Column("pending"),
                _Column("manual"), _Column("branch", breaks="/-"), _Column("commit"),
@@ -471,6 +477,6 @@ def status_table(rows, width: int | None = None, color: bool = False) -> str:
     return _masked(_table(columns, cells, width, color))
 
 
-def status_json(rows) -> str:
+def status_json(rows: list[BatchStatus]) -> str:
     """The status rows as JSON."""
     return _masked(json.dumps({"batches": [r.to_dict() for r in rows]}, indent=2)) + "\n"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrate import gitrepo
-from migrate.batch_branch import BranchOutcome, apply_on_branch, branches_that_stand
+from migrate.batch_branch import BranchOutcome, MadeBranch, apply_on_branch, branches_that_stand
 from migrate.batch_catalog import Batch
 from migrate.codeowners import owners_for
 from migrate.config import Config
@@ -57,19 +57,7 @@ class ReviewReport:
 def apply_for_review(repo: Path, config: Config, batches: list[Batch], batch: Batch,
                      options: ReviewOptions) -> ReviewReport:
     """Branch, commit, and (as asked) PR body, push and pull request for one batch."""
-    if options.open_pr and not options.push:
-        raise UsageError("--open-pr needs --push: GitHub can only open a PR for a pushed branch")
-    if options.pr_body is not None:
-        check_writable(options.pr_body)  # before any branch is made
-    slug = None
-    if options.open_pr:  # environment errors first: before any branch is made or pushed
-        if not os.environ.get(TOKEN_ENV):
-            raise UsageError(f"--open-pr needs a token in ${TOKEN_ENV}")
-        slug = config.github_repo or slug_from_remote(
-            gitrepo.remote_url(repo, options.remote) or "")
-        if slug is None:
-            raise UsageError(f"cannot tell the GitHub repository from remote "
-                             f"'{options.remote}': set github-repo in [tool.migrate]")
+    slug = _preflight(repo, config, options)
     outcome = apply_on_branch(repo, config, batches, batch, base=options.base,
                               replace=options.replace,
                               stack=options.stack, force_order=options.force_order,
@@ -80,36 +68,72 @@ def apply_for_review(repo: Path, config: Config, batches: list[Batch], batch: Ba
     made = next((m for m in branches_that_stand() if m.name == outcome.branch), None)
     body = pr_body(outcome.result, config.lifecycle_import, outcome.branch)
     if options.pr_body is not None:
-        try:
-            write_atomic(options.pr_body, body.encode("utf-8"))
-        except OSError as exc:  # the folder went away, a full disk, …
-            raise UsageError(f"{cannot_write(options.pr_body, exc)}; branch {outcome.branch} "
-                             f"(commit {outcome.commit[:12]}) is made but not pushed: re-run "
-                             f"with --replace and a --pr-body that can be written") from None
+        _write_pr_body(options.pr_body, body, outcome.branch, outcome.commit)
         report.pr_body_written = options.pr_body
     if outcome.test is not None and outcome.test.returncode != 0:
         report.messages.append("tests failed on the batch branch: not pushed, no PR opened")
         return report
     if options.push:
-        if made is not None:
-            made.doing = (f"pushing it to {options.remote} (`git ls-remote {options.remote} "
-                          f"{made.name}` tells whether it got there)")
-        gitrepo.push_branch(repo, options.remote, outcome.branch, force=options.replace)
+        _push(repo, options, outcome.branch, made)
         report.pushed_to = options.remote
-        if made is not None:
-            made.pushed_to, made.doing = options.remote, None
     if options.open_pr and slug is not None:
-        owners = owners_for(repo, [c.path for c in outcome.result.changes])
-        reviewers = tuple(dict.fromkeys((*owners.users, *config.reviewers, *options.reviewers)))
-        if made is not None:
-            made.doing = f"opening its pull request (one may be open on {slug})"
-        report.pull_request = open_pull_request(
-            api=config.github_api, slug=slug, head=outcome.branch, base=outcome.base,
-            title=subject(outcome.result), body=body, reviewers=reviewers, teams=owners.teams)
-        if made is not None:
-            made.pull_request, made.doing = report.pull_request.url, None
+        report.pull_request = _open_pr(repo, config, options, outcome, outcome.branch, slug,
+                                       body, made)
         gitrepo.add_note(repo, outcome.commit, report.pull_request.url)
     return report
+
+
+def _preflight(repo: Path, config: Config, options: ReviewOptions) -> str | None:
+    """Refuse the flags and environment that cannot work, before any branch is made or pushed;
+    the GitHub repository's slug when a PR is to be opened."""
+    if options.open_pr and not options.push:
+        raise UsageError("--open-pr needs --push: GitHub can only open a PR for a pushed branch")
+    if options.pr_body is not None:
+        check_writable(options.pr_body)  # before any branch is made
+    if not options.open_pr:
+        return None
+    if not os.environ.get(TOKEN_ENV):
+        raise UsageError(f"--open-pr needs a token in ${TOKEN_ENV}")
+    slug = config.github_repo or slug_from_remote(
+        gitrepo.remote_url(repo, options.remote) or "")
+    if slug is None:
+        raise UsageError(f"cannot tell the GitHub repository from remote "
+                         f"'{options.remote}': set github-repo in [tool.migrate]")
+    return slug
+
+
+def _write_pr_body(path: Path, body: str, branch: str, commit: str) -> None:
+    try:
+        write_atomic(path, body.encode("utf-8"))
+    except OSError as exc:  # the folder went away, a full disk, …
+        raise UsageError(f"{cannot_write(path, exc)}; branch {branch} "
+                         f"(commit {commit[:12]}) is made but not pushed: re-run "
+                         f"with --replace and a --pr-body that can be written") from None
+
+
+def _push(repo: Path, options: ReviewOptions, branch: str, made: MadeBranch | None) -> None:
+    """Push the batch branch; `made` says what is under way if the push is interrupted."""
+    if made is not None:
+        made.doing = (f"pushing it to {options.remote} (`git ls-remote {options.remote} "
+                      f"{made.name}` tells whether it got there)")
+    gitrepo.push_branch(repo, options.remote, branch, force=options.replace)
+    if made is not None:
+        made.pushed_to, made.doing = options.remote, None
+
+
+def _open_pr(repo: Path, config: Config, options: ReviewOptions, outcome: BranchOutcome,
+             branch: str, slug: str, body: str, made: MadeBranch | None) -> PullRequest:
+    """Open the batch's pull request, the changed files' code owners asked to review."""
+    owners = owners_for(repo, [c.path for c in outcome.result.changes])
+    reviewers = tuple(dict.fromkeys((*owners.users, *config.reviewers, *options.reviewers)))
+    if made is not None:
+        made.doing = f"opening its pull request (one may be open on {slug})"
+    pull_request = open_pull_request(
+        api=config.github_api, slug=slug, head=branch, base=outcome.base,
+        title=subject(outcome.result), body=body, reviewers=reviewers, teams=owners.teams)
+    if made is not None:
+        made.pull_request, made.doing = pull_request.url, None
+    return pull_request
 
 
 def check_writable(path: Path) -> None:

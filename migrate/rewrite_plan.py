@@ -8,7 +8,9 @@ own file and every file that imports it (under any alias, or through `import m` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import overload
 
 from migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from migrate.analysis.link import LinkedSite, ModuleIndex
@@ -195,7 +197,8 @@ def _blocking_function(inventory: Inventory) -> str | None:
 
 
 def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
-                        facts: dict[str, FileFacts], index: ModuleIndex, plan_for) -> None:
+                        facts: dict[str, FileFacts], index: ModuleIndex,
+                        plan_for: Callable[[str], FilePlan]) -> None:
     bound = linked.bound_to or ""
     if linked.function is None:  # module-client or pool-client at module level
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
@@ -218,7 +221,8 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
 
 
 def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
-                     facts: dict[str, FileFacts], index: ModuleIndex, plan_for) -> None:
+                     facts: dict[str, FileFacts], index: ModuleIndex,
+                     plan_for: Callable[[str], FilePlan]) -> None:
     """aioredis calls on the moved client, wherever the analysis follows it.
 
     Every key the link found holding the client becomes a receiver in the file that spells it:
@@ -331,6 +335,10 @@ def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,
     return found
 
 
+@overload
+def _relative(key: str, module: str) -> str: ...
+@overload
+def _relative(key: str | None, module: str) -> str | None: ...
 def _relative(key: str | None, module: str) -> str | None:
     """`pkg.mod.C.m` -> `C.m` for a key inside `module`."""
     if key is None:

@@ -29,7 +29,8 @@ class Rollback:
     batch: Batch
     base: str
     branch: str
-    reverts: list[tuple[str, int | None, str]] = field(default_factory=list)  # sha, mainline, subject
+    # sha, mainline, subject
+    reverts: list[tuple[str, int | None, str]] = field(default_factory=list)
     commit: str | None = None
 
 

@@ -261,8 +261,9 @@ def _decodes(site: LinkedSite, behaviour: Mapping[str, str]) -> tuple[bool | Any
     """Whether the site's client decodes replies, and with which codec."""
     encoding = behaviour.get("encoding")
     if site.library == "aioredis1":  # 1.x: encoding= decodes replies (facts E4)
-        decoded = encoding is not None and _value(encoding) is not None
-        return decoded, str(_value(encoding)) if decoded else "utf-8"
+        value = _value(encoding) if encoding is not None else None
+        decoded = value is not None
+        return decoded, str(value) if decoded else "utf-8"
     raw = behaviour.get("decode_responses")
     decoded = _value(raw) if raw is not None else False
     codec = _value(encoding) if encoding is not None else "utf-8"

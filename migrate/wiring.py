@@ -26,12 +26,12 @@ rewritten site says so in a note.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from migrate.analysis.facts import ENV_PREFIX, LOCALS, FileFacts, Location
-from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from migrate.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
@@ -91,7 +91,7 @@ class WiringFacts:
         if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
             # the app is here and starts nothing: get_redis() would raise at the first request
             if len(self.apps) > 1:  # a web app and a worker app (Celery): two programs
-                return (f"init_redis() is called nowhere, and the programs made here ("
+                return ("init_redis() is called nowhere, and the programs made here ("
                         + ", ".join(self.apps[:3]) + ") have no startup hook the batch can "
                         "put it in: start it in each (a lifespan for the web app, the "
                         "worker's process-init signal) with `await init_redis(<url>)`")
@@ -145,7 +145,7 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
         return None
     app_file, cls, loc = made[0]
-    urls = {s.url_key for s in _wirable(linked)}
+    urls = _url_keys(_wirable(linked))
     if len(urls) != 1:
         return None
     spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of)
@@ -160,6 +160,11 @@ def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
     return [s for s in linked if s.kind == "instantiation" and s.url_key
             and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
+
+
+def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
+    """The URL keys of `_wirable` sites (each has one)."""
+    return {s.url_key for s in sites if s.url_key}
 
 
 def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
@@ -179,8 +184,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         if module is None:
             continue
         top = program_of(by_module[module].path)
-        urls = {s.url_key for s in clients if program_of(s.path) == top} or {
-            s.url_key for s in clients}
+        urls = _url_keys(s for s in clients if program_of(s.path) == top) or _url_keys(clients)
         if len(urls) != 1:
             continue
         spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of)

@@ -71,14 +71,17 @@ class RedisServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                output = self.proc.stdout.read().decode(errors="replace") if self.proc.stdout else ""
+                stdout = self.proc.stdout
+                output = stdout.read().decode(errors="replace") if stdout else ""
                 self.proc = None
-                raise RedisServerError(f"redis-server exited on port {self.port}:\n{output[-2000:]}")
+                raise RedisServerError(
+                    f"redis-server exited on port {self.port}:\n{output[-2000:]}")
             if _pings(self.port):
                 return self
             time.sleep(0.02)
         self.stop()
-        raise RedisServerError(f"redis-server on port {self.port} did not answer PING in {timeout}s")
+        raise RedisServerError(
+            f"redis-server on port {self.port} did not answer PING in {timeout}s")
 
     def stop(self) -> None:
         """Terminate the process (kill it if it does not exit); no-op when not running."""

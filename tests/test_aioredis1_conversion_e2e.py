@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import redis
-
 from cli_helpers import git, git_repo, migrate
+
 from migrate.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data" / "aioredis1_module"

@@ -8,6 +8,7 @@ Each case is `tests/fixtures/aioredis_rules/<RULE>[-<variant>]/` with `before.py
     decode_responses = false  # the migrated client's decoding (default false)
 
 Receivers are every local assigned `get_redis()` in a def (a tiny stand-in for the analysis).
+`after.py` is a reviewed snapshot (tests/snapshots.py): `make fixtures` regenerates it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.codemod import CodemodContext
+from snapshots import assert_file
 
 from codemods import _aioredis_rules as rules
 from codemods._common import FunctionPaths
@@ -84,7 +86,7 @@ def test_fixture(case: Path) -> None:
     before = (case / "before.py").read_text("utf-8")
     expected = (case / "after.py").read_text("utf-8")
     output, flagged = run(before, config)
-    assert output == expected
+    assert_file(expected.encode(), output.encode(), case / "after.py", "ConvertAioredisCalls")
     compile(output, str(case / "after.py"), "exec")
     assert [rule for _, rule, _ in flagged] == config.get("flags", [])
     for line, _, _ in flagged:  # flagged lines are untouched, and carry the TODO marker
@@ -122,8 +124,21 @@ def test_docs_are_current() -> None:
     assert DOCS.read_text("utf-8") == render_docs()
 
 
+def regenerate(case: Path) -> bool:
+    """Write `case/after.py` from what the codemod writes now (`make fixtures`, never a test);
+    whether it changed. Compared as text, as the test reads it."""
+    output, _ = run((case / "before.py").read_text("utf-8"), _config(case))
+    after = case / "after.py"
+    if after.is_file() and after.read_text("utf-8") == output:
+        return False
+    after.write_text(output, "utf-8")
+    return True
+
+
 def render_docs() -> str:
-    """The Markdown table, derived from the rule table (regenerate: python -m tests.test_aioredis_rules)."""
+    """The Markdown table, derived from the rule table.
+
+    Regenerate: python -m tests.test_aioredis_rules."""
     names = sorted(c.name for c in CASES)
     lines = [
         "# aioredis → redis.asyncio: codemod rules",

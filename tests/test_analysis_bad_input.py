@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis_helpers import (
-    S, assert_sites, cli_json, git_init, run_cli, scan, site_at, write_repo,
-)
+from analysis_helpers import S, assert_sites, cli_json, git_init, run_cli, scan, site_at, write_repo
 
 ASYNC = "redis-asyncio"
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis_helpers import (
-    LIFECYCLE_PATH, S, assert_sites, scan, site_at, write_repo,
-)
+from analysis_helpers import LIFECYCLE_PATH, S, assert_sites, scan, site_at, write_repo
 
 ASYNC = "redis-asyncio"
 

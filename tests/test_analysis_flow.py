@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from analysis_helpers import S, assert_sites, git_init, scan, site_at, write_repo
 
 ASYNC = "redis-asyncio"
@@ -114,7 +113,8 @@ def test_reexport_chain_in_a_git_repository(tmp_path: Path) -> None:
         "pkg/__init__.py": "",
         "pkg/a.py": CACHE_MOD,
         "pkg/b.py": "from pkg.a import client\n",
-        "pkg/c.py": "from pkg.b import client\n\n\nasync def f(k):\n    await client.eval('x', 0)\n",
+        "pkg/c.py": ("from pkg.b import client\n\n\n"
+                     "async def f(k):\n    await client.eval('x', 0)\n"),
     })
     git_init(tmp_path)
     assert_sites(scan(tmp_path), [_module_client("lock-rate-limit", "pkg/a.py")])

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from analysis_helpers import S, assert_sites, scan, write_repo
 
 ASYNC = "redis-asyncio"

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git, git_repo, migrate
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
 
 import migrate.apply as apply_module
-from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
 from migrate.apply import run_batch, write_changes
 from migrate.batch_catalog import find_batch, load_batches
 from migrate.config import load_config
@@ -173,7 +173,8 @@ def test_file_changed_on_disk_before_the_write(tmp_path: Path) -> None:
     result = run_batch(repo, config, batches, find_batch(batches, "read-caches"))
     assert result.ok, result.problems
     assert [c.path for c in result.changes] == ["backend/reads.py", "backend/reads2.py"]
-    # The *last* file changes: a writer that wrote file by file would already have written the first.
+    # The *last* file changes: a writer that wrote file by file would already have written the
+    # first.
     edited = READS2 + "# edited by someone else\n"
     (repo / "backend/reads2.py").write_text(edited, encoding="utf-8")
     with pytest.raises(ApplyError) as raised:

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import MAIN, REPO_ROOT, function_local, git, git_repo, migrate, write
+
 from migrate.errors import ApplyError
 from migrate.fileio import Replacement, replace_all
 from migrate.lifecycle import template_text

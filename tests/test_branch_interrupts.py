@@ -26,9 +26,8 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import MAIN, REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
 
-from cli_helpers import (MAIN, REPO_ROOT, example_repo, function_local, git, git_repo, migrate,
-                         write)
 from migrate.lifecycle import compat_template_text, template_text
 
 LIFECYCLE = "backend/services/redis_client.py"

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 import typer
+from cli_helpers import REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
 from typer.testing import CliRunner
 
-from cli_helpers import REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
 from migrate.cli import app
 from migrate.lifecycle import template_text
 

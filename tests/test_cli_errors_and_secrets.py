@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git_repo, migrate
+
 from migrate.redact import mask_secrets
 
 SECRET_CODE = (

@@ -13,19 +13,23 @@ to a copy of `before/`, runs `migrate apply --no-git --force-order`, and checks 
 against `after/`, that rewritten files compile, that manual sites are reported and untouched,
 that a second apply changes nothing, and that `--dry-run` writes nothing and diffs exactly the
 files that differ between `before/` and `after/`.
+
+`after/` is a reviewed snapshot (tests/snapshots.py): a test that finds other output fails with
+a unified diff per file; `make fixtures` regenerates every `after/` from the current output.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shutil
+import tempfile
 import tomllib
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from snapshots import assert_tree
+from typer.testing import CliRunner, Result
 
 from migrate.cli import app
 from migrate.lifecycle import template_text
@@ -83,33 +87,12 @@ def _prepare(case: Path, tmp_path: Path) -> Path:
     return repo
 
 
-def _migrate(*args: str | Path):
+def _migrate(*args: str | Path) -> Result:
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
-def _apply(repo: Path, batch: str, *extra: str):
+def _apply(repo: Path, batch: str, *extra: str) -> Result:
     return _migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order", *extra)
-
-
-def _show(data: bytes) -> list[str]:
-    """Lines for a diff, with `\\r` made visible so CRLF mistakes show."""
-    return data.decode("utf-8", "replace").replace("\r", "\\r").splitlines(keepends=True)
-
-
-def _assert_trees_equal(actual: dict[str, bytes], expected: dict[str, bytes],
-                        what: str) -> None:
-    problems = []
-    for name in sorted(set(actual) | set(expected)):
-        got, want = actual.get(name), expected.get(name)
-        if got == want:
-            continue
-        if got is None or want is None:
-            problems.append(f"{name}: {'missing' if got is None else 'unexpected'} in {what}")
-            continue
-        diff = difflib.unified_diff(_show(want), _show(got), f"expected/{name}",
-                                    f"actual/{name}")
-        problems.append("".join(diff))
-    assert not problems, f"{what} differs from the expected tree:\n" + "\n".join(problems)
 
 
 def _differing(a: dict[str, bytes], b: dict[str, bytes]) -> set[str]:
@@ -128,7 +111,8 @@ def test_apply(case: Path, tmp_path: Path) -> None:
     assert result.exit_code == config.get("exit", 0), output
 
     actual = _tree(repo)
-    _assert_trees_equal(actual, expected, f"the tree after `apply --batch {batch}`\n{output}")
+    assert_tree(expected, actual, case / "after", f"the tree after `apply --batch {batch}`",
+                context=f"`apply` printed:\n{output}")
 
     for name in _differing(before, actual):
         if name.endswith(".py"):
@@ -147,7 +131,7 @@ def test_apply(case: Path, tmp_path: Path) -> None:
 
     again = _apply(repo, batch)
     assert again.exit_code == config.get("exit", 0), again.stdout + again.stderr
-    _assert_trees_equal(_tree(repo), expected, "the tree after a second apply")
+    assert_tree(expected, _tree(repo), case / "after", "the tree after a second apply")
     assert "nothing to change" in again.stdout, again.stdout
 
 
@@ -163,7 +147,7 @@ def test_dry_run(case: Path, tmp_path: Path) -> None:
     result = _apply(repo, config["batch"], "--dry-run")
     assert result.exit_code == config.get("exit", 0), result.stdout + result.stderr
 
-    _assert_trees_equal(_tree(repo), before, "the tree after --dry-run")
+    assert_tree(before, _tree(repo), case / "before", "the tree after --dry-run")
     assert set(_DIFF_FILE.findall(result.stdout)) == _differing(before, expected), result.stdout
 
 
@@ -177,3 +161,20 @@ def test_every_codemod_has_cases() -> None:
     assert modules <= {c.parent.name for c in CASES}, modules - {c.parent.name for c in CASES}
     shapes = [p for p in (FIXTURES.parent / "lifecycle_modules").glob("*/expected.toml")]
     assert len(shapes) >= 5, shapes
+
+
+def regenerate(case: Path) -> bool:
+    """Write `case/after/` from what `apply` writes now (`make fixtures`, never a test); whether
+    it changed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _prepare(case, Path(tmp))
+        _apply(repo, _config(case)["batch"])
+        actual = _tree(repo)
+    after = case / "after"
+    if after.is_dir() and _tree(after) == actual:
+        return False
+    shutil.rmtree(after, ignore_errors=True)
+    for name, data in actual.items():
+        (after / name).parent.mkdir(parents=True, exist_ok=True)
+        (after / name).write_bytes(data)
+    return True

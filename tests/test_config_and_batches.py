@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import REPO_ROOT, git_repo, migrate
+
 from migrate.batch_catalog import BATCHES_DIR_ENV, load_batches
 from migrate.config import load_config
 

@@ -7,10 +7,10 @@ import libcst as cst
 import libcst.matchers as m
 import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
+from test_aioredis_rules import run
 
 from codemods import _aioredis_rules as rules
 from codemods._aioredis_result_usage import result_usage
-from test_aioredis_rules import run
 
 SCALAR_READ = """\
 from backend.services.redis_client import get_redis

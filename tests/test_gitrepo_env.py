@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git_repo, migrate
+
 from migrate import gitrepo
 
 

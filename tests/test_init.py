@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 from cli_helpers import git_repo, migrate
+
 from migrate.lifecycle import template_text
 
 

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import example_repo, migrate
 
 EXPECTED = json.loads((Path(__file__).parent / "data" / "example_expected_sites.json")
@@ -73,7 +72,8 @@ def test_seed_singleton_purpose_comes_from_importers(inventory: dict) -> None:
     site = next(s for s in inventory["sites"]
                 if s["file"] == "backend/services/legacy_redis.py" and s["kind"] ==
                 "instantiation")
-    assert site["pattern"] == "redis.asyncio.Redis.from_url"  # via `import redis.asyncio as aioredis`
+    # via `import redis.asyncio as aioredis`
+    assert site["pattern"] == "redis.asyncio.Redis.from_url"
     assert site["rewrite"] == "module-client"
     assert {"set", "setex", "delete"} & set(site["operations"])
     assert any(h.startswith("backend.services.legacy_redis.redis_client") for h in site["holders"])

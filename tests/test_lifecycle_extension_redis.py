@@ -24,9 +24,9 @@ from typing import Any
 import pytest
 import redis
 import redis.exceptions
+from test_lifecycle_reader import SHAPES, load, prepare, read
 
 from migrate.lifecycle_extension import blocking_extension
-from test_lifecycle_reader import SHAPES, load, prepare, read
 
 TIMEOUT = 0.5  # the central client's socket_timeout in every copy
 BLOCK = 2 * TIMEOUT  # the BLPOP timeout: longer than the socket_timeout

@@ -18,7 +18,6 @@ import redis.asyncio
 import redis.asyncio.retry
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from redis_server import free_port, start_redis_server
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "migrate" / "templates" / "redis_client.py"
@@ -303,7 +302,8 @@ def test_max_connections_caps_every_pool_and_zero_means_no_cap(load: Loader) -> 
     asyncio.run(main())
 
 
-def test_url_query_cannot_give_blocking_client_a_read_timeout(rc: ModuleType, redis_url: str) -> None:
+def test_url_query_cannot_give_blocking_client_a_read_timeout(rc: ModuleType,
+                                                              redis_url: str) -> None:
     async def main() -> None:
         await rc.init_redis(f"{redis_url}?socket_timeout=2")
         assert rc.get_redis().connection_pool.connection_kwargs["socket_timeout"] == 2.0
@@ -410,7 +410,8 @@ def test_pubsub_on_blocking_client(load: Loader) -> None:
 # --- named clients --------------------------------------------------------------------------
 
 
-def test_named_clients_created_and_closed(rc: ModuleType, redis_url: str, admin: redis.Redis) -> None:
+def test_named_clients_created_and_closed(rc: ModuleType, redis_url: str,
+                                          admin: redis.Redis) -> None:
     db1_url = redis_url.rsplit("/", 1)[0] + "/1"
 
     async def main() -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-
 from cli_helpers import git, git_repo, migrate
+
 from migrate.analysis.newer_syntax import lower_newer_syntax, parse_source
 
 NEWER = '''type Key = str

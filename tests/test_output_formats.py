@@ -26,9 +26,9 @@ from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import pytest
+from cli_helpers import MAIN, function_local, git_repo, migrate
 from rich.cells import cell_len
 
-from cli_helpers import MAIN, function_local, git_repo, migrate
 from migrate import render
 from migrate.check import RULES, Finding
 from migrate.lifecycle import template_text

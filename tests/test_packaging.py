@@ -22,7 +22,6 @@ from pathlib import Path
 
 import pytest
 import trove_classifiers
-
 from cli_helpers import REPO_ROOT, example_repo
 
 PYPROJECT = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -163,7 +162,8 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(dists: dict[str, Path]) ->
         top = sdist.getnames()[0].split("/")[0]
         pkg_info = sdist.extractfile(f"{top}/PKG-INFO").read().decode("utf-8")
     assert {"LICENSE", "README.md", "pyproject.toml", "migrate/redis_api.py",
-            "codemods/_common.py", "batches/01-health.toml", "migrate/templates/redis_client.py"} <= names
+            "codemods/_common.py", "batches/01-health.toml",
+            "migrate/templates/redis_client.py"} <= names
     assert _metadata(pkg_info)["License-Expression"] == "MIT"
 
 

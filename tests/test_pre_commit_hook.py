@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cli_helpers import REPO_ROOT, git, git_repo
-from migrate.lifecycle import template_text
 from test_packaging import PYPROJECT, copy_work_tree
+
+from migrate.lifecycle import template_text
 
 HOOK_ID = "redis-migrate-check"
 LIFECYCLE = "backend/services/redis_client.py"

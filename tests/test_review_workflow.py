@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import MAIN, MODULE_CLIENT, function_local, git, git_repo, migrate
+
 from migrate.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
-
 from cli_helpers import MAIN, function_local, git, git_repo, migrate
+
 from migrate.lifecycle import template_text
 from migrate.redact import mask_secrets
 

@@ -1,4 +1,5 @@
-"""sync-policy: "manual" leaves sync clients alone; "sync-accessor" moves them to get_sync_redis()."""
+"""sync-policy: "manual" leaves sync clients alone; "sync-accessor" moves them to
+get_sync_redis()."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import example_repo, git, git_repo, migrate
+
 from migrate.lifecycle import template_text
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -122,7 +123,8 @@ def test_init_gives_an_all_sync_app_the_sync_accessor_and_its_counter_counts_on_
     assert any("needs no startup call" in n for n in by_file["app/web.py"]["notes"])
     reports = by_file["app/reports.py"]
     assert (reports["status"], reports["reason_code"]) == ("manual", "url-differs")
-    assert "settings.CACHE_HOST" in reports["reason"] and "configure_sync_redis" in reports["reason"]
+    assert "settings.CACHE_HOST" in reports["reason"]
+    assert "configure_sync_redis" in reports["reason"]
     for batch in BATCHES:
         applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
         assert applied.exit_code == 0, applied.stdout + applied.stderr

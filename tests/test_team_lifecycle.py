@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import git, git_repo, migrate
 
 CONFIG = ('[tool.migrate]\nlifecycle-module = "app/infra/redis_pool.py"\n'

@@ -15,8 +15,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import MAIN, MODULE_CLIENT, function_local, git_repo, migrate
+
 from migrate.config import load_config
 from migrate.discovery import is_test_path
 from migrate.lifecycle import template_text

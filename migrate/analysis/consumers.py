@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from migrate.redis_api import TRACKED_METHODS
 from migrate.errors import ConfigError
+from migrate.redis_api import TRACKED_METHODS
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,22 +9,53 @@ from __future__ import annotations
 
 import ast
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from migrate.analysis import scopes
 from migrate.analysis.facts import (
-    ARGS, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, EscapeFact, FileFacts,
-    HookFact, Location, SiteFact, UseFact, site_atom,
+    ARGS,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    EscapeFact,
+    FileFacts,
+    HookFact,
+    Location,
+    SiteFact,
+    UseFact,
+    site_atom,
 )
 from migrate.analysis.frameworks import (
-    CLOSING_WRAPPERS, DEPENDENCY_MARKERS, FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES,
-    FRAMEWORK_GLOBALS, HOOK_EVENTS, HOOK_KEYWORDS, HOOK_LISTS, INJECT_BIND_METHODS,
-    INJECT_READS, MAPPING_OBJECTS, MAPPING_READS, PARTIALS, RUNNERS, ASYNC_APPS, WORKER_APPS,
-    injected, named_dependency,
+    ASYNC_APPS,
+    CLOSING_WRAPPERS,
+    DEPENDENCY_MARKERS,
+    FRAMEWORK_ATTRIBUTES,
+    FRAMEWORK_CLASSES,
+    FRAMEWORK_GLOBALS,
+    HOOK_EVENTS,
+    HOOK_KEYWORDS,
+    HOOK_LISTS,
+    INJECT_BIND_METHODS,
+    INJECT_READS,
+    MAPPING_OBJECTS,
+    MAPPING_READS,
+    PARTIALS,
+    RUNNERS,
+    WORKER_APPS,
+    injected,
+    named_dependency,
 )
 from migrate.analysis.source_text import has_rate_limit_hint
 from migrate.redis_api import (
-    AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, CONSTRUCTORS, COUNTER_OPS, POOL_CLOSE_METHODS,
+    AIOREDIS1_API,
+    ASYNC_WITH,
+    CLOSE_METHODS,
+    CONSTRUCTORS,
+    COUNTER_OPS,
+    POOL_CLOSE_METHODS,
     SITE_CONSTRUCTORS,
     TRACKED_METHODS,
 )
@@ -195,6 +226,13 @@ class Evaluator(ABC):
             return self._subscript(node)
         if isinstance(node, (ast.Yield, ast.YieldFrom)):
             return self._yield(node)
+        if isinstance(node, ast.Lambda):
+            return self._lambda(node)
+        return self._eval_other(node)
+
+    def _eval_other(self, node: ast.expr) -> tuple[str, ...]:
+        """`_eval` for the expressions that pass values on or hold them (`a or b`, `x if c
+        else y`, `(n := v)`, containers) and for those that only hold sub-expressions."""
         if isinstance(node, (ast.BoolOp, ast.IfExp)):
             parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
             if isinstance(node, ast.IfExp):
@@ -205,16 +243,8 @@ class Evaluator(ABC):
             self._bind(node.target, node.value, values)
             return values
         if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-            elements = node.values if isinstance(node, ast.Dict) else node.elts
-            for key in getattr(node, "keys", ()):
-                self._eval(key)
-            for element in elements:
-                for value in self._eval(element):
-                    self.facts.escapes.append(EscapeFact(value, self._loc(element),
-                                                         "a container"))
+            self._container(node)
             return ()
-        if isinstance(node, ast.Lambda):
-            return self._lambda(node)
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.expr):
                 self._eval(child)
@@ -223,6 +253,15 @@ class Evaluator(ABC):
                 for condition in child.ifs:
                     self._eval(condition)
         return ()
+
+    def _container(self, node: ast.List | ast.Tuple | ast.Set | ast.Dict) -> None:
+        """What a literal container holds escapes: the analysis does not follow its items."""
+        elements = node.values if isinstance(node, ast.Dict) else node.elts
+        for key in getattr(node, "keys", ()):
+            self._eval(key)
+        for element in elements:
+            for value in self._eval(element):
+                self.facts.escapes.append(EscapeFact(value, self._loc(element), "a container"))
 
     def _call(self, node: ast.Call) -> tuple[str, ...]:
         method = None
@@ -233,6 +272,36 @@ class Evaluator(ABC):
         else:
             receiver = ()
             callees = self._eval(node.func)
+        special = self._special_call(node, receiver, method, callees)
+        if special is not None:
+            return special
+        pool_keys = self._call_arguments(node, callees)
+        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS
+                          or c in WORKER_APPS), None)
+        if app_class is not None:
+            self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
+        constructor = next((c for c in callees if c in SITE_CONSTRUCTORS
+                            or c in self.subclasses), None)
+        if constructor is not None:
+            return (self._site(node, constructor, tuple(pool_keys)),)
+        self._lifecycle_call(node, callees)
+        self._hook_registration(node, callees, method)
+        known = self._known_callee(node, callees)
+        if known is not None:
+            return known
+        if method is not None and method in TRACKED_METHODS:
+            for value in receiver:
+                self._use(value, method, node)
+        if self._function() is None:  # `stats = Stats(make_client())` runs at import
+            self.facts.import_time_reads.extend(
+                (f"{c}.{RETURN}", self._loc(node)) for c in callees
+                if not c.startswith(INSTANCE_PREFIX))
+        return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _special_call(self, node: ast.Call, receiver: tuple[str, ...], method: str | None,
+                      callees: tuple[str, ...]) -> tuple[str, ...] | None:
+        """What a call evaluates to when it only moves a value around (a `partial`, a mapping
+        read, an injector's bind or get); None for any other call."""
         if any(c in PARTIALS for c in callees) and node.args:
             return self._partial(node)
         if method in MAPPING_READS and node.args and any(
@@ -251,6 +320,11 @@ class Evaluator(ABC):
                 return ()
         if any(c in INJECT_READS for c in callees) and node.args:
             return tuple(injected(c) for c in self._eval_pure(node.args[0]))
+        return None
+
+    def _call_arguments(self, node: ast.Call, callees: tuple[str, ...]) -> list[str]:
+        """Evaluate a call's arguments (each is handed to the callees); the pool keys among
+        them (`Redis(connection_pool=pool)`)."""
         pool_keys: list[str] = []
         position: int | None = 0
         for arg in node.args:
@@ -264,22 +338,21 @@ class Evaluator(ABC):
                 self._named_dependencies(keyword.value)
                 continue
             self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
+        return pool_keys
 
-        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS
-                          or c in WORKER_APPS), None)
-        if app_class is not None:
-            self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
-        constructor = next((c for c in callees if c in SITE_CONSTRUCTORS
-                            or c in self.subclasses), None)
-        if constructor is not None:
-            return (self._site(node, constructor, tuple(pool_keys)),)
+    def _lifecycle_call(self, node: ast.Call, callees: tuple[str, ...]) -> None:
+        """Record a call of the lifecycle module's `init_redis(url)` or `close_redis()`."""
         if any(c in self.init_redis_names for c in callees):
             url = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "url"), None)
             self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
         if any(c in self.close_redis_names for c in callees):
             self.facts.central_closes += 1
-        self._hook_registration(node, callees, method)
+
+    def _known_callee(self, node: ast.Call,
+                      callees: tuple[str, ...]) -> tuple[str, ...] | None:
+        """What a call of a framework or lifecycle callable evaluates to (`Depends(p)`,
+        `aclosing(c)`, `get_redis()`); None for any other callee."""
         if any(c in DEPENDENCY_MARKERS for c in callees):
             provider = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "dependency"), None)
@@ -294,14 +367,7 @@ class Evaluator(ABC):
         if any(c in self.get_redis_names for c in callees):
             blocking = any(k.arg == "blocking" and _truthy(k.value) for k in node.keywords)
             return (SHARED_BLOCKING if blocking else SHARED,)
-        if method is not None and method in TRACKED_METHODS:
-            for value in receiver:
-                self._use(value, method, node)
-        if self._function() is None:  # `stats = Stats(make_client())` runs at import
-            self.facts.import_time_reads.extend(
-                (f"{c}.{RETURN}", self._loc(node)) for c in callees
-                if not c.startswith(INSTANCE_PREFIX))
-        return tuple(f"{c}.{RETURN}" for c in callees)
+        return None
 
     def _named_dependencies(self, table: ast.Dict) -> None:
         """`dependencies={"redis": Provide(provide_redis)}`: what the provider hands out goes
@@ -309,12 +375,13 @@ class Evaluator(ABC):
         for item, value in zip(table.keys, table.values):
             if item is not None:
                 self._eval(item)
-            provided = isinstance(item, ast.Constant) and isinstance(item.value, str) \
-                and isinstance(value, ast.Call) \
+            name = item.value if isinstance(item, ast.Constant) \
+                and isinstance(item.value, str) else None
+            provided = name is not None and isinstance(value, ast.Call) \
                 and any(c in DEPENDENCY_MARKERS for c in self._eval_pure(value.func))
             for found in self._eval(value):
-                if provided:
-                    self.facts.edges.append((named_dependency(item.value), found))
+                if provided and name is not None:
+                    self.facts.edges.append((named_dependency(name), found))
                 else:
                     self.facts.escapes.append(EscapeFact(found, self._loc(value),
                                                          "a container"))
@@ -552,7 +619,8 @@ def block_time(method: str, call: ast.Call) -> str | None:
     return "?"
 
 
-def _item_name(item: ast.expr, evaluate) -> str | None:
+def _item_name(item: ast.expr,
+               evaluate: Callable[[ast.expr], tuple[str, ...]]) -> str | None:
     """The attribute-like name of a subscript: `["redis"]` -> `[redis]`, `[KEY]` -> `[m:KEY]`."""
     if isinstance(item, ast.Constant) and isinstance(item.value, str):
         return "[" + item.value.replace(".", ":") + "]"

@@ -13,25 +13,48 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from migrate.analysis import scopes
 from migrate.analysis.evaluate import (
-    Evaluator, _annotation_parts, _Frame, _child_name, _item_name, _unwrap,
+    Evaluator,
+    _annotation_parts,
+    _child_name,
+    _Frame,
+    _item_name,
+    _unwrap,
 )
 from migrate.analysis.facts import (
-    ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, FileFacts, HookFact, InstanceFact,
+    ARGS,
+    ENV_PREFIX,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    FileFacts,
+    HookFact,
+    InstanceFact,
     Location,
 )
 from migrate.analysis.frameworks import (
-    CONTEXT_MANAGER_DECORATORS, DEPENDENCY_MARKERS, FRAMEWORK_CLASSES, HOOK_EVENTS, HOOK_LISTS,
-    INJECT_AUTOPARAMS, INJECT_MODULE, INJECT_PARAMS, LITESTAR_HANDLERS, LITESTAR_MODULE,
-    TOOL_SCRIPT_IMPORTS, UNANNOTATED_PARAMETERS, injected, named_dependency,
+    CONTEXT_MANAGER_DECORATORS,
+    DEPENDENCY_MARKERS,
+    FRAMEWORK_CLASSES,
+    HOOK_EVENTS,
+    HOOK_LISTS,
+    INJECT_AUTOPARAMS,
+    INJECT_MODULE,
+    INJECT_PARAMS,
+    LITESTAR_HANDLERS,
+    LITESTAR_MODULE,
+    TOOL_SCRIPT_IMPORTS,
+    UNANNOTATED_PARAMETERS,
+    injected,
+    named_dependency,
 )
 from migrate.analysis.newer_syntax import parse_source
 from migrate.analysis.source_text import decode_source
-from migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 from migrate.redact import mask_secrets
+from migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 
 _URL_ARGS = ("url", "address", "host")
 # callables whose first positional argument is the URL (aioredis 1.x: the address)
@@ -121,7 +144,9 @@ class _Extractor(Evaluator):
     def _module_framework_objects(self, body: list[ast.stmt]) -> None:
         """`app = FastAPI()` at module level: `app` is the app everywhere in this module."""
         for stmt in body:
-            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                continue
+            value = stmt.value
             if not isinstance(value, ast.Call):
                 continue
             pseudo = next((FRAMEWORK_CLASSES[k] for k in self._eval_pure(value.func)
@@ -232,7 +257,8 @@ class _Extractor(Evaluator):
             kind = None
             if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr in ("on_event", "listener") and decorator.args
-                    and isinstance(decorator.args[0], ast.Constant)):
+                    and isinstance(decorator.args[0], ast.Constant)
+                    and isinstance(decorator.args[0].value, str)):
                 kind = HOOK_EVENTS.get(decorator.args[0].value)
             elif isinstance(decorator, ast.Attribute) and decorator.attr in (
                     "on_startup", "on_shutdown", "before_serving", "after_serving"):
@@ -260,8 +286,8 @@ class _Extractor(Evaluator):
         for expr in node.decorator_list:
             self._eval(expr)
         bases: list[str] = []
-        for base in node.bases:
-            bases.extend(v for v in self._eval(base) if not v.startswith(INSTANCE_PREFIX))
+        for base_node in node.bases:
+            bases.extend(v for v in self._eval(base_node) if not v.startswith(INSTANCE_PREFIX))
         qualname = _child_name(self.frames[-1], node.name)
         self.facts.classes[qualname] = tuple(bases)
         base = next((b if b in CLIENT_CLASSES else self.subclasses[b] for b in bases
@@ -442,6 +468,7 @@ class _Extractor(Evaluator):
         """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
         `env:REDIS_URL`; a default joins the key (`env:REDIS_URL=redis://cache:6379`), or
         its hash when it holds credentials."""
+        args: list[ast.expr]
         if isinstance(node, ast.Subscript):
             reader, args = self._eval_pure(node.value), [node.slice]
             wanted = "os.environ"
@@ -450,12 +477,13 @@ class _Extractor(Evaluator):
             wanted = "os.getenv" if reader and reader[0] == "os.getenv" else "os.environ.get"
         else:
             return None
-        if not reader or reader[0] != wanted or not all(
-                isinstance(a, ast.Constant) and isinstance(a.value, (str, type(None)))
-                for a in args) or not isinstance(args[0].value, str):
+        constants = [a.value for a in args if isinstance(a, ast.Constant)
+                     and isinstance(a.value, (str, type(None)))]
+        if not reader or reader[0] != wanted or len(constants) != len(args) \
+                or not isinstance(constants[0], str):
             return None
-        name = args[0].value
-        default = args[1].value if len(args) > 1 else None
+        name = constants[0]
+        default = constants[1] if len(constants) > 1 else None
         if default is None:
             return f"{ENV_PREFIX}{name}"
         if "@" in default:
@@ -509,7 +537,8 @@ class _Extractor(Evaluator):
         return None
 
 
-def _dependency_calls(annotation: ast.expr | None, evaluate) -> list[ast.Call]:
+def _dependency_calls(annotation: ast.expr | None,
+                      evaluate: Callable[[ast.expr], tuple[str, ...]]) -> list[ast.Call]:
     """The `Depends(...)` calls inside `Annotated[...]`."""
     if annotation is None or not isinstance(annotation, ast.Subscript):
         return []

@@ -16,14 +16,27 @@ from dataclasses import dataclass, field
 
 from migrate.analysis.consumers import consumer_of
 from migrate.analysis.facts import (
-    ARGS, ENV_PREFIX, INSTANCE_PREFIX, LOCALS, RETURN, SHARED, SHARED_BLOCKING, SITE_PREFIX,
-    FileFacts, InstanceFact, Location, SiteFact, site_atom,
+    ARGS,
+    ENV_PREFIX,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    SITE_PREFIX,
+    FileFacts,
+    InstanceFact,
+    Location,
+    SiteFact,
+    site_atom,
 )
-from migrate.analysis.frameworks import (
-    FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS,
-)
+from migrate.analysis.frameworks import FRAMEWORK_ATTRIBUTES, FRAMEWORK_CLASSES, FRAMEWORK_GLOBALS
 from migrate.redis_api import (
-    AIOREDIS1_API, ASYNC_WITH, CLOSE_METHODS, LIBRARY_PREFIXES, POOL_CLOSE_METHODS,
+    AIOREDIS1_API,
+    ASYNC_WITH,
+    CLOSE_METHODS,
+    LIBRARY_PREFIXES,
+    POOL_CLOSE_METHODS,
 )
 
 _THIRD_PARTY_TOPS = frozenset({"redis", "aioredis"})
@@ -290,8 +303,8 @@ class _Graph:
                 self._atom_rules(*self._joined.pop())
             elif self._pending:
                 group = self._pending.popleft()
-                atoms = self._new_atoms.pop(group, None)
-                if atoms:  # None: it joined another group, which took its atoms
+                atoms = self._new_atoms.pop(group, set())
+                if atoms:  # none: it joined another group, which took its atoms
                     self._atom_rules(self._aliased.get(group, [group]), atoms)
         self._closing = False
 
@@ -417,6 +430,27 @@ def _is_atom(value: str) -> bool:
 def link(files: list[FileFacts]) -> list[LinkedSite]:
     """Follow every client through all files; return the sites, in file and line order."""
     index = ModuleIndex(f.module for f in files)
+    graph, site_facts = _build_graph(files, index)
+    sites = _instantiation_sites(site_facts, index)
+    _parameter_defaults(sites.values(), graph)
+    _attach_holders(sites, graph)
+    _attach_returns(files, sites, graph)
+    _attach_pools(sites, site_facts, graph)
+    closes = _attach_uses(files, sites, site_facts, graph)
+    hooks = app_hooks(files, index)
+    for site in [*sites.values(), *closes]:
+        site.hook = hooks.get(site.function or "")
+    _attach_escapes(files, sites, graph)
+    _attach_import_time_reads(files, sites, graph)
+    owners = _owner_singletons(files, sites, graph)
+    result = [*sites.values(), *closes, *owners]
+    result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
+    return result
+
+
+def _build_graph(files: list[FileFacts], index: ModuleIndex,
+                 ) -> tuple[_Graph, dict[str, tuple[FileFacts, SiteFact]]]:
+    """The flow graph of every file's edges, closed; and each site's atom -> its facts."""
     graph = _Graph(index)
     for atom in (SHARED, SHARED_BLOCKING):  # `get_redis().aclose()` uses the atom directly
         graph.add(atom, atom)
@@ -431,23 +465,33 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             atom = site_atom(facts.path, site.index)
             site_facts[atom] = (facts, site)
             graph.add(atom, atom)
-        for key, value in facts.edges:
-            graph.add(key, value)
-        for cls, bases in facts.classes.items():
-            cls = graph.touch(cls)
-            graph.classes[cls] = tuple(index.canonical(b) for b in bases)
-            graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + cls)
-        for use in facts.uses:
-            graph.touch(use.key)
-        for escape in facts.escapes:
-            graph.touch(escape.key)
-            for argument in escape.into:
-                graph.add(argument, escape.key)
-        for argument, parameter in facts.parameters:
-            graph.parameters[index.canonical(argument)].add(parameter)
+        _add_file_edges(graph, facts, index)
     _constructor_parameters(graph)
     graph.close()
+    return graph, site_facts
 
+
+def _add_file_edges(graph: _Graph, facts: FileFacts, index: ModuleIndex) -> None:
+    """One file's assignments, classes, uses, escapes and call arguments, into the graph."""
+    for key, value in facts.edges:
+        graph.add(key, value)
+    for cls, bases in facts.classes.items():
+        cls = graph.touch(cls)
+        graph.classes[cls] = tuple(index.canonical(b) for b in bases)
+        graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + cls)
+    for use in facts.uses:
+        graph.touch(use.key)
+    for escape in facts.escapes:
+        graph.touch(escape.key)
+        for argument in escape.into:
+            graph.add(argument, escape.key)
+    for argument, parameter in facts.parameters:
+        graph.parameters[index.canonical(argument)].add(parameter)
+
+
+def _instantiation_sites(site_facts: dict[str, tuple[FileFacts, SiteFact]],
+                         index: ModuleIndex) -> dict[str, LinkedSite]:
+    """One instantiation site per constructor call found, keyed by its atom."""
     sites: dict[str, LinkedSite] = {}
     for atom, (facts, fact) in site_facts.items():
         scope, rewrite = _scope_and_rewrite(fact)
@@ -461,7 +505,11 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
             url_key=index.canonical(fact.url_key) if fact.url_key else None,
             options=fact.options, url_code=fact.url_code, base=fact.base)
-    _parameter_defaults(sites.values(), graph)
+    return sites
+
+
+def _attach_holders(sites: dict[str, LinkedSite], graph: _Graph) -> None:
+    """Each site's holders: the keys that may hold its client (and those holding others too)."""
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
         for atom in graph.sites_in(atoms, sites):
@@ -472,6 +520,10 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
         sites[atom].mixed_holders = sorted(k for k in keys if any(
             other not in (atom, SHARED, SHARED_BLOCKING) for other in graph.holds[k]))
 
+
+def _attach_returns(files: list[FileFacts], sites: dict[str, LinkedSite],
+                    graph: _Graph) -> None:
+    """Refine each site's holder; a client a def returns goes to the keys its callers keep."""
     # `make_client().incr(k)`: a caller that uses what a def returns without keeping it
     used_directly = {graph.index.canonical(u.key) for f in files for u in f.uses}
     for site in sites.values():
@@ -480,21 +532,16 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             returned = f"{site.function}.{RETURN}"
             site.returned_to = sorted({*graph.flows.get(returned, ()),
                                        *({returned} & used_directly)})
-    _attach_pools(sites, site_facts, graph)
-    closes = _attach_uses(files, sites, site_facts, graph)
-    hooks = app_hooks(files, index)
-    for site in [*sites.values(), *closes]:
-        site.hook = hooks.get(site.function or "")
-    _attach_escapes(files, sites, graph)
-    for facts in files:  # a client read at import (`alias = client`) cannot become get_redis()
+
+
+def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],
+                              graph: _Graph) -> None:
+    """A client read at import (`alias = client`) cannot become get_redis()."""
+    for facts in files:
         for key, loc in facts.import_time_reads:
             for atom in graph.sites_in(_atoms(graph, key), sites):
                 if atom in sites:
                     sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
-    owners = _owner_singletons(files, sites, graph)
-    result = [*sites.values(), *closes, *owners]
-    result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
-    return result
 
 
 def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:

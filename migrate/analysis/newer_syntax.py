@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -84,7 +85,7 @@ _Edit = tuple[tuple[int, int], tuple[int, int], str | None]
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self, positions) -> None:
+    def __init__(self, positions: Mapping[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.positions = positions
         self.edits: list[_Edit] = []

@@ -13,7 +13,6 @@ import ast
 from dataclasses import dataclass, field
 
 
-
 @dataclass(slots=True)
 class ScopeInfo:
     """Names one scope binds."""
@@ -50,65 +49,85 @@ def collect_scope(body: list[ast.stmt], package: str,
     """
     info = ScopeInfo()
     if args is not None:
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
-            info.bound.add(arg.arg)
-        for arg in (args.vararg, args.kwarg):
-            if arg is not None:
-                info.bound.add(arg.arg)
+        info.bound.update(_parameter_names(args))
     stack: list[ast.stmt] = list(body)
     while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            info.bound.add(node.name)
-            continue  # their bodies are scopes of their own
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                _target_names(target, info.bound)
-        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-            _target_names(node.target, info.bound)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
-            _target_names(node.target, info.bound)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
-            for item in node.items:
-                if item.optional_vars is not None:
-                    _target_names(item.optional_vars, info.bound)
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                _target_names(target, info.bound)
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    info.imports[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    info.imports[top] = top
-        elif isinstance(node, ast.ImportFrom):
-            base = (resolve_relative(package, node.level, node.module) if node.level
-                    else node.module or "")
-            for alias in node.names:
-                if alias.name != "*":
-                    info.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
-        elif isinstance(node, ast.Global):
-            info.globals.update(node.names)
-        elif isinstance(node, ast.Nonlocal):
-            info.nonlocals.update(node.names)
-        elif isinstance(node, ast.Match):
-            for case in node.cases:
-                for pattern in ast.walk(case.pattern):
-                    name = getattr(pattern, "name", None) or getattr(pattern, "rest", None)
-                    if name:
-                        info.bound.add(name)
-                stack.extend(case.body)
-            continue
-        for handler in getattr(node, "handlers", ()):
-            if handler.name:
-                info.bound.add(handler.name)
-            stack.extend(handler.body)
-        for field_name in ("body", "orelse", "finalbody"):
-            stack.extend(getattr(node, field_name, ()))
+        stack.extend(_bind_statement(stack.pop(), package, info))
     info.bound.update(info.imports)
     info.bound -= info.globals | info.nonlocals
     return info
+
+
+def _parameter_names(args: ast.arguments) -> list[str]:
+    names = [arg.arg for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    return names + [arg.arg for arg in (args.vararg, args.kwarg) if arg is not None]
+
+
+def _bind_statement(node: ast.stmt, package: str, info: ScopeInfo) -> list[ast.stmt]:
+    """Record what `node` binds in `info`; return the statements nested in it, same scope."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        info.bound.add(node.name)
+        return []  # their bodies are scopes of their own
+    if isinstance(node, ast.Match):
+        return _bind_match(node, info.bound)
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        _bind_import(node, package, info.imports)
+    elif isinstance(node, ast.Global):
+        info.globals.update(node.names)
+    elif isinstance(node, ast.Nonlocal):
+        info.nonlocals.update(node.names)
+    else:
+        for target in _assigned_targets(node):
+            _target_names(target, info.bound)
+    nested: list[ast.stmt] = []
+    for handler in getattr(node, "handlers", ()):
+        if handler.name:
+            info.bound.add(handler.name)
+        nested.extend(handler.body)
+    for field_name in ("body", "orelse", "finalbody"):
+        nested.extend(getattr(node, field_name, ()))
+    return nested
+
+
+def _assigned_targets(node: ast.stmt) -> list[ast.expr]:
+    """The targets a statement assigns (or deletes): `x = …`, `for x in …`, `with … as x`."""
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        return node.targets
+    if isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor)):
+        return [node.target]
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return [item.optional_vars for item in node.items if item.optional_vars is not None]
+    return []
+
+
+def _bind_import(node: ast.Import | ast.ImportFrom, package: str,
+                 imports: dict[str, str]) -> None:
+    """Local name -> qualified name, for each name an import statement binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                imports[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                imports[top] = top
+        return
+    base = (resolve_relative(package, node.level, node.module) if node.level
+            else node.module or "")
+    for alias in node.names:
+        if alias.name != "*":
+            imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+
+def _bind_match(node: ast.Match, bound: set[str]) -> list[ast.stmt]:
+    """The capture names of each case's pattern; the case bodies, to walk."""
+    nested: list[ast.stmt] = []
+    for case in node.cases:
+        for pattern in ast.walk(case.pattern):
+            name = getattr(pattern, "name", None) or getattr(pattern, "rest", None)
+            if name:
+                bound.add(name)
+        nested.extend(case.body)
+    return nested
 
 
 def _target_names(target: ast.expr, out: set[str]) -> None:

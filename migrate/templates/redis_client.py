@@ -57,8 +57,8 @@ RETRY_BACKOFF_CAP: float = _env_float("REDIS_RETRY_BACKOFF_CAP", 1.0)
 # returning what it returned before. A decoding client is a named client: clients={"text": {...}}.
 DECODE_RESPONSES: bool = _env_bool("REDIS_DECODE_RESPONSES", False)
 PING_TIMEOUT: float = _env_float("REDIS_PING_TIMEOUT", 2.0)
-# Connections per pool; 0 keeps redis-py's default, as a client that does not set it. A pool that is full raises
-# ConnectionError("Too many connections"), as a legacy client with max_connections= did.
+# Connections per pool; 0 keeps redis-py's default (a client that does not set it). A full pool
+# raises ConnectionError("Too many connections"), as a legacy client with max_connections= did.
 MAX_CONNECTIONS: int = _env_int("REDIS_MAX_CONNECTIONS", 0)
 
 DEFAULT = "default"

@@ -131,7 +131,10 @@ class CompatRedis:
     @property
     def client(self) -> Redis:
         """The underlying ``redis.asyncio.Redis`` (use it for new code)."""
-        return self._client if self._client is not None else self._resolve()  # type: ignore[misc]
+        if self._client is not None:
+            return self._client
+        assert self._resolve is not None  # __init__ takes exactly one of the two
+        return self._resolve()
 
     def __getattr__(self, name: str) -> Any:
         """Any other name (``delete``, ``lpush``, ``lock``, ``xrange``...): the client's, as is."""
@@ -352,8 +355,9 @@ class CompatRedis:
             latest_ids = ["$"] * len(streams)
         if len(streams) != len(latest_ids):
             raise ValueError("The streams and latest_ids parameters must be of the same length")
-        reply = await self.client.xread(dict(zip(streams, latest_ids)), count=count or None,
-                                        block=timeout)
+        # RESP2 answers a list of [stream, messages], RESP3 a dict; None on timeout
+        reply: list[Any] | dict[Any, Any] | None = await self.client.xread(
+            dict(zip(streams, latest_ids)), count=count or None, block=timeout)
         by_stream = reply.items() if isinstance(reply, dict) else (reply or [])
         return [(stream, message_id, OrderedDict(fields or {}))
                 for stream, messages in by_stream for message_id, fields in messages]
