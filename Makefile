@@ -34,7 +34,7 @@ redis-server: $(STAMP)
 
 # The gates, configured in pyproject.toml so that a bare `ruff check .` and `mypy` at the root run
 # the same checks: ruff (pycodestyle, pyflakes, import order, complexity <= 15, no print outside
-# migrate/cli.py) and mypy --strict on migrate/ and codemods/. Any finding fails.
+# redis_migrate/cli.py) and mypy --strict on redis_migrate/ and codemods/. Any finding fails.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
@@ -52,7 +52,7 @@ demo: $(STAMP)
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	@cp -r examples/legacy_backend $(DEMO_DIR)/legacy_backend
 	@# phase 1 done: the lifecycle module, written from the template (its one copy)
-	@$(BIN)/python -c 'import sys; from migrate.lifecycle import template_text; open(sys.argv[1], "w").write(template_text())' $(DEMO_DIR)/legacy_backend/backend/services/redis_client.py
+	@$(BIN)/python -c 'import sys; from redis_migrate.scan.lifecycle import template_text; open(sys.argv[1], "w").write(template_text())' $(DEMO_DIR)/legacy_backend/backend/services/redis_client.py
 	@cd $(DEMO_DIR)/legacy_backend && git init -q -b main && git add -A && \
 		git -c user.name=demo -c user.email=demo@example.invalid commit -q -m "legacy backend"
 	@echo "== migrate inventory (in $(DEMO_DIR)/legacy_backend, a scratch git repository)"

@@ -1,2 +1,2 @@
-"""The migration batches, one TOML data file each (installed as `migrate.batches`, loaded and
-validated by `migrate.batch_catalog`)."""
+"""The migration batches, one TOML data file each (installed as `redis_migrate.batches`, loaded and
+validated by `redis_migrate.batch_catalog`)."""

@@ -50,11 +50,12 @@ def cpu_seconds_of_dry_run(root: Path, kb: int) -> tuple[int, float]:
     _run(["git", "init", "-q"], repo)
     _run([*git, "add", "-A"], repo)
     _run([*git, "commit", "-qm", "app"], repo)
-    _run([sys.executable, "-m", "migrate", "init"], repo)
+    _run([sys.executable, "-m", "redis_migrate", "init"], repo)
     _run([*git, "add", "-A"], repo)
     _run([*git, "commit", "-qm", "init"], repo)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    _run([sys.executable, "-m", "migrate", "apply", "--batch", "read-caches", "--dry-run"], repo)
+    _run([sys.executable, "-m", "redis_migrate", "apply", "--batch", "read-caches", "--dry-run"],
+         repo)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return len(text), (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -62,7 +63,7 @@ def cpu_seconds_of_dry_run(root: Path, kb: int) -> tuple[int, float]:
 def startup_seconds(root: Path) -> float:
     """CPU seconds of `migrate --version`: the fixed cost, taken off each row."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    _run([sys.executable, "-m", "migrate", "--version"], root)
+    _run([sys.executable, "-m", "redis_migrate", "--version"], root)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 

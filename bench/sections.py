@@ -161,8 +161,8 @@ def library_case(exe: str, sizes: list[int], repeat: int) -> list[LibraryRow]:
 def importer_search_case(tree: Path, counts: list[int]) -> list[tuple[int, float]]:
     """Quadratic path 2: the importer search greps the tree for the names of the modules that
     hold clients, as words; their number grows with the tree. Timed in-process."""
-    from migrate.config import Config
-    from migrate.discovery import discover
+    from redis_migrate.config import Config
+    from redis_migrate.scan.discovery import discover
 
     fileset = discover(tree, Config())
     names = sorted({path.rsplit("/", 1)[-1].removesuffix(".py") for path in fileset.files})

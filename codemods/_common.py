@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
-from migrate.redis_api import CONSTRUCTORS
+from redis_migrate.redis_api import CONSTRUCTORS
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 

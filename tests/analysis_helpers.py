@@ -20,11 +20,11 @@ if _HERE not in sys.path:
 
 from typer.testing import CliRunner  # noqa: E402
 
-from migrate.batch_catalog import load_batches  # noqa: E402
-from migrate.cli import app  # noqa: E402
-from migrate.config import Config  # noqa: E402
-from migrate.inventory import build_inventory  # noqa: E402
-from migrate.model import Inventory, Site  # noqa: E402
+from redis_migrate.batch_catalog import load_batches  # noqa: E402
+from redis_migrate.cli import app  # noqa: E402
+from redis_migrate.config import Config  # noqa: E402
+from redis_migrate.model import Inventory, Site  # noqa: E402
+from redis_migrate.scan.inventory import build_inventory  # noqa: E402
 
 LIFECYCLE_IMPORT = "backend.services.redis_client"
 LIFECYCLE_PATH = "backend/services/redis_client.py"

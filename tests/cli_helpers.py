@@ -9,8 +9,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from migrate.cli import app
-from migrate.lifecycle import template_text
+from redis_migrate.cli import app
+from redis_migrate.scan.lifecycle import template_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "legacy_backend"

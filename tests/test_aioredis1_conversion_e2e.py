@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 from cli_helpers import git, git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data" / "aioredis1_module"
 DUMP = """
@@ -115,7 +115,7 @@ def test_compat_keeps_the_1x_calls_and_stores_what_the_reference_stores(
         assert kept in converted, (kept, converted)
     assert "import aioredis" not in converted and "wait_closed" not in converted
     wrapper = repo / "backend/services/redis_compat.py"
-    assert wrapper.read_text() == (Path(__file__).resolve().parents[1] / "migrate" /
+    assert wrapper.read_text() == (Path(__file__).resolve().parents[1] / "redis_migrate" /
                                    "templates" / "redis_compat.py").read_text()
 
     _run_reference(redis_url)

@@ -16,7 +16,7 @@ import redis
 from cli_helpers import git_repo, migrate
 from test_aioredis1_conversion_e2e import _dump
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data" / "aioredis1_getter"
 PAYLOAD = {"title": "hi", "body": "there"}

@@ -22,9 +22,9 @@ import pytest
 from libcst.codemod import CodemodContext
 from snapshots import assert_file
 
-from codemods import _aioredis_rules as rules
-from codemods._common import FunctionPaths
-from codemods.convert_aioredis_calls import ConvertAioredisCalls
+from redis_migrate.codemods import _aioredis_rules as rules
+from redis_migrate.codemods._common import FunctionPaths
+from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "aioredis_rules"
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "aioredis-rules.md"

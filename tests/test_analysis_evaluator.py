@@ -9,9 +9,9 @@ import inspect
 
 import pytest
 
-from migrate.analysis import evaluate
-from migrate.analysis.evaluate import Evaluator
-from migrate.analysis.extract import _Extractor, extract
+from redis_migrate.analysis import evaluate
+from redis_migrate.analysis.evaluate import Evaluator
+from redis_migrate.analysis.extract import _Extractor, extract
 
 
 def _called_on_self(source: str) -> set[str]:

@@ -572,9 +572,9 @@ def test_close_on_self_attribute_in_class(tmp_path: Path) -> None:
 
 
 def test_parallel_parse_gives_the_same_answer(tmp_path: Path) -> None:
-    from migrate.batch_catalog import load_batches
-    from migrate.config import Config
-    from migrate.inventory import build_inventory
+    from redis_migrate.batch_catalog import load_batches
+    from redis_migrate.config import Config
+    from redis_migrate.scan.inventory import build_inventory
 
     files: dict[str, str] = {"app/__init__.py": "", "app/cache_mod.py": CACHE_MOD}
     for n in range(60):  # enough files for worker processes (and for redis in each name)

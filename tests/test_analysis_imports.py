@@ -441,7 +441,7 @@ def test_a_package_that_re_exports_its_settings_instance_under_the_module_name(
                 return await client.get(key)
         """,
     })
-    run = subprocess.run([sys.executable, "-m", "migrate", "inventory", "-C", str(tmp_path),
+    run = subprocess.run([sys.executable, "-m", "redis_migrate", "inventory", "-C", str(tmp_path),
                           "--format", "json"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     import json

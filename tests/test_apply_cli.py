@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
 
-import migrate.apply as apply_module
-from migrate.apply import run_batch, write_changes
-from migrate.batch_catalog import find_batch, load_batches
-from migrate.config import load_config
-from migrate.errors import ApplyError
-from migrate.inventory import build_inventory
-from migrate.lifecycle import template_text
+import redis_migrate.rewrite.apply as apply_module
+from redis_migrate.batch_catalog import find_batch, load_batches
+from redis_migrate.config import load_config
+from redis_migrate.errors import ApplyError
+from redis_migrate.rewrite.apply import run_batch, write_changes
+from redis_migrate.scan.inventory import build_inventory
+from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 BATCH_NAMES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from cli_helpers import MAIN, REPO_ROOT, function_local, git, git_repo, migrate, write
 
-from migrate.errors import ApplyError
-from migrate.fileio import Replacement, replace_all
-from migrate.lifecycle import template_text
+from redis_migrate.errors import ApplyError
+from redis_migrate.rewrite.fileio import Replacement, replace_all
+from redis_migrate.scan.lifecycle import template_text
 
 BASE = {
     "backend/__init__.py": "",
@@ -53,13 +53,13 @@ def untracked(repo: Path) -> list[str]:
 
 
 def start(repo: Path, *args: str, fault: str, marker: Path | None = None) -> subprocess.Popen:
-    """`python -m migrate apply --batch read-caches ARGS… -C repo` with a fault point set."""
+    """`python -m redis_migrate apply --batch read-caches ARGS… -C repo` with a fault point set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGRATE_FAULT")}
     env["MIGRATE_FAULT"] = fault
     if marker is not None:
         env["MIGRATE_FAULT_MARKER"] = str(marker)
     return subprocess.Popen(
-        [sys.executable, "-m", "migrate", "apply", "--batch", "read-caches", *args,
+        [sys.executable, "-m", "redis_migrate", "apply", "--batch", "read-caches", *args,
          "-C", str(repo)],
         cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # a test runner started in the background may ignore SIGINT, and children inherit that

@@ -24,7 +24,7 @@ def _sources(folder: str) -> list[Path]:
 
 
 def test_only_the_git_module_talks_to_git() -> None:
-    for path in _sources("migrate"):
+    for path in _sources("redis_migrate"):
         if path.name == "gitrepo.py":
             continue
         imports = _imports(path)
@@ -35,30 +35,30 @@ def test_only_the_git_module_talks_to_git() -> None:
 
 # The one engine module the codemods read: the Redis API table, pure data that the analysis
 # reads too, so that both recognise exactly the same names.
-SHARED_WITH_CODEMODS = {"migrate.redis_api"}
+SHARED_WITH_CODEMODS = {"redis_migrate.redis_api"}
 
 
 def test_codemods_never_import_the_engine() -> None:
     for path in _sources("codemods"):
-        engine = {i for i in _imports(path) if i.startswith("migrate")}
+        engine = {i for i in _imports(path) if i.startswith("redis_migrate")}
         assert not engine - SHARED_WITH_CODEMODS, path
 
 
 def test_the_shared_redis_api_table_imports_nothing_of_the_engine() -> None:
-    table = REPO / "migrate" / "redis_api.py"
-    assert not {i for i in _imports(table) if i.startswith("migrate")}
+    table = REPO / "redis_migrate" / "redis_api.py"
+    assert not {i for i in _imports(table) if i.startswith("redis_migrate")}
 
 
 def test_the_template_imports_only_redis_and_the_standard_library() -> None:
     import sys
-    template = REPO / "migrate" / "templates" / "redis_client.py"
+    template = REPO / "redis_migrate" / "templates" / "redis_client.py"
     for name in _imports(template):
         top = name.split(".")[0]
         assert top == "redis" or top in sys.stdlib_module_names, name
 
 
 def test_only_the_cli_prints() -> None:
-    for path in _sources("migrate"):
+    for path in _sources("redis_migrate"):
         if path.name in ("cli.py", "redis_client.py"):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -12,7 +12,7 @@
 The CLI runs as a separate process on real scratch git repositories (with a real bare repository
 as the remote, whose pre-receive hook holds a push open) and receives a real SIGINT once it is
 where the test wants it: its `--test-cmd` or the hook creates a marker file, or it pauses at a
-fault point (MIGRATE_FAULT=pause-<point>, see migrate/faults.py). The rest runs through the CLI
+fault point (MIGRATE_FAULT=pause-<point>, redis_migrate/faults.py). The rest runs through the CLI
 in-process.
 """
 
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import MAIN, REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
 
-from migrate.lifecycle import compat_template_text, template_text
+from redis_migrate.scan.lifecycle import compat_template_text, template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 READ_BRANCH = "redis-migration/02-read-caches"
@@ -84,7 +84,7 @@ def one_line(stderr: str) -> str:
 
 
 def interrupt_when(marker: Path, *args: str | Path, fault: str | None = None) -> tuple[int, str]:
-    """Run `python -m migrate ARGS…`; send it SIGINT once `marker` exists; its exit code and
+    """Run `python -m redis_migrate ARGS…`; send it SIGINT once `marker` exists; its exit code and
     stderr. With `fault`, it pauses at that fault point and the marker is deleted after the
     signal, so that it goes on."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGRATE_FAULT")}
@@ -92,7 +92,7 @@ def interrupt_when(marker: Path, *args: str | Path, fault: str | None = None) ->
         env["MIGRATE_FAULT"] = f"pause-{fault}"
         env["MIGRATE_FAULT_MARKER"] = str(marker)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "migrate", *map(str, args)], cwd=REPO_ROOT, env=env,
+        [sys.executable, "-m", "redis_migrate", *map(str, args)], cwd=REPO_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # a test runner started in the background may ignore SIGINT, and children inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))

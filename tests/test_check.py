@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import example_repo, git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 EXPECTED = json.loads((Path(__file__).parent / "data" / "example_expected_sites.json")
                       .read_text(encoding="utf-8"))

@@ -19,8 +19,8 @@ import typer
 from cli_helpers import REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
 from typer.testing import CliRunner
 
-from migrate.cli import app
-from migrate.lifecycle import template_text
+from redis_migrate.cli import app
+from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 BACKEND = {

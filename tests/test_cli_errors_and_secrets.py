@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import git_repo, migrate
 
-from migrate.redact import mask_secrets
+from redis_migrate.redact import mask_secrets
 
 SECRET_CODE = (
     "import redis.asyncio as aioredis\n"

@@ -31,8 +31,8 @@ import pytest
 from snapshots import assert_tree
 from typer.testing import CliRunner, Result
 
-from migrate.cli import app
-from migrate.lifecycle import template_text
+from redis_migrate.cli import app
+from redis_migrate.scan.lifecycle import template_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "codemods"
 LIFECYCLE_FILES = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import REPO_ROOT, git_repo, migrate
 
-from migrate.batch_catalog import BATCHES_DIR_ENV, load_batches
-from migrate.config import load_config
+from redis_migrate.batch_catalog import BATCHES_DIR_ENV, load_batches
+from redis_migrate.config import load_config
 
 SITE = "import redis.asyncio as r\nclient = r.Redis.from_url('redis://localhost')\n\n" \
        "async def f():\n    return await client.get('k')\n"

@@ -9,8 +9,8 @@ import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 from test_aioredis_rules import run
 
-from codemods import _aioredis_rules as rules
-from codemods._aioredis_result_usage import result_usage
+from redis_migrate.codemods import _aioredis_rules as rules
+from redis_migrate.codemods._aioredis_result_usage import result_usage
 
 SCALAR_READ = """\
 from backend.services.redis_client import get_redis

@@ -20,7 +20,7 @@ from cli_helpers import EXAMPLE_LIFECYCLE, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "legacy_backend"
-TEMPLATE = REPO / "migrate" / "templates" / "redis_client.py"
+TEMPLATE = REPO / "redis_migrate" / "templates" / "redis_client.py"
 EXPECTED_SITES = Path(__file__).parent / "data" / "example_expected_sites.json"
 
 # Tests in examples/legacy_backend/tests that pass today; the one xfail is the seed §1 restart

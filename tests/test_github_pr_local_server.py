@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from cli_helpers import MAIN, function_local, git, git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 TOKEN = "secret-token-123"
 OWNER, NAME = "acme", "shop"

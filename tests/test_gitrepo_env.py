@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import git_repo, migrate
 
-from migrate import gitrepo
+from redis_migrate import gitrepo
 
 
 @pytest.fixture

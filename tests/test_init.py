@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cli_helpers import git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 
 def test_init_in_a_bare_repository_creates_config_and_module(tmp_path: Path) -> None:

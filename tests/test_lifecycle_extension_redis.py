@@ -26,7 +26,7 @@ import redis
 import redis.exceptions
 from test_lifecycle_reader import SHAPES, load, prepare, read
 
-from migrate.lifecycle_extension import blocking_extension
+from redis_migrate.scan.lifecycle_extension import blocking_extension
 
 TIMEOUT = 0.5  # the central client's socket_timeout in every copy
 BLOCK = 2 * TIMEOUT  # the BLPOP timeout: longer than the socket_timeout

@@ -34,10 +34,10 @@ import pytest
 from libcst.codemod import CodemodContext, SkipFile
 from snapshots import assert_file
 
-from migrate.codemods.add_blocking_client import AddBlockingClient
-from migrate.lifecycle import template_text
-from migrate.lifecycle_extension import blocking_extension
-from migrate.lifecycle_reader import LifecycleFacts, read_lifecycle
+from redis_migrate.codemods.add_blocking_client import AddBlockingClient
+from redis_migrate.scan.lifecycle import template_text
+from redis_migrate.scan.lifecycle_extension import blocking_extension
+from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lifecycle_modules"
 REQUIRED = frozenset({"module", "import_name", "template", "construction", "function", "line",

@@ -1,4 +1,4 @@
-"""The lifecycle template (migrate/templates/redis_client.py) against a real redis-server."""
+"""The lifecycle template (redis_migrate/templates/redis_client.py) against a real redis-server."""
 
 import ast
 import asyncio
@@ -20,7 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis_server import free_port, start_redis_server
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "migrate" / "templates" / "redis_client.py"
+TEMPLATE = Path(__file__).resolve().parents[1] / "redis_migrate" / "templates" / "redis_client.py"
 _counter = itertools.count()
 
 Loader = Callable[..., ModuleType]

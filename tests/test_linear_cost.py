@@ -18,9 +18,15 @@ from pathlib import Path
 import pytest
 from analysis_helpers import git_init, scan, site_at, write_repo
 
-from migrate import discovery, gitrepo
-from migrate.config import Config
-from migrate.discovery import _needle_regex, _search_files, _start_git_word_grep, discover
+from redis_migrate import gitrepo
+from redis_migrate.config import Config
+from redis_migrate.scan import discovery
+from redis_migrate.scan.discovery import (
+    _needle_regex,
+    _search_files,
+    _start_git_word_grep,
+    discover,
+)
 
 
 def _plain(needles: list[str], words: bool) -> re.Pattern[bytes]:

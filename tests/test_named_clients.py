@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cli_helpers import git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 FILES = {

@@ -17,7 +17,7 @@ import libcst as cst
 import pytest
 from cli_helpers import git, git_repo, migrate
 
-from migrate.analysis.newer_syntax import lower_newer_syntax, parse_source
+from redis_migrate.analysis.newer_syntax import lower_newer_syntax, parse_source
 
 NEWER = '''type Key = str
 d = {"a": 1}

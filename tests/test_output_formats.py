@@ -29,9 +29,9 @@ import pytest
 from cli_helpers import MAIN, function_local, git_repo, migrate
 from rich.cells import cell_len
 
-from migrate import render
-from migrate.check import RULES, Finding
-from migrate.lifecycle import template_text
+from redis_migrate import render
+from redis_migrate.scan.check import RULES, Finding
+from redis_migrate.scan.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -95,7 +95,7 @@ def first_column(table: str) -> list[list[str]]:
 
 def on_terminal(args: list[str | Path], columns: int, env: dict[str, str] | None = None,
                 stream: str = "stdout") -> tuple[int, str, str]:
-    """Run `python -m migrate ARGS` with `stream` (stdout or stderr) on a pseudo-terminal
+    """Run `python -m redis_migrate ARGS` with `stream` (stdout or stderr) on a pseudo-terminal
     `columns` wide and the other on a file; its exit code, what the terminal showed, the
     other stream. No NO_COLOR, FORCE_COLOR or COLUMNS unless `env` sets them."""
     master, slave = os.openpty()
@@ -105,7 +105,7 @@ def on_terminal(args: list[str | Path], columns: int, env: dict[str, str] | None
     full_env.update({"TERM": "xterm-256color", **(env or {})})
     with tempfile.TemporaryFile() as other:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "migrate", *map(str, args)], env=full_env,
+            [sys.executable, "-m", "redis_migrate", *map(str, args)], env=full_env,
             stdin=subprocess.DEVNULL, stdout=slave if stream == "stdout" else other,
             stderr=slave if stream == "stderr" else other)
         os.close(slave)

@@ -56,10 +56,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_wheel_contains_codemods_batches_and_template(installed: Path) -> None:
     python = installed.parent / "python"
     probe = _run(python, "-c",
-                 "import importlib.resources as r, migrate.codemods._common as api;"
-                 "print(sorted(p.name for p in r.files('migrate.batches').iterdir()"
+                 "import importlib.resources as r, redis_migrate.codemods._common as api;"
+                 "print(sorted(p.name for p in r.files('redis_migrate.batches').iterdir()"
                  " if p.name.endswith('.toml')));"
-                 "print(r.files('migrate.templates').joinpath('redis_client.py').is_file())",
+                 "print(r.files('redis_migrate.templates').joinpath('redis_client.py').is_file())",
                  cwd=installed.parent)
     assert probe.returncode == 0, probe.stderr
     batches, template = probe.stdout.splitlines()
@@ -142,14 +142,16 @@ def test_the_lowest_declared_setuptools_builds_a_complete_wheel(dists: dict[str,
         names = set(wheel.namelist())
         dist_info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
         license_text = wheel.read(f"{dist_info}/licenses/LICENSE").decode("utf-8")
-    for module in ("migrate/__init__.py", "migrate/cli.py", "migrate/analysis/extract.py",
-                   "migrate/redis_api.py", "migrate/codemods/remove_close_calls.py",
-                   "migrate/templates/redis_client.py", "migrate/templates/redis_compat.py",
-                   "migrate/analysis/consumers.toml"):
+    for module in ("redis_migrate/__init__.py", "redis_migrate/cli.py",
+                   "redis_migrate/analysis/extract.py", "redis_migrate/redis_api.py",
+                   "redis_migrate/codemods/remove_close_calls.py",
+                   "redis_migrate/templates/redis_client.py",
+                   "redis_migrate/templates/redis_compat.py",
+                   "redis_migrate/analysis/consumers.toml"):
         assert module in names, module
     batches = sorted(p.name for p in (REPO_ROOT / "batches").glob("*.toml"))
     assert len(batches) == 6
-    assert {f"migrate/batches/{b}" for b in batches} <= names
+    assert {f"redis_migrate/batches/{b}" for b in batches} <= names
     # the folders are installed inside the package, never as top-level names
     assert not {n for n in names if n.split("/")[0] in ("codemods", "batches", "tests")}
     assert license_text == (REPO_ROOT / "LICENSE").read_text(encoding="utf-8")
@@ -161,9 +163,9 @@ def test_the_sdist_holds_what_the_wheel_is_built_from(dists: dict[str, Path]) ->
         names = {n.split("/", 1)[1] for n in sdist.getnames() if "/" in n}
         top = sdist.getnames()[0].split("/")[0]
         pkg_info = sdist.extractfile(f"{top}/PKG-INFO").read().decode("utf-8")
-    assert {"LICENSE", "README.md", "pyproject.toml", "migrate/redis_api.py",
+    assert {"LICENSE", "README.md", "pyproject.toml", "redis_migrate/redis_api.py",
             "codemods/_common.py", "batches/01-health.toml",
-            "migrate/templates/redis_client.py"} <= names
+            "redis_migrate/templates/redis_client.py"} <= names
     assert _metadata(pkg_info)["License-Expression"] == "MIT"
 
 

@@ -20,7 +20,7 @@ import yaml
 from cli_helpers import REPO_ROOT, git, git_repo
 from test_packaging import PYPROJECT, copy_work_tree
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 HOOK_ID = "redis-migrate-check"
 LIFECYCLE = "backend/services/redis_client.py"

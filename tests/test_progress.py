@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from migrate.batch_catalog import load_batches
-from migrate.config import Config
-from migrate.inventory import build_inventory
+from redis_migrate.batch_catalog import load_batches
+from redis_migrate.config import Config
+from redis_migrate.scan.inventory import build_inventory
 
-MIGRATE = [sys.executable, "-m", "migrate"]
+MIGRATE = [sys.executable, "-m", "redis_migrate"]
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 

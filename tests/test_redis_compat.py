@@ -1,4 +1,4 @@
-"""The aioredis 1.x compatibility wrapper (migrate/templates/redis_compat.py) against a real
+"""The aioredis 1.x compatibility wrapper (redis_migrate/templates/redis_compat.py) against a real
 redis-server: every method is called through CompatRedis and what Redis stored is read back with a
 separate plain client. No fakes, no mocks."""
 
@@ -22,7 +22,7 @@ import redis
 import redis.asyncio
 from redis.exceptions import ResponseError
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "migrate" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "redis_migrate" / "templates"
 COMPAT = TEMPLATES / "redis_compat.py"
 LIFECYCLE = TEMPLATES / "redis_client.py"
 _counter = itertools.count()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import MAIN, MODULE_CLIENT, function_local, git, git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 PREFIX = "redis-migration/"
@@ -380,7 +380,7 @@ def test_a_crash_leaves_the_tree_as_it_was_or_the_batch_committed(tmp_path: Path
     before = snapshot(repo)
     env = {k: v for k, v in os.environ.items() if k != "MIGRATE_FAULT"}
     env["MIGRATE_FAULT"] = fault
-    proc = subprocess.run([sys.executable, "-m", "migrate", "apply", "--batch", "read-caches",
+    proc = subprocess.run([sys.executable, "-m", "redis_migrate", "apply", "--batch", "read-caches",
                            "-C", str(repo)], env=env, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == -9, (proc.returncode, proc.stdout, proc.stderr)
@@ -417,7 +417,7 @@ def test_pr_body_has_table_manual_reasons_checklist_and_rollback_without_secrets
     # The exact rollback command.
     assert "migrate rollback --batch read-caches" in body
     # The rollout checklist, line for line from batches/02-read-caches.toml.
-    from migrate.batch_catalog import load_batches
+    from redis_migrate.batch_catalog import load_batches
     batch = next(b for b in load_batches() if b.name == "read-caches")
     assert batch.checklist
     for item in batch.checklist:

@@ -20,8 +20,8 @@ from typing import Callable, NamedTuple
 import pytest
 from cli_helpers import MAIN, function_local, git, git_repo, migrate
 
-from migrate.lifecycle import template_text
-from migrate.redact import mask_secrets
+from redis_migrate.redact import mask_secrets
+from redis_migrate.scan.lifecycle import template_text
 
 LEGACY = "backend/legacy.py"
 BRANCH = "redis-migration/02-read-caches"

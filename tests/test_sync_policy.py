@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import example_repo, git, git_repo, migrate
 
-from migrate.lifecycle import template_text
+from redis_migrate.scan.lifecycle import template_text
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
            "locks-rate-limits"]

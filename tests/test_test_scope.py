@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from cli_helpers import MAIN, MODULE_CLIENT, function_local, git_repo, migrate
 
-from migrate.config import load_config
-from migrate.discovery import is_test_path
-from migrate.lifecycle import template_text
+from redis_migrate.config import load_config
+from redis_migrate.scan.discovery import is_test_path
+from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
 BASE = {

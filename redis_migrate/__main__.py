@@ -1,0 +1,3 @@
+from redis_migrate.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""The libraries known to keep a Redis client: loaded from `consumers.toml` (data)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from redis_migrate.errors import ConfigError
+from redis_migrate.redis_api import TRACKED_METHODS
+
+
+@dataclass(frozen=True, slots=True)
+class Consumer:
+    """A library callable that takes a client and sends `operations` on it."""
+
+    callable: str
+    argument: int | None
+    keyword: str | None
+    operations: tuple[str, ...]
+    purpose_note: str
+
+    def slots(self) -> tuple[str, ...]:
+        """The argument slots (`0`, `redis`) the client may be passed in."""
+        found = [str(self.argument)] if self.argument is not None else []
+        return (*found, *([self.keyword] if self.keyword else []))
+
+
+@cache
+def known_consumers() -> dict[str, Consumer]:
+    """Callable qualified name -> Consumer; a ConfigError naming the entry if one is wrong."""
+    text = resources.files("redis_migrate.analysis").joinpath("consumers.toml").read_text("utf-8")
+    table: dict[str, Consumer] = {}
+    for number, entry in enumerate(tomllib.loads(text).get("consumer", []), start=1):
+        where = f"redis_migrate/analysis/consumers.toml: consumer #{number}"
+        try:
+            consumer = Consumer(str(entry["callable"]), entry.get("argument"),
+                                entry.get("keyword"), tuple(entry["operations"]),
+                                str(entry.get("purpose_note", "")))
+        except KeyError as exc:
+            raise ConfigError(f"{where}: missing key {exc}") from None
+        unknown = set(consumer.operations) - TRACKED_METHODS
+        if unknown or not consumer.slots():
+            raise ConfigError(f"{where}: unknown operations {sorted(unknown)} or no argument")
+        table[consumer.callable] = consumer
+    return table
+
+
+def consumer_of(argument_key: str) -> Consumer | None:
+    """The known consumer an argument key (`fastapi_limiter.FastAPILimiter.init.<args>.0`)
+    passes the client to, if any."""
+    callable_, separator, slot = argument_key.rpartition(".<args>.")
+    if not separator:
+        return None
+    consumer = known_consumers().get(callable_)
+    return consumer if consumer is not None and slot in consumer.slots() else None

@@ -1,0 +1,666 @@
+"""Expression evaluation for the extractor: what a name, attribute or call may stand for.
+
+The statement walk lives in `extract.py`; this half resolves names through scopes, follows
+attribute chains, records client-creating calls (sites), tracked method calls (uses) and values
+handed to code the analysis does not follow (escapes).
+"""
+
+from __future__ import annotations
+
+import ast
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from redis_migrate.analysis import scopes
+from redis_migrate.analysis.facts import (
+    ARGS,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    EscapeFact,
+    FileFacts,
+    HookFact,
+    Location,
+    SiteFact,
+    UseFact,
+    site_atom,
+)
+from redis_migrate.analysis.frameworks import (
+    ASYNC_APPS,
+    CLOSING_WRAPPERS,
+    DEPENDENCY_MARKERS,
+    FRAMEWORK_ATTRIBUTES,
+    FRAMEWORK_CLASSES,
+    FRAMEWORK_GLOBALS,
+    HOOK_EVENTS,
+    HOOK_KEYWORDS,
+    HOOK_LISTS,
+    INJECT_BIND_METHODS,
+    INJECT_READS,
+    MAPPING_OBJECTS,
+    MAPPING_READS,
+    PARTIALS,
+    RUNNERS,
+    WORKER_APPS,
+    injected,
+    named_dependency,
+)
+from redis_migrate.analysis.source_text import has_rate_limit_hint
+from redis_migrate.redis_api import (
+    AIOREDIS1_API,
+    ASYNC_WITH,
+    CLOSE_METHODS,
+    CONSTRUCTORS,
+    COUNTER_OPS,
+    POOL_CLOSE_METHODS,
+    SITE_CONSTRUCTORS,
+    TRACKED_METHODS,
+)
+
+
+@dataclass(slots=True)
+class _Frame:
+    kind: str  # "module" | "class" | "function"
+    qualname: str
+    info: scopes.ScopeInfo
+    is_async: bool = False
+    self_name: str | None = None  # first parameter of a method: what `self` is called
+    self_class: str | None = None
+    # parameters known to be a framework object (`request: Request`): name -> pseudo-class
+    types: dict[str, str] = field(default_factory=dict)
+
+
+class Evaluator(ABC):
+    """The expression half of the extractor. The statement walk (`extract._Extractor`)
+    subclasses it and supplies the abstract hooks: binding assignment targets, and positions and
+    text read from the source."""
+
+    facts: FileFacts
+    frames: list[_Frame]
+    site_of_call: dict[int, int]
+    get_redis_names: set[str]
+    init_redis_names: set[str]
+    close_redis_names: set[str]
+    module_types: dict[str, str]  # module-level names bound to a framework object
+    unannotated_types: dict[str, str]  # parameter spellings that are framework objects here
+    uses_inject: bool  # the module imports python-inject
+    tool_script: bool  # the module is a tool's script (alembic's env.py)
+    uses_litestar: bool  # the module imports litestar
+    subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
+
+    # --- hooks the statement walk supplies -------------------------------------------------
+
+    @abstractmethod
+    def _bind(self, target: ast.expr, value_node: ast.expr,
+              values: tuple[str, ...]) -> tuple[str, ...]:
+        """Record that the keys `target` names may hold `values`; return those keys."""
+
+    @abstractmethod
+    def _loc(self, node: ast.AST) -> Location:
+        """Where `node` starts: its line and its 1-based column in characters."""
+
+    @abstractmethod
+    def _snippet(self, node: ast.expr | ast.stmt) -> str:
+        """`node`'s source on one line, secrets masked, cut to a readable length."""
+
+    @abstractmethod
+    def _url(self, node: ast.Call) -> str | None:
+        """The snippet of the URL (or address, or host) a client-creating call is given."""
+
+    @abstractmethod
+    def _url_key(self, node: ast.Call) -> str | None:
+        """The key of the URL a client-creating call is given (see `_key_of`)."""
+
+    @abstractmethod
+    def _url_code(self, node: ast.Call) -> str | None:
+        """The URL a client-creating call connects to, as code to hand to `init_redis`."""
+
+    @abstractmethod
+    def _key_of(self, node: ast.expr) -> str | None:
+        """The key a URL expression names: a hashed literal, an environment variable or the
+        Name/Attribute chain (`settings.REDIS_URL`); None for anything else."""
+
+    # --- names ---------------------------------------------------------------------------
+
+    def _function(self) -> _Frame | None:
+        for frame in reversed(self.frames):
+            if frame.kind == "function":
+                return frame
+        return None
+
+    def _name_key(self, name: str, store: bool = False) -> str | None:
+        """Resolve a bare name to a key (a qualified name), as Python's scoping would."""
+        innermost = True
+        for frame in reversed(self.frames):
+            info = frame.info
+            if frame.kind == "class" and not innermost:
+                continue  # class bodies are not visible from the functions inside them
+            innermost = False
+            if frame.kind == "function":
+                if name in info.globals:
+                    return self._module_key(name)
+                if name in info.nonlocals:
+                    continue
+            if name in info.imports:
+                return info.imports[name]
+            if name in info.bound:
+                if frame.kind == "function":
+                    return f"{frame.qualname}.{LOCALS}.{name}"
+                return f"{frame.qualname}.{name}"
+            if store and frame.kind != "module":
+                return f"{frame.qualname}.{LOCALS}.{name}"
+        return None  # a builtin, or a name from a star import
+
+    def _module_key(self, name: str) -> str:
+        info = self.frames[0].info
+        return info.imports.get(name, f"{self.facts.module}.{name}")
+
+    # --- expressions ---------------------------------------------------------------------
+
+    def _eval_pure(self, node: ast.expr) -> tuple[str, ...]:
+        """Evaluate a Name/Attribute chain without recording anything (already visited)."""
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id)
+        if isinstance(node, ast.Attribute):
+            return self._attr(self._eval_pure(node.value), node.attr)
+        if isinstance(node, ast.Subscript):
+            item = _item_name(node.slice, self._eval_pure)
+            return self._attr(self._eval_pure(node.value), item) if item else ()
+        return ()
+
+    def _name_value(self, name: str) -> tuple[str, ...]:
+        for frame in reversed(self.frames):
+            if frame.kind != "function":
+                break
+            if frame.self_name == name:  # `self` (or `cls`) of the method we are in
+                return (f"{INSTANCE_PREFIX}{frame.self_class}",)
+            if name in frame.types:
+                return (f"{INSTANCE_PREFIX}{frame.types[name]}",)
+            if name in frame.info.bound:
+                break
+        key = self._name_key(name)
+        if key is None:
+            return ()
+        pseudo = FRAMEWORK_GLOBALS.get(key) or self.module_types.get(key)
+        if pseudo is not None:  # `current_app`, or this module's `app = FastAPI()`
+            return (f"{INSTANCE_PREFIX}{pseudo}", key)
+        return (key,)
+
+    @staticmethod
+    def _attr(values: tuple[str, ...], attr: str) -> tuple[str, ...]:
+        out = []
+        for value in values:
+            if value.startswith(INSTANCE_PREFIX):
+                key = f"{value[len(INSTANCE_PREFIX):]}.{attr}"
+                pseudo = FRAMEWORK_ATTRIBUTES.get(key)  # `request.app` is the app
+                out.append(f"{INSTANCE_PREFIX}{pseudo}" if pseudo else key)
+            else:
+                out.append(f"{value}.{attr}")
+        return tuple(out)
+
+    def _subscript(self, node: ast.Subscript) -> tuple[str, ...]:
+        """`app["redis"]` and `app[REDIS_KEY]` are attribute-like keys: `app.[redis]`."""
+        values = self._eval(node.value)
+        item = _item_name(node.slice, self._eval_pure)
+        if item is None:
+            self._eval(node.slice)
+            return ()
+        return self._attr(values, item)
+
+    def _eval(self, node: ast.expr | None) -> tuple[str, ...]:
+        """Evaluate an expression: record what it creates and uses, return what it may be."""
+        if node is None:
+            return ()
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id)
+        if isinstance(node, ast.Attribute):
+            return self._attr(self._eval(node.value), node.attr)
+        if isinstance(node, ast.Await):
+            return self._eval(node.value)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Subscript):
+            return self._subscript(node)
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return self._yield(node)
+        if isinstance(node, ast.Lambda):
+            return self._lambda(node)
+        return self._eval_other(node)
+
+    def _eval_other(self, node: ast.expr) -> tuple[str, ...]:
+        """`_eval` for the expressions that pass values on or hold them (`a or b`, `x if c
+        else y`, `(n := v)`, containers) and for those that only hold sub-expressions."""
+        if isinstance(node, (ast.BoolOp, ast.IfExp)):
+            parts = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            if isinstance(node, ast.IfExp):
+                self._eval(node.test)
+            return tuple(v for part in parts for v in self._eval(part))
+        if isinstance(node, ast.NamedExpr):
+            values = self._eval(node.value)
+            self._bind(node.target, node.value, values)
+            return values
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            self._container(node)
+            return ()
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.expr):
+                self._eval(child)
+            elif isinstance(child, ast.comprehension):
+                self._eval(child.iter)
+                for condition in child.ifs:
+                    self._eval(condition)
+        return ()
+
+    def _container(self, node: ast.List | ast.Tuple | ast.Set | ast.Dict) -> None:
+        """What a literal container holds escapes: the analysis does not follow its items."""
+        elements = node.values if isinstance(node, ast.Dict) else node.elts
+        for key in getattr(node, "keys", ()):
+            self._eval(key)
+        for element in elements:
+            for value in self._eval(element):
+                self.facts.escapes.append(EscapeFact(value, self._loc(element), "a container"))
+
+    def _call(self, node: ast.Call) -> tuple[str, ...]:
+        method = None
+        if isinstance(node.func, ast.Attribute):
+            receiver = self._eval(node.func.value)
+            method = node.func.attr
+            callees = self._attr(receiver, method)
+        else:
+            receiver = ()
+            callees = self._eval(node.func)
+        special = self._special_call(node, receiver, method, callees)
+        if special is not None:
+            return special
+        pool_keys = self._call_arguments(node, callees)
+        app_class = next((c for c in callees if FRAMEWORK_CLASSES.get(c) in ASYNC_APPS
+                          or c in WORKER_APPS), None)
+        if app_class is not None:
+            self.facts.apps.append((app_class, f"{_callee_text(node.func)}()", self._loc(node)))
+        constructor = next((c for c in callees if c in SITE_CONSTRUCTORS
+                            or c in self.subclasses), None)
+        if constructor is not None:
+            return (self._site(node, constructor, tuple(pool_keys)),)
+        self._lifecycle_call(node, callees)
+        self._hook_registration(node, callees, method)
+        known = self._known_callee(node, callees)
+        if known is not None:
+            return known
+        if method is not None and method in TRACKED_METHODS:
+            for value in receiver:
+                self._use(value, method, node)
+        if self._function() is None:  # `stats = Stats(make_client())` runs at import
+            self.facts.import_time_reads.extend(
+                (f"{c}.{RETURN}", self._loc(node)) for c in callees
+                if not c.startswith(INSTANCE_PREFIX))
+        return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _special_call(self, node: ast.Call, receiver: tuple[str, ...], method: str | None,
+                      callees: tuple[str, ...]) -> tuple[str, ...] | None:
+        """What a call evaluates to when it only moves a value around (a `partial`, a mapping
+        read, an injector's bind or get); None for any other call."""
+        if any(c in PARTIALS for c in callees) and node.args:
+            return self._partial(node)
+        if method in MAPPING_READS and node.args and any(
+                v == INSTANCE_PREFIX + p for v in receiver for p in MAPPING_OBJECTS):
+            # `request.app.get("redis")` reads the same entry as `request.app["redis"]`
+            item = _item_name(node.args[0], self._eval_pure)
+            if item is not None:
+                return self._attr(receiver, item)
+        if self.uses_inject and method in INJECT_BIND_METHODS and len(node.args) == 2 \
+                and not node.keywords:
+            classes = self._eval_pure(node.args[0])
+            if classes:  # `binder.bind(Redis, client)`: the injector holds it under Redis
+                self._set_holder(node.args[1], "argument")
+                for value in self._eval(node.args[1]):
+                    self.facts.edges.extend((injected(c), value) for c in classes)
+                return ()
+        if any(c in INJECT_READS for c in callees) and node.args:
+            return tuple(injected(c) for c in self._eval_pure(node.args[0]))
+        return None
+
+    def _call_arguments(self, node: ast.Call, callees: tuple[str, ...]) -> list[str]:
+        """Evaluate a call's arguments (each is handed to the callees); the pool keys among
+        them (`Redis(connection_pool=pool)`)."""
+        pool_keys: list[str] = []
+        position: int | None = 0
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                position = None  # the positions after `*args` are not known
+            self._argument(arg, node, callees, pool_keys, position=position)
+            position = None if position is None else position + 1
+        for keyword in node.keywords:
+            if keyword.arg == "dependencies" and self.uses_litestar \
+                    and isinstance(keyword.value, ast.Dict):
+                self._named_dependencies(keyword.value)
+                continue
+            self._argument(keyword.value, node, callees, pool_keys, keyword.arg)
+        return pool_keys
+
+    def _lifecycle_call(self, node: ast.Call, callees: tuple[str, ...]) -> None:
+        """Record a call of the lifecycle module's `init_redis(url)` or `close_redis()`."""
+        if any(c in self.init_redis_names for c in callees):
+            url = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "url"), None)
+            self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
+        if any(c in self.close_redis_names for c in callees):
+            self.facts.central_closes += 1
+
+    def _known_callee(self, node: ast.Call,
+                      callees: tuple[str, ...]) -> tuple[str, ...] | None:
+        """What a call of a framework or lifecycle callable evaluates to (`Depends(p)`,
+        `aclosing(c)`, `get_redis()`); None for any other callee."""
+        if any(c in DEPENDENCY_MARKERS for c in callees):
+            provider = node.args[0] if node.args else next(
+                (k.value for k in node.keywords if k.arg == "dependency"), None)
+            # `Depends(get_cache)`: the parameter holds what the provider returns or yields
+            return tuple(f"{v}.{RETURN}" for v in self._eval_pure(provider)) if provider else ()
+        if any(c in CLOSING_WRAPPERS for c in callees) and node.args:
+            wrapped = self._eval_pure(node.args[0]) if isinstance(
+                node.args[0], (ast.Name, ast.Attribute)) else ()
+            for value in wrapped:  # `aclosing(client)` closes the client on exit
+                self._use(value, "aclose", node)
+            return ()
+        if any(c in self.get_redis_names for c in callees):
+            blocking = any(k.arg == "blocking" and _truthy(k.value) for k in node.keywords)
+            return (SHARED_BLOCKING if blocking else SHARED,)
+        return None
+
+    def _named_dependencies(self, table: ast.Dict) -> None:
+        """`dependencies={"redis": Provide(provide_redis)}`: what the provider hands out goes
+        to the handler parameters called `redis`; anything else in the dict is stored."""
+        for item, value in zip(table.keys, table.values):
+            if item is not None:
+                self._eval(item)
+            name = item.value if isinstance(item, ast.Constant) \
+                and isinstance(item.value, str) else None
+            provided = name is not None and isinstance(value, ast.Call) \
+                and any(c in DEPENDENCY_MARKERS for c in self._eval_pure(value.func))
+            for found in self._eval(value):
+                if provided and name is not None:
+                    self.facts.edges.append((named_dependency(name), found))
+                else:
+                    self.facts.escapes.append(EscapeFact(found, self._loc(value),
+                                                         "a container"))
+
+    def _partial(self, node: ast.Call) -> tuple[str, ...]:
+        """`partial(f, client)`: f's first parameter gets the client; it stands for f."""
+        functions = self._eval(node.args[0])
+        for index, arg in enumerate(node.args[1:]):
+            if isinstance(arg, ast.Starred):
+                break
+            for value in self._eval(arg):
+                self.facts.escapes.append(EscapeFact(
+                    value, self._loc(arg), f"{_callee_text(node.args[0])}()",
+                    tuple(f"{f}.{ARGS}.{index}" for f in functions)))
+        for keyword in node.keywords:
+            for value in self._eval(keyword.value):
+                if keyword.arg:
+                    self.facts.escapes.append(EscapeFact(
+                        value, self._loc(keyword.value), f"{_callee_text(node.args[0])}()",
+                        tuple(f"{f}.{ARGS}.{keyword.arg}" for f in functions)))
+        return functions
+
+    def _hook_registration(self, node: ast.Call, callees: tuple[str, ...],
+                           method: str | None) -> None:
+        """Record the functions this call registers to run when the app starts or stops."""
+        registered: list[tuple[ast.expr, str]] = []
+        func = node.func
+        if (method in ("append", "insert", "extend") and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Attribute) and func.value.attr in HOOK_LISTS
+                and node.args):
+            kind = HOOK_LISTS[func.value.attr]
+            added = node.args[-1]
+            if method == "extend":  # `app.on_startup.extend([setup_redis, setup_ws])`
+                elements = added.elts if isinstance(added, (ast.List, ast.Tuple)) else []
+                registered.extend((element, kind) for element in elements)
+            else:
+                registered.append((added, kind))
+        if method == "add_event_handler" and len(node.args) >= 2 and isinstance(
+                node.args[0], ast.Constant) and node.args[0].value in HOOK_EVENTS:
+            registered.append((node.args[1], HOOK_EVENTS[node.args[0].value]))
+        for keyword in node.keywords:
+            if keyword.arg in HOOK_KEYWORDS:
+                value = keyword.value
+                elements = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+                registered.extend((e, HOOK_KEYWORDS[keyword.arg]) for e in elements)
+        if any(c in RUNNERS for c in callees) and node.args and isinstance(
+                node.args[0], ast.Call) and not self.tool_script:
+            registered.append((node.args[0].func, "main"))
+        # aiohttp calls `app.on_startup` / `on_cleanup` / `cleanup_ctx` hooks with the app
+        app = (self._eval_pure(func.value.value) if registered and method in (
+            "append", "insert", "extend") and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute) else ())
+        for expr, kind in registered:
+            self._register_hook(expr, kind, node, app)
+
+    def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST,
+                       app: tuple[str, ...] = ()) -> None:
+        if isinstance(expr, ast.Call):  # `partial(close, client)`, `lifespan_factory()`
+            expr = expr.args[0] if expr.args and isinstance(
+                expr.func, (ast.Name, ast.Attribute)) and _callee_text(expr.func).endswith(
+                "partial") else expr.func
+        if isinstance(expr, ast.Lambda):
+            keys: tuple[str, ...] = (self._lambda_key(expr),)
+        else:
+            keys = self._eval_pure(expr)
+        for key in keys:
+            if not key.startswith(INSTANCE_PREFIX):
+                self.facts.hooks.append(HookFact(key, kind, self._loc(where)))
+                for value in app:  # the hook's first parameter is the app it is registered on
+                    self.facts.edges.append((f"{key}.{ARGS}.0", value))
+
+    def _lambda_key(self, node: ast.Lambda) -> str:
+        parent = self.frames[-1]
+        name = f"<lambda:{node.lineno}:{node.col_offset}>"
+        return _child_name(parent, name)
+
+    def _lambda(self, node: ast.Lambda) -> tuple[str, ...]:
+        """A lambda's body runs later, as a function of its own: what it returns and uses."""
+        for default in (*node.args.defaults, *(d for d in node.args.kw_defaults if d)):
+            self._eval(default)
+        qualname = self._lambda_key(node)
+        frame = _Frame("function", qualname, scopes.collect_scope([], "", node.args),
+                       is_async=False)
+        self._type_parameters(frame, node.args)
+        self.frames.append(frame)
+        try:
+            for value in self._eval(node.body):
+                self.facts.edges.append((f"{qualname}.{RETURN}", value))
+        finally:
+            self.frames.pop()
+        return (qualname,)
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> tuple[str, ...]:
+        """A provider's `yield client` hands the client to whoever uses the provider."""
+        values = self._eval(node.value)
+        function = self._function()
+        if function is not None and node.value is not None:
+            self._set_holder(node.value, "yield", f"{function.qualname}.{RETURN}")
+            for value in values:
+                self.facts.edges.append((f"{function.qualname}.{RETURN}", value))
+        return ()
+
+    def _type_parameters(self, frame: _Frame, args: ast.arguments) -> None:
+        """Parameters that are framework objects: annotated so, or spelled so (aiohttp)."""
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            pseudo = None
+            if arg.annotation is not None:
+                pseudo = self._framework_annotation(arg.annotation)
+            elif self.unannotated_types:
+                pseudo = self.unannotated_types.get(arg.arg)
+            if pseudo is not None:
+                frame.types[arg.arg] = pseudo
+
+    def _framework_annotation(self, annotation: ast.expr) -> str | None:
+        for part in _annotation_parts(annotation):
+            for key in self._eval_pure(part):
+                if key in FRAMEWORK_CLASSES:
+                    return FRAMEWORK_CLASSES[key]
+        return None
+
+    def _argument(self, arg: ast.expr, call: ast.Call, callees: tuple[str, ...],
+                  pool_keys: list[str], keyword: str | None = None,
+                  position: int | None = None) -> None:
+        values = self._eval(arg)
+        if not values:
+            return
+        self._set_holder(arg, "argument")
+        is_constructor = any(c in CONSTRUCTORS for c in callees)
+        if is_constructor and (keyword == "connection_pool" or
+                               any(c.endswith(".from_pool") for c in callees)):
+            pool_keys.extend(values)
+            return
+        target = _callee_text(call.func)
+        slot = keyword if keyword is not None else position
+        # where a def of the callee would receive it (the link binds it to the parameter)
+        into = () if slot is None or is_constructor else tuple(
+            f"{c}.{ARGS}.{slot}" for c in callees)
+        for value in values:
+            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()", into))
+
+    def _use(self, value: str, method: str, node: ast.AST) -> None:
+        if value.startswith(INSTANCE_PREFIX):
+            return
+        function = self._function()
+        receiver = None
+        if method in CLOSE_METHODS or method in POOL_CLOSE_METHODS or method == ASYNC_WITH:
+            target = node.func.value if isinstance(node, ast.Call) and isinstance(
+                node.func, ast.Attribute) else node
+            if method == "aclose" and isinstance(node, ast.Call) and not isinstance(
+                    node.func, ast.Attribute):
+                target = node.args[0]  # `aclosing(client)`
+            receiver = _callee_text(target) if isinstance(target, ast.expr) else None
+        self.facts.uses.append(UseFact(
+            value, method, self._loc(node), function.qualname if function else None,
+            method in COUNTER_OPS and self._hint(node, function),  # only counters need it
+            bool(function and function.is_async),
+            block_time(method, node) if isinstance(node, ast.Call) else None,
+            receiver,
+            bool(function and function.qualname.rpartition(".")[2].startswith("<lambda:"))))
+
+    def _hint(self, node: ast.AST, function: _Frame | None) -> bool:
+        context = function.qualname if function else self.facts.module
+        if has_rate_limit_hint(context):
+            return True
+        if isinstance(node, ast.Call):
+            for arg in node.args[:1]:
+                for const in ast.walk(arg):
+                    if isinstance(const, ast.Constant) and isinstance(const.value, str) \
+                            and has_rate_limit_hint(const.value):
+                        return True
+        return False
+
+    def _site(self, node: ast.Call, callee: str, pool_keys: tuple[str, ...]) -> str:
+        function = self._function()
+        index = len(self.facts.sites)
+        self.facts.sites.append(SiteFact(
+            index=index, loc=self._loc(node), callee=callee,
+            family=SITE_CONSTRUCTORS.get(callee, "subclass"), base=self.subclasses.get(callee),
+            holder="expression", function=function.qualname if function else None,
+            in_async_function=bool(function and function.is_async),
+            keywords=tuple(k.arg for k in node.keywords if k.arg),
+            pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node),
+            url_key=self._url_key(node), url_code=self._url_code(node),
+            options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg)))
+        self.site_of_call[id(node)] = index
+        if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
+            self.facts.aioredis1 = True
+        return site_atom(self.facts.path, index)
+
+    def _set_holder(self, value_node: ast.expr, holder: str, key: str | None = None) -> None:
+        """The site `value_node` creates (if any) is held as `holder` (under `key`), unless
+        something more specific than an expression or an argument already holds it."""
+        index = self.site_of_call.get(id(_unwrap(value_node)))
+        if index is not None and self.facts.sites[index].holder in ("expression", "argument"):
+            self.facts.sites[index].holder = holder
+            self.facts.sites[index].bound_to = key
+
+
+# Blocking reads and where their block time is: (positional index, keyword, unit in seconds).
+# blpop(keys, timeout=0) in redis-py; aioredis 1.x takes keys as varargs and timeout= only.
+_BLOCK_ARGUMENT = {
+    "blpop": (1, "timeout", 1.0), "brpop": (1, "timeout", 1.0), "bzpopmin": (1, "timeout", 1.0),
+    "bzpopmax": (1, "timeout", 1.0), "brpoplpush": (2, "timeout", 1.0),
+    "blmove": (2, "timeout", 1.0), "blmpop": (0, "timeout", 1.0),
+    "bzmpop": (0, "timeout", 1.0), "xread": (2, "block", 0.001),
+    "xreadgroup": (4, "block", 0.001),
+}
+_LISTENING = frozenset({"listen", "monitor", "pubsub", "subscribe", "psubscribe", "wait"})
+
+
+def block_time(method: str, call: ast.Call) -> str | None:
+    """How long `method(...)` may block, in seconds: "0" forever, "?" not static, None: never."""
+    if method in _LISTENING:
+        return "0"
+    spec = _BLOCK_ARGUMENT.get(method)
+    if spec is None:
+        return None
+    position, keyword, unit = spec
+    value: ast.expr | None = next((k.value for k in call.keywords if k.arg == keyword), None)
+    if value is None and any(isinstance(a, ast.Starred) for a in call.args):
+        return "?"
+    if value is None and keyword == "timeout" and method in ("blpop", "brpop", "bzpopmin",
+                                                             "bzpopmax") and len(call.args) > 2:
+        return "?"  # aioredis 1.x varargs keys: the last positional is a key, not a timeout
+    if value is None and len(call.args) > position:
+        value = call.args[position]
+    if value is None:
+        # blpop & co. default to timeout=0 (forever); XREAD without BLOCK does not block
+        return "0" if keyword == "timeout" else None
+    if isinstance(value, ast.Constant) and value.value is None:
+        return None if keyword == "block" else "0"
+    if isinstance(value, ast.Constant) and isinstance(value.value, (int, float)) \
+            and not isinstance(value.value, bool):
+        return repr(float(value.value) * unit)
+    return "?"
+
+
+def _item_name(item: ast.expr,
+               evaluate: Callable[[ast.expr], tuple[str, ...]]) -> str | None:
+    """The attribute-like name of a subscript: `["redis"]` -> `[redis]`, `[KEY]` -> `[m:KEY]`."""
+    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+        return "[" + item.value.replace(".", ":") + "]"
+    if isinstance(item, (ast.Name, ast.Attribute)):
+        keys = evaluate(item)
+        if keys and not keys[0].startswith(INSTANCE_PREFIX):
+            return "[" + keys[0].replace(".", ":") + "]"
+    return None
+
+
+def _annotation_parts(annotation: ast.expr) -> list[ast.expr]:
+    """`Request`, `Optional[Request]`, `Request | None`, `Annotated[Request, ...]`."""
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return [*_annotation_parts(annotation.left), *_annotation_parts(annotation.right)]
+    if isinstance(annotation, ast.Subscript):
+        inner = annotation.slice
+        elements = inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        return _annotation_parts(elements[0]) if elements else []
+    return [annotation]
+
+
+def _child_name(parent: _Frame, name: str) -> str:
+    """The qualified name of a def or class: `f.<locals>.g` inside a function, as Python does."""
+    if parent.kind == "function":
+        return f"{parent.qualname}.{LOCALS}.{name}"
+    return f"{parent.qualname}.{name}"
+
+
+def _unwrap(node: ast.expr) -> ast.expr:
+    while isinstance(node, ast.Await):
+        node = node.value
+    return node
+
+
+def _truthy(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and bool(node.value)
+
+
+def _callee_text(func: ast.expr) -> str:
+    try:
+        return ast.unparse(func)
+    except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
+        return "a call"

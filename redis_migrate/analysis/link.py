@@ -1,0 +1,766 @@
+"""The repo-wide link: join every file's facts and follow each client to where it is used.
+
+Given the facts of all parsed files, it works out which keys may hold which client (through
+assignments, imports under any alias, `import m` then `m.client`, attributes of instances, values
+returned by getters, base classes), then lists every site with the operations done on the client
+it creates, the close calls made on it, and the module-level objects whose class owns one.
+"""
+
+from __future__ import annotations
+
+import builtins
+import sys
+from collections import defaultdict, deque
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from redis_migrate.analysis.consumers import consumer_of
+from redis_migrate.analysis.facts import (
+    ARGS,
+    ENV_PREFIX,
+    INSTANCE_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    SITE_PREFIX,
+    FileFacts,
+    InstanceFact,
+    Location,
+    SiteFact,
+    site_atom,
+)
+from redis_migrate.analysis.frameworks import (
+    FRAMEWORK_ATTRIBUTES,
+    FRAMEWORK_CLASSES,
+    FRAMEWORK_GLOBALS,
+)
+from redis_migrate.redis_api import (
+    AIOREDIS1_API,
+    ASYNC_WITH,
+    CLOSE_METHODS,
+    LIBRARY_PREFIXES,
+    POOL_CLOSE_METHODS,
+)
+
+_THIRD_PARTY_TOPS = frozenset({"redis", "aioredis"})
+# Bases whose code the analysis never reads and that many unrelated classes share (ABC, Generic,
+# Protocol, Enum, Exception…): their attributes are passed down, never shared back (`_inherit`).
+_LIBRARY_BASE_TOPS = frozenset(sys.stdlib_module_names) | {"typing_extensions"}
+_BUILTIN_CLASSES = frozenset(name for name, value in vars(builtins).items()
+                             if isinstance(value, type))
+
+
+@dataclass(slots=True)
+class Operation:
+    """A command done on a client, where it was done."""
+
+    method: str
+    path: str
+    loc: Location
+    hint: bool
+    in_async: bool = False
+    block: str | None = None  # a blocking read's block time in seconds ("0" forever, "?")
+
+
+@dataclass(slots=True)
+class LinkedSite:
+    """A site with everything the classifier needs; not yet given a purpose or a batch."""
+
+    kind: str  # instantiation | close | owner-singleton
+    path: str
+    loc: Location
+    pattern: str
+    library: str
+    scope: str  # module | class | function
+    rewrite: str
+    snippet: str
+    atom: str | None = None  # for instantiations: the atom of the client/pool created
+    origins: tuple[str, ...] = ()  # for close/owner sites: the atoms of the clients concerned
+    shared: bool = False  # a close of the lifecycle module's shared client
+    operations: list[Operation] = field(default_factory=list)
+    escapes: list[str] = field(default_factory=list)
+    holders: list[str] = field(default_factory=list)
+    # holders that may also hold another client, pool or object (a helper called with both)
+    mixed_holders: list[str] = field(default_factory=list)
+    url: str | None = None
+    keywords: tuple[str, ...] = ()
+    clients_of_pool: tuple[str, ...] = ()  # for pools: the client atoms built on it
+    in_async_function: bool = False
+    family: str = "client"
+    base: str | None = None  # the redis-py class a family "subclass" client derives from
+    holder: str = "expression"  # global | member | local | return | with | argument | …
+    function: str | None = None  # the def the site is in
+    bound_to: str | None = None  # the key it is first assigned to (canonical)
+    url_key: str | None = None  # canonical key of its URL argument
+    options: tuple[tuple[str, str], ...] = ()
+    import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
+    hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
+    url_code: str | None = None  # the URL argument's source, unmasked (never printed)
+    receiver: str | None = None  # for a close: the closed expression as source
+    in_lambda: bool = False  # for a close: made in a lambda's body
+    returned_to: list[str] = field(default_factory=list)  # keys that hold what its def returns
+    consumers: list[str] = field(default_factory=list)  # known libraries it is handed to
+
+
+class ModuleIndex:
+    """Maps module names as imports spell them onto the modules found on disk.
+
+    A repository may hold its import root below the top (`src/app/…`, `examples/x/backend/…`):
+    `backend.services.cache` then names the file module `examples.x.backend.services.cache`.
+    A dotted prefix that is not a module itself but is the suffix of exactly one is mapped to it.
+    """
+
+    def __init__(self, modules: Iterable[str]) -> None:
+        self.full = set(modules)
+        self.by_suffix: dict[str, set[str]] = defaultdict(set)
+        for module in self.full:
+            parts = module.split(".")
+            for start in range(1, len(parts)):
+                self.by_suffix[".".join(parts[start:])].add(module)
+        self._cache: dict[str, str] = {}
+
+    def canonical(self, key: str) -> str:
+        """`key` with its module part replaced by the module on disk it names."""
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        if key.startswith(INSTANCE_PREFIX):
+            result = INSTANCE_PREFIX + self.canonical(key[len(INSTANCE_PREFIX):])
+        elif key.startswith((SITE_PREFIX, ENV_PREFIX)) or key in (SHARED, SHARED_BLOCKING):
+            result = key
+        else:
+            result = self._canonical_name(key)
+        self._cache[key] = result
+        return result
+
+    def _canonical_name(self, key: str) -> str:
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            prefix = ".".join(parts[:n])
+            if prefix in self.full:
+                return key
+            candidates = self.by_suffix.get(prefix)
+            if candidates and len(candidates) == 1 and (n > 1 or prefix not in _THIRD_PARTY_TOPS):
+                return next(iter(candidates)) + key[len(prefix):]
+        return key
+
+
+def library_of(callee: str, aioredis1_file: bool) -> str:
+    """The library family a constructor's qualified name belongs to."""
+    for prefix, library in LIBRARY_PREFIXES:
+        if callee.startswith(prefix):
+            if library == "aioredis":
+                last = callee.rsplit(".", 1)[1]
+                return "aioredis1" if aioredis1_file or last in AIOREDIS1_API else "aioredis2"
+            return library
+    return "redis-sync"
+
+
+def _scope_and_rewrite(site: SiteFact) -> tuple[str, str]:
+    in_function = site.function is not None
+    if site.family == "pool" or site.pool_keys:
+        scope = {"global": "module", "member": "class"}.get(
+            site.holder, "function" if in_function else "module")
+        return scope, "pool-client"
+    if site.holder == "global":
+        return "module", "lazy-getter" if in_function else "module-client"
+    if site.holder == "member":
+        return "class", "instance-attribute"
+    if in_function:
+        return "function", "function-local"
+    return "module", "module-client"
+
+
+class _Graph:
+    """Which keys may hold which atoms: a flow-insensitive points-to closure.
+
+    The closure is computed by one worklist (`close`): every rule fires once for each new fact
+    (a key, an atom a key holds, a copy edge), so its cost is the size of the result, not the
+    number of rounds times the size of the graph. Keys aliased to each other (an instance's
+    attribute and its class's) hold the same atoms: they share one set, so a class whose
+    hundred subclasses all keep `self.parent` costs one set, not a hundred.
+    """
+
+    def __init__(self, index: ModuleIndex) -> None:
+        self.index = index
+        self.flows: dict[str, set[str]] = defaultdict(set)  # key -> keys that copy it
+        self.holds: dict[str, set[str]] = defaultdict(set)  # aliased keys: one set object
+        self.keys: set[str] = set()
+        self.classes: dict[str, tuple[str, ...]] = {}
+        # (argument key, parameter key) of every def, bound once a caller passes something
+        self.parameters: dict[str, set[str]] = defaultdict(set)
+        self.bound_arguments: set[str] = set()
+        # while closing: the keys below each dotted prefix, and the facts the rules must see
+        self._closing = False
+        self._below: dict[str, list[str]] = defaultdict(list)
+        self._new_keys: list[str] = []
+        # atoms new to a key (to all the keys aliased to it) that the rules have not seen yet,
+        # gathered so that each key's edges are walked once for many atoms
+        self._new_atoms: dict[str, set[str]] = {}
+        self._pending: deque[str] = deque()
+        self._joined: list[tuple[list[str], set[str]]] = []  # keys that joined a group
+        self._named: frozenset[str] = frozenset()
+        self._alias_of: dict[str, str] = {}  # key -> the first key of its aliased keys
+        self._aliased: dict[str, list[str]] = {}  # that first key -> all of them
+        # after the closure, the sets are read only: what each set holds of the sites
+        self._sites_in: dict[int, tuple[set[str], Collection[str], list[str]]] = {}
+
+    def touch(self, key: str) -> str:
+        key = self.index.canonical(key)
+        self._enter(key)
+        return key
+
+    def _enter(self, key: str) -> None:
+        if key not in self.keys:
+            self.keys.add(key)
+            if self._closing:
+                self._new_keys.append(key)
+
+    def add(self, key: str, value: str) -> None:
+        """`key` may hold `value` (an atom, or whatever the key `value` holds)."""
+        self._add(self.index.canonical(key), self.index.canonical(value))
+
+    def _add(self, key: str, value: str) -> None:
+        """`add` for a key and a value already canonical (canonical names are fixed points)."""
+        self._enter(key)
+        if _is_atom(value):
+            held = self.holds[key]
+            if value not in held:
+                held.add(value)
+                if self._closing:
+                    self._changed(key, {value})
+            return
+        self._enter(value)
+        copies = self.flows[value]
+        if key not in copies:
+            copies.add(key)
+            if self._closing and self.holds.get(value):
+                self._give(key, self.holds[value])
+
+    def _give(self, key: str, atoms: set[str]) -> None:
+        held = self.holds[key]
+        missing = atoms - held
+        if missing:
+            held |= missing
+            self._changed(key, missing)
+
+    def _changed(self, key: str, atoms: set[str]) -> None:
+        """`atoms` (a set of the caller's, now the graph's) are new to `key`'s set."""
+        group = self._alias_of.get(key, key)
+        pending = self._new_atoms.get(group)
+        if pending is None:
+            self._new_atoms[group] = atoms
+            self._pending.append(group)
+        else:
+            pending |= atoms
+
+    def _unite(self, one: str, other: str) -> None:
+        """Aliased keys hold the same atoms: one set for both groups, the smaller joining the
+        larger; what is new to either is given to the rules for all (seeing an atom twice
+        changes nothing)."""
+        a, b = self._alias_of.get(one, one), self._alias_of.get(other, other)
+        if a == b:
+            return
+        group_a, group_b = self._aliased.get(a, [a]), self._aliased.get(b, [b])
+        if len(group_a) < len(group_b):
+            a, b, group_a, group_b = b, a, group_b, group_a
+        held_a, held_b = self.holds[a], self.holds[b]
+        new_to_a = held_b - held_a
+        new_to_b = (held_a - held_b) | self._new_atoms.pop(b, set())
+        held_a |= held_b
+        group_a.extend(group_b)
+        self._aliased[a] = group_a
+        self._aliased.pop(b, None)
+        self._alias_of[a] = a
+        for key in group_b:
+            self._alias_of[key] = a
+            self.holds[key] = held_a
+        if new_to_b:  # for the keys of the smaller group only
+            self._joined.append((group_b, new_to_b))
+        if new_to_a:
+            self._changed(a, new_to_a)
+
+    def close(self) -> None:
+        """Propagate atoms to a fixpoint, expanding attribute access on instances as it goes.
+
+        Rules: a key holds what the keys it copies hold; `k.rest` for a key k holding
+        instance:C is `C.rest` (unless it is C's own key); `C.rest` shares `Base.rest`; a def's
+        parameter holds what its callers pass, once the argument key is in use.
+        """
+        self._closing = True
+        self._named = frozenset(self.keys)  # the keys the code itself names
+        for key in self.keys:
+            self._index(key)
+        for key, atoms in list(self.holds.items()):
+            if atoms:
+                self._changed(key, set(atoms))
+        for cls in self.classes:
+            for sub in list(self._below.get(cls, ())):
+                self._inherit(cls, sub)
+        for argument in [a for a in self.parameters if a in self.keys]:
+            self._bind(argument)
+        while self._new_keys or self._pending or self._joined:
+            while self._new_keys:
+                self._key_rules(self._new_keys.pop())
+            if self._joined:
+                self._atom_rules(*self._joined.pop())
+            elif self._pending:
+                group = self._pending.popleft()
+                atoms = self._new_atoms.pop(group, set())
+                if atoms:  # none: it joined another group, which took its atoms
+                    self._atom_rules(self._aliased.get(group, [group]), atoms)
+        self._closing = False
+
+    def _index(self, key: str) -> None:
+        at = key.find(".")
+        while at != -1:
+            self._below[key[:at]].append(key)
+            at = key.find(".", at + 1)
+
+    def _key_rules(self, key: str) -> None:
+        """A key that came into use: the rules of the prefixes above it, and its callees."""
+        self._index(key)
+        at = key.find(".")
+        while at != -1:
+            prefix = key[:at]
+            for atom in list(self.holds.get(prefix, ())):
+                if atom.startswith(INSTANCE_PREFIX):
+                    self._expand(prefix, atom[len(INSTANCE_PREFIX):], key)
+            if prefix in self.classes:
+                self._inherit(prefix, key)
+            at = key.find(".", at + 1)
+        if key in self.parameters:
+            self._bind(key)
+
+    def _atom_rules(self, keys: list[str], atoms: set[str]) -> None:
+        """Atoms new to `keys` (aliased keys): to the keys that copy them; an instance's
+        attributes below them."""
+        classes: list[str] | None = None
+        for i in range(len(keys)):  # keys joining meanwhile bring their own atoms
+            key = keys[i]
+            held = self.holds.get(key)
+            for target in self.flows.get(key, ()):  # giving adds no copy edge
+                if held is None or self.holds.get(target) is not held:  # not aliased to it
+                    self._give(target, atoms)
+            below = self._below.get(key)
+            if below:
+                if classes is None:
+                    classes = [a[len(INSTANCE_PREFIX):] for a in atoms
+                               if a.startswith(INSTANCE_PREFIX)]
+                count = len(below)  # keys added meanwhile see these atoms when they come
+                for cls in classes:
+                    for j in range(count):
+                        self._expand(key, cls, below[j])
+
+    def _expand(self, key: str, cls: str, sub: str) -> None:
+        """`sub` (below `key`, which holds instance:cls) is the attribute of cls it names."""
+        if sub.startswith(cls + "."):
+            # `app.settings` names both a module and, through a package re-export, the
+            # instance of a class defined in it: the class's own keys are not attributes of
+            # the instance (aliasing them grows C.C.C… forever)
+            return
+        self._alias(sub, cls + sub[len(key):])
+
+    def _inherit(self, cls: str, sub: str) -> None:
+        """`cls.rest` shares `Base.rest` for each base of cls: what the base's code keeps on
+        `self` is what the subclass's reads, and the other way round.
+
+        What the base's code does not name only flows down, from the base to the subclass;
+        sharing it back would make one object of all the subclasses (every `self.peer` of a
+        package's hundred node classes, every attribute of two classes with a common library
+        base) and the closure would grow with their square. So flow down only: what calling
+        the base makes (`Base.<return>`: a subclass instance is one of the base, an app
+        class's subclass is the app, but calling the base makes no subclass instance); the
+        attributes of a library base (ABC, Generic, Protocol, Enum, Exception…), whose code
+        the analysis never reads; and the attributes of a base of the target that no code
+        names (`Base.peer` when only the subclasses set `self.peer`). A base the analysis has
+        not read (its file was not parsed) shares everything: its code may use it.
+        """
+        rest = sub[len(cls):]
+        for base in self.classes[cls]:
+            target = self.index.canonical(base + rest)
+            if (rest == f".{RETURN}"
+                    or (base in self.classes and target not in self._named)
+                    or (base not in self.classes and _library_base(base))):
+                self._add(sub, target)
+            else:
+                self._alias(sub, target)
+
+    def _bind(self, argument: str) -> None:
+        """A def's parameter holds what its callers pass; only argument keys in use are bound."""
+        for parameter in self.parameters.pop(argument):
+            self.add(parameter, argument)
+        self.bound_arguments.add(argument)
+
+    def sites_in(self, atoms: set[str], sites: Collection[str]) -> list[str]:
+        """The atoms of `atoms` (one of `holds`' sets) that are in `sites`; a set shared by
+        many aliased keys is looked through once."""
+        found = self._sites_in.get(id(atoms))
+        if found is None or found[0] is not atoms or found[1] is not sites:
+            found = (atoms, sites, [atom for atom in atoms if atom in sites])
+            self._sites_in[id(atoms)] = found
+        return found[2]
+
+    def followed(self, argument: str) -> bool:
+        """Whether a def takes what is passed as `argument` (directly, or via an instance)."""
+        argument = self.index.canonical(argument)
+        return argument in self.bound_arguments or any(
+            key in self.bound_arguments for key in self.flows.get(argument, ()))
+
+    def _alias(self, key: str, target: str) -> None:
+        """`key` (a key in use) and `target` are one place: `obj.client = c` elsewhere is
+        `Cache.client`, and `request.app.state.redis` is the app's `state.redis`."""
+        target = self.index.canonical(target)
+        if _is_atom(target):  # not a place: `key` holds it
+            self._add(key, target)
+            return
+        self._enter(target)
+        self._unite(key, target)
+        self.flows[target].add(key)
+        self.flows[key].add(target)
+
+
+def _library_base(base: str) -> bool:
+    """A class of the standard library (or of typing_extensions) or a builtin."""
+    top, dot, _ = base.partition(".")
+    return top in _LIBRARY_BASE_TOPS if dot else base in _BUILTIN_CLASSES
+
+
+def _is_atom(value: str) -> bool:
+    return value.startswith((SITE_PREFIX, INSTANCE_PREFIX)) or value in (SHARED, SHARED_BLOCKING)
+
+
+def link(files: list[FileFacts]) -> list[LinkedSite]:
+    """Follow every client through all files; return the sites, in file and line order."""
+    index = ModuleIndex(f.module for f in files)
+    graph, site_facts = _build_graph(files, index)
+    sites = _instantiation_sites(site_facts, index)
+    _parameter_defaults(sites.values(), graph)
+    _attach_holders(sites, graph)
+    _attach_returns(files, sites, graph)
+    _attach_pools(sites, site_facts, graph)
+    closes = _attach_uses(files, sites, site_facts, graph)
+    hooks = app_hooks(files, index)
+    for site in [*sites.values(), *closes]:
+        site.hook = hooks.get(site.function or "")
+    _attach_escapes(files, sites, graph)
+    _attach_import_time_reads(files, sites, graph)
+    owners = _owner_singletons(files, sites, graph)
+    result = [*sites.values(), *closes, *owners]
+    result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
+    return result
+
+
+def _build_graph(files: list[FileFacts], index: ModuleIndex,
+                 ) -> tuple[_Graph, dict[str, tuple[FileFacts, SiteFact]]]:
+    """The flow graph of every file's edges, closed; and each site's atom -> its facts."""
+    graph = _Graph(index)
+    for atom in (SHARED, SHARED_BLOCKING):  # `get_redis().aclose()` uses the atom directly
+        graph.add(atom, atom)
+    # framework objects: `FastAPI()` is the app, `request.app` too, `current_app` as well
+    for cls, pseudo in FRAMEWORK_CLASSES.items():
+        graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + pseudo)
+    for key, pseudo in (*FRAMEWORK_ATTRIBUTES.items(), *FRAMEWORK_GLOBALS.items()):
+        graph.add(key, INSTANCE_PREFIX + pseudo)
+    site_facts: dict[str, tuple[FileFacts, SiteFact]] = {}
+    for facts in files:
+        for site in facts.sites:
+            atom = site_atom(facts.path, site.index)
+            site_facts[atom] = (facts, site)
+            graph.add(atom, atom)
+        _add_file_edges(graph, facts, index)
+    _constructor_parameters(graph)
+    graph.close()
+    return graph, site_facts
+
+
+def _add_file_edges(graph: _Graph, facts: FileFacts, index: ModuleIndex) -> None:
+    """One file's assignments, classes, uses, escapes and call arguments, into the graph."""
+    for key, value in facts.edges:
+        graph.add(key, value)
+    for cls, bases in facts.classes.items():
+        cls = graph.touch(cls)
+        graph.classes[cls] = tuple(index.canonical(b) for b in bases)
+        graph.add(f"{cls}.{RETURN}", INSTANCE_PREFIX + cls)
+    for use in facts.uses:
+        graph.touch(use.key)
+    for escape in facts.escapes:
+        graph.touch(escape.key)
+        for argument in escape.into:
+            graph.add(argument, escape.key)
+    for argument, parameter in facts.parameters:
+        graph.parameters[index.canonical(argument)].add(parameter)
+
+
+def _instantiation_sites(site_facts: dict[str, tuple[FileFacts, SiteFact]],
+                         index: ModuleIndex) -> dict[str, LinkedSite]:
+    """One instantiation site per constructor call found, keyed by its atom."""
+    sites: dict[str, LinkedSite] = {}
+    for atom, (facts, fact) in site_facts.items():
+        scope, rewrite = _scope_and_rewrite(fact)
+        sites[atom] = LinkedSite(
+            kind="instantiation", path=facts.path, loc=fact.loc, pattern=fact.callee,
+            library=library_of(fact.base or fact.callee, facts.aioredis1), scope=scope,
+            rewrite=rewrite,
+            snippet=fact.snippet, atom=atom, url=fact.url, keywords=fact.keywords,
+            in_async_function=fact.in_async_function, family=fact.family, holder=fact.holder,
+            function=index.canonical(fact.function) if fact.function else None,
+            bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
+            url_key=index.canonical(fact.url_key) if fact.url_key else None,
+            options=fact.options, url_code=fact.url_code, base=fact.base)
+    return sites
+
+
+def _attach_holders(sites: dict[str, LinkedSite], graph: _Graph) -> None:
+    """Each site's holders: the keys that may hold its client (and those holding others too)."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    for key, atoms in graph.holds.items():
+        for atom in graph.sites_in(atoms, sites):
+            if key != atom:
+                holders[atom].append(key)
+    for atom, keys in holders.items():
+        sites[atom].holders = sorted(keys)
+        sites[atom].mixed_holders = sorted(k for k in keys if any(
+            other not in (atom, SHARED, SHARED_BLOCKING) for other in graph.holds[k]))
+
+
+def _attach_returns(files: list[FileFacts], sites: dict[str, LinkedSite],
+                    graph: _Graph) -> None:
+    """Refine each site's holder; a client a def returns goes to the keys its callers keep."""
+    # `make_client().incr(k)`: a caller that uses what a def returns without keeping it
+    used_directly = {graph.index.canonical(u.key) for f in files for u in f.uses}
+    for site in sites.values():
+        _refine_holder(site, graph)
+        if site.holder in ("return", "yield") and site.function:
+            returned = f"{site.function}.{RETURN}"
+            site.returned_to = sorted({*graph.flows.get(returned, ()),
+                                       *({returned} & used_directly)})
+
+
+def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],
+                              graph: _Graph) -> None:
+    """A client read at import (`alias = client`) cannot become get_redis()."""
+    for facts in files:
+        for key, loc in facts.import_time_reads:
+            for atom in graph.sites_in(_atoms(graph, key), sites):
+                if atom in sites:
+                    sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
+
+
+def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:
+    """A URL parameter no caller passes (`def connect(self, url=settings.REDIS_URL)` called as
+    `connect()`) stands for its default's key; one pass over the graph for all such sites."""
+    wanted = {s.url_key: s for s in sites if s.url_key and f".{LOCALS}." in s.url_key}
+    if not wanted:
+        return
+    sources: dict[str, list[str]] = defaultdict(list)
+    for value, copies in graph.flows.items():
+        for key in copies & wanted.keys():
+            sources[key].append(value)
+    for site in sites:
+        found = sources.get(site.url_key or "", [])
+        if len(found) == 1 and f".{LOCALS}." not in found[0] and f".{ARGS}." not in found[0]:
+            site.url_key = found[0]
+
+
+def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
+    """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
+    main); a function registered both ways is a lifespan."""
+    index = index or ModuleIndex(f.module for f in files)
+    found: dict[str, str] = {}
+    for facts in files:
+        for hook in facts.hooks:
+            key = index.canonical(hook.function)
+            if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
+                key = f"{key}.{key.rpartition('.')[2]}"
+            kind = found.get(key)
+            found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
+    return found
+
+
+def _constructor_parameters(graph: _Graph) -> None:
+    """`Service(client)` passes the client to `Service.__init__(self, client)`."""
+    marker = f".__init__.{ARGS}."
+    for argument in list(graph.parameters):  # one look at each argument, not one per class
+        at = argument.find(marker)
+        while at != -1:
+            cls = argument[:at]
+            if cls in graph.classes:
+                slot = argument[at + len(marker):]
+                graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[argument]
+            at = argument.find(marker, at + 1)
+
+
+def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
+    """An attribute set on an object that is the app (`app.state.redis` on an `app` imported
+    from another module) is app state."""
+    if site.holder != "attribute" or not site.bound_to:
+        return
+    parts = site.bound_to.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        prefix = ".".join(parts[:n])
+        if any(a.startswith(INSTANCE_PREFIX + "@") for a in graph.holds.get(prefix, ())):
+            site.holder = "app-state"
+            return
+
+
+def central_url_keys(files: list[FileFacts]) -> set[str]:
+    """What the URLs passed to the lifecycle module's init_redis() resolve to ("" = default,
+    or not known statically: an environment read, which settings may also make)."""
+    index = ModuleIndex(f.module for f in files)
+    return {index.canonical(k) if k and not k.startswith(ENV_PREFIX) else ""
+            for f in files for k in f.central_urls}
+
+
+def _atoms(graph: _Graph, key: str) -> set[str]:
+    return graph.holds.get(graph.index.canonical(key), set())
+
+
+def _attach_pools(sites: dict[str, LinkedSite],
+                  site_facts: dict[str, tuple[FileFacts, SiteFact]], graph: _Graph) -> None:
+    built_on: dict[str, list[str]] = defaultdict(list)
+    for atom, (_, fact) in site_facts.items():
+        for key in fact.pool_keys:
+            for pool in graph.sites_in(_atoms(graph, key), sites):
+                if pool in sites:
+                    built_on[pool].append(atom)
+    for pool, clients in built_on.items():
+        sites[pool].clients_of_pool = tuple(clients)
+
+
+def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
+                 site_facts: dict[str, tuple[FileFacts, SiteFact]],
+                 graph: _Graph) -> list[LinkedSite]:
+    """Give each site its operations; return the close sites found on the way."""
+    closes: dict[tuple[str, int, int], LinkedSite] = {}
+    # `async with self._get_redis() as r:` on an @asynccontextmanager def exits the generator,
+    # which closes the client only if its own code does (that close is a use of its own)
+    managed = {graph.index.canonical(f"{q}.{RETURN}") for f in files for q in f.managed}
+    for facts in files:
+        for use in facts.uses:
+            key, method = use.key, use.method
+            if method == ASYNC_WITH and graph.index.canonical(key) in managed:
+                continue
+            via_pool_attribute = method == "disconnect" and key.endswith(".connection_pool")
+            if via_pool_attribute:
+                key = key[: -len(".connection_pool")]
+            atoms = _atoms(graph, key)
+            if not atoms:
+                continue
+            closed: list[str] = []
+            # only the clients and the shared one matter: not the instances it may also be
+            shared = [atom for atom in (SHARED, SHARED_BLOCKING) if atom in atoms]
+            for atom in (*shared, *graph.sites_in(atoms, sites)):
+                if atom in (SHARED, SHARED_BLOCKING):
+                    if method in CLOSE_METHODS or method == ASYNC_WITH:
+                        closed.append(atom)
+                    continue
+                site = sites.get(atom)
+                if site is None:
+                    continue
+                is_pool = site_facts[atom][1].family == "pool"
+                if (method in CLOSE_METHODS or method == ASYNC_WITH or via_pool_attribute
+                        or (is_pool and method in POOL_CLOSE_METHODS)):
+                    closed.append(atom)
+                else:
+                    site.operations.append(Operation(method, facts.path, use.loc, use.hint,
+                                                     use.in_async, use.block))
+                if use.function is None:
+                    site.import_time_uses.append(f"{facts.path}:{use.loc.line}")
+            if closed:
+                where = (facts.path, use.loc.line, use.loc.col)
+                if where not in closes:
+                    closes[where] = _close_site(facts.path, use.loc, method, via_pool_attribute,
+                                                closed, sites)
+                    closes[where].function = (graph.index.canonical(use.function)
+                                              if use.function else None)
+                    closes[where].bound_to = graph.index.canonical(key)
+                    closes[where].receiver = use.receiver
+                    closes[where].in_lambda = use.in_lambda
+    return list(closes.values())
+
+
+def _close_site(path: str, loc: Location, method: str, via_pool_attribute: bool,
+                closed: list[str], sites: dict[str, LinkedSite]) -> LinkedSite:
+    if method == ASYNC_WITH:
+        pattern = "async with"
+    elif via_pool_attribute:
+        pattern = ".connection_pool.disconnect()"
+    else:
+        pattern = f".{method}()"
+    origins = tuple(sorted(a for a in closed if a in sites))
+    shared = any(a in (SHARED, SHARED_BLOCKING) for a in closed)
+    library = sites[origins[0]].library if origins else "redis-asyncio"
+    scope = sites[origins[0]].scope if origins else "function"
+    return LinkedSite(kind="close", path=path, loc=loc, pattern=pattern, library=library,
+                      scope=scope, rewrite="close-call", snippet=pattern, origins=origins,
+                      shared=shared and not origins)
+
+
+def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
+                    graph: _Graph) -> None:
+    for facts in files:
+        for escape in facts.escapes:
+            if any(graph.followed(a) for a in escape.into):
+                continue  # passed to a def the analysis follows it into
+            consumer = next((c for c in map(consumer_of, escape.into) if c), None)
+            for atom in graph.sites_in(_atoms(graph, escape.key), sites):
+                site = sites.get(atom)
+                if site is not None and consumer is not None:
+                    # a library known to keep it: its commands count as the site's own
+                    for method in consumer.operations:
+                        site.operations.append(Operation(method, facts.path, escape.loc,
+                                                         False, True))
+                    note = f"{consumer.callable} at {facts.path}:{escape.loc.line}"
+                    if note not in site.consumers:
+                        site.consumers.append(note)
+                elif site is not None:
+                    note = f"passed to {escape.target} at {facts.path}:{escape.loc.line}"
+                    if escape.target == "a container":
+                        note = f"stored in a container at {facts.path}:{escape.loc.line}"
+                    if note not in site.escapes:
+                        site.escapes.append(note)
+
+
+def _factory_calls(facts: FileFacts, instance: InstanceFact, sites: dict[str, LinkedSite],
+                   graph: _Graph) -> list[LinkedSite]:
+    """`_client = get_redis_client(...)` at module level: the app's own factory builds a
+    client at import. One site per call, so that `check` names every module doing it."""
+    made = sorted({a for v in instance.values if v.endswith(f".{RETURN}")
+                   for a in _atoms(graph, v) if a in sites and sites[a].kind == "instantiation"})
+    if not made:
+        return []
+    factory = next(v for v in instance.values if v.endswith(f".{RETURN}"))
+    return [LinkedSite(
+        kind="factory-call", path=facts.path, loc=instance.loc,
+        pattern=factory[: -len(f".{RETURN}")], library=sites[made[0]].library, scope="module",
+        rewrite="factory-call", snippet=instance.snippet, origins=tuple(made),
+        holders=[graph.index.canonical(instance.target)])]
+
+
+def _owner_singletons(files: list[FileFacts], sites: dict[str, LinkedSite],
+                      graph: _Graph) -> list[LinkedSite]:
+    """Module-level instances of classes that hold a client of their own (seed §4.4)."""
+    owned: dict[str, set[str]] = defaultdict(set)  # class -> client atoms its attributes hold
+    for key, atoms in graph.holds.items():
+        cls, _, attribute = key.rpartition(".")
+        if cls in graph.classes and attribute != RETURN:  # a direct attribute, not a local
+            owned[cls].update(graph.sites_in(atoms, sites))
+    result = []
+    for facts in files:
+        for instance in facts.instances:
+            classes = {a[len(INSTANCE_PREFIX):] for v in instance.values
+                       for a in _atoms(graph, v) if a.startswith(INSTANCE_PREFIX)}
+            origins = sorted({a for cls in classes for a in owned.get(cls, ())})
+            if not origins:
+                result += _factory_calls(facts, instance, sites, graph)
+                continue
+            first = sites[origins[0]]
+            result.append(LinkedSite(
+                kind="owner-singleton", path=facts.path, loc=instance.loc,
+                pattern=sorted(classes)[0], library=first.library, scope="module",
+                rewrite="owner-singleton", snippet=instance.snippet, origins=tuple(origins),
+                # the instance is what other modules import (`from m import cache`)
+                holders=[graph.index.canonical(instance.target)]))
+    return result

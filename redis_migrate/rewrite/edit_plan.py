@@ -1,0 +1,360 @@
+"""From a batch's sites to per-file rewrite plans: the data each codemod is handed.
+
+The repo-wide analysis has already decided what every site is; here each pending site of the
+batch becomes entries in the plans of the files it touches. A module-level client touches its
+own file and every file that imports it (under any alias, or through `import m` then
+`m.client`): the batch rewrites them together, as one unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import overload
+
+from redis_migrate.analysis.facts import LOCALS, RETURN, FileFacts
+from redis_migrate.analysis.link import LinkedSite, ModuleIndex
+from redis_migrate.codemods._common import Accessor
+from redis_migrate.model import Inventory, Site
+from redis_migrate.redact import mask_secrets
+from redis_migrate.scan.discovery import module_name
+from redis_migrate.scan.wiring import AppLifespan, enclosing_def
+
+
+@dataclass(slots=True)
+class FilePlan:
+    """What the codemods do to one file."""
+
+    path: str
+    module: str
+    package: str
+    calls: dict[tuple[int, int], Accessor] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], Accessor] = field(default_factory=dict)
+    getters: dict[str, tuple[str, Accessor]] = field(default_factory=dict)
+    remove_names: set[str] = field(default_factory=set)
+    references: dict[str, Accessor] = field(default_factory=dict)
+    closes: dict[str | None, set[str]] = field(default_factory=dict)
+    sites: list[Site] = field(default_factory=list)  # the batch's sites in this file
+    convert: str | None = None  # "aioredis1"/"aioredis2": convert calls on the moved clients
+    # function path -> spellings of the moved client there (`redis`, `svc.redis`); class path ->
+    # `self.<attribute>` (in every method of the class, `self` being its first parameter)
+    convert_receivers: dict[str | None, set[str]] = field(default_factory=dict)
+    convert_calls: set[str] = field(default_factory=set)  # getters returning it (`m.get_pool`)
+    released_globals: set[str] = field(default_factory=set)  # a moved getter's cache global
+    # closes in a lambda's body, by the def the lambda is in (`lambda app: app["r"].aclose()`)
+    lambda_closes: dict[str | None, set[str]] = field(default_factory=dict)
+    replaced_closes: set[str | None] = field(default_factory=set)  # -> `await close_redis()`
+    wire_init: dict[str, tuple[int, str]] = field(default_factory=dict)  # hook -> (line, call)
+    wire_close: dict[str, str] = field(default_factory=dict)  # hook -> kind
+    wire_imports: list[tuple[str, str]] = field(default_factory=list)  # for the init's URL
+    # an app made with no hook: (whether lifespan= takes a list, the init call)
+    wire_app: tuple[bool, str] | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
+
+    @property
+    def removed_modules(self) -> set[str]:
+        """Modules whose clients this file referenced (their imports may now be unused)."""
+        return {name.rpartition(".")[0] for name in self.references}
+
+
+def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
+               compat: bool = False) -> dict[str, FilePlan]:
+    """The plans of every file the batch's pending sites touch.
+
+    With `compat`, aioredis clients move to the compat wrapper (`get_compat_redis()`) and keep
+    their 1.x-shaped calls instead of having them converted.
+    """
+    facts: dict[str, FileFacts] = inventory.facts
+    index = ModuleIndex(f.module for f in facts.values())
+    plans: dict[str, FilePlan] = {}
+
+    def plan_for(path: str) -> FilePlan:
+        if path not in plans:
+            module, is_package = module_name(path)
+            package = module if is_package else module.rpartition(".")[0]
+            plans[path] = FilePlan(path, module, package)
+        return plans[path]
+
+    for site in inventory.sites:
+        if site.batch != batch or site.status != "pending":
+            continue
+        linked: LinkedSite = inventory.details[(site.file, site.line, site.col, site.kind)]
+        aioredis = site.library in ("aioredis1", "aioredis2")
+        accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client,
+                            sync=site.sync, compat=compat and aioredis,
+                            blocking_function=_blocking_function(inventory))
+        plan = plan_for(site.file)
+        plan.sites.append(site)
+        if site.kind == "instantiation":
+            _plan_instantiation(plan, linked, accessor, facts, index, plan_for)
+            if aioredis and not compat:
+                _plan_conversion(plan, linked, site.library, facts, index, plan_for)
+        elif site.kind == "close":
+            _plan_close(plan, linked, inventory)
+    return plans
+
+
+def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
+                init_takes_url: bool) -> list[str]:
+    """Put `init_redis()`/`close_redis()` into the app's hooks when the app calls neither
+    (see `redis_migrate.scan.wiring`); return one line per change, for the summary and the PR."""
+    wiring = inventory.wiring
+    moving = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
+              and s.kind == "instantiation"]
+    if wiring is not None and wiring.app_lifespan is not None and moving:
+        return _wire_app(plans, wiring.app_lifespan, init_takes_url)
+    if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
+        return []
+    lines: list[str] = []
+    for anchor in wiring.anchors:
+        lines += _wire_anchor(inventory, batch, plans, anchor, init_takes_url)
+    return lines
+
+
+def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
+                 anchor: LinkedSite, init_takes_url: bool) -> list[str]:
+    wiring = inventory.wiring
+    plan = plans.get(anchor.path)
+    if plan is None:
+        module, is_package = module_name(anchor.path)
+        plan = plans[anchor.path] = FilePlan(
+            anchor.path, module, module if is_package else module.rpartition(".")[0])
+    function = _relative(anchor.function, plan.module) or ""
+    url = anchor.url_code if init_takes_url else None
+    call = f"init_redis({url})" if url else "init_redis()"
+    plan.wire_init[function] = (anchor.loc.line, call)
+    needed = wiring.url_imports.get(anchor.function or "")
+    if needed is not None and url:
+        plan.wire_imports.append(needed)
+    shown = mask_secrets(f"await {call}")
+    where = (f"before the client created at line {anchor.loc.line}" if anchor.loc.line
+             else "as its first statement")
+    lines = [f"{plan.path}: {function}() starts the shared client: {shown}, {where}"]
+    stops: list[tuple[FilePlan, str, str]] = []
+    if anchor.hook in ("lifespan", "main"):
+        stops.append((plan, function, anchor.hook))
+    elif not wiring.closed:
+        for key, kind in sorted(wiring.hooks.items()):
+            if kind == "shutdown" and key.startswith(plan.module + ".") and "<lambda" not in key:
+                stops.append((plan, _relative(key, plan.module) or "", kind))
+    for target, name, kind in stops[:1]:
+        target.wire_close[name] = kind
+        where = "after its yield" if kind == "lifespan" else "at its end"
+        lines.append(f"{target.path}: {name}() stops it: await close_redis() ({where}, unless "
+                     f"an old client's close there became it)")
+    closed_with_it = any(
+        d.kind == "close" and anchor.atom in d.origins and d.hook == "shutdown"
+        for d in inventory.details.values()) and anchor_site_pending(inventory, anchor, batch)
+    if not stops and not wiring.closed and not closed_with_it:
+        lines.append(f"{plan.path}: no shutdown hook found beside {function}(): add "
+                     f"`await close_redis()` where the app stops")
+    return lines
+
+
+def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool) -> list[str]:
+    """An app made with no hook gets `lifespan=` (see `WireAppLifespan`)."""
+    plan = plans.get(app.path)
+    if plan is None:
+        module, is_package = module_name(app.path)
+        plan = plans[app.path] = FilePlan(
+            app.path, module, module if is_package else module.rpartition(".")[0])
+    call = f"init_redis({app.url_code})" if init_takes_url else "init_redis()"
+    plan.wire_app = (app.listed, call)
+    if app.url_import is not None and init_takes_url:
+        plan.wire_imports.append(app.url_import)
+    return [f"{app.path}: the app made at line {app.line} has no hook: it gets "
+            f"lifespan={'[redis_lifespan]' if app.listed else 'redis_lifespan'}, which starts "
+            f"the shared client ({mask_secrets(f'await {call}')}) and stops it "
+            f"(await close_redis())"]
+
+
+def anchor_site_pending(inventory: Inventory, anchor: LinkedSite, batch: str) -> bool:
+    """Whether the batch moves the anchor client itself."""
+    return any(s.file == anchor.path and s.line == anchor.loc.line and s.kind == "instantiation"
+               and s.batch == batch and s.status == "pending" for s in inventory.sites)
+
+
+def _plan_close(plan: FilePlan, linked: LinkedSite, inventory: Inventory) -> None:
+    function = _relative(linked.function, plan.module)
+    spellings = _spellings(linked, plan.module)
+    if linked.receiver:
+        spellings.add(linked.receiver)  # `app["redis"]`, `request.app.state.redis`
+    if linked.in_lambda:
+        plan.lambda_closes.setdefault(enclosing_def(function or ""), set()).update(spellings)
+        return
+    plan.closes.setdefault(function, set()).update(spellings)
+    wiring = inventory.wiring
+    if linked.hook in ("shutdown", "lifespan", "main") and wiring is not None \
+            and not wiring.closed and (wiring.wired or wiring.anchor is not None):
+        plan.replaced_closes.add(function)  # where the app stops: the shared client's close
+
+
+def _blocking_function(inventory: Inventory) -> str | None:
+    """The team's own blocking accessor when it is not `get_redis(blocking=True)`."""
+    lifecycle = inventory.lifecycle
+    call = lifecycle.blocking_call() if lifecycle is not None else None
+    return call[0] if call is not None and call[0] != "get_redis" else None
+
+
+def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
+                        facts: dict[str, FileFacts], index: ModuleIndex,
+                        plan_for: Callable[[str], FilePlan]) -> None:
+    bound = linked.bound_to or ""
+    if linked.function is None:  # module-client or pool-client at module level
+        name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
+        plan.remove_names.add(name)
+        if linked.family == "client":
+            # every name the client is reachable under: its own, and re-exports of it
+            keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+            for path, targets in _references(keys, facts, index, plan.module).items():
+                plan_for(path).references.update({t: accessor for t in targets})
+        return
+    function = _relative(linked.function, plan.module) or ""
+    if linked.rewrite == "instance-attribute":
+        class_path, _, attribute = _relative(bound, plan.module).rpartition(".")
+        plan.attributes[(class_path, attribute)] = accessor
+    elif linked.rewrite == "lazy-getter":
+        global_name = bound.rpartition(".")[2]
+        plan.getters[function] = (global_name, accessor)
+    else:
+        plan.calls[(linked.loc.line, linked.loc.col)] = accessor
+
+
+def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
+                     facts: dict[str, FileFacts], index: ModuleIndex,
+                     plan_for: Callable[[str], FilePlan]) -> None:
+    """aioredis calls on the moved client, wherever the analysis follows it.
+
+    Every key the link found holding the client becomes a receiver in the file that spells it:
+    locals of any function (`redis = await get_pool()`, aliases, `async with … as r`,
+    parameters it is passed to), attributes of a class (`self.redis`), and the getters that
+    return it (`(await get_pool()).set(…)`). A key that may also hold another client or object
+    is left alone: converting its calls could break the other one.
+    """
+    plan.convert = library
+    modules = {f.module: (path, f) for path, f in facts.items()}
+    mixed = set(linked.mixed_holders) - {linked.bound_to}
+    for key in linked.holders:
+        owner = _owner(key, modules)
+        if key in mixed or owner is None:
+            continue
+        path, file_facts = owner
+        receiver = _receiver(key[len(file_facts.module) + 1:], file_facts)
+        if receiver is not None:
+            target = plan_for(path)
+            target.convert = library
+            target.convert_receivers.setdefault(receiver[0], set()).add(receiver[1])
+        elif key.endswith(f".{RETURN}") and key.count(".") == file_facts.module.count(".") + 2:
+            getter = key[: -len(RETURN) - 1]  # a module-level function returning the client
+            for reader, names in _references({getter}, facts, index, file_facts.module).items():
+                target = plan_for(reader)
+                target.convert = library
+                target.convert_calls.update(names)
+    if linked.function is None and linked.family == "client":  # a module client's importers
+        keys = {linked.bound_to or "", *(h for h in linked.holders if f".{LOCALS}." not in h)}
+        for path in _references(keys, facts, index, plan.module):
+            plan_for(path).convert = library
+    if linked.rewrite == "lazy-getter" and linked.bound_to:
+        if not _read_elsewhere(linked.bound_to, plan.path, facts, index):
+            plan.released_globals.add(linked.bound_to.rpartition(".")[2])
+
+
+def _owner(key: str, modules: dict[str, tuple[str, FileFacts]]) -> tuple[str, FileFacts] | None:
+    """The analysed file whose module the key lives in (the longest module prefix)."""
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        found = modules.get(".".join(parts[:n]))
+        if found is not None:
+            return found
+    return None
+
+
+def _receiver(relative: str, file_facts: FileFacts) -> tuple[str, str] | None:
+    """(function or class path, spelling) for a key relative to its module, if it has one.
+
+    `f.<locals>.redis` -> ("f", "redis"); `f.<locals>.svc.redis` -> ("f", "svc.redis");
+    `C.m.<locals>.r` -> ("C.m", "r"); `C.redis` (C a class) -> ("C", "self.redis").
+    """
+    cls, _, attribute = relative.rpartition(".")
+    if cls and f"{file_facts.module}.{cls}" in file_facts.classes and "<" not in attribute:
+        return cls, f"self.{attribute}"
+    function, separator, name = relative.rpartition(f".{LOCALS}.")
+    if separator and "<" not in name:
+        return function, name
+    return None
+
+
+def _read_elsewhere(key: str, path: str, facts: dict[str, FileFacts],
+                    index: ModuleIndex) -> bool:
+    """Whether a file other than `path` may use the module global `key`.
+
+    It may if it imports the name, or the module itself (`import app.legacy as legacy`: the
+    facts do not record every `legacy._pool` read), or reads or assigns it in a way the facts
+    record.
+    """
+    module = key.rpartition(".")[0]
+
+    def names(key_: str) -> bool:
+        canonical = index.canonical(key_)
+        return canonical == key or canonical.startswith(key + ".")
+
+    for other, file_facts in facts.items():
+        if other == path:
+            continue
+        for _scope, _local, target in file_facts.imports:
+            canonical = index.canonical(target)
+            if canonical == module or module.startswith(canonical + "."):
+                return True
+        keys = [*(target for _scope, _local, target in file_facts.imports),
+                *(k for edge in file_facts.edges for k in edge),
+                *(use.key for use in file_facts.uses),
+                *(escape.key for escape in file_facts.escapes),
+                *(read for read, _loc in file_facts.import_time_reads)]
+        if any(names(k) for k in keys):
+            return True
+    return False
+
+
+def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,
+                defining_module: str) -> dict[str, set[str]]:
+    """Per file, the absolute names under which it can reach the removed client."""
+    found: dict[str, set[str]] = {}
+    for path, file_facts in facts.items():
+        names: set[str] = set()
+        for key in keys:
+            if file_facts.module == defining_module or key.startswith(file_facts.module + "."):
+                names.add(key)  # the module's own name for it
+            for _scope, _local, target in file_facts.imports:
+                canonical = index.canonical(target)
+                if canonical == key:
+                    names.add(target)
+                elif key.startswith(canonical + "."):
+                    names.add(target + key[len(canonical):])
+        if names:
+            found[path] = names
+    return found
+
+
+@overload
+def _relative(key: str, module: str) -> str: ...
+@overload
+def _relative(key: str | None, module: str) -> str | None: ...
+def _relative(key: str | None, module: str) -> str | None:
+    """`pkg.mod.C.m` -> `C.m` for a key inside `module`."""
+    if key is None:
+        return None
+    return key[len(module) + 1:] if key.startswith(module + ".") else key
+
+
+def _spellings(close: LinkedSite, module: str) -> set[str]:
+    """How the closed receiver is written inside the function that closes it."""
+    key = _relative(close.bound_to, module) or ""
+    function = _relative(close.function, module)
+    spellings = {key}
+    if function and key.startswith(f"{function}.{LOCALS}."):
+        spellings.add(key[len(function) + len(LOCALS) + 2:])
+    if function and "." in function:
+        class_path = function.rpartition(".")[0]
+        if key.startswith(class_path + "."):
+            spellings.add("self." + key[len(class_path) + 1:])
+    return spellings

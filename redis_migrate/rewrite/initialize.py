@@ -1,0 +1,362 @@
+"""`migrate init`: write the `[tool.migrate]` table and create or validate the lifecycle module."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomlkit
+
+from redis_migrate import gitrepo
+from redis_migrate.analysis.newer_syntax import parse_source
+from redis_migrate.analysis.source_text import decode_source
+from redis_migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
+from redis_migrate.errors import UsageError
+from redis_migrate.rewrite.fileio import write_atomic
+from redis_migrate.scan import lifecycle
+from redis_migrate.scan.discovery import discover, module_name
+from redis_migrate.scan.inventory import read_team_module
+from redis_migrate.scan.safety import HARMLESS_OPTIONS, URL_PARTS
+
+
+@dataclass(slots=True)
+class InitResult:
+    """What `init` did, for the CLI to report."""
+
+    config_file: str
+    config_written: bool
+    lifecycle_module: str
+    lifecycle_import: str
+    lifecycle_created: bool
+    problems: list[lifecycle.Problem] = field(default_factory=list)
+    detected_from: str | None = None  # the existing module the lifecycle path was found in
+    proposed_clients: str = ""  # a [tool.migrate.clients] table for sites with another URL
+    read: list[str] = field(default_factory=list)  # what the reader found in the module
+    unreadable: list[str] = field(default_factory=list)  # facts it could not read: exit 2
+    derived: list[str] = field(default_factory=list)  # how a new module's client was chosen
+    wiring: list[str] = field(default_factory=list)  # lines to add to the app's startup
+
+
+def detect_lifecycle(repo: Path) -> str | None:
+    """An existing module that defines init_redis, get_redis and close_redis, if there is one."""
+    fileset = discover(repo, Config(lifecycle_module="-.py"))
+    for path in sorted(fileset.grep(["init_redis"])):
+        try:
+            tree = parse_source(decode_source((repo / path).read_bytes()))
+        except (SyntaxError, UnicodeDecodeError, ValueError, OSError):
+            continue
+        names = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef,
+                                                               ast.AsyncFunctionDef))}
+        if set(lifecycle.REQUIRED_FUNCTIONS) <= names:
+            return path
+    return None
+
+
+def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | None,
+             config_target: str | None) -> InitResult:
+    """Configure the target repository; never overwrites an existing table or module."""
+    existing_file = find_config_file(repo)
+    existing = load_config(repo)  # validates what is there: a typo stops us here (exit 2)
+    has_table = existing.source is not None
+    detected = None
+    if lifecycle_module is None:
+        if has_table:
+            lifecycle_module = existing.lifecycle_module
+        else:
+            detected = detect_lifecycle(repo)
+            lifecycle_module = detected or proposed_module_path(repo)
+    if not lifecycle_module.endswith(".py"):
+        raise UsageError(f"--lifecycle-module {lifecycle_module}: must be a .py file path")
+    if lifecycle_import is None:
+        if has_table and lifecycle_module == existing.lifecycle_module:
+            lifecycle_import = existing.lifecycle_import
+        else:
+            lifecycle_import = import_name(repo, lifecycle_module)
+
+    config_path = _config_path(repo, existing_file, config_target)
+    module_path = repo / lifecycle_module
+    # the app's clients choose the new module's settings (and, for a sync app, the policy)
+    central = derive_central(repo) if not module_path.exists() else None
+    written = False
+    if not has_table:
+        _write_table(repo, config_path, lifecycle_module, lifecycle_import,
+                     "sync-accessor" if central is not None and central.all_sync else "manual")
+        written = True
+
+    created = False
+    derived: list[str] = []
+    wiring: list[str] = []
+    if central is not None:
+        _create_module(repo, lifecycle_module, central)
+        derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central)
+        created = True
+    problems = lifecycle.validate(repo, lifecycle_module)
+    config = load_config(repo)
+    facts = read_team_module(repo, config)
+    read = facts.summary() if facts is not None else []
+    unreadable = list(facts.problems) if facts is not None else []
+    return InitResult(config_path.name, written, lifecycle_module, lifecycle_import, created,
+                      problems, detected, propose_clients(repo), read, unreadable, derived,
+                      wiring)
+
+
+@dataclass(slots=True)
+class DerivedCentral:
+    """The central client a new lifecycle module gets, chosen from the app's own clients."""
+
+    url: str | None = None
+    url_votes: int = 0
+    decode_responses: bool = False
+    decode_votes: int = 0
+    max_connections: int | None = None  # None: not set (redis-py's default)
+    max_connections_votes: int = 0
+    clients: int = 0
+    sync_clients: int = 0
+    others: list[str] = field(default_factory=list)  # URL expressions left as named clients
+
+    @property
+    def all_sync(self) -> bool:
+        """A sync app (Flask, Django, a sync worker): its clients can only move to the sync
+        accessor, so that is the policy, not `manual` for every one of them."""
+        return self.clients > 0 and self.sync_clients == self.clients
+
+    def explain(self) -> list[str]:
+        if not self.clients:
+            return ["no Redis client found: the template's defaults ($REDIS_URL, bytes replies)"]
+        starts = "configure_sync_redis()" if self.all_sync else "init_redis()"
+        lines = [f"url: {self.url or '$REDIS_URL'} (used by {self.url_votes} of "
+                 f"{self.clients} clients); pass it to {starts} at startup",
+                 f"decode_responses: {self.decode_responses} ({self.decode_votes} of "
+                 f"{self.clients} clients)"]
+        if self.max_connections is not None:
+            lines.append(f"max_connections: {self.max_connections} ({self.max_connections_votes}"
+                         f" of {self.clients} clients)")
+        if self.all_sync:
+            lines.append(f"sync-policy: sync-accessor (all {self.clients} clients are sync: "
+                         f"they move to get_sync_redis(), which needs no startup call)")
+        lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
+        return lines
+
+
+def derive_central(repo: Path) -> DerivedCentral:
+    """The URL expression most clients use, and decode_responses as most of them set it."""
+    from redis_migrate.batch_catalog import load_batches
+    from redis_migrate.scan.inventory import build_inventory
+
+    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
+    urls: Counter[str] = Counter()
+    decodes: Counter[bool] = Counter()
+    limits: Counter[int | None] = Counter()
+    sync_clients = 0
+    for site in inventory.sites:
+        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
+        if site.kind != "instantiation" or site.scope == "test" or linked is None \
+                or (linked.family == "pool" and linked.clients_of_pool):
+            continue
+        options = dict(linked.options)
+        sync_clients += linked.library == "redis-sync"
+        if linked.url and linked.url_key and "<locals>" not in linked.url_key:
+            urls[linked.url] += 1  # a parameter or a local (`url`) names no URL init can use
+        if linked.library == "aioredis1":
+            decodes["encoding" in options] += 1
+        else:
+            decodes[_toml_value(options.get("decode_responses", "False")) is True] += 1
+        limit = _toml_value(options.get("max_connections", "None"))
+        # a limit that is not a literal cannot be written into the module: count it as unset
+        limits[limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
+               else None] += 1
+    result = DerivedCentral(clients=sum(decodes.values()), sync_clients=sync_clients)
+    if urls:
+        (result.url, result.url_votes), = urls.most_common(1)
+        result.others = sorted(u for u in urls if u != result.url)
+    if decodes:
+        # a tie keeps redis-py's default (bytes): the safer choice for the code that had it
+        result.decode_responses = decodes[True] > decodes[False]
+        result.decode_votes = decodes[result.decode_responses]
+    if limits:
+        # most clients' limit; a tie keeps none, so no client that had no limit gets one
+        (top, votes), *rest = limits.most_common()
+        if top is not None and not (rest and rest[0][1] == votes):
+            result.max_connections, result.max_connections_votes = top, votes
+    return result
+
+
+_IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)
+
+
+def import_name(repo: Path, relative: str) -> str:
+    """How the app's code imports the module at `relative`: a `src/` layout (no
+    `src/__init__.py`, no `import src.…` anywhere) is installed without the `src.`."""
+    name = module_name(relative)[0]
+    if not name.startswith("src.") or (repo / "src" / "__init__.py").exists():
+        return name
+    files = discover(repo, Config()).files
+    if any(_IMPORTS_SRC.search((repo / f).read_bytes()) for f in files):
+        return name
+    return name.removeprefix("src.")
+
+
+def proposed_module_path(repo: Path) -> str:
+    """`<the repository's own top-level package>/redis_client.py` (SPEC §5)."""
+    candidates = []
+    for root in (repo, repo / "src"):
+        if not root.is_dir():
+            continue
+        for child in sorted(root.iterdir()):
+            # a package, or a folder of modules (a namespace package)
+            if child.is_dir() and child.name not in _NOT_THE_APP \
+                    and not child.name.startswith((".", "_")) and child.name != "src" \
+                    and child.name.isidentifier() and any(child.glob("*.py")):
+                size = sum(1 for _ in child.rglob("*.py"))
+                candidates.append((size, child.relative_to(repo).as_posix()))
+    if not candidates:
+        return "redis_client.py"
+    if any(p == "backend" for _, p in candidates):
+        return Config().lifecycle_module  # backend/services/redis_client.py (SPEC §5)
+    return f"{max(candidates)[1]}/redis_client.py"
+
+
+_NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migrations", "bench",
+                          "venv", "site-packages", "node_modules", "build", "dist"})
+
+
+def wiring_lines(repo: Path, import_name: str, central: DerivedCentral) -> list[str]:
+    """What the app's startup and shutdown must call; where, if the app object is found."""
+    url = central.url or ""
+    if central.all_sync:
+        return ["a sync app: get_sync_redis() needs no startup call; it connects to $REDIS_URL",
+                f"unless the app calls configure_sync_redis({url or 'url'}) from {import_name}",
+                "at startup (a client with any other URL stays manual until it does)"]
+    app_file = _app_file(repo)
+    where = f" (the app is created in {app_file})" if app_file else ""
+    return [f"wire it into the app's startup and shutdown{where}:",
+            f"    from {import_name} import close_redis, init_redis",
+            f"    await init_redis({url})    # at startup: FastAPI lifespan, aiohttp on_startup",
+            "    await close_redis()    # at shutdown"]
+
+
+def _app_file(repo: Path) -> str | None:
+    fileset = discover(repo, Config(lifecycle_module="-.py"))
+    for needle in ("FastAPI(", "web.Application(", "Starlette(", "Flask(", "Quart("):
+        found = sorted(p for p in fileset.grep([needle]) if "test" not in p)
+        if found:
+            return found[0]
+    return None
+
+
+def propose_clients(repo: Path) -> str:
+    """A `[tool.migrate.clients]` table for the sites left manual for another URL (SPEC §5).
+
+    Only proposed, never written: each named client must also be created by
+    `init_redis(clients=...)`, which is the team's decision.
+    """
+    from redis_migrate.batch_catalog import load_batches
+    from redis_migrate.scan.inventory import build_inventory
+
+    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
+    proposals: dict[str, dict[str, str]] = {}
+    for site in inventory.sites:
+        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
+        if site.reason_code != "url-differs" or linked is None or not linked.url:
+            continue
+        url = linked.url
+        name = _client_name(url)
+        options = {k: v for k, v in linked.options if k not in URL_PARTS | HARMLESS_OPTIONS}
+        proposals.setdefault(name, {"url": url, **options})
+    if not proposals:
+        return ""
+    document = tomlkit.document()
+    tool = tomlkit.table(is_super_table=True)
+    migrate = tomlkit.table(is_super_table=True)
+    clients = tomlkit.table(is_super_table=True)
+    for name, spec in sorted(proposals.items()):
+        table = tomlkit.table()
+        table.add("url", spec.pop("url"))
+        for key, source in spec.items():
+            table.add(key, _toml_value(source))
+        clients.add(name, table)
+    migrate.add("clients", clients)
+    tool.add("migrate", migrate)
+    document.add("tool", tool)
+    return tomlkit.dumps(document)
+
+
+def _client_name(url_source: str) -> str:
+    """`settings.QUEUE_REDIS_URL` -> `queue`."""
+    last = url_source.rsplit(".", 1)[-1].strip("\"'").lower()
+    for suffix in ("_redis_url", "_url", "_redis"):
+        last = last.removesuffix(suffix)
+    return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
+
+
+def _toml_value(source: str) -> object:
+    """An option's literal value (`True`, `10`, `"utf-8"`), else its source text."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
+def _config_path(repo: Path, existing: Path | None, target: str | None) -> Path:
+    if target is not None:
+        if target not in (PYPROJECT, MIGRATE_TOML):
+            raise UsageError(f"--config {target}: must be {PYPROJECT} or {MIGRATE_TOML}")
+        return repo / target
+    if existing is not None:
+        return existing
+    return repo / (PYPROJECT if (repo / PYPROJECT).exists() else MIGRATE_TOML)
+
+
+def _write_table(repo: Path, path: Path, module: str, import_name: str,
+                 sync_policy: str = "manual") -> None:
+    """Add `[tool.migrate]` to `path`, keeping everything else in the file as it was."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    document = tomlkit.parse(text)
+    table = tomlkit.table()
+    table.add(tomlkit.comment("Written by `migrate init`; see the redis-migrate README."))
+    table.add("lifecycle-module", module)
+    table.add("lifecycle-import", import_name)
+    table.add("include", ["**/*.py"])
+    table.add("exclude", [])
+    branch = gitrepo.current_branch(repo) if gitrepo.is_work_tree(repo) else None
+    if branch:
+        table.add("base-branch", branch)
+    table.add("branch-prefix", "redis-migration/")
+    table.add("remote", "origin")
+    table.add("reviewers", [])
+    table.add("sync-policy", sync_policy)
+    table.add("include-tests", False)
+    tool = document.get("tool")
+    if tool is None:
+        tool = tomlkit.table(is_super_table=True)
+        document.add("tool", tool)
+    # item assignment, not .add(): split `[tool.*]` tables come back as tomlkit's
+    # OutOfOrderTableProxy, which has no .add()
+    tool["migrate"] = table
+    write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
+
+
+def _create_module(repo: Path, relative: str, central: DerivedCentral | None = None) -> None:
+    """Create the lifecycle module from the template, and packages for new folders."""
+    target = repo / relative
+    missing = []
+    folder = target.parent
+    while folder != repo and not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for new_folder in reversed(missing):
+        new_folder.mkdir()
+        write_atomic(new_folder / "__init__.py", b"")
+    text = lifecycle.template_text()
+    if central is not None and central.decode_responses:
+        # the app's clients decode: so does the central one, or every one of them is refused
+        text = text.replace('_env_bool("REDIS_DECODE_RESPONSES", False)',
+                            '_env_bool("REDIS_DECODE_RESPONSES", True)')
+    if central is not None and central.max_connections is not None:
+        # the app's clients cap their pools: so does the central one, or each is refused
+        text = text.replace('_env_int("REDIS_MAX_CONNECTIONS", 0)',
+                            f'_env_int("REDIS_MAX_CONNECTIONS", {central.max_connections})')
+    write_atomic(target, text.encode("utf-8"))

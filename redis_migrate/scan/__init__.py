@@ -1,0 +1,1 @@
+"""Read-only: the file set, the team's lifecycle module, the sites classified; the reports."""

@@ -1,0 +1,366 @@
+"""Purpose, batch and status of each linked site (SPEC §4): riskiest use wins, doubt is manual."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from redis_migrate.analysis.facts import RETURN
+from redis_migrate.analysis.link import LinkedSite, Operation
+from redis_migrate.batch_catalog import Batch, batch_for_purpose
+from redis_migrate.config import Config
+from redis_migrate.model import Site
+from redis_migrate.redis_api import (
+    ASYNC_WITH,
+    BLOCKING_OPS,
+    CLOSE_METHODS,
+    COUNTER_OPS,
+    DYNAMIC_OPS,
+    EXPIRY_OPS,
+    HEALTH_OPS,
+    LOCK_OPS,
+    PIPELINE_OPS,
+    POOL_CLOSE_METHODS,
+    PUBSUB_OPS,
+    PURPOSES,
+    QUEUE_POP_OPS,
+    QUEUE_PUSH_OPS,
+    READ_OPS,
+    SCRIPT_OPS,
+    STREAM_OPS,
+    UNCLASSIFIED,
+    WRITE_OPS,
+)
+from redis_migrate.scan.discovery import is_test_path
+from redis_migrate.scan.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
+from redis_migrate.scan.safety import (
+    Refusal,
+    escape_refusal,
+    refuse,
+    sync_url_refusal,
+    topology_refusal,
+)
+from redis_migrate.scan.wiring import WiringFacts, program_of
+
+
+def purpose_of(ops: set[str], rate_hint: bool) -> str:
+    """The riskiest purpose the operations show (SPEC §4), or `unclassified`."""
+    if ops & (LOCK_OPS | SCRIPT_OPS) or (ops & COUNTER_OPS and ops & EXPIRY_OPS and rate_hint):
+        return "lock-rate-limit"
+    if (ops & (PUBSUB_OPS | STREAM_OPS | BLOCKING_OPS)
+            or (ops & QUEUE_PUSH_OPS and ops & QUEUE_POP_OPS)):
+        return "pubsub-stream-queue"
+    if ops & PIPELINE_OPS:
+        return "pipeline"
+    if ops & (WRITE_OPS | QUEUE_PUSH_OPS | QUEUE_POP_OPS):
+        return "write-cache"
+    if ops & READ_OPS:
+        return "read-cache"
+    if ops & HEALTH_OPS:
+        return "health"
+    return UNCLASSIFIED
+
+
+def riskiest(purposes: list[str]) -> str:
+    """The riskiest of several purposes; `unclassified` only if all are."""
+    known = [p for p in purposes if p in PURPOSES]
+    if not known:
+        return UNCLASSIFIED
+    return max(known, key=PURPOSES.index)
+
+
+# A client no command reaches: moving it changes connections only, so it goes first.
+UNUSED: Final = "unused"
+UNUSED_NOTE = ("no Redis command reaches it, and nothing it is held in escapes: moving it onto "
+               "get_redis() changes connections only, so it goes with the health batch")
+LIFECYCLE_METHODS: Final[frozenset[str]] = CLOSE_METHODS | POOL_CLOSE_METHODS | {ASYNC_WITH}
+
+SYNC_NOTE = ("get_sync_redis() needs no startup call: it creates the shared sync client on "
+             "first use, with configure_sync_redis()'s URL, else init_redis()'s in this "
+             "process, else $REDIS_URL")
+
+TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-tests = true to "
+                  "include it)")
+
+
+class _Classifier:
+    def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config,
+                 central_urls: set[str], lifecycle: LifecycleFacts | None = None,
+                 wiring: WiringFacts | None = None) -> None:
+        self.lifecycle = lifecycle
+        self.not_wired = wiring.refusal() if wiring is not None else None
+        self.assumed = wiring.assumed if wiring is not None else None
+        self.wired = wiring.wired if wiring is not None else True
+        # a worker's own client anchors its program's wiring: its URL is the central one there
+        self.anchors = {a.atom: a.url_key or "" for a in wiring.anchors[1:]} \
+            if wiring is not None and wiring.needs_wiring else {}
+        # a worker wired at the top of its main(): its package's clients use its URL
+        app = wiring.anchor if wiring is not None else None
+        self.program_urls = {
+            program_of(a.path): a.url_key or "" for a in wiring.anchors[1:]
+            if a.atom is None and app is not None and program_of(a.path) != program_of(app.path)
+        } if wiring is not None and wiring.needs_wiring else {}
+        self.by_atom = {s.atom: s for s in linked if s.atom}
+        self.pool_of = {client: pool.atom for pool in linked if pool.atom
+                        for client in pool.clients_of_pool}
+        self.batch_of = batch_for_purpose(batches)
+        self.config = config
+        self.central_urls = central_urls
+        self._purposes: dict[str, str] = {}
+        self._refusals: dict[str, tuple[Refusal | None, list[str], str | None]] = {}
+
+    def ops(self, site: LinkedSite) -> set[str]:
+        ops = {op.method for op in site.operations}
+        for client in site.clients_of_pool:
+            ops |= {op.method for op in self.by_atom[client].operations}
+        return ops
+
+    def rate_hint(self, site: LinkedSite) -> bool:
+        sites = [site, *(self.by_atom[c] for c in site.clients_of_pool)]
+        return any(op.hint for s in sites for op in s.operations if op.method in COUNTER_OPS)
+
+    def purpose(self, site: LinkedSite) -> str:
+        if site.kind == "instantiation":
+            assert site.atom is not None
+            pool = self.pool_of.get(site.atom)
+            if pool is not None:  # a client built on a pool serves the pool's purpose
+                return self.purpose(self.by_atom[pool])
+            if site.atom not in self._purposes:
+                purpose = purpose_of(self.ops(site), self.rate_hint(site))
+                if purpose == UNCLASSIFIED and self._unused(site):
+                    purpose = UNUSED
+                self._purposes[site.atom] = purpose
+            return self._purposes[site.atom]
+        if site.shared:
+            return "lifecycle"
+        return riskiest([self.purpose(self.by_atom[a]) for a in site.origins])
+
+    def _unused(self, site: LinkedSite) -> bool:
+        """No Redis command reaches the client (or its pool's clients), and every way out of
+        its holders was followed: nothing escapes, nothing reads it at import, and what a
+        function returns or yields of it has callers the analysis sees."""
+        for each in (site, *(self.by_atom[c] for c in site.clients_of_pool)):
+            if each.escapes or each.import_time_uses or each.consumers:
+                return False
+            # what a def returns or yields is followed only into the callers that keep it
+            returned = each.holder in ("return", "yield") or any(
+                h.endswith(f".{RETURN}") for h in each.holders)
+            if returned and not each.returned_to:
+                return False
+            if {op.method for op in each.operations} - LIFECYCLE_METHODS:
+                return False
+        return True
+
+    def refusal(self, atom: str) -> tuple[Refusal | None, list[str], str | None]:
+        """Why the client created at `atom` must be left to a human (shared by its pool),
+        the notes on harmless differences, and the named client it maps to, if any."""
+        if atom in self._refusals:
+            return self._refusals[atom]
+        site = self.by_atom[atom]
+        pool_atom = self.pool_of.get(atom)
+        if pool_atom is not None:
+            result = self.refusal(pool_atom)
+        else:
+            notes: list[str] = []
+            chosen: list[str] = []
+            found = self._own_refusal(site, notes, chosen)
+            for client in site.clients_of_pool:  # a pool and its clients go together
+                found = found or refuse(self.by_atom[client], self.ops(site),
+                                        self.central_urls, site, notes, self.config.clients,
+                                        chosen, self.lifecycle)
+            result = (found, notes, chosen[0] if chosen and not found else None)
+        self._refusals[atom] = result
+        return result
+
+    def _own_refusal(self, site: LinkedSite, notes: list[str],
+                     chosen: list[str]) -> Refusal | None:
+        purpose = self.purpose(site)
+        ops = self.ops(site)
+        topology = topology_refusal(site)
+        if topology is not None:  # first: no policy or option makes these one plain client
+            return topology
+        if site.library == "redis-sync" and self.config.sync_policy == "manual":
+            # first: whatever it is used for, this is why it cannot move
+            return Refusal("sync-client", "sync client; the lifecycle module is async and "
+                                          "sync-policy is 'manual'")
+        if purpose == UNCLASSIFIED:
+            if ops and ops <= DYNAMIC_OPS:
+                return Refusal("unclassified", "only raw commands (execute/execute_command) "
+                                               "are sent through it")
+            if site.escapes:  # `passed-to <callable>` / `escapes`: the reason a reviewer needs
+                return escape_refusal(site)
+            if site.holders:
+                return Refusal("unclassified", f"no Redis command on it can be followed (held "
+                                               f"in {site.holders[0]})")
+            return Refusal("unclassified", "no Redis command on it can be followed")
+        if purpose == UNUSED:
+            notes.append(UNUSED_NOTE)
+        if site.library == "redis-sync":
+            async_use = next((op for op in site.operations if op.in_async), None)
+            if site.in_async_function or async_use is not None:
+                where = (f"{async_use.path}:{async_use.loc.line}" if async_use
+                         else "the async function that creates it")
+                return Refusal("sync-in-async", f"sync client used in async code ({where}): "
+                                                f"it blocks the event loop; convert it by hand")
+            if not self.wired:  # nothing hands get_sync_redis() a URL: it reads $REDIS_URL
+                found = sync_url_refusal(site)
+                if found is not None:
+                    return found
+        if site.family == "pool" and site.clients_of_pool:
+            return None  # judged through its clients, with this pool's URL and options
+        program = program_of(site.path)
+        central_urls = ({self.anchors[site.atom]} if site.atom in self.anchors
+                        else {self.program_urls[program]} if program in self.program_urls
+                        else self.central_urls)
+        return refuse(site, ops, central_urls, None, notes, self.config.clients, chosen,
+                      self.lifecycle)
+
+    def site(self, linked: LinkedSite) -> Site:
+        purpose = self.purpose(linked)
+        origins = [self.by_atom[a] for a in linked.origins] or [linked]
+        ops = sorted(set().union(*(self.ops(o) for o in origins if o.kind == "instantiation")))
+        site = Site(
+            file=linked.path, line=linked.loc.line, col=linked.loc.col, kind=linked.kind,
+            pattern=linked.pattern, library=linked.library,
+            sync=linked.library == "redis-sync",
+            scope="test" if is_test_path(linked.path) else linked.scope, purpose=purpose,
+            batch=self.batch_of.get(purpose), status="pending", reason=None,
+            rewrite=linked.rewrite, operations=ops,
+            holders=sorted({*linked.holders, *(h for o in origins for h in o.holders)}),
+            snippet=linked.snippet)
+        blocking_reads = [op for o in origins if o.kind == "instantiation"
+                          for op in self.operations(o) if op.block is not None]
+        if blocking_reads and needs_blocking_client(blocking_reads, self.lifecycle, site.notes):
+            site.flags.append("needs-blocking-client")
+        for origin in origins:
+            if origin.atom is None:
+                continue
+            found, notes, client = self.refusal(origin.atom)
+            site.notes.extend(n for n in notes if n not in site.notes)
+            site.client = site.client or client
+            if found is not None and site.status != "manual":
+                site.status, site.reason_code, site.reason = "manual", found.code, found.reason
+        if linked.kind == "factory-call" and site.reason_code == "import-time-use":
+            site.reason = (f"calls {linked.pattern.rsplit('.', 1)[-1]}() at import time: the "
+                           f"client it builds cannot become get_redis(), which only works "
+                           f"after init_redis(); call it where the client is used")
+        if site.status == "pending" and self.lifecycle is not None:
+            self._check_capabilities(site)
+        if site.status == "pending" and site.sync and site.kind == "instantiation":
+            site.notes.append(SYNC_NOTE)
+        elif site.status == "pending" and self.assumed and site.kind == "instantiation":
+            site.notes.append(self.assumed)
+        if site.status == "pending" and self.not_wired and not site.sync:
+            # its client, closes and owners stay (a sync client needs no startup hook)
+            site.status, site.reason_code, site.reason = (
+                "manual", "lifecycle-not-wired", self.not_wired)
+        if linked.consumers:
+            site.notes.extend(f"handed to {c}: a known consumer; its commands count"
+                              for c in linked.consumers)
+        if site.scope == "test" and not self.config.include_tests:
+            site.batch = None  # classified all the same, so the report says what it would be
+            site.notes.append(TEST_CODE_NOTE)
+            return site
+        self._pin(site)
+        return site
+
+    def operations(self, site: LinkedSite) -> list[Operation]:
+        found = list(site.operations)
+        for client in site.clients_of_pool:
+            found += self.by_atom[client].operations
+        return found
+
+    def _check_capabilities(self, site: Site) -> None:
+        """A rewrite may only call what the team's module answers (SPEC §6)."""
+        lifecycle = self.lifecycle
+        assert lifecycle is not None
+        needed = []
+        if "needs-blocking-client" in site.flags:
+            needed.append("blocking-client")
+        if site.client:
+            needed.append("named-client")
+        if site.sync:
+            needed.append("sync-client")
+        if not needed and site.kind == "instantiation":
+            needed.append("shared-client")
+        for capability in needed:
+            if lifecycle.has(capability):
+                continue
+            if capability == "blocking-client" and lifecycle.blocking_extension is not None:
+                site.flags.append("extends-lifecycle")
+                site.notes.append(f"the batch adds a blocking client to {lifecycle.path} "
+                                  f"(get_redis(blocking=True)); it has none")
+                continue
+            # imported here: LibCST's codemod machinery takes longer to import than a small
+            # tree takes to analyse, and most runs never get here
+            from redis_migrate.scan.lifecycle_extension import snippet
+
+            gap = f" ({lifecycle.blocking_gap})" if capability == "blocking-client" \
+                and lifecycle.blocking_gap else ""
+            site.status, site.reason_code = "manual", f"lifecycle-lacks-{capability}"
+            site.reason = (f"{lifecycle.path} has no {capability.replace('-', ' ')}{gap}; add "
+                           f"{snippet(capability, lifecycle)}")
+            return
+
+    def _pin(self, site: Site) -> None:
+        batch = self.config.overrides.get(f"{site.file}:{site.line}")
+        if batch is None:
+            return
+        site.batch = batch
+        site.notes.append(f"batch pinned by [tool.migrate] overrides ({self.config.source})")
+        # the reviewer read the code: a client with no command the analysis could follow
+        # (unreadable, or handed on) goes where they say
+        if site.reason_code == "unclassified" or (
+                site.purpose == UNCLASSIFIED and site.reason_code in ("passed-to", "escapes")):
+            site.status, site.reason, site.reason_code = "pending", None, None
+
+
+def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | None,
+                          notes: list[str]) -> bool:
+    """Whether a blocking read can reach the central socket_timeout (facts §0.3); says why.
+
+    `timeout=0`/`block=0` (forever), a block time that is not static, or one at least as long as
+    the central timeout needs the blocking client; a shorter one stays on get_redis().
+    """
+    if lifecycle is None:
+        timeout: Any = DEFAULT_SOCKET_TIMEOUT
+        origin = "the template's"
+    else:
+        option = lifecycle.option("socket_timeout")
+        timeout, origin = option.value, "the central"
+    needed = False
+    for op in reads:
+        where = f"{op.method}() at {op.path}:{op.loc.line}"
+        seconds = None if op.block == "?" else float(op.block or 0)
+        if timeout is None:
+            notes.append(f"{where} may block: the central client has no socket_timeout, so "
+                         f"get_redis() serves it")
+            continue
+        if timeout is UNKNOWN:
+            needed = True
+            notes.append(f"{where} blocks, and {origin} socket_timeout cannot be read "
+                         f"statically: it needs the blocking client")
+        elif seconds is None:
+            needed = True
+            notes.append(f"{where} blocks for a time that is not static: it needs the "
+                         f"blocking client")
+        elif seconds == 0:
+            needed = True
+            notes.append(f"{where} may block forever: it needs the blocking client "
+                         f"({origin} socket_timeout is {timeout:g} s)")
+        elif seconds >= float(timeout):
+            needed = True
+            notes.append(f"{where} blocks up to {seconds:g} s, not less than {origin} "
+                         f"socket_timeout of {timeout:g} s: it needs the blocking client")
+        else:
+            notes.append(f"{where} blocks up to {seconds:g} s, under {origin} socket_timeout "
+                         f"of {timeout:g} s: get_redis() serves it")
+    return needed
+
+
+def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,
+             central_urls: set[str] | None = None,
+             lifecycle: LifecycleFacts | None = None,
+             wiring: WiringFacts | None = None) -> list[Site]:
+    """Turn linked sites into inventory sites with purpose, batch, status and reason."""
+    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle, wiring)
+    return [classifier.site(s) for s in linked]

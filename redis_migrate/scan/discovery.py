@@ -1,0 +1,306 @@
+"""Which files the analysis looks at, and the cheap text prefilter that decides which it parses.
+
+In a git work tree: the files git tracks plus untracked ones that are not ignored, grepped with
+`git grep`. Elsewhere: a walk that honours every `.gitignore` on the way and never follows
+symbolic links (so a link looping back cannot trap it), grepped in Python.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeAlias
+
+import pathspec
+
+from redis_migrate import gitrepo
+from redis_migrate.config import Config
+from redis_migrate.model import Skipped
+
+# Never analysed, wherever they are: environments and vendored dependencies.
+EXCLUDED_DIRS = frozenset({".venv", "site-packages", "node_modules", ".git", "__pycache__",
+                           ".tox", ".nox", ".mypy_cache", ".pytest_cache"})
+
+
+@dataclass(slots=True)
+class FileSet:
+    """The Python files of a target, with the text searches the prefilter needs."""
+
+    repo: Path
+    files: list[str]
+    in_git: bool
+    skipped: list[Skipped] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # among `files`; git grep skips them
+    left_out: dict[str, int] = field(default_factory=dict)  # why -> how many .py files
+    how: str = ""  # how the files were listed, for the message of a run that finds none
+    # worker processes for the searches of a large tree outside git (the parser's)
+    executor: Executor | None = field(default=None, repr=False, compare=False)
+
+    def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
+        """The files of this set that contain any of `needles` (as words if `words`)."""
+        return self.start_grep(needles, words=words)()
+
+    def grep_each(self, groups: list[list[str]]) -> list[set[str]]:
+        """For each group of needles, the files that contain one of them; outside git each
+        file is read once for all groups."""
+        if self.in_git:
+            waits = [self.start_grep(group) for group in groups]
+            return [wait() for wait in waits]
+        return self._search(groups, False)
+
+    def start_grep(self, needles: list[str], *,
+                   words: bool = False) -> Callable[[], set[str]]:
+        """Like `grep`, started now and answered when the returned function is called."""
+        if not needles:
+            return set
+        if self.in_git:
+            wanted = set(self.files)
+            wait = (_start_git_word_grep(self.repo, needles) if words
+                    else gitrepo.start_grep(self.repo, needles))
+            # read through the links here, so `readable` reports those that matter
+            links = self._search([needles], words, self.links)[0] if self.links else set()
+            return lambda: (wait() & wanted) | links
+        result = self._search([needles], words)[0]
+        return lambda: result
+
+    def _search(self, groups: list[list[str]], words: bool,
+                paths: list[str] | None = None) -> list[set[str]]:
+        """Read the files and look for each group of needles here, in the worker processes
+        if there are many files and `executor` is set. The cost does not grow with the number
+        of needles: fixed strings are looked for with `in`, words with one trie-shaped
+        expression."""
+        paths = self.files if paths is None else paths
+        repo = str(self.repo)
+        found: list[set[str]] = [set() for _ in groups]
+        if self.executor is None or len(paths) < PARALLEL_SEARCH:
+            parts: Iterable[list[list[str]]] = [_search_files(repo, paths, groups, words)]
+        else:
+            size = max(_SEARCH_CHUNK_MIN, len(paths) // 16)
+            chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+            parts = self.executor.map(_search_files, [repo] * len(chunks), chunks,
+                                      [groups] * len(chunks), [words] * len(chunks))
+        for part in parts:
+            for into, hits in zip(found, part):
+                into.update(hits)
+        return found
+
+    def readable(self, paths: set[str]) -> list[str]:
+        """`paths` minus links (reported as skipped) and files gone from the work tree.
+
+        Only the files the prefilter picked are looked at: a stat per file of a large tree
+        would cost more than the prefilter itself.
+        """
+        keep = []
+        for path in sorted(paths):
+            full = self.repo / path
+            if full.is_symlink():
+                self.skipped.append(Skipped(path, None, "symbolic link, not followed (its "
+                                                        "target is scanned where it lives)"))
+            elif full.is_file():
+                keep.append(path)
+        return keep
+
+
+PARALLEL_SEARCH = 2000  # files; below this, handing them to worker processes costs more
+_SEARCH_CHUNK_MIN = 200
+
+
+def _search_files(repo: str, paths: list[str], groups: list[list[str]],
+                  words: bool) -> list[list[str]]:
+    """For each group of needles, the `paths` (relative to `repo`) whose bytes hold one of
+    them (a whole word if `words`); files that cannot be read are left out. Runs in worker
+    processes too."""
+    searches = [_word_search(_needle_regex(needles, True)) if words else
+                _fixed_search([n.encode() for n in sorted(set(needles), key=len, reverse=True)])
+                for needles in groups]
+    found: list[list[str]] = [[] for _ in groups]
+    root = Path(repo)
+    for path in paths:
+        try:
+            data = (root / path).read_bytes()
+        except OSError:
+            continue
+        for hits, search in zip(found, searches):
+            if search(data):
+                hits.append(path)
+    return found
+
+
+def needle_pattern(needles: list[str], *, words: bool = False) -> re.Pattern[bytes]:
+    """Any of `needles` in bytes (as words if `words`), as one trie-shaped expression."""
+    return _needle_regex(needles, words)
+
+
+def _needle_regex(needles: list[str], words: bool) -> re.Pattern[bytes]:
+    """Any of `needles` (between ASCII word boundaries if `words`), as one expression shaped
+    like a trie: the engine follows one branch per byte instead of trying every needle."""
+    return _compiled(tuple(sorted(set(needles))), words)
+
+
+@functools.lru_cache(maxsize=16)  # a worker searching chunk after chunk builds it once
+def _compiled(needles: tuple[str, ...], words: bool) -> re.Pattern[bytes]:
+    body = _trie_source(list(needles)).encode()
+    return re.compile(rb"\b" + body + rb"\b" if words else body)
+
+
+def _word_search(pattern: re.Pattern[bytes]) -> Callable[[bytes], bool]:
+    return lambda data: pattern.search(data) is not None
+
+
+def _fixed_search(encoded: list[bytes]) -> Callable[[bytes], bool]:
+    return lambda data: any(needle in data for needle in encoded)
+
+
+# a character -> the rest of the needles that go on with it ("" ends a needle)
+_Trie: TypeAlias = "dict[str, _Trie]"
+
+
+def _trie_source(needles: list[str]) -> str:
+    """A regular expression (Python's and PCRE's syntax) matching exactly the `needles`."""
+    trie: _Trie = {}
+    for needle in needles:
+        node = trie
+        for char in needle:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a needle ends here
+
+    def source(node: _Trie) -> str:
+        branches = [re.escape(char) + source(child)
+                    for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return source(trie)
+
+
+# `git grep -w` with many `-e` words reads each line once per word: with the names of the
+# modules that hold clients (as many as there are such modules) its cost grew with the square
+# of the tree. One PCRE trie per group of words keeps it flat; `-F -w` where git has no PCRE.
+_GIT_WORD_GROUP = 1000
+_git_pcre: list[bool] = []  # [] until tried: whether this git's grep takes -P
+
+
+def _start_git_word_grep(repo: Path, words: list[str]) -> Callable[[], set[str]]:
+    """`git grep -l -w` for `words` (identifiers), started now; the function waits."""
+    if _git_pcre and not _git_pcre[0]:
+        return gitrepo.start_grep(repo, words, words=True)
+    ordered = sorted(set(words))
+    # git's -w: not preceded nor followed by an ASCII word character
+    wait = gitrepo.start_pcre_grep(repo, [
+        r"(?<![A-Za-z0-9_])" + _trie_source(ordered[i:i + _GIT_WORD_GROUP])
+        + r"(?![A-Za-z0-9_])" for i in range(0, len(ordered), _GIT_WORD_GROUP)])
+
+    def answer() -> set[str]:
+        found = wait()
+        if found is None:  # this git has no PCRE (or failed): the plain word search
+            _git_pcre[:] = [False]
+            return gitrepo.start_grep(repo, words, words=True)()
+        _git_pcre[:] = [True]
+        return found
+
+    return answer
+
+
+def discover(repo: Path, config: Config) -> FileSet:
+    """List the target's Python files, minus excluded ones; note the ones that cannot be read.
+
+    git lists them when the target is a folder its work tree holds; a folder the enclosing
+    repository ignores (a vendored copy, a checkout listed in its .gitignore) is walked, so
+    the file set never depends on what git's index happens to hold.
+    """
+    in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
+    candidates = gitrepo.list_files(repo) if in_git else _walk(repo)
+    include = pathspec.GitIgnoreSpec.from_lines(config.include)
+    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
+    lifecycle = config.lifecycle_module.replace(os.sep, "/")
+    files: list[str] = []
+    left_out: Counter[str] = Counter()
+    for path in candidates:
+        if not path.endswith(".py"):
+            continue
+        if EXCLUDED_DIRS.intersection(path.split("/")[:-1]):
+            left_out[ENVIRONMENTS] += 1
+        elif not include.match_file(path):
+            left_out["not matched by [tool.migrate] include"] += 1
+        elif exclude.match_file(path):
+            left_out["matched by [tool.migrate] exclude"] += 1
+        elif path == lifecycle:
+            left_out[LIFECYCLE_ITSELF] += 1
+        else:
+            files.append(path)
+    how = ("files git tracks or would add" if in_git
+           else "a walk of the folder that honours its .gitignore files")
+    links = gitrepo.list_links(repo) if in_git else []
+    return FileSet(repo=repo, files=files, in_git=in_git, links=links,
+                   left_out=dict(left_out), how=how)
+
+
+LIFECYCLE_ITSELF = "the lifecycle module itself"
+ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
+
+
+def _walk(repo: Path) -> list[str]:
+    """Every .py file below `repo` that no `.gitignore` on its way ignores."""
+    found: list[str] = []
+    ignores: dict[str, pathspec.GitIgnoreSpec] = {}
+    for root, dirs, filenames in os.walk(repo, followlinks=False):
+        rel_root = os.path.relpath(root, repo).replace(os.sep, "/")
+        rel_root = "" if rel_root == "." else rel_root
+        if ".gitignore" in filenames:
+            try:
+                lines = (Path(root) / ".gitignore").read_text(encoding="utf-8").splitlines()
+                ignores[rel_root] = pathspec.GitIgnoreSpec.from_lines(lines)
+            except (OSError, UnicodeDecodeError):
+                pass
+        dirs[:] = sorted(d for d in dirs if d not in EXCLUDED_DIRS
+                         and not (Path(root) / d / "pyvenv.cfg").exists()
+                         and not _ignored(ignores, f"{rel_root}/{d}".lstrip("/") + "/"))
+        for name in sorted(filenames):
+            rel = f"{rel_root}/{name}".lstrip("/")
+            if name.endswith(".py") and not _ignored(ignores, rel):
+                found.append(rel)
+    return found
+
+
+def _ignored(ignores: dict[str, pathspec.GitIgnoreSpec], rel: str) -> bool:
+    for base, spec in ignores.items():
+        if base == "":
+            if spec.match_file(rel):
+                return True
+        elif rel.startswith(base + "/") and spec.match_file(rel[len(base) + 1:]):
+            return True
+    return False
+
+
+TEST_DIRS = frozenset({"tests", "test"})
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a repo-relative, `/`-separated path is test code (SPEC §3).
+
+    Test code is what pytest collects by default and where it lives: a file under a `tests/` or
+    `test/` folder (at any depth), `test_*.py`, `*_test.py` and `conftest.py`. Only whole names
+    count: `contest.py`, `latest.py`, `attestation/x.py`, `testing/x.py` and `testing_utils.py`
+    are application code (pytest collects none of them).
+    """
+    *folders, name = path.split("/")
+    if TEST_DIRS.intersection(folders):
+        return True
+    return (name == "conftest.py" or (name.startswith("test_") and name.endswith(".py"))
+            or name.endswith("_test.py"))
+
+
+def module_name(path: str) -> tuple[str, bool]:
+    """The dotted module name of a repo-relative path, and whether it is a package."""
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        return ".".join(parts[:-1]), True
+    return ".".join(parts), False

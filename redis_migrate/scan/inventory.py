@@ -1,0 +1,425 @@
+"""The inventory engine: discover, prefilter, parse in parallel, link, classify. Returns data.
+
+Speed comes from parsing only what can matter. Pass 1 parses the files that mention `redis` at
+all (every client is created through an import that does), and, if they make, share or subclass
+a client, the files that name a framework's app or request objects (through which a client
+travels without being named). A file that only imports a client from another module need not
+mention redis (`from app.cache import client as c`), so pass 2 greps for the modules that hold
+clients and parses the files that name them and one of their exported names; it repeats while
+new modules turn up (re-exports).
+
+Every step costs in proportion to the tree (bench/README.md measures it, from 1k to 50k files
+and on copies of real site-packages): the searches are one read of each file whatever the
+number of names looked for, and the link's closure grows with what it finds, not with its
+square. `progress` (a callback) hears how far a run got; the engine itself never prints.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+
+from redis_migrate.analysis import scopes
+from redis_migrate.analysis.extract import extract
+from redis_migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, FileFacts
+from redis_migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
+from redis_migrate.analysis.newer_syntax import parse_source
+from redis_migrate.batch_catalog import Batch
+from redis_migrate.config import Config
+from redis_migrate.errors import UsageError
+from redis_migrate.model import Inventory, Skipped
+from redis_migrate.redis_api import CLIENT_CLASSES
+from redis_migrate.scan.classify import classify
+from redis_migrate.scan.discovery import (
+    LIFECYCLE_ITSELF,
+    PARALLEL_SEARCH,
+    FileSet,
+    discover,
+    module_name,
+    needle_pattern,
+)
+from redis_migrate.scan.lifecycle import template_text
+from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
+from redis_migrate.scan.wiring import WiringFacts, wiring_facts
+
+PREFILTER_NEEDLE = "redis"
+# Files that reach a client through the app without naming Redis (`request.app.state.cache`,
+# `request.app["cache"]`, `current_app.cache`, a `Depends(...)` provider): parsed too.
+# Files that register the app's hooks (`FastAPI(lifespan=lifespan)` in a main.py that never
+# names Redis) are parsed too: the wiring needs them, and so does an app made with no hook.
+FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "lifespan",
+                     "on_startup", "on_event(", "cleanup_ctx", "on_cleanup", "on_shutdown",
+                     "asyncio.run(",
+                     # the app object itself: an app with no hook is not wired by assumption
+                     "FastAPI(", "Starlette(", "Litestar(", "Application(", "Celery(")
+_PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
+_MAX_PASSES = 6
+
+
+Progress = Callable[[str, int, int | None], None]
+"""What the engine reports as it goes: a step (`"parsing"`), how far it got, and out of how
+many (None while unknown). The engine never prints; the CLI may show it."""
+
+
+def build_inventory(repo: Path, config: Config, batches: list[Batch],
+                    paths: list[str] | None = None, jobs: int | None = None,
+                    *, allow_empty: bool = False,
+                    progress: Progress | None = None) -> Inventory:
+    """Every site of the repository at `repo` (reported for `paths` only, if given).
+
+    Raises UsageError when the repository holds no Python file to analyse, unless
+    `allow_empty` (`init` in a new project: there is nothing to migrate, and that is fine).
+    `progress` is called as the run goes (see `Progress`).
+    """
+    report = progress or _silent
+    repo = repo.resolve()
+    report("listing files", 0, None)
+    fileset = discover(repo, config)
+    if not fileset.files and not fileset.left_out.get(LIFECYCLE_ITSELF) and not allow_empty:
+        raise UsageError(_nothing_found(repo, fileset))
+    wanted = _normalise_paths(repo, paths) if paths else None
+    lifecycle_names = _lifecycle_names(config)
+    jobs = jobs or _cpu_count()
+
+    parsed: dict[str, FileFacts] = {}
+    linked: list[LinkedSite] = []
+    searched: set[tuple[str, str]] = set()
+    modules_on_disk = _ModulesOnDisk(fileset.files)
+    with _Parser(repo, lifecycle_names, jobs, report) as parser:
+        if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
+            fileset.executor = parser.executor()  # the walk's searches read every file
+        report("searching", 0, len(fileset.files))
+        mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
+                                                        list(FRAMEWORK_NEEDLES)])
+        framework: set[str] | None = framework_files  # None once pass 2 has read them
+        todo = mentions
+        for _ in range(_MAX_PASSES):
+            for facts in parser.parse(fileset.readable(todo)):
+                parsed[facts.path] = facts
+            good = [f for f in parsed.values() if f.error is None]
+            if framework is not None:  # pass 1 read the files that mention redis
+                todo, framework = framework - mentions, None
+                if not _anything_to_follow(good):
+                    break
+                for facts in parser.parse(fileset.readable(todo)):
+                    parsed[facts.path] = facts
+                parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
+                good = [f for f in parsed.values() if f.error is None]
+            report("linking", 0, None)
+            linked = link(good)
+            # Not overlapped with parsing: on two cores git grep and the parser only compete.
+            report("searching for importers", 0, None)
+            todo = (_importers(fileset, linked, good, searched)
+                    | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
+            if not todo:
+                break
+        good = [f for f in parsed.values() if f.error is None]
+        subclasses = _client_subclasses(good)
+        if subclasses:  # their instances anywhere are sites: read again the files naming them
+            names = sorted({name.rsplit(".", 1)[1] for name in subclasses})
+            for facts in parser.parse(fileset.readable(fileset.grep(names, words=True)),
+                                      subclasses):
+                parsed[facts.path] = facts
+            good = [f for f in parsed.values() if f.error is None]
+            report("linking", 0, None)
+            linked = link(good)
+
+    report("classifying", 0, None)
+    good = [f for f in parsed.values() if f.error is None]
+    lifecycle = read_team_module(repo, config)
+    wiring = wiring_facts(good, linked, partial(_module_imports, repo, modules_on_disk))
+    sites = classify(linked, batches, config, _central_urls(lifecycle, good, wiring),
+                     lifecycle, wiring)
+    if wanted is not None:
+        sites = [s for s in sites if _selected(s.file, wanted)]
+    skipped = list(fileset.skipped)
+    skipped += [Skipped(f.path, f.error_line, f.error) for f in parsed.values() if f.error]
+    if wanted is not None:
+        skipped = [s for s in skipped if _selected(s.file, wanted)]
+    skipped.sort(key=lambda s: s.file)
+    return Inventory(sites=sites, skipped=skipped, files_total=len(fileset.files),
+                     files_parsed=len(parsed), lifecycle_module=config.lifecycle_module,
+                     include_tests=config.include_tests, lifecycle=lifecycle,
+                     details={(s.path, s.loc.line, s.loc.col, s.kind): s for s in linked},
+                     facts={f.path: f for f in good}, wiring=wiring,
+                     left_out=fileset.left_out)
+
+
+def _silent(step: str, done: int, total: int | None) -> None:
+    """The progress report of a caller that shows none."""
+
+
+def _anything_to_follow(files: list[FileFacts]) -> bool:
+    """Whether the files that mention redis make a client, use the lifecycle module's shared
+    one, or subclass a client class.
+
+    If not, no file can hold a site: a client is made only through an import that spells
+    redis, the lifecycle module's accessors are named `*_redis`, and the files found later
+    (framework objects, importers) only carry what these make. The files named by the
+    framework needles are then not read at all: on a large tree without Redis they are most
+    of the parsing.
+    """
+    shared = (SHARED, SHARED_BLOCKING)
+    for facts in files:
+        if (facts.sites or facts.central_urls or facts.central_closes
+                or any(value in shared for _, value in facts.edges)
+                or any(use.key in shared for use in facts.uses)
+                or any(escape.key in shared for escape in facts.escapes)
+                or any(value in shared for i in facts.instances for value in i.values)):
+            return True
+    return bool(_client_subclasses(files))
+
+
+def _nothing_found(repo: Path, fileset: FileSet) -> str:
+    """Why a run found no Python file: what listed them, and what was left out."""
+    left = "; ".join(f"{count} {why}" for why, count in sorted(fileset.left_out.items()))
+    return (f"no Python file to analyse in {repo} (listed as {fileset.how}"
+            + (f"; left out: {left}" if left else "") + ")")
+
+
+def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
+    """What the team's lifecycle module offers (None while it does not exist: `init` first)."""
+    if not (repo / config.lifecycle_module).is_file():
+        return None
+    facts = read_lifecycle(repo, config.lifecycle_module, config.lifecycle_import,
+                           config.central, template_text())
+    if not facts.problems and not facts.has("blocking-client"):
+        # imported here: it needs LibCST's codemod machinery, which takes longer to import
+        # than a small tree takes to analyse
+        from redis_migrate.scan.lifecycle_extension import blocking_extension
+
+        facts.blocking_extension, facts.blocking_gap = blocking_extension(repo, facts)
+    return facts
+
+
+def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
+                  wiring: WiringFacts | None = None) -> set[str]:
+    """What the central client's URL resolves to: read from the module, or passed to it (by
+    the app, or by the init_redis() call a batch wires with the anchor client's URL)."""
+    passed = central_url_keys(good)
+    if wiring is not None and wiring.needs_wiring and wiring.anchor is not None:
+        passed = {wiring.anchor.url_key or ""}
+    central = lifecycle.central if lifecycle is not None else None
+    if central is None or lifecycle is None or lifecycle.template:
+        return passed
+    own = central.url_key
+    if own is not None and not own.startswith("literal:") and "." in own:
+        own = ModuleIndex(f.module for f in good).canonical(own)
+    urls = {own or ""}
+    if lifecycle.url_parameter and passed - {""}:
+        urls |= passed - {""}
+    return urls
+
+
+def _lifecycle_names(config: Config) -> tuple[str, ...]:
+    by_path, _ = module_name(config.lifecycle_module)
+    return tuple(dict.fromkeys((config.lifecycle_import, by_path)))
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...], dict[str, str] | None],
+               ) -> FileFacts:
+    repo, path, module, is_package, lifecycle_names, subclasses = task
+    try:
+        data = (Path(repo) / path).read_bytes()
+    except OSError as exc:
+        facts = FileFacts(path=path, module=module)
+        facts.error = f"cannot read: {exc.strerror or exc}"
+        return facts
+    return extract(path, module, is_package, data, lifecycle_names, subclasses)
+
+
+def _client_subclasses(files: list[FileFacts]) -> dict[str, str]:
+    """The target's own subclasses of a redis-py client class (through each other, across
+    files) -> the redis-py class they derive from."""
+    index = ModuleIndex(f.module for f in files)
+    bases = {cls: tuple(index.canonical(b) for b in found)
+             for f in files for cls, found in f.classes.items()}
+    result: dict[str, str] = {}
+    changed = True
+    while changed:
+        changed = False
+        for cls, found in bases.items():
+            base = next((b if b in CLIENT_CLASSES else result[b] for b in found
+                         if b in CLIENT_CLASSES or b in result), None)
+            if base is not None and cls not in result:
+                result[cls] = base
+                changed = True
+    return result
+
+
+class _Parser:
+    """Extracts facts from files, in worker processes kept for all passes when it pays."""
+
+    def __init__(self, repo: Path, lifecycle_names: tuple[str, ...], jobs: int,
+                 report: Progress = _silent) -> None:
+        self.repo, self.lifecycle_names, self.jobs = str(repo), lifecycle_names, jobs
+        self.report = report
+        self.pool: ProcessPoolExecutor | None = None
+        self.done = 0  # files parsed so far, over all passes (what the progress shows)
+        self.total = 0
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def executor(self) -> ProcessPoolExecutor | None:
+        """The worker processes (started now), or None when the run uses one process."""
+        if self.jobs <= 1:
+            return None
+        if self.pool is None:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self.pool
+
+    def parse(self, paths: list[str],
+              subclasses: dict[str, str] | None = None) -> list[FileFacts]:
+        tasks = [(self.repo, p, *module_name(p), self.lifecycle_names, subclasses)
+                 for p in paths]
+        self.total += len(tasks)
+        self.report("parsing", self.done, self.total)
+        results: Iterable[FileFacts]
+        if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
+            results = map(_parse_one, tasks)
+        else:
+            pool = self.executor()
+            assert pool is not None
+            chunk = max(1, len(tasks) // (self.jobs * 4))
+            results = pool.map(_parse_one, tasks, chunksize=chunk)
+        facts = []
+        for each in results:
+            facts.append(each)
+            self.done += 1
+            self.report("parsing", self.done, self.total)
+        return facts
+
+
+def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFacts],
+               searched: set[tuple[str, str]]) -> set[str]:
+    """Files that may import a client-holding name from a parsed module (pass 2 and on).
+
+    A candidate names the module (its last component, as a word: import statements spell it)
+    and one of the names it exports. `searched` holds the (module, name) pairs already looked
+    for; only new ones are searched, so a pass that finds no new exported name ends the loop.
+    """
+    modules = {f.module for f in parsed}
+    exports: dict[str, set[str]] = {}
+    for site in linked:
+        for holder in site.holders:
+            found = _split_export(holder, modules)
+            if found and found not in searched:
+                searched.add(found)
+                exports.setdefault(found[0], set()).add(found[1])
+    if not exports:
+        return set()
+    components = sorted({m.rsplit(".", 1)[-1] for m in exports})
+    names = sorted({n for ns in exports.values() for n in ns})
+    name_pattern = needle_pattern(names, words=True)  # one trie: flat in the number of names
+    result = set()
+    for path in fileset.grep(components, words=True):
+        try:
+            if name_pattern.search((fileset.repo / path).read_bytes()):
+                result.add(path)
+        except OSError:
+            result.add(path)  # let the parse step report it
+    return result
+
+
+class _ModulesOnDisk:
+    """Module name, as an import spells it, -> the file of the target that defines it."""
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = files
+        self._by_suffix: dict[str, set[str]] | None = None  # built on first use
+
+    def path_of(self, module: str) -> str | None:
+        if self._by_suffix is None:
+            self._by_suffix = {}
+            for path in self.files:
+                parts = module_name(path)[0].split(".")
+                for start in range(len(parts)):
+                    self._by_suffix.setdefault(".".join(parts[start:]), set()).add(path)
+        found = self._by_suffix.get(module, set())
+        return next(iter(found)) if len(found) == 1 else None
+
+
+def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[str, str]:
+    """The module-level imports of a module the analysis did not parse (local -> target);
+    empty when it cannot be read."""
+    path = modules.path_of(module)
+    if path is None:
+        return {}
+    try:
+        tree = parse_source((repo / path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    package = scopes.package_of(module, path.endswith("__init__.py"))
+    return scopes.collect_scope(tree.body, package).imports
+
+
+def _holder_files(fileset: FileSet, linked: list[LinkedSite],
+                  modules: _ModulesOnDisk) -> set[str]:
+    """Files of modules whose objects hold a client but that were not parsed yet.
+
+    `cache.client = Redis(...)` in `setup.py` stores the client on an object of `app.cache`,
+    which uses it as `self.client` without naming Redis or importing anything that does.
+    """
+    found: set[str] = set()
+    for site in linked:
+        for holder in site.holders:
+            if holder.startswith("@") or f".{LOCALS}." in holder:
+                continue
+            parts = holder.removesuffix(f".{RETURN}").split(".")
+            for n in range(len(parts) - 1, 0, -1):
+                path = modules.path_of(".".join(parts[:n]))
+                if path is not None:
+                    found.add(path)
+                    break
+    return found
+
+
+def _split_export(key: str, modules: set[str]) -> tuple[str, str] | None:
+    """(module, top-level name) if `key` names something at the top of a parsed module."""
+    if f".{LOCALS}." in key:
+        return None
+    parts = key.removesuffix(f".{RETURN}").split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:n])
+        if module in modules:
+            return module, parts[n]
+    return None
+
+
+def _normalise_paths(repo: Path, paths: list[str]) -> list[str]:
+    result = []
+    for raw in paths:
+        path = Path(raw)
+        full = path if path.is_absolute() else (Path.cwd() / path)
+        if not full.exists():
+            full = repo / raw
+        if not full.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        try:
+            rel = full.resolve().relative_to(repo)
+        except ValueError:
+            raise UsageError(f"{raw}: not inside the repository {repo}") from None
+        result.append("" if str(rel) == "." else rel.as_posix())
+    return result
+
+
+def _selected(file: str, wanted: list[str]) -> bool:
+    return any(w == "" or file == w or file.startswith(w.rstrip("/") + "/") for w in wanted)

@@ -1,0 +1,324 @@
+"""Refuse rather than guess (SPEC §4 item 8): why a site must be left to a human.
+
+Each rule returns a reason code and a one-line explanation, or nothing. A site any rule refuses
+stays byte-identical and is reported `manual` in the inventory, the dry-run and the PR body.
+"""
+
+from __future__ import annotations
+
+import ast
+import codecs
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from redis_migrate.analysis.link import LinkedSite
+from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
+
+# Keyword arguments the central pool sets itself, or that only tune timeouts and retries: a
+# legacy client passing them behaves the same through get_redis().
+# aioredis 1.x pool sizing and connect timeout: the central pool sets its own (facts C1).
+AIOREDIS1_POOL_OPTIONS = frozenset({"minsize", "maxsize", "timeout", "loop"})
+
+HARMLESS_OPTIONS = frozenset({
+    "url", "address", "connection_pool", "host", "port", "unix_socket_path", "username",
+    "password",  # where it connects: compared as the URL, not as an option
+    "socket_timeout", "socket_connect_timeout",
+    "socket_keepalive", "socket_keepalive_options", "health_check_interval", "retry_on_timeout",
+    "retry", "retry_on_error", "client_name", "auto_close_connection_pool",
+})
+
+URL_PARTS = frozenset({"url", "address", "connection_pool", "host", "port", "unix_socket_path",
+                       "username", "password"})
+
+# Replies that are integers, booleans, None or lock objects: the same whether or not the client
+# decodes responses, so a decode_responses difference cannot change what the code sees.
+DECODE_INSENSITIVE_OPS = frozenset({
+    "incr", "incrby", "decr", "decrby", "expire", "pexpire", "expireat", "pexpireat", "exists",
+    "delete", "unlink", "publish", "lock", "ttl", "pttl", "set", "setex", "setnx", "hset",
+    "hdel", "hexists", "sadd", "srem", "sismember", "scard", "llen", "lpush", "rpush", "zadd",
+    "zrem", "zcard", "ping", "persist",
+})
+
+# Options that change results when the central client sets them and a site does not, with the
+# library's default (the site's behaviour).
+BEHAVIOUR_DEFAULTS: dict[str, Any] = {"protocol": 2, "ssl": False, "db": 0,
+                                      "single_connection_client": False}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a site is left to a human."""
+
+    code: str
+    reason: str
+
+
+def topology_refusal(site: LinkedSite) -> Refusal | None:
+    """A cluster or Sentinel client, or an instance of the app's own subclass of redis.Redis:
+    get_redis() hands out one plain client to one server, which is none of these."""
+    name = site.pattern.rsplit(".from_url", 1)[0].rsplit(".", 1)[-1]
+    if site.family == "cluster":
+        return Refusal("cluster-client", f"{name} spreads keys over a Redis Cluster; "
+                                         f"get_redis() is one client to one server: give the "
+                                         f"lifecycle module a cluster client, or move it by hand")
+    if site.family == "sentinel":
+        return Refusal("sentinel-client", "Sentinel finds the server by asking sentinels "
+                                          "(master_for()/slave_for()); get_redis() connects to "
+                                          "one URL: move it by hand")
+    if site.family == "subclass":
+        return Refusal("custom-client", f"an instance of {name}, the app's own subclass of "
+                                        f"{site.base or 'a Redis client'}: get_redis() returns "
+                                        f"a plain client without what the subclass adds")
+    return None
+
+
+def escape_refusal(site: LinkedSite) -> Refusal:
+    """Why a client that leaves what the analysis can follow stays with a human."""
+    first = site.escapes[0]
+    if first.startswith("passed to "):
+        callee = first[len("passed to "):].partition(" at ")[0]
+        return Refusal("passed-to", f"passed to {callee}, which the analysis cannot see "
+                                    f"into ({first.partition(' at ')[2]}): it may keep or "
+                                    f"close the client")
+    return Refusal("escapes", f"the client escapes: it is {first}")
+
+
+# `os.getenv("REDIS_URL")`, `os.environ.get("REDIS_URL", "redis://localhost:6379")`,
+# `os.environ["REDIS_URL"]`: what get_sync_redis() falls back to when nothing configures it.
+_ENV_READERS = frozenset({"os.getenv", "os.environ.get"})
+_LOCAL_DEFAULTS = frozenset({"redis://localhost:6379", "redis://localhost:6379/0",
+                             "redis://localhost", "redis://127.0.0.1:6379",
+                             "redis://127.0.0.1:6379/0"})
+
+
+def sync_url_refusal(site: LinkedSite) -> Refusal | None:
+    """A sync client in a repository that never calls init_redis() or configure_sync_redis():
+    get_sync_redis() will connect to $REDIS_URL (else localhost), so the client must too."""
+    if _reads_redis_url_env(site):
+        return None
+    used = site.url or "the library default (localhost)"
+    return Refusal("url-differs", f"connects to {used}; get_sync_redis() connects to "
+                                  f"$REDIS_URL (else redis://localhost:6379/0) unless the app "
+                                  f"calls configure_sync_redis(url) or init_redis(url), which "
+                                  f"nothing here does: call it at startup, or move it by hand")
+
+
+def _reads_redis_url_env(site: LinkedSite) -> bool:
+    if not site.url_code or URL_PARTS.intersection(site.keywords) - {"url"}:
+        return False
+    try:
+        node = ast.parse(site.url_code.strip(), mode="eval").body
+    except SyntaxError:
+        return False
+    if isinstance(node, ast.Subscript):  # os.environ["REDIS_URL"]
+        return ast.unparse(node.value) == "os.environ" and _is_redis_url(node.slice)
+    if not isinstance(node, ast.Call) or ast.unparse(node.func) not in _ENV_READERS \
+            or node.keywords or not node.args or not _is_redis_url(node.args[0]):
+        return False
+    default = node.args[1] if len(node.args) > 1 else None
+    return default is None or (isinstance(default, ast.Constant)
+                               and (default.value is None or default.value in _LOCAL_DEFAULTS))
+
+
+def _is_redis_url(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == "REDIS_URL"
+
+
+def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
+           pool: LinkedSite | None, notes: list[str],
+           clients: Mapping[str, Mapping[str, Any]] | None = None,
+           chosen: list[str] | None = None,
+           central: LifecycleFacts | None = None) -> Refusal | None:
+    """The first rule that refuses this instantiation site; harmless differences go to notes.
+
+    A site whose URL and options match a named client of `[tool.migrate.clients]` is not
+    compared with the central client: its name is appended to `chosen` instead.
+    """
+    if site.escapes:
+        return escape_refusal(site)
+    if site.holder == "return" and not site.returned_to:
+        function = (site.function or "").rpartition(".")[2]
+        return Refusal("escapes", f"the client escapes: it is returned to the callers of "
+                                  f"{function}(), none of which the analysis sees")
+    if site.import_time_uses:
+        return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
+                                          f"get_redis() only works after init_redis()")
+    unsupported = _unsupported_holder(site)
+    if unsupported:
+        return Refusal("unsupported-shape", unsupported)
+    url_source = pool if pool is not None else site
+    for name, spec in (clients or {}).items():
+        if _matches_client(url_source, [o for o in (site, pool) if o is not None], spec):
+            notes.append(f"uses the named client '{name}' ([tool.migrate.clients])")
+            if chosen is not None:
+                chosen.append(name)
+            return None
+    different = _url_difference(url_source, central_urls)
+    if different:
+        return Refusal("url-differs", different)
+    # a pool and the client built on it are one client: their options are judged together
+    owners = (pool, site) if pool is not None else (site,)
+    merged = dataclasses.replace(site, options=tuple(o for owner in owners
+                                                     for o in owner.options))
+    return _option_difference(merged, ops, notes, central)
+
+
+def _unsupported_holder(site: LinkedSite) -> str | None:
+    # a lazy getter named get_redis() itself keeps its name: the file imports the lifecycle
+    # module's accessor under an alias (apply.py, `_alias_taken_names`)
+    if site.holder == "member" and site.function is None:
+        return ("client held in a class attribute: read through the class, it cannot become a "
+                "property")
+    if site.function is None and site.holder != "global":
+        return "created at import time without being bound to a module-level name"
+    if site.holder == "attribute":
+        return f"stored on another object ({site.bound_to}), which the rewrite cannot follow"
+    if site.family == "pool" and not site.clients_of_pool:
+        return "a pool used directly, not only through Redis(connection_pool=...)"
+    return None
+
+
+def _url_difference(site: LinkedSite, central_urls: set[str]) -> str | None:
+    known = {url for url in central_urls if url}
+    if not known or "" in central_urls:
+        return None  # the central URL is not known statically: nothing to compare with
+    if site.url_key in known:
+        return None
+    central = " / ".join(sorted(_display(url) for url in known))
+    if site.url is None:
+        return f"connects to the library default (localhost), not to {central}"
+    if site.url_key is None:
+        return f"its URL ({site.url}) cannot be compared with the central client's ({central})"
+    return f"connects to {site.url}, the central client to {central}"
+
+
+def _matches_client(url_source: LinkedSite, owners: list[LinkedSite],
+                    spec: Mapping[str, Any]) -> bool:
+    """Same URL (as written, or as it resolves) and the same behaviour-changing options."""
+    url = spec.get("url")
+    if not isinstance(url, str) or url not in (url_source.url, url_source.url_key):
+        return False
+    wanted = {k: v for k, v in spec.items() if k != "url"}
+    found = {name: _value(source) for owner in owners for name, source in owner.options
+             if name not in HARMLESS_OPTIONS}
+    return found == wanted
+
+
+def _value(source: str) -> Any:
+    """An option's value when it is a literal (`True`, `10`, `"utf-8"`), else its source."""
+    try:
+        return ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+
+
+def _display(key: str) -> str:
+    return "a literal URL" if key.startswith("literal:") else key
+
+
+def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],
+                       central: LifecycleFacts | None) -> Refusal | None:
+    """Compare what the site's options make it do with what the team's central client does."""
+    behaviour: dict[str, str] = {}
+    for name, value in site.options:
+        if site.library == "aioredis1" and name in AIOREDIS1_POOL_OPTIONS:
+            notes.append(f"{name}={value} dropped: the central pool is sized and timed by "
+                         f"init_redis()")
+            continue
+        if name in HARMLESS_OPTIONS:
+            if name not in URL_PARTS:
+                notes.append(f"{name}={value} dropped: the central pool sets its own")
+            continue
+        behaviour[name] = value
+    refusal = _decode_difference(site, behaviour, ops, notes, central)
+    if refusal is not None:
+        return refusal
+    for name, value in behaviour.items():
+        if name in ("decode_responses", "encoding"):
+            continue
+        if central is not None:
+            option = central.option(name)
+            if option.known and option.value == _value(value):
+                continue
+            where = "not set" if option.source == "(not passed)" else option.source
+            return Refusal("options-differ", f"{name}={value} differs from the central client "
+                                             f"({name}: {where})")
+        return Refusal("options-differ", f"{name}={value} differs from the central client")
+    if central is not None and central.central is not None:
+        for name in sorted(BEHAVIOUR_DEFAULTS):
+            option = central.option(name)
+            if name in behaviour or name not in central.central.options:
+                continue
+            if not option.known or option.value != BEHAVIOUR_DEFAULTS[name]:
+                return Refusal("options-differ", f"the central client sets {name}="
+                                                 f"{option.source}; this client does not")
+    return None
+
+
+def _decodes(site: LinkedSite, behaviour: Mapping[str, str]) -> tuple[bool | Any, str]:
+    """Whether the site's client decodes replies, and with which codec."""
+    encoding = behaviour.get("encoding")
+    if site.library == "aioredis1":  # 1.x: encoding= decodes replies (facts E4)
+        value = _value(encoding) if encoding is not None else None
+        decoded = value is not None
+        return decoded, str(value) if decoded else "utf-8"
+    raw = behaviour.get("decode_responses")
+    decoded = _value(raw) if raw is not None else False
+    codec = _value(encoding) if encoding is not None else "utf-8"
+    return decoded, str(codec)
+
+
+def _decode_difference(site: LinkedSite, behaviour: Mapping[str, str], ops: set[str],
+                       notes: list[str], central: LifecycleFacts | None) -> Refusal | None:
+    decoded, codec = _decodes(site, behaviour)
+    encoding = behaviour.get("encoding")
+    if (encoding is not None and site.library != "aioredis1" and decoded is False
+            and behaviour.get("decode_responses") is None):
+        # 2.x and redis-py decode only with decode_responses=True: this client has returned
+        # bytes all along (facts E4)
+        notes.append(f"encoding={encoding} without decode_responses=True has no effect: "
+                     f"replies were bytes all along (the classic aioredis 1.x -> 2.x bug)")
+    if central is None:
+        central_decoded: Any = False
+        central_codec: Any = "utf-8"
+        shown = "False"
+    else:
+        option = central.option("decode_responses")
+        central_decoded, shown = option.value, option.source
+        if option.known:
+            shown = repr(option.value)
+        central_codec = central.option("encoding").value
+    insensitive = bool(ops) and ops <= DECODE_INSENSITIVE_OPS
+    if central_decoded is UNKNOWN:
+        if insensitive:
+            notes.append(f"the central client's decode_responses is not known statically, "
+                         f"but this client's replies ({', '.join(sorted(ops))}) are the same "
+                         f"either way")
+            return None
+        return Refusal("central-unknown", f"the central client's decode_responses "
+                                          f"({shown}) cannot be read statically; state it in "
+                                          f"[tool.migrate] central = {{ decode-responses = "
+                                          f"true|false }}")
+    if not isinstance(decoded, bool):
+        return Refusal("options-differ", f"decode_responses={behaviour.get('decode_responses')}"
+                                         f" is not a literal: cannot be compared")
+    if bool(decoded) == bool(central_decoded):
+        if decoded and central_codec is not UNKNOWN and _codec(codec) != _codec(central_codec):
+            return Refusal("options-differ", f"encoding: {central_codec} (central) -> {codec} "
+                                             f"(this client)")
+        return None
+    if insensitive:
+        notes.append(f"decode_responses={decoded} differs from the central client, but its "
+                     f"replies ({', '.join(sorted(ops))}) are the same either way")
+        return None
+    return Refusal("options-differ", f"decode_responses: {shown} (central) -> {decoded} "
+                                     f"(this client)")
+
+
+def _codec(name: Any) -> str:
+    try:
+        return codecs.lookup(str(name)).name
+    except LookupError:
+        return str(name)

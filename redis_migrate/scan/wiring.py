@@ -1,0 +1,295 @@
+"""Where the app starts and stops, and how a batch wires `init_redis()`/`close_redis()` there.
+
+The rewrites hand out `get_redis()`, which only works once `init_redis()` has run. When the app
+already calls it (phase 1 done), nothing is wired. When it calls it nowhere, a batch puts it in
+the app's own startup hook: the first hook (lifespan, startup hook, worker `main()`, by file and
+line) that creates a client from a URL, right before the statement that creates it, with that
+client's URL, so that the shared client connects where that client did. The stop side is
+`await close_redis()`: in place of the old client's close in a shutdown hook or lifespan, else
+after the lifespan's `yield` (or at the end of a startup hook's paired shutdown hook).
+
+When no hook creates a client itself (the lifespan calls `await manager.connect()`, or the
+clients are created lazily on first use), the hook is still wired, as its first statement,
+provided the app's clients agree on one URL that is a module-level name of the target
+(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it.
+
+An ASGI app made with no hook at all (`Litestar(route_handlers=...)`) is given one: a
+`redis_lifespan` beside it that calls `init_redis(<the agreed URL>)` and, on the way out,
+`close_redis()`, passed as `lifespan=` (a list for Litestar).
+
+An app whose hooks the analysis sees but that has neither cannot be wired safely: its
+sites are `manual` with reason code `lifecycle-not-wired`. A repository with no call of
+init_redis() and no recognisable hook at all (a library package, an app started from
+elsewhere) keeps the earlier contract, that phase 1 wired the module (SPEC §2), and every
+rewritten site says so in a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from redis_migrate.analysis.facts import ENV_PREFIX, LOCALS, FileFacts, Location
+from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
+from redis_migrate.scan.discovery import is_test_path
+
+STARTING = ("lifespan", "startup", "main")
+
+
+@dataclass(slots=True)
+class AppLifespan:
+    """Where an ASGI app made with no hook gets `lifespan=`: its file, the constructor's line
+    (the codemod finds the call by what it resolves to), whether it takes a list (Litestar),
+    the URL as the file spells it and the import that spelling needs."""
+
+    path: str
+    line: int
+    listed: bool
+    url_code: str
+    url_import: tuple[str, str] | None
+
+
+@dataclass(slots=True)
+class WiringFacts:
+    """What the repository does about the lifecycle module's start and stop today."""
+
+    wired: bool  # init_redis() is called somewhere
+    closed: bool  # close_redis() is called somewhere
+    hooks: dict[str, str] = field(default_factory=dict)  # function key -> hook kind
+    # per program, the client whose hook and URL the wiring uses: the app's first, then each
+    # worker `main()` (a process of its own, started by `asyncio.run`)
+    anchors: list[LinkedSite] = field(default_factory=list)
+    # for an anchor that is a hook without a client of its own: the (module, name) its file
+    # must import to spell the URL (`from app.config import settings`), by hook function key
+    url_imports: dict[str, tuple[str, str]] = field(default_factory=dict)
+    apps: list[str] = field(default_factory=list)  # async app objects made here, with where
+    # an app made with no hook, that a batch gives a lifespan (see `AppLifespan`)
+    app_lifespan: AppLifespan | None = None
+
+    @property
+    def anchor(self) -> LinkedSite | None:
+        """The app's anchor (the one every other site's URL is compared with)."""
+        return self.anchors[0] if self.anchors else None
+
+    @property
+    def needs_wiring(self) -> bool:
+        return not self.wired and bool(self.hooks)
+
+    @property
+    def assumed(self) -> str | None:
+        """The note for a repository with no call of init_redis() and no hook: a library
+        package, or an app started from elsewhere (phase 1 wired it; SPEC §2)."""
+        if self.wired or self.hooks or self.apps:
+            return None
+        return ("init_redis() is called nowhere in this repository and no startup hook was "
+                "found: get_redis() works only if the program that imports this code calls "
+                "`await init_redis()` at startup")
+
+    def refusal(self) -> str | None:
+        """Why sites cannot move until the app is wired by hand, if they cannot."""
+        if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
+            # the app is here and starts nothing: get_redis() would raise at the first request
+            if len(self.apps) > 1:  # a web app and a worker app (Celery): two programs
+                return ("init_redis() is called nowhere, and the programs made here ("
+                        + ", ".join(self.apps[:3]) + ") have no startup hook the batch can "
+                        "put it in: start it in each (a lifespan for the web app, the "
+                        "worker's process-init signal) with `await init_redis(<url>)`")
+            return (f"init_redis() is called nowhere, and the app ({self.apps[0]}) has no "
+                    f"startup hook to call it from: give it one (lifespan / on_startup) that "
+                    f"calls `await init_redis(<url>)`, and `await close_redis()` at shutdown")
+        if not self.needs_wiring or self.anchor is not None:
+            return None
+        names = sorted({f"{_short(k)}()" for k in self.hooks})
+        return ("init_redis() is called nowhere, and none of the app's hooks ("
+                + ", ".join(names[:3])
+                + ") creates a client from a URL to wire it with: call `await init_redis(<url>)`"
+                  " at startup and `await close_redis()` at shutdown (migrate init printed how)")
+
+
+def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
+                 imports_of: Callable[[str], dict[str, str]] | None = None) -> WiringFacts:
+    """Read once per inventory: whether and where the app starts the lifecycle module.
+
+    `imports_of(module)`: the module-level imports (local -> target) of a module that was not
+    parsed, to see through re-exports (`from core.setup import settings`)."""
+    index = ModuleIndex(f.module for f in files)
+    facts = WiringFacts(wired=any(f.central_urls for f in files),
+                        closed=any(f.central_closes for f in files),
+                        hooks=app_hooks(files, index),
+                        apps=[f"{name} at {f.path}:{loc.line}" for f in files
+                              for _, name, loc in f.apps])
+    candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
+                         and s.url_code and s.family == "client" and s.holder != "return"),
+                        key=lambda s: (STARTING.index(s.hook or "main"), s.path, s.loc.line))
+    app = next((s for s in candidates if s.hook != "main"), None)
+    programs: dict[str | None, LinkedSite] = {}
+    for site in candidates:
+        if site.hook == "main" or site is app:
+            programs.setdefault(site.function, site)  # one anchor per hook
+    facts.anchors = sorted(programs.values(), key=lambda s: s is not app)
+    if facts.needs_wiring and not facts.anchors:
+        _hook_anchors(facts, files, linked, index, imports_of or (lambda module: {}))
+    if not facts.wired and not facts.hooks and facts.apps:
+        facts.app_lifespan = _app_lifespan(files, linked, index,
+                                           imports_of or (lambda module: {}))
+    return facts
+
+
+def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: ModuleIndex,
+                  imports_of: Callable[[str], dict[str, str]]) -> AppLifespan | None:
+    """The one ASGI app of the repository, made with no hook, whose clients agree on one
+    module-level URL the app's file can spell: it can be given a lifespan that starts and
+    stops the lifecycle module."""
+    made = [(f, cls, loc) for f in files for cls, _, loc in f.apps]
+    if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
+        return None
+    app_file, cls, loc = made[0]
+    urls = _url_keys(_wirable(linked))
+    if len(urls) != 1:
+        return None
+    spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of)
+    if spelled is None:
+        return None
+    return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled)
+
+
+def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
+    """The app's async clients whose URL is a module-level name a hook can import. Literal
+    URLs are wired from the hook that creates their client, never from afar."""
+    return [s for s in linked if s.kind == "instantiation" and s.url_key
+            and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
+            and s.library != "redis-sync" and not is_test_path(s.path)]
+
+
+def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
+    """The URL keys of `_wirable` sites (each has one)."""
+    return {s.url_key for s in sites if s.url_key}
+
+
+def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
+                  index: ModuleIndex, imports_of: Callable[[str], dict[str, str]]) -> None:
+    """Anchors at the top of the app's first startup hook and of each worker `main()`, with
+    the one URL the clients of that program agree on (see the module docstring)."""
+    by_module = {f.module: f for f in files}
+    starting = sorted(((k, kind) for k, kind in facts.hooks.items()
+                       if kind in STARTING and "<lambda" not in k),
+                      key=lambda item: (STARTING.index(item[1]), item[0]))
+    app_hook = next(((k, kind) for k, kind in starting if kind != "main"), None)
+    chosen = [app_hook] if app_hook else []
+    chosen += [(k, kind) for k, kind in starting if kind == "main"]
+    clients = _wirable(linked)
+    for key, kind in chosen:
+        module = _module_of(key, by_module)
+        if module is None:
+            continue
+        top = program_of(by_module[module].path)
+        urls = _url_keys(s for s in clients if program_of(s.path) == top) or _url_keys(clients)
+        if len(urls) != 1:
+            continue
+        spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of)
+        if spelled is None:
+            continue
+        code, needed = spelled
+        anchor = LinkedSite(kind="hook", path=by_module[module].path, loc=Location(0, 0),
+                            pattern="", library="", scope="function", rewrite="",
+                            snippet="", function=key, url_key=next(iter(urls)),
+                            url_code=code, hook=kind)
+        facts.anchors.append(anchor)
+        if needed is not None:
+            facts.url_imports[key] = needed
+
+
+LITERAL_PREFIX = "literal:"  # the URL key of a literal URL (`literal:<hash>`)
+
+
+def program_of(path: str) -> str:
+    """The program a repository path belongs to: its top folder (`api/`, `ingest/`)."""
+    return path.split("/")[0]
+
+
+def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:
+    parts = key.split(".")
+    for n in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:n]) in by_module:
+            return ".".join(parts[:n])
+    return None
+
+
+def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
+               index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+               ) -> tuple[str, tuple[str, str] | None] | None:
+    """How the hook's file spells the URL, and the import that makes it so (None: none
+    needed); None when it cannot (the name it needs is bound to something else there)."""
+    module_level = {local: target for scope, local, target in hook_file.imports
+                    if scope == hook_file.module}
+    if url_key.startswith(ENV_PREFIX):
+        return _spell_env(url_key, hook_file, module_level)
+    reexports = {f"{f.module}.{local}": index.canonical(target) for f in files
+                 for scope, local, target in f.imports if scope == f.module}
+    for local, target in module_level.items():  # already imported: `settings` or `REDIS_URL`
+        canonical = index.canonical(target)
+        for _ in range(8):  # `from core.setup import settings`, itself from core.config
+            module, _, name = canonical.rpartition(".")
+            if canonical not in reexports and module and module not in reexports:
+                reexports[module] = ""  # read once
+                reexports.update({f"{module}.{local}": index.canonical(target)
+                                  for local, target in imports_of(module).items()})
+            canonical = reexports.get(canonical, canonical)
+        if url_key == canonical or url_key.startswith(canonical + "."):
+            return local + url_key[len(canonical):], None
+    # the app's own spelling of an import of the URL's first name, from any of its files
+    for facts in files:
+        for _, local, target in facts.imports:
+            canonical = index.canonical(target)
+            if (url_key.startswith(canonical + ".") or url_key == canonical) and "." in target:
+                name = target.rpartition(".")[2]
+                own = f"{hook_file.module}.{name}"
+                if name in module_level or own in hook_file.classes or any(
+                        key == own for key, _ in hook_file.edges):
+                    return None  # the hook's module binds that name to something else
+                return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
+    return None
+
+
+def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
+               ) -> tuple[str, tuple[str, str] | None] | None:
+    """`env:REDIS_URL` as `os.getenv("REDIS_URL")` (with its default, if it had one) where
+    the hook's file imports os, else as `getenv(...)` with `from os import getenv`. The hook
+    reads the environment at startup where the client read it at import: the same value,
+    unless the app changes its own environment in between."""
+    name, equals, default = url_key[len(ENV_PREFIX):].partition("=")
+    if "#" in name:
+        return None  # a default with credentials is only known by its hash
+    arguments = ", ".join(_quoted(s) for s in ([name, default] if equals else [name]))
+    os_name = next((local for local, target in module_level.items() if target == "os"), None)
+    if os_name is not None:
+        return f"{os_name}.getenv({arguments})", None
+    own = f"{hook_file.module}.getenv"
+    if own in hook_file.classes or any(key == own for key, _ in hook_file.edges) or (
+            "getenv" in module_level and module_level["getenv"] != "os.getenv"):
+        return None  # the file binds `getenv` to something else
+    needed = None if module_level.get("getenv") == "os.getenv" else ("os", "getenv")
+    return f"getenv({arguments})", needed
+
+
+def _quoted(text: str) -> str:
+    """A string literal in double quotes, as most code spells an environment variable."""
+    return '"' + repr(text)[1:-1] + '"' if '"' not in text and "'" not in text else repr(text)
+
+
+def _short(key: str) -> str:
+    return key.rpartition(".")[2]
+
+
+def relative(key: str, module: str) -> str:
+    """`pkg.mod.f.<locals>.g` -> `f.<locals>.g` for a key inside `module`."""
+    return key[len(module) + 1:] if key.startswith(module + ".") else key
+
+
+def enclosing_def(function: str) -> str | None:
+    """The def a lambda sits in (`f.<locals>.<lambda:3:4>` -> `f`; at module level None)."""
+    head, separator, _ = function.rpartition(f".{LOCALS}.")
+    if separator:
+        return head
+    return None
