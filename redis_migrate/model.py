@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+SiteKind = Literal["instantiation", "close", "owner-singleton", "factory-call"]
+Library = Literal["aioredis1", "aioredis2", "redis-asyncio", "redis-sync"]
+Scope = Literal["module", "class", "function", "test"]  # test: any site in test code
+Status = Literal["pending", "migrated", "manual"]
+# Why a site is left to a human: the README's table of reason codes.
+ReasonCode = Literal[
+    "sync-client", "sync-in-async", "url-differs", "options-differ", "central-unknown",
+    "escapes", "passed-to", "import-time-use", "unsupported-shape", "unclassified",
+    "cluster-client", "sentinel-client", "custom-client", "lifecycle-not-wired",
+    "lifecycle-lacks-shared-client", "lifecycle-lacks-blocking-client",
+    "lifecycle-lacks-named-client", "lifecycle-lacks-sync-client",
+]
 
 
 @dataclass(slots=True)
@@ -13,16 +26,16 @@ class Site:
     file: str
     line: int
     col: int
-    kind: str  # instantiation | close | owner-singleton | factory-call
+    kind: SiteKind
     pattern: str
-    library: str  # aioredis1 | aioredis2 | redis-asyncio | redis-sync
+    library: Library
     sync: bool
-    scope: str  # module | class | function | test (any site in test code, SPEC §3)
+    scope: Scope
     purpose: str
     batch: str | None
-    status: str  # pending | migrated | manual
+    status: Status
     reason: str | None
-    reason_code: str | None = None
+    reason_code: ReasonCode | None = None
     rewrite: str = ""
     operations: list[str] = field(default_factory=list)
     holders: list[str] = field(default_factory=list)

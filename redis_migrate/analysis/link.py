@@ -13,6 +13,7 @@ import sys
 from collections import defaultdict, deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from redis_migrate.analysis.consumers import consumer_of
 from redis_migrate.analysis.facts import (
@@ -35,6 +36,7 @@ from redis_migrate.analysis.frameworks import (
     FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS,
 )
+from redis_migrate.model import Library, Scope, SiteKind
 from redis_migrate.redis_api import (
     AIOREDIS1_API,
     ASYNC_WITH,
@@ -67,12 +69,12 @@ class Operation:
 class LinkedSite:
     """A site with everything the classifier needs; not yet given a purpose or a batch."""
 
-    kind: str  # instantiation | close | owner-singleton
+    kind: SiteKind | Literal["hook"]  # hook: a wiring anchor (scan/wiring.py), never a site
     path: str
     loc: Location
     pattern: str
-    library: str
-    scope: str  # module | class | function
+    library: Library | Literal[""]  # "": a wiring anchor's
+    scope: Scope  # module | class | function (never test: classify decides that)
     rewrite: str
     snippet: str
     atom: str | None = None  # for instantiations: the atom of the client/pool created
@@ -146,23 +148,22 @@ class ModuleIndex:
         return key
 
 
-def library_of(callee: str, aioredis1_file: bool) -> str:
+def library_of(callee: str, aioredis1_file: bool) -> Library:
     """The library family a constructor's qualified name belongs to."""
-    for prefix, library in LIBRARY_PREFIXES:
+    for prefix, family in LIBRARY_PREFIXES:
         if callee.startswith(prefix):
-            if library == "aioredis":
+            if family == "aioredis":
                 last = callee.rsplit(".", 1)[1]
                 return "aioredis1" if aioredis1_file or last in AIOREDIS1_API else "aioredis2"
-            return library
+            return "redis-asyncio" if family == "redis-asyncio" else "redis-sync"
     return "redis-sync"
 
 
-def _scope_and_rewrite(site: SiteFact) -> tuple[str, str]:
+def _scope_and_rewrite(site: SiteFact) -> tuple[Scope, str]:
     in_function = site.function is not None
     if site.family == "pool" or site.pool_keys:
-        scope = {"global": "module", "member": "class"}.get(
-            site.holder, "function" if in_function else "module")
-        return scope, "pool-client"
+        held: dict[str, Scope] = {"global": "module", "member": "class"}
+        return held.get(site.holder, "function" if in_function else "module"), "pool-client"
     if site.holder == "global":
         return "module", "lazy-getter" if in_function else "module-client"
     if site.holder == "member":

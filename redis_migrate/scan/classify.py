@@ -8,7 +8,7 @@ from redis_migrate.analysis.facts import RETURN
 from redis_migrate.analysis.link import LinkedSite, Operation
 from redis_migrate.batch_catalog import Batch, batch_for_purpose
 from redis_migrate.config import Config
-from redis_migrate.model import Site
+from redis_migrate.model import ReasonCode, Site
 from redis_migrate.redis_api import (
     ASYNC_WITH,
     BLOCKING_OPS,
@@ -73,6 +73,13 @@ UNUSED: Final = "unused"
 UNUSED_NOTE = ("no Redis command reaches it, and nothing it is held in escapes: moving it onto "
                "get_redis() changes connections only, so it goes with the health batch")
 LIFECYCLE_METHODS: Final[frozenset[str]] = CLOSE_METHODS | POOL_CLOSE_METHODS | {ASYNC_WITH}
+# the reason code of a site the team's lifecycle module cannot serve, by what it lacks
+_LACKS: Final[dict[str, ReasonCode]] = {
+    "shared-client": "lifecycle-lacks-shared-client",
+    "blocking-client": "lifecycle-lacks-blocking-client",
+    "named-client": "lifecycle-lacks-named-client",
+    "sync-client": "lifecycle-lacks-sync-client",
+}
 
 SYNC_NOTE = ("get_sync_redis() needs no startup call: it creates the shared sync client on "
              "first use, with configure_sync_redis()'s URL, else init_redis()'s in this "
@@ -215,13 +222,15 @@ class _Classifier:
                       self.lifecycle)
 
     def site(self, linked: LinkedSite) -> Site:
+        kind, library = linked.kind, linked.library
+        if kind == "hook" or library == "":
+            raise ValueError(f"{linked.path}: a wiring anchor is not a site")
         purpose = self.purpose(linked)
         origins = [self.by_atom[a] for a in linked.origins] or [linked]
         ops = sorted(set().union(*(self.ops(o) for o in origins if o.kind == "instantiation")))
         site = Site(
-            file=linked.path, line=linked.loc.line, col=linked.loc.col, kind=linked.kind,
-            pattern=linked.pattern, library=linked.library,
-            sync=linked.library == "redis-sync",
+            file=linked.path, line=linked.loc.line, col=linked.loc.col, kind=kind,
+            pattern=linked.pattern, library=library, sync=library == "redis-sync",
             scope="test" if is_test_path(linked.path) else linked.scope, purpose=purpose,
             batch=self.batch_of.get(purpose), status="pending", reason=None,
             rewrite=linked.rewrite, operations=ops,
@@ -296,7 +305,7 @@ class _Classifier:
 
             gap = f" ({lifecycle.blocking_gap})" if capability == "blocking-client" \
                 and lifecycle.blocking_gap else ""
-            site.status, site.reason_code = "manual", f"lifecycle-lacks-{capability}"
+            site.status, site.reason_code = "manual", _LACKS[capability]
             site.reason = (f"{lifecycle.path} has no {capability.replace('-', ' ')}{gap}; add "
                            f"{snippet(capability, lifecycle)}")
             return

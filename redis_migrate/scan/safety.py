@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis_migrate.analysis.link import LinkedSite
+from redis_migrate.model import ReasonCode
 from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
 
 # Keyword arguments the central pool sets itself, or that only tune timeouts and retries: a
@@ -51,7 +52,7 @@ BEHAVIOUR_DEFAULTS: dict[str, Any] = {"protocol": 2, "ssl": False, "db": 0,
 class Refusal:
     """Why a site is left to a human."""
 
-    code: str
+    code: ReasonCode
     reason: str
 
 
