@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 
 from redis_migrate.batch_catalog import Batch
-from redis_migrate.model import Inventory, Site
+from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
 from redis_migrate.scan.check import RULES, Finding
 from redis_migrate.scan.plan import PlanRow
+from redis_migrate.scan.report import Inventory
 
 if TYPE_CHECKING:  # annotations only: importing apply (LibCST) would slow every command
     from redis_migrate.rewrite.apply import ApplyResult, FileChange

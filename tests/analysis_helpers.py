@@ -23,8 +23,9 @@ from typer.testing import CliRunner  # noqa: E402
 from redis_migrate.batch_catalog import load_batches  # noqa: E402
 from redis_migrate.cli import app  # noqa: E402
 from redis_migrate.config import Config  # noqa: E402
-from redis_migrate.model import Inventory, Site  # noqa: E402
+from redis_migrate.model import Site  # noqa: E402
 from redis_migrate.scan.inventory import build_inventory  # noqa: E402
+from redis_migrate.scan.report import Inventory  # noqa: E402
 
 LIFECYCLE_IMPORT = "backend.services.redis_client"
 LIFECYCLE_PATH = "backend/services/redis_client.py"

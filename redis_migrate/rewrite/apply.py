@@ -42,11 +42,12 @@ from redis_migrate.codemods.wire_lifecycle import (
 )
 from redis_migrate.config import Config
 from redis_migrate.errors import ApplyError, UsageError
-from redis_migrate.model import Inventory, Site
+from redis_migrate.model import Site
 from redis_migrate.rewrite.edit_plan import FilePlan, plan_batch, plan_wiring
 from redis_migrate.rewrite.fileio import Replacement, replace_all
 from redis_migrate.scan.inventory import Progress, build_inventory
 from redis_migrate.scan.lifecycle import validate
+from redis_migrate.scan.report import Inventory
 
 
 @dataclass(slots=True)

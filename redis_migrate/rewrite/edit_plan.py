@@ -15,9 +15,10 @@ from typing import overload
 from redis_migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex
 from redis_migrate.codemods._common import Accessor
-from redis_migrate.model import Inventory, Site
+from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
 from redis_migrate.scan.discovery import module_name
+from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.wiring import AppLifespan, enclosing_def
 
 
@@ -114,6 +115,7 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
 def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
                  anchor: LinkedSite, init_takes_url: bool) -> list[str]:
     wiring = inventory.wiring
+    assert wiring is not None  # the anchors are the wiring facts
     plan = plans.get(anchor.path)
     if plan is None:
         module, is_package = module_name(anchor.path)

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from redis_migrate.config import Config
-from redis_migrate.model import Inventory, Site
+from redis_migrate.model import Site
 from redis_migrate.scan import lifecycle
+from redis_migrate.scan.report import Inventory
 
 
 @dataclass(frozen=True, slots=True)

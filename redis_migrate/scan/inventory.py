@@ -31,7 +31,7 @@ from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.config import Config
 from redis_migrate.errors import UsageError
-from redis_migrate.model import Inventory, Skipped
+from redis_migrate.model import Skipped
 from redis_migrate.redis_api import CLIENT_CLASSES
 from redis_migrate.scan.classify import classify
 from redis_migrate.scan.discovery import (
@@ -44,6 +44,7 @@ from redis_migrate.scan.discovery import (
 )
 from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
+from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
 
 PREFILTER_NEEDLE = "redis"

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis_migrate.batch_catalog import Batch
-from redis_migrate.model import Inventory
+from redis_migrate.scan.report import Inventory
 
 
 @dataclass(frozen=True, slots=True)

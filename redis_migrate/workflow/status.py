@@ -9,7 +9,7 @@ from typing import Any
 from redis_migrate import gitrepo
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.config import Config
-from redis_migrate.model import Inventory
+from redis_migrate.scan.report import Inventory
 from redis_migrate.workflow.branch import branch_name, merged_as
 from redis_migrate.workflow.pr_body import TRAILER_REVERT
 
