@@ -1,6 +1,6 @@
 """Tests for the benchmark's corpus generator and output interpretation.
 
-Run with: python -m pytest bench/test_bench.py   (not part of the default `tests/` suite)
+Part of the default run (`testpaths` holds `bench`); alone: python -m pytest bench/test_bench.py
 """
 
 from __future__ import annotations
