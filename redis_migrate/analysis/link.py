@@ -148,6 +148,43 @@ class ModuleIndex:
         return key
 
 
+class ImportIndex:
+    """Every file's imports, resolved once: which files reach a key, and under which names.
+
+    Built from the files' facts and the module index, so the planner asks it per client instead
+    of resolving every import of every file again for each one.
+    """
+
+    def __init__(self, facts: dict[str, FileFacts], index: ModuleIndex) -> None:
+        self._order = list(facts)
+        self._by_module: dict[str, list[str]] = defaultdict(list)  # module -> its files
+        # canonical target -> (file, the target as that file imports it)
+        self._by_target: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for path, file_facts in facts.items():
+            self._by_module[file_facts.module].append(path)
+            for _scope, _local, target in file_facts.imports:
+                self._by_target[index.canonical(target)].append((path, target))
+
+    def references(self, keys: Iterable[str], defining_module: str) -> dict[str, set[str]]:
+        """Per file (in the facts' order), the absolute names under which it can reach one of
+        `keys`: the key itself in its defining module and in the modules it lies under, and
+        through each import of the key or of a module above it, the imported name followed by
+        the rest of the key (`from app import cache` reaches `app.cache.client`)."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for key in keys:
+            for path in self._by_module.get(defining_module, ()):
+                found[path].add(key)
+            parts = key.split(".")
+            for n in range(1, len(parts) + 1):
+                prefix = ".".join(parts[:n])
+                if n < len(parts):  # a module the key lies under names it in full
+                    for path in self._by_module.get(prefix, ()):
+                        found[path].add(key)
+                for path, target in self._by_target.get(prefix, ()):
+                    found[path].add(target + key[len(prefix):])
+        return {path: found[path] for path in self._order if found.get(path)}
+
+
 def library_of(callee: str, aioredis1_file: bool) -> Library:
     """The library family a constructor's qualified name belongs to."""
     for prefix, family in LIBRARY_PREFIXES:

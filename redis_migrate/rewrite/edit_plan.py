@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import overload
 
 from redis_migrate.analysis.facts import LOCALS, RETURN, FileFacts
-from redis_migrate.analysis.link import LinkedSite, ModuleIndex
+from redis_migrate.analysis.link import ImportIndex, LinkedSite, ModuleIndex
 from redis_migrate.codemods._common import Accessor
 from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
@@ -67,6 +67,7 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
     """
     facts: dict[str, FileFacts] = inventory.facts
     index = ModuleIndex(f.module for f in facts.values())
+    imports = ImportIndex(facts, index)
     plans: dict[str, FilePlan] = {}
 
     def plan_for(path: str) -> FilePlan:
@@ -87,9 +88,9 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
         plan = plan_for(site.file)
         plan.sites.append(site)
         if site.kind == "instantiation":
-            _plan_instantiation(plan, linked, accessor, facts, index, plan_for)
+            _plan_instantiation(plan, linked, accessor, imports, plan_for)
             if aioredis and not compat:
-                _plan_conversion(plan, linked, site.library, facts, index, plan_for)
+                _plan_conversion(plan, linked, site.library, facts, index, imports, plan_for)
         elif site.kind == "close":
             _plan_close(plan, linked, inventory)
     return plans
@@ -199,8 +200,7 @@ def _blocking_function(inventory: Inventory) -> str | None:
 
 
 def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
-                        facts: dict[str, FileFacts], index: ModuleIndex,
-                        plan_for: Callable[[str], FilePlan]) -> None:
+                        imports: ImportIndex, plan_for: Callable[[str], FilePlan]) -> None:
     bound = linked.bound_to or ""
     if linked.function is None:  # module-client or pool-client at module level
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
@@ -208,7 +208,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         if linked.family == "client":
             # every name the client is reachable under: its own, and re-exports of it
             keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
-            for path, targets in _references(keys, facts, index, plan.module).items():
+            for path, targets in imports.references(keys, plan.module).items():
                 plan_for(path).references.update({t: accessor for t in targets})
         return
     function = _relative(linked.function, plan.module) or ""
@@ -223,7 +223,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
 
 
 def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
-                     facts: dict[str, FileFacts], index: ModuleIndex,
+                     facts: dict[str, FileFacts], index: ModuleIndex, imports: ImportIndex,
                      plan_for: Callable[[str], FilePlan]) -> None:
     """aioredis calls on the moved client, wherever the analysis follows it.
 
@@ -248,13 +248,13 @@ def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,
             target.convert_receivers.setdefault(receiver[0], set()).add(receiver[1])
         elif key.endswith(f".{RETURN}") and key.count(".") == file_facts.module.count(".") + 2:
             getter = key[: -len(RETURN) - 1]  # a module-level function returning the client
-            for reader, names in _references({getter}, facts, index, file_facts.module).items():
+            for reader, names in imports.references({getter}, file_facts.module).items():
                 target = plan_for(reader)
                 target.convert = library
                 target.convert_calls.update(names)
     if linked.function is None and linked.family == "client":  # a module client's importers
         keys = {linked.bound_to or "", *(h for h in linked.holders if f".{LOCALS}." not in h)}
-        for path in _references(keys, facts, index, plan.module):
+        for path in imports.references(keys, plan.module):
             plan_for(path).convert = library
     if linked.rewrite == "lazy-getter" and linked.bound_to:
         if not _read_elsewhere(linked.bound_to, plan.path, facts, index):
@@ -315,26 +315,6 @@ def _read_elsewhere(key: str, path: str, facts: dict[str, FileFacts],
         if any(names(k) for k in keys):
             return True
     return False
-
-
-def _references(keys: set[str], facts: dict[str, FileFacts], index: ModuleIndex,
-                defining_module: str) -> dict[str, set[str]]:
-    """Per file, the absolute names under which it can reach the removed client."""
-    found: dict[str, set[str]] = {}
-    for path, file_facts in facts.items():
-        names: set[str] = set()
-        for key in keys:
-            if file_facts.module == defining_module or key.startswith(file_facts.module + "."):
-                names.add(key)  # the module's own name for it
-            for _scope, _local, target in file_facts.imports:
-                canonical = index.canonical(target)
-                if canonical == key:
-                    names.add(target)
-                elif key.startswith(canonical + "."):
-                    names.add(target + key[len(canonical):])
-        if names:
-            found[path] = names
-    return found
 
 
 @overload
