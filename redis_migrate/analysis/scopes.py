@@ -71,7 +71,7 @@ def _bind_statement(node: ast.stmt, package: str, info: ScopeInfo) -> list[ast.s
     if isinstance(node, ast.Match):
         return _bind_match(node, info.bound)
     if isinstance(node, (ast.Import, ast.ImportFrom)):
-        _bind_import(node, package, info.imports)
+        bind_import(node, package, info.imports)
     elif isinstance(node, ast.Global):
         info.globals.update(node.names)
     elif isinstance(node, ast.Nonlocal):
@@ -100,8 +100,8 @@ def _assigned_targets(node: ast.stmt) -> list[ast.expr]:
     return []
 
 
-def _bind_import(node: ast.Import | ast.ImportFrom, package: str,
-                 imports: dict[str, str]) -> None:
+def bind_import(node: ast.Import | ast.ImportFrom, package: str,
+                imports: dict[str, str]) -> None:
     """Local name -> qualified name, for each name an import statement binds."""
     if isinstance(node, ast.Import):
         for alias in node.names:
@@ -115,7 +115,7 @@ def _bind_import(node: ast.Import | ast.ImportFrom, package: str,
             else node.module or "")
     for alias in node.names:
         if alias.name != "*":
-            imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+            imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
 
 
 def _bind_match(node: ast.Match, bound: set[str]) -> list[ast.stmt]:

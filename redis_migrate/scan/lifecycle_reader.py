@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from redis_migrate.analysis.newer_syntax import parse_source
+from redis_migrate.analysis.scopes import bind_import
 from redis_migrate.analysis.source_text import decode_source
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import CONSTRUCTORS
@@ -763,24 +764,11 @@ def _target_text(node: ast.expr) -> str | None:
 
 
 def _imports(tree: ast.Module, package: str) -> dict[str, str]:
+    """Local name -> qualified name, for every import anywhere in the module."""
     found: dict[str, str] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    found[alias.asname] = alias.name
-                else:
-                    top = alias.name.split(".")[0]
-                    found[top] = top
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".") if package else []
-                if node.level > 1:
-                    parts = parts[: max(len(parts) - (node.level - 1), 0)]
-                base = ".".join([*parts, *([node.module] if node.module else [])])
-            for alias in node.names:
-                found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bind_import(node, package, found)
     return found
 
 
