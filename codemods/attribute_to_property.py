@@ -12,6 +12,7 @@ tests that read, set or `patch.object` the attribute keep working.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -25,6 +26,7 @@ from ._common import (
     transformed,
     unwrap_await,
 )
+from ._contract import FileEdits, RunInputs, Serves
 
 
 class ClientAttributeToProperty(PathAwareCommand):
@@ -32,6 +34,7 @@ class ClientAttributeToProperty(PathAwareCommand):
 
     DESCRIPTION = "Client held on self -> property returning get_redis() (rewrite 2)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    SERVES = Serves(kinds=("attributes",), order=20)
 
     def __init__(self, context: CodemodContext,
                  attributes: Mapping[tuple[str, str], Accessor]) -> None:
@@ -41,6 +44,11 @@ class ClientAttributeToProperty(PathAwareCommand):
         # class path -> [(method name, attribute, accessor)] removed in that class
         self._removed: dict[str, list[tuple[str, str, Accessor]]] = {}
         self._placeholders: dict[str, set[str]] = {}  # class path -> `self.x = None` in __init__
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.attributes)
 
     def left_class(self, path: str, original: cst.ClassDef,
                    updated: cst.ClassDef) -> cst.ClassDef:

@@ -15,6 +15,7 @@ beside it: the rule table (`_aioredis_rules`), what a call's result is used for
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Self
 
 import libcst as cst
 import libcst.matchers as m
@@ -34,6 +35,7 @@ from ._aioredis_encoding import Decode, convert_encoding, normalised
 from ._aioredis_exceptions import TIMEOUTS, exception_move, handler_types
 from ._aioredis_result_usage import result_usage
 from ._common import PathAwareCommand, absolute_names, dotted, unwrap_await
+from ._contract import FileEdits, RunInputs, Serves
 from ._todo_comments import commented
 
 
@@ -44,6 +46,8 @@ class ConvertAioredisCalls(PathAwareCommand):
                    "(docs/aioredis-rules.md).")
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ParentNodeProvider, PositionProvider,
                              ScopeProvider)
+    # after the moves: it converts the calls made on get_redis() and on the moved clients
+    SERVES = Serves(kinds=("convert",), order=80)
 
     def __init__(self, context: CodemodContext, receivers: Mapping[str | None, Collection[str]],
                  accessors: Collection[str], library: str, *, decode_responses: bool = False,
@@ -63,6 +67,15 @@ class ConvertAioredisCalls(PathAwareCommand):
         self._comments: dict[cst.CSTNode, list[str]] = {}
         self._decodes: dict[cst.CSTNode, Decode] = {}  # by the statement it follows
         self._closes = ClosePairs(self._client_call, self._parent, self._flag, self.v1)
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        if plan.convert is None:
+            raise ValueError("the plan converts no aioredis calls")
+        accessors = {f"{run.lifecycle}.get_redis", f"{run.lifecycle}.get_sync_redis",
+                     *plan.convert_calls}
+        return cls(context, plan.convert_receivers, accessors, plan.convert)
 
     @property
     def v1(self) -> bool:

@@ -8,12 +8,14 @@ their call in the file as the analysis read it, so this codemod runs first, on t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from ._common import Accessor, is_constructor, unwrap_await
+from ._contract import FileEdits, RunInputs, Serves
 
 
 class InlineFunctionClient(VisitorBasedCodemodCommand):
@@ -21,6 +23,8 @@ class InlineFunctionClient(VisitorBasedCodemodCommand):
 
     DESCRIPTION = "Client created in a function or handler -> get_redis() (rewrite 3)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    # first: it names the calls it rewrites by their position in the original file
+    SERVES = Serves(kinds=("calls",), order=10)
 
     def __init__(self, context: CodemodContext,
                  calls: Mapping[tuple[int, int], Accessor]) -> None:
@@ -29,6 +33,11 @@ class InlineFunctionClient(VisitorBasedCodemodCommand):
         self.done: set[tuple[int, int]] = set()
         self._created: set[int] = set()  # ids of the accessor calls this codemod made
         self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.calls)
 
     def visit_With(self, node: cst.With) -> None:
         if len(node.items) > 1:

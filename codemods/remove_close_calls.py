@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Mapping, Sequence
+from typing import Self
 
 import libcst as cst
 import libcst.matchers as m
@@ -42,6 +43,7 @@ from ._common import (
     leading_lines,
     unwrap_await,
 )
+from ._contract import FileEdits, RunInputs, Serves, spelled
 
 CLOSE_METHODS = frozenset({"close", "aclose", "wait_closed", "disconnect"})
 
@@ -55,6 +57,8 @@ class RemoveCloseCalls(PathAwareCommand):
 
     DESCRIPTION = "Close calls on the shared client outside close_redis() -> removed (rewrite 6)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    # after the moves: a close on what is now get_redis() is one of the shared client's
+    SERVES = Serves(kinds=("closes", "released_globals", "lambda_closes"), order=60)
 
     def __init__(self, context: CodemodContext, functions: Mapping[str | None, Collection[str]],
                  lifecycle: str, module: str, package: str,
@@ -77,6 +81,13 @@ class RemoveCloseCalls(PathAwareCommand):
                           f"{compat_module(lifecycle)}.get_compat_redis"}
         self.module_name, self.package = module, package
         self.removed = 0
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.closes, run.lifecycle, plan.module, plan.package,
+                   released=plan.released_globals, replaced=plan.replaced_closes,
+                   lambdas=plan.lambda_closes, close_name=spelled("close_redis", plan))
 
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:

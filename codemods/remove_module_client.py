@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import QualifiedNameProvider
 
 from ._common import PathAwareCommand, is_constructor, unwrap_await
+from ._contract import FileEdits, RunInputs, Serves
 
 
 class RemoveModuleClient(PathAwareCommand):
@@ -20,11 +22,17 @@ class RemoveModuleClient(PathAwareCommand):
 
     DESCRIPTION = "Remove module-level Redis clients and pools (rewrites 1 and 5)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    SERVES = Serves(kinds=("remove_names",), order=50)
 
     def __init__(self, context: CodemodContext, names: Collection[str]) -> None:
         super().__init__(context)
         self.names = frozenset(names)
         self.removed: set[str] = set()
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.remove_names)
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

@@ -8,12 +8,14 @@ are dropped; a local variable that merely shares the name is not touched.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, QualifiedNameProvider
 
 from ._common import Accessor, absolute_names, dotted, resolve_relative
+from ._contract import FileEdits, RunInputs, Serves
 
 
 class ReplaceClientReferences(VisitorBasedCodemodCommand):
@@ -21,6 +23,9 @@ class ReplaceClientReferences(VisitorBasedCodemodCommand):
 
     DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ExpressionContextProvider)
+    # before RemoveModuleClient (50): once the assignment is gone, a name no longer resolves to
+    # the client
+    SERVES = Serves(kinds=("references",), order=40)
 
     def __init__(self, context: CodemodContext, targets: Mapping[str, Accessor], module: str,
                  package: str) -> None:
@@ -29,6 +34,11 @@ class ReplaceClientReferences(VisitorBasedCodemodCommand):
         self.module_name = module
         self.package = package
         self.replaced = 0
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.references, plan.module, plan.package)
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False

@@ -12,6 +12,7 @@ The module-level `_client = None` goes too when nothing else reads it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Self
 
 import libcst as cst
 import libcst.matchers as m
@@ -19,6 +20,7 @@ from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from ._common import Accessor, PathAwareCommand, is_constructor, is_docstring, unwrap_await
+from ._contract import FileEdits, RunInputs, Serves
 
 
 class RewriteLazyGetter(PathAwareCommand):
@@ -26,6 +28,7 @@ class RewriteLazyGetter(PathAwareCommand):
 
     DESCRIPTION = "Lazy global getter -> returns get_redis() (rewrite 4)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider)
+    SERVES = Serves(kinds=("getters",), order=30)
 
     def __init__(self, context: CodemodContext,
                  getters: Mapping[str, tuple[str, Accessor]]) -> None:
@@ -33,6 +36,11 @@ class RewriteLazyGetter(PathAwareCommand):
         self.getters = dict(getters)  # function path -> (global name, accessor)
         self.rewritten: set[str] = set()
         self._drop_globals: set[str] = set()
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.getters)
 
     def visit_Module(self, node: cst.Module) -> None:
         # The cache global may go only if every read of *that* global (resolved by scope, so

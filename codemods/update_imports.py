@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Collection, Mapping
-from typing import TypeVar
+from typing import Self, TypeVar
 
 import libcst as cst
 import libcst.matchers as m
@@ -22,6 +22,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider
 
 from ._common import absolute_names, compat_module, dotted, resolve_relative
+from ._contract import FileEdits, RunInputs, Serves
 
 ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 
@@ -43,6 +44,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
 
     DESCRIPTION = "Add get_redis imports, drop unused Redis/aioredis imports (rewrite 7)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    # last: it imports what the others call and drops what they left unused
+    SERVES = Serves(always=True, order=100)
 
     def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
                  also_unused: Collection[str] = (),
@@ -59,6 +62,12 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
         self._imported: set[str] = set()  # accessors imported from the lifecycle module
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, run.lifecycle, plan.module, plan.package, plan.removed_modules,
+                   dict(plan.aliases))
 
     def _is_ours(self, module: str) -> bool:
         top = module.split(".")[0]

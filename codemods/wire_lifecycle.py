@@ -19,6 +19,7 @@ second one.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import Self
 
 import libcst as cst
 import libcst.matchers as m
@@ -27,6 +28,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
 from ._common import PathAwareCommand, ensure_body, leading_lines
+from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
 
 
 class WireInit(PathAwareCommand):
@@ -88,6 +90,8 @@ class WireClose(PathAwareCommand):
     """Adds `await close_redis()` to hooks where the app stops, unless they call it already."""
 
     DESCRIPTION = "Where the app stops -> `await close_redis()` (after a lifespan's yield)."
+    # after RemoveCloseCalls (60): a hook it left ending in close_redis() gets no second one
+    SERVES = Serves(kinds=("wire_close",), order=70)
 
     def __init__(self, context: CodemodContext, hooks: Mapping[str, str],
                  close_name: str = "close_redis") -> None:
@@ -96,6 +100,11 @@ class WireClose(PathAwareCommand):
         self.hooks = dict(hooks)
         self.close_name = close_name
         self.wired: set[str] = set()
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        return cls(context, plan.wire_close, spelled("close_redis", plan))
 
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:
@@ -185,6 +194,8 @@ class WireAppLifespan(VisitorBasedCodemodCommand):
 
     DESCRIPTION = "An app with no hook -> `lifespan=` that calls init_redis()/close_redis()."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    # found by name, not by position: it may run after the rest
+    SERVES = Serves(kinds=("wire_app",), order=90)
 
     def __init__(self, context: CodemodContext, constructors: Collection[str], listed: bool,
                  init_call: str, close_name: str = "close_redis",
@@ -196,6 +207,15 @@ class WireAppLifespan(VisitorBasedCodemodCommand):
         self.imports = tuple(imports)
         self.name = LIFESPAN_NAME
         self.wired = False
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        if plan.wire_app is None:
+            raise ValueError("the plan wires no app")
+        listed, init = plan.wire_app
+        return cls(context, run.lifespan_constructors, listed, spelled_call(init, plan),
+                   spelled("close_redis", plan), plan.wire_imports)
 
     def visit_Module(self, node: cst.Module) -> None:
         if m.findall(node, m.Name(LIFESPAN_NAME)):  # the app has one of that name already

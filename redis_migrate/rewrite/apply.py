@@ -17,34 +17,19 @@ from libcst.codemod import Codemod, CodemodContext, SkipFile
 
 from redis_migrate.analysis.extract import extract
 from redis_migrate.analysis.facts import FileFacts
-from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.codemods._common import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._todo_comments import TODO
-from redis_migrate.codemods.attribute_to_property import ClientAttributeToProperty
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
-from redis_migrate.codemods.inline_function_client import InlineFunctionClient
-from redis_migrate.codemods.remove_close_calls import RemoveCloseCalls
-from redis_migrate.codemods.remove_module_client import RemoveModuleClient
-from redis_migrate.codemods.replace_client_references import ReplaceClientReferences
-from redis_migrate.codemods.rewrite_lazy_getter import RewriteLazyGetter
-from redis_migrate.codemods.update_imports import (
-    DropOrphanedStdlibImports,
-    TidyModuleStart,
-    UpdateRedisImports,
-)
-from redis_migrate.codemods.wire_lifecycle import (
-    WireAppLifespan,
-    WireClose,
-    WireInit,
-    shifted_position,
-)
+from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, TidyModuleStart
+from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
 from redis_migrate.config import Config
 from redis_migrate.errors import ApplyError, UsageError
 from redis_migrate.model import Site
 from redis_migrate.rewrite.edit_plan import FilePlan, plan_batch, plan_wiring
 from redis_migrate.rewrite.fileio import Replacement, replace_all
+from redis_migrate.rewrite.pipeline import codemods_for
 from redis_migrate.scan.inventory import Progress, build_inventory
 from redis_migrate.scan.lifecycle import validate
 from redis_migrate.scan.report import Inventory
@@ -247,40 +232,8 @@ def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> s
 
 
 def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[Codemod]:
-    # InlineFunctionClient names its calls by position in the original file: it runs first.
-    codemods: list[Codemod] = []
-    if plan.calls:
-        codemods.append(InlineFunctionClient(context, plan.calls))
-    if plan.attributes:
-        codemods.append(ClientAttributeToProperty(context, plan.attributes))
-    if plan.getters:
-        codemods.append(RewriteLazyGetter(context, plan.getters))
-    # References first: once its assignment is gone, a name no longer resolves to the client.
-    if plan.references:
-        codemods.append(ReplaceClientReferences(context, plan.references, plan.module,
-                                                plan.package))
-    if plan.remove_names:
-        codemods.append(RemoveModuleClient(context, plan.remove_names))
-    close_name = dict(plan.aliases).get("close_redis", "close_redis")
-    if plan.closes or plan.released_globals or plan.lambda_closes:
-        codemods.append(RemoveCloseCalls(context, plan.closes, lifecycle, plan.module,
-                                         plan.package, released=plan.released_globals,
-                                         replaced=plan.replaced_closes,
-                                         lambdas=plan.lambda_closes, close_name=close_name))
-    if plan.wire_close:
-        codemods.append(WireClose(context, plan.wire_close, close_name))
-    if plan.convert:
-        codemods.append(ConvertAioredisCalls(
-            context, plan.convert_receivers,
-            {f"{lifecycle}.get_redis", f"{lifecycle}.get_sync_redis", *plan.convert_calls},
-            plan.convert))
-    if plan.wire_app is not None:  # found by name, not position: it may run after the rest
-        listed, init = plan.wire_app
-        codemods.append(WireAppLifespan(context, LIFESPAN_CONSTRUCTORS, listed,
-                                        _spelled(init, plan), close_name, plan.wire_imports))
-    codemods.append(UpdateRedisImports(context, lifecycle, plan.module, plan.package,
-                                       plan.removed_modules, dict(plan.aliases)))
-    return codemods
+    # found in the codemods package by the plan fields each declares it serves, in its order
+    return codemods_for(context, plan, lifecycle)
 
 
 def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> None:
