@@ -20,6 +20,7 @@ from redis_migrate.analysis.facts import FileFacts
 from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.codemods._common import ALIAS_PREFIX, Accessor
+from redis_migrate.codemods._contract import spelled_call
 from redis_migrate.codemods._todo_comments import TODO
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, TidyModuleStart
@@ -256,12 +257,6 @@ def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> N
     plan.references = {k: fix(a) for k, a in plan.references.items()}
 
 
-def _spelled(call: str, plan: FilePlan) -> str:
-    """`init_redis(url)` spelled with the file's alias for init_redis, if it has one."""
-    name, _, rest = call.partition("(")
-    return f"{dict(plan.aliases).get(name, name)}({rest}"
-
-
 def _syntax_error_line(source: bytes, fallback: int) -> int:
     """The line Python reports for a syntax error (LibCST's can be one further on)."""
     import ast
@@ -303,7 +298,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
     _alias_taken_names(plan, analysed, lifecycle)
     if plan.wire_init:
         # first, on the tree the analysis read; the positions after it move down a line each
-        wire = WireInit(context, {f: (line, _spelled(call, plan)) for f, (line, call)
+        wire = WireInit(context, {f: (line, spelled_call(call, plan)) for f, (line, call)
                                   in plan.wire_init.items()}, plan.wire_imports)
         tree = wire.transform_module(tree)
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
