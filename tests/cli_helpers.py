@@ -91,13 +91,29 @@ MAIN = (
 )
 
 
-def function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -> str:
-    """A function-local client closed in `finally` (read-caches when `operation` only reads)."""
+LIFECYCLE = "backend/services/redis_client.py"
+# The frame of a small target backend: its settings, the template as its lifecycle module, and
+# an app that already calls init_redis()/close_redis(); each test adds the files it rewrites.
+BACKEND = {
+    "backend/__init__.py": "",
+    "backend/services/__init__.py": "",
+    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
+    LIFECYCLE: template_text(),
+    "backend/main.py": MAIN,
+}
+
+
+def function_local(name: str, operation: str, url: str = "settings.REDIS_URL",
+                   module_lines: str = "") -> str:
+    """A function-local client closed in `finally` (read-caches when `operation` only reads),
+    after `module_lines` (module-level code) if given."""
     return (
         "import redis.asyncio as redis\n"
         "\n"
         "from backend import settings\n"
-        "\n\n"
+        "\n"
+        + (f"{module_lines}\n\n" if module_lines else "") +
+        "\n"
         f"async def {name}(key: str):\n"
         f"    r = redis.Redis.from_url({url})\n"
         "    try:\n"

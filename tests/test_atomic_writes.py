@@ -16,19 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, REPO_ROOT, function_local, git, git_repo, migrate, write
+from cli_helpers import BACKEND, REPO_ROOT, function_local, git, git_repo, migrate, write
 
 from redis_migrate.errors import ApplyError
 from redis_migrate.rewrite.fileio import Replacement, replace_all
-from redis_migrate.scan.lifecycle import template_text
 
-BASE = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    "backend/services/redis_client.py": template_text(),
-    "backend/main.py": MAIN,
-}
+BASE = BACKEND
 # The read-caches batch of five files: the write loop renames five files.
 READS = {f"backend/reads{n}.py": function_local(f"lookup{n}", operation)
          for n, operation in enumerate(["get", "exists", "ttl", "strlen", "hgetall"])}

@@ -26,19 +26,24 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
+from cli_helpers import (
+    BACKEND,
+    LIFECYCLE,
+    REPO_ROOT,
+    example_repo,
+    function_local,
+    git,
+    git_repo,
+    migrate,
+    write,
+)
 
 from redis_migrate.scan.lifecycle import compat_template_text, template_text
 
-LIFECYCLE = "backend/services/redis_client.py"
 READ_BRANCH = "redis-migration/02-read-caches"
 REVERT_BRANCH = "redis-migration/revert-read-caches"
 FILES = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/main.py": MAIN,
+    **BACKEND,
     "backend/reads.py": function_local("lookup", "get"),
     "backend/reads2.py": function_local("present", "exists"),
 }
