@@ -123,13 +123,21 @@ def function_local(name: str, operation: str, url: str = "settings.REDIS_URL",
     )
 
 
-MODULE_CLIENT = (  # write-caches: a module-level client
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "\n\n"
+def module_client(function: str) -> str:
+    """A module-level client, then `function`, which uses it (its batch follows from what
+    `function` does with it)."""
+    return (
+        "import redis.asyncio as redis\n"
+        "\n"
+        "from backend import settings\n"
+        "\n"
+        "client = redis.Redis.from_url(settings.REDIS_URL)\n"
+        "\n\n"
+        + function
+    )
+
+
+MODULE_CLIENT = module_client(  # write-caches
     "async def save(key: str, value: str) -> None:\n"
     "    await client.set(key, value)\n"
 )
