@@ -12,24 +12,23 @@ skipped while the module still imports aioredis) checks what the converted code 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_helpers import git, migrate
+from cli_helpers import migrate
 from redis_server import RedisServer
 from test_e2e_migration import (
     BATCHES,
     BatchRecord,
     SuiteRun,
-    _changed,
-    _diff_targets,
     _dry_run_diff,
-    _expected_diff,
     _run_suite,
+    apply_batch,
+    assert_second_apply_changes_nothing,
+    commit_batch,
+    init_and_commit,
+    scratch_copy,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_backend"
@@ -52,36 +51,18 @@ class TeamMigration:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> TeamMigration:
-    repo = tmp_path_factory.mktemp("team") / "team_backend"
-    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "team backend")
-    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
+    repo = scratch_copy(EXAMPLE, tmp_path_factory.mktemp("team") / "team_backend",
+                        "team backend")
     originals = {name: (repo / name).read_bytes() for name in (*TEST_FILES, LIFECYCLE)}
     baseline = _run_suite(repo, redis_server)
-    init = migrate("init", "-C", repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "migrate init")
+    init = init_and_commit(repo)
     records: dict[str, BatchRecord] = {}
     for name in BATCHES:
-        record = records[name] = BatchRecord(name)
-        dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
-        record.dry_run_exit, record.dry_run_stdout = dry.exit_code, dry.stdout
-        record.status_after_dry_run = git(repo, "status", "--porcelain")
-        record.dry_run_files = sorted(_diff_targets(dry.stdout))
-        real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
-        record.apply_exit, record.apply_stdout, record.apply_stderr = (
-            real.exit_code, real.stdout, real.stderr)
-        assert real.exit_code == 0, f"apply --batch {name} failed:\n{real.stdout}{real.stderr}"
-        record.changed_files = _changed(repo)
-        record.expected_diff = _expected_diff(repo, record.changed_files)
-        record.compileall = subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(repo / "storefront")],
-            capture_output=True, text=True, timeout=60)
+        record = records[name] = apply_batch(repo, name, repo / "storefront")
+        assert record.apply_exit == 0, \
+            f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
         record.suite = _run_suite(repo, redis_server)
-        if record.changed_files:
-            git(repo, "commit", "-q", "-am", f"migrate batch {name}")
+        commit_batch(repo, record)
     return TeamMigration(repo, redis_server, baseline, init.exit_code, init.stdout + init.stderr,
                          records, originals)
 
@@ -172,7 +153,4 @@ def test_aioredis1_getter_code_is_converted(team: TeamMigration) -> None:
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(team: TeamMigration, batch: str) -> None:
-    again = migrate("apply", "--batch", batch, "--no-git", "-C", team.repo)
-    assert again.exit_code == 0, again.stdout + again.stderr
-    assert git(team.repo, "status", "--porcelain") == ""
-    assert "nothing to change" in again.stdout, again.stdout
+    assert_second_apply_changes_nothing(team.repo, batch)
