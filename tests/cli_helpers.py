@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from redis_migrate.cli import app
@@ -27,6 +29,18 @@ def migrate(*args: str | Path, env: dict[str, str] | None = None) -> Run:
     """Run `migrate ARGS…` in-process through Typer's runner; stdout and stderr apart."""
     result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def wait_for(proc: subprocess.Popen[str], marker: Path, failure: str) -> None:
+    """Wait (up to 3 minutes) until `marker` exists; if `proc` ends first, or the time runs out,
+    kill it and fail the test with `failure`, its exit code and its output."""
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            pytest.fail(f"{failure}: {proc.returncode}\n{stdout}\n{stderr}")
+        time.sleep(0.02)
 
 
 def git(repo: Path, *args: str) -> str:

@@ -35,6 +35,7 @@ from cli_helpers import (
     git,
     git_repo,
     migrate,
+    wait_for,
     write,
 )
 
@@ -101,13 +102,7 @@ def interrupt_when(marker: Path, *args: str | Path, fault: str | None = None) ->
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # a test runner started in the background may ignore SIGINT, and children inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 180
-    while not marker.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            pytest.fail(f"{marker.name} never appeared: {proc.returncode}\n{stdout}\n{stderr}")
-        time.sleep(0.02)
+    wait_for(proc, marker, f"{marker.name} never appeared")
     proc.send_signal(signal.SIGINT)
     if fault is not None:
         time.sleep(0.2)  # let the handler run while the process is still paused
