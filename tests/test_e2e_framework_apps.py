@@ -22,20 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import test_e2e_migration as e2e
 from cli_helpers import REPO_ROOT, migrate
 from redis_server import RedisServer
-from test_e2e_migration import (
-    BATCHES,
-    BatchRecord,
-    SuiteRun,
-    _dry_run_diff,
-    _run_suite,
-    apply_batch,
-    assert_second_apply_changes_nothing,
-    commit_batch,
-    init_and_commit,
-    scratch_copy,
-)
+from test_e2e_migration import BATCHES, BatchRecord, SuiteRun
 
 
 @dataclass(frozen=True)
@@ -192,19 +182,19 @@ def _suite_files(repo: Path) -> dict[str, bytes]:
 def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
         redis_server: RedisServer) -> AppMigration:
     example = EXAMPLES[request.param]
-    repo = scratch_copy(REPO_ROOT / "examples" / example.name,
-                        tmp_path_factory.mktemp(example.name) / example.name, example.name)
+    repo = e2e.scratch_copy(REPO_ROOT / "examples" / example.name,
+                            tmp_path_factory.mktemp(example.name) / example.name, example.name)
     originals = _suite_files(repo)
-    baseline = _run_suite(repo, redis_server)
-    init = init_and_commit(repo)
+    baseline = e2e.run_suite(repo, redis_server)
+    init = e2e.init_and_commit(repo)
     records: dict[str, BatchRecord] = {}
     previous = baseline
     for name in BATCHES:
-        record = records[name] = apply_batch(repo, name, repo / example.package)
+        record = records[name] = e2e.apply_batch(repo, name, repo / example.package)
         # a batch that changed nothing cannot change the suite's result: keep the last run
-        record.suite = _run_suite(repo, redis_server) if record.changed_files else previous
+        record.suite = e2e.run_suite(repo, redis_server) if record.changed_files else previous
         previous = record.suite
-        commit_batch(repo, record)
+        e2e.commit_batch(repo, record)
     return AppMigration(example, repo, baseline, init.exit_code, init.stdout + init.stderr,
                         records, originals)
 
@@ -237,7 +227,7 @@ def test_dry_run_shows_exactly_what_apply_writes(app: AppMigration, batch: str) 
     assert record.dry_run_exit == 0, record.dry_run_stdout + record.dry_run_stderr
     assert record.status_after_dry_run == "", f"--dry-run wrote: {record.status_after_dry_run}"
     assert record.changed_files == record.dry_run_files
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert e2e.dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
 
 
 @pytest.mark.parametrize("batch", BATCHES)
@@ -294,4 +284,4 @@ def test_check_is_clean_and_the_tests_were_not_touched(app: AppMigration) -> Non
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(app: AppMigration, batch: str) -> None:
-    assert_second_apply_changes_nothing(app.repo, batch)
+    e2e.assert_second_apply_changes_nothing(app.repo, batch)

@@ -71,7 +71,7 @@ def _env(server: RedisServer) -> dict[str, str]:
     return env
 
 
-def _run_suite(repo: Path, server: RedisServer, *tests: str) -> SuiteRun:
+def run_suite(repo: Path, server: RedisServer, *tests: str) -> SuiteRun:
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--runxfail", *tests],
         cwd=repo, env=_env(server), capture_output=True, text=True, timeout=120)
@@ -87,7 +87,7 @@ def _diff_targets(diff: str) -> list[str]:
             if line.startswith("+++ b/")]
 
 
-def _dry_run_diff(stdout: str, batch: str) -> str:
+def dry_run_diff(stdout: str, batch: str) -> str:
     """The diff part of `apply --dry-run` output (the summary starts with 'batch NAME (')."""
     marker = f"batch {batch} ("
     index = stdout.find(marker)
@@ -170,13 +170,13 @@ def assert_second_apply_changes_nothing(repo: Path, batch: str) -> Run:
 def migration(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Migration:
     repo = example_repo(tmp_path_factory.mktemp("e2e"))
     exclude_bytecode(repo)
-    baseline = _run_suite(repo, redis_server)
+    baseline = run_suite(repo, redis_server)
     records: dict[str, BatchRecord] = {}
     for name in BATCHES:
         record = records[name] = apply_batch(repo, name, repo)
         assert record.apply_exit == 0, \
             f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
-        record.suite = _run_suite(repo, redis_server)
+        record.suite = run_suite(repo, redis_server)
         untracked = git(repo, "status", "--porcelain", "--untracked-files=all")
         assert not [line for line in untracked.splitlines() if line.startswith("??")], untracked
         commit_batch(repo, record)
@@ -197,7 +197,7 @@ def test_dry_run_shows_exactly_what_apply_writes(migration: Migration, batch: st
     assert record.dry_run_files, f"batch {batch}: the dry run shows no diff"
     assert record.changed_files == record.dry_run_files
     # Not only the same files: the same diff, line for line.
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
     assert "would rewrite" in record.dry_run_stdout
     assert f"batch {batch} (" in record.apply_stdout and "rewrote" in record.apply_stdout
 
@@ -222,7 +222,7 @@ def test_the_example_suite_after(migration: Migration, batch: str) -> None:
 
 
 def test_the_restart_test_passes_alone_after_the_migration(migration: Migration) -> None:
-    run = _run_suite(migration.repo, migration.server, RESTART_TEST)
+    run = run_suite(migration.repo, migration.server, RESTART_TEST)
     assert run.counts == {"passed": 1}, run.output
     assert run.returncode == 0, run.output
 

@@ -16,20 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import test_e2e_migration as e2e
 from cli_helpers import migrate
 from redis_server import RedisServer
-from test_e2e_migration import (
-    BATCHES,
-    BatchRecord,
-    SuiteRun,
-    _dry_run_diff,
-    _run_suite,
-    apply_batch,
-    assert_second_apply_changes_nothing,
-    commit_batch,
-    init_and_commit,
-    scratch_copy,
-)
+from test_e2e_migration import BATCHES, BatchRecord, SuiteRun
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_backend"
 LIFECYCLE = "storefront/infra/redis_pool.py"
@@ -51,18 +41,18 @@ class TeamMigration:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> TeamMigration:
-    repo = scratch_copy(EXAMPLE, tmp_path_factory.mktemp("team") / "team_backend",
-                        "team backend")
+    repo = e2e.scratch_copy(EXAMPLE, tmp_path_factory.mktemp("team") / "team_backend",
+                            "team backend")
     originals = {name: (repo / name).read_bytes() for name in (*TEST_FILES, LIFECYCLE)}
-    baseline = _run_suite(repo, redis_server)
-    init = init_and_commit(repo)
+    baseline = e2e.run_suite(repo, redis_server)
+    init = e2e.init_and_commit(repo)
     records: dict[str, BatchRecord] = {}
     for name in BATCHES:
-        record = records[name] = apply_batch(repo, name, repo / "storefront")
+        record = records[name] = e2e.apply_batch(repo, name, repo / "storefront")
         assert record.apply_exit == 0, \
             f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
-        record.suite = _run_suite(repo, redis_server)
-        commit_batch(repo, record)
+        record.suite = e2e.run_suite(repo, redis_server)
+        e2e.commit_batch(repo, record)
     return TeamMigration(repo, redis_server, baseline, init.exit_code, init.stdout + init.stderr,
                          records, originals)
 
@@ -93,7 +83,7 @@ def test_dry_run_shows_exactly_what_apply_writes(team: TeamMigration, batch: str
     assert record.dry_run_exit == 0, record.dry_run_stdout
     assert record.status_after_dry_run == ""
     assert record.dry_run_files and record.changed_files == record.dry_run_files
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert e2e.dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
     assert "0 left manual" in record.apply_stdout, record.apply_stdout
 
 
@@ -153,4 +143,4 @@ def test_aioredis1_getter_code_is_converted(team: TeamMigration) -> None:
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(team: TeamMigration, batch: str) -> None:
-    assert_second_apply_changes_nothing(team.repo, batch)
+    e2e.assert_second_apply_changes_nothing(team.repo, batch)
