@@ -137,6 +137,10 @@ def function_local(name: str, operation: str, url: str = "settings.REDIS_URL",
     )
 
 
+# The frame and one read-caches site, which the read-caches batch rewrites.
+READ_BACKEND = {**BACKEND, "backend/reads.py": function_local("lookup", "get")}
+
+
 def module_client(function: str) -> str:
     """A module-level client, then `function`, which uses it (its batch follows from what
     `function` does with it)."""

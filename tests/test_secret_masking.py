@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
-from cli_helpers import BACKEND, function_local, git, git_repo, migrate
+from cli_helpers import READ_BACKEND, function_local, git, git_repo, migrate
 
 from redis_migrate.redact import mask_secrets
 
@@ -90,8 +90,7 @@ def legacy_module(client: str) -> str:
 
 def target(path: Path, files: dict[str, str]) -> Path:
     """A small backend with a lifecycle module and one read cache the batch rewrites."""
-    repo = git_repo(path, {**BACKEND, "backend/reads.py": function_local("lookup", "get"),
-                           **files})
+    repo = git_repo(path, {**READ_BACKEND, **files})
     git(repo, "config", "user.name", "Migration Tester")
     git(repo, "config", "user.email", "tester@example.invalid")
     return repo
