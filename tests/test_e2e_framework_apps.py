@@ -25,7 +25,7 @@ import pytest
 import test_e2e_migration as e2e
 from cli_helpers import REPO_ROOT, migrate
 from redis_server import RedisServer
-from test_e2e_migration import BATCHES, BatchRecord, SuiteRun
+from test_e2e_migration import BATCHES, BatchRecord
 
 
 @dataclass(frozen=True)
@@ -163,14 +163,8 @@ EXAMPLES = {
 
 
 @dataclass
-class AppMigration:
+class AppMigration(e2e.MigratedCopy):
     example: Example
-    repo: Path
-    baseline: SuiteRun
-    init_exit: int
-    init_output: str
-    batches: dict[str, BatchRecord]
-    originals: dict[str, bytes]
 
 
 def _suite_files(repo: Path) -> dict[str, bytes]:
@@ -195,8 +189,8 @@ def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         record.suite = e2e.run_suite(repo, redis_server) if record.changed_files else previous
         previous = record.suite
         e2e.commit_batch(repo, record)
-    return AppMigration(example, repo, baseline, init.exit_code, init.stdout + init.stderr,
-                        records, originals)
+    return AppMigration(repo, baseline, init.exit_code, init.stdout + init.stderr, records,
+                        originals, example)
 
 
 def test_the_legacy_code_fails_exactly_the_restart_and_connection_tests(app: AppMigration) -> None:

@@ -64,6 +64,18 @@ class Migration:
     batches: dict[str, BatchRecord]
 
 
+@dataclass
+class MigratedCopy:
+    """A copy of an example taken through `migrate init`, then every batch."""
+
+    repo: Path
+    baseline: SuiteRun  # the example's own suite on the legacy code
+    init_exit: int
+    init_output: str
+    batches: dict[str, BatchRecord]
+    originals: dict[str, bytes]  # files no command may change, as they were
+
+
 def _env(server: RedisServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_ADDOPTS", "PYTHONPATH"}}
     env["REDIS_URL"] = server.url  # the example's conftest uses it instead of starting its own

@@ -12,14 +12,13 @@ skipped while the module still imports aioredis) checks what the converted code 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import test_e2e_migration as e2e
 from cli_helpers import migrate
 from redis_server import RedisServer
-from test_e2e_migration import BATCHES, BatchRecord, SuiteRun
+from test_e2e_migration import BATCHES, BatchRecord
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_backend"
 LIFECYCLE = "storefront/infra/redis_pool.py"
@@ -28,15 +27,7 @@ CONNECTIONS_TEST = "tests/test_connections.py::test_one_pool_for_the_whole_app"
 TEST_FILES = ("tests/conftest.py", "tests/test_jobs.py", "tests/test_orders.py")
 
 
-@dataclass
-class TeamMigration:
-    repo: Path
-    server: RedisServer
-    baseline: SuiteRun
-    init_exit: int
-    init_output: str
-    batches: dict[str, BatchRecord]
-    originals: dict[str, bytes]
+TeamMigration = e2e.MigratedCopy
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +44,8 @@ def team(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) ->
             f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
         record.suite = e2e.run_suite(repo, redis_server)
         e2e.commit_batch(repo, record)
-    return TeamMigration(repo, redis_server, baseline, init.exit_code, init.stdout + init.stderr,
-                         records, originals)
+    return TeamMigration(repo, baseline, init.exit_code, init.stdout + init.stderr, records,
+                         originals)
 
 
 def test_the_legacy_code_fails_the_restart_and_connection_tests(team: TeamMigration) -> None:
