@@ -13,12 +13,17 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, ParamSpec, TypeVar
 
 import typer
 
 from redis_migrate import __version__
 from redis_migrate.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MigrateError, UsageError
+
+if TYPE_CHECKING:  # the commands import what they run when they run: `migrate --help` stays quick
+    from redis_migrate.batch_catalog import Batch
+    from redis_migrate.config import Config
+    from redis_migrate.workflow.review import ReviewOptions
 
 app = typer.Typer(
     name="migrate",
@@ -392,51 +397,73 @@ def apply(
         migrate apply --batch health --pr-body pr.md --push --open-pr
         migrate apply --batch read-caches --stack
     """
-    from redis_migrate import render
     from redis_migrate.batch_catalog import find_batch
-    from redis_migrate.rewrite.apply import run_batch, write_changes
 
     root = _repo(repo)
     if dry_run or no_git:
-        # the git flow's flags mean nothing without a branch: refused, never silently dropped
-        git_only = {"--base": base is not None, "--stack": stack, "--replace": replace,
-                    "--test-cmd": test_cmd is not None, "--pr-body": pr_body_file is not None,
-                    "--push": push, "--remote": remote is not None, "--open-pr": open_pr,
-                    "--reviewer": bool(reviewer)}
-        given = [flag for flag, used in git_only.items() if used]
-        if given:
-            mode = "--dry-run" if dry_run else "--no-git"
-            raise UsageError(f"{', '.join(given)} cannot be used with {mode}: {mode} makes no "
-                             f"branch and no commit (drop {mode} to run the review workflow)")
-    else:
-        from redis_migrate.gitrepo import require_work_tree
+        _refuse_git_flow_flags("--dry-run" if dry_run else "--no-git", {
+            "--base": base is not None, "--stack": stack, "--replace": replace,
+            "--test-cmd": test_cmd is not None, "--pr-body": pr_body_file is not None,
+            "--push": push, "--remote": remote is not None, "--open-pr": open_pr,
+            "--reviewer": bool(reviewer)})
+        batches, config = _load(root)
+        chosen = find_batch(batches, batch)
+        raise typer.Exit(_apply_without_branch(root, config, batches, chosen, force_order,
+                                               dry_run, compat))
+    from redis_migrate.gitrepo import require_work_tree
 
-        require_work_tree(root, "apply makes a branch and a commit there (pass --dry-run to "
-                                "preview the diff, or --no-git to write the files in place)")
+    require_work_tree(root, "apply makes a branch and a commit there (pass --dry-run to "
+                            "preview the diff, or --no-git to write the files in place)")
     batches, config = _load(root)
     chosen = find_batch(batches, batch)
-    if dry_run or no_git:
-        result = run_batch(root, config, batches, chosen, force_order, dry_run, compat=compat)
-        if dry_run:
-            sys.stdout.write(render.diff(result.changes, color=_color(sys.stdout)))
-        elif result.ok and result.changes:
-            write_changes(root, result)
-        sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
-        for problem in result.problems:
-            _error(problem)
-        raise typer.Exit(EXIT_OK if result.ok and not result.skipped else EXIT_FINDINGS)
-    from redis_migrate.workflow.review import ReviewOptions, apply_for_review
+    from redis_migrate.workflow.review import ReviewOptions
 
     options = ReviewOptions(base=base, stack=stack, replace=replace, force_order=force_order,
                             compat=compat,
                             test_cmd=test_cmd, pr_body=pr_body_file, push=push,
                             remote=remote or config.remote, open_pr=open_pr,
                             reviewers=tuple(reviewer or ()))
+    raise typer.Exit(_apply_for_review(root, config, batches, chosen, options))
+
+
+def _refuse_git_flow_flags(mode: str, git_flow: dict[str, bool]) -> None:
+    """The git flow's flags mean nothing without a branch: refused, never silently dropped."""
+    given = [flag for flag, used in git_flow.items() if used]
+    if given:
+        raise UsageError(f"{', '.join(given)} cannot be used with {mode}: {mode} makes no "
+                         f"branch and no commit (drop {mode} to run the review workflow)")
+
+
+def _apply_without_branch(root: Path, config: Config, batches: list[Batch], chosen: Batch,
+                          force_order: bool, dry_run: bool, compat: bool) -> int:
+    """--dry-run prints the diff, --no-git writes the files in place; then the summary and
+    each problem. The exit code."""
+    from redis_migrate import render
+    from redis_migrate.rewrite.apply import run_batch, write_changes
+
+    result = run_batch(root, config, batches, chosen, force_order, dry_run, compat=compat)
+    if dry_run:
+        sys.stdout.write(render.diff(result.changes, color=_color(sys.stdout)))
+    elif result.ok and result.changes:
+        write_changes(root, result)
+    sys.stdout.write(render.apply_summary(result, written=not dry_run and result.ok))
+    for problem in result.problems:
+        _error(problem)
+    return EXIT_OK if result.ok and not result.skipped else EXIT_FINDINGS
+
+
+def _apply_for_review(root: Path, config: Config, batches: list[Batch], chosen: Batch,
+                      options: ReviewOptions) -> int:
+    """The batch on its own branch and commit, then PR body, push and PR as asked; the report
+    and each problem. The exit code."""
+    from redis_migrate import render
+    from redis_migrate.workflow.review import apply_for_review
+
     report = apply_for_review(root, config, batches, chosen, options)
     sys.stdout.write(render.review_report(report))
     for problem in report.outcome.result.problems:
         _error(problem)
-    raise typer.Exit(report.exit_code)
+    return report.exit_code
 
 
 @app.command()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from redis_migrate.cli import app
@@ -27,6 +29,18 @@ def migrate(*args: str | Path, env: dict[str, str] | None = None) -> Run:
     """Run `migrate ARGS…` in-process through Typer's runner; stdout and stderr apart."""
     result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def wait_for(proc: subprocess.Popen[str], marker: Path, failure: str) -> None:
+    """Wait (up to 3 minutes) until `marker` exists; if `proc` ends first, or the time runs out,
+    kill it and fail the test with `failure`, its exit code and its output."""
+    deadline = time.monotonic() + 180
+    while not marker.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            stdout, stderr = proc.communicate()
+            pytest.fail(f"{failure}: {proc.returncode}\n{stdout}\n{stderr}")
+        time.sleep(0.02)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -91,13 +105,29 @@ MAIN = (
 )
 
 
-def function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -> str:
-    """A function-local client closed in `finally` (read-caches when `operation` only reads)."""
+LIFECYCLE = "backend/services/redis_client.py"
+# The frame of a small target backend: its settings, the template as its lifecycle module, and
+# an app that already calls init_redis()/close_redis(); each test adds the files it rewrites.
+BACKEND = {
+    "backend/__init__.py": "",
+    "backend/services/__init__.py": "",
+    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
+    LIFECYCLE: template_text(),
+    "backend/main.py": MAIN,
+}
+
+
+def function_local(name: str, operation: str, url: str = "settings.REDIS_URL",
+                   module_lines: str = "") -> str:
+    """A function-local client closed in `finally` (read-caches when `operation` only reads),
+    after `module_lines` (module-level code) if given."""
     return (
         "import redis.asyncio as redis\n"
         "\n"
         "from backend import settings\n"
-        "\n\n"
+        "\n"
+        + (f"{module_lines}\n\n" if module_lines else "") +
+        "\n"
         f"async def {name}(key: str):\n"
         f"    r = redis.Redis.from_url({url})\n"
         "    try:\n"
@@ -107,13 +137,25 @@ def function_local(name: str, operation: str, url: str = "settings.REDIS_URL") -
     )
 
 
-MODULE_CLIENT = (  # write-caches: a module-level client
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "\n\n"
+# The frame and one read-caches site, which the read-caches batch rewrites.
+READ_BACKEND = {**BACKEND, "backend/reads.py": function_local("lookup", "get")}
+
+
+def module_client(function: str) -> str:
+    """A module-level client, then `function`, which uses it (its batch follows from what
+    `function` does with it)."""
+    return (
+        "import redis.asyncio as redis\n"
+        "\n"
+        "from backend import settings\n"
+        "\n"
+        "client = redis.Redis.from_url(settings.REDIS_URL)\n"
+        "\n\n"
+        + function
+    )
+
+
+MODULE_CLIENT = module_client(  # write-caches
     "async def save(key: str, value: str) -> None:\n"
     "    await client.set(key, value)\n"
 )

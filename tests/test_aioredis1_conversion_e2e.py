@@ -9,7 +9,10 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import redis
 from cli_helpers import git, git_repo, migrate
@@ -39,14 +42,27 @@ def _dump(url: str) -> dict:
     return json.loads(result.stdout)
 
 
-def _run_converted(repo: Path, url: str) -> None:
+def stores_what_the_reference_stores(url: str, reference: Callable[[], None],
+                                     converted: Callable[[], None]) -> dict:
+    """Run the hand-written `reference` on the server, then the `converted` code on it emptied:
+    each leaves the same keys, types, values and TTLs. What they stored."""
+    reference()
+    expected = _dump(url)
+    redis.Redis.from_url(url).flushall()
+    converted()
+    assert _dump(url) == expected
+    return expected
+
+
+def run_converted(repo: Path, url: str, imports: str, calls: str) -> None:
+    """Run `calls` (lines of `main()`) in `repo` between init_redis() and close_redis()."""
     script = ("import asyncio, sys\nsys.path.insert(0, '.')\n"
               "from backend.services.redis_client import init_redis, close_redis\n"
-              "from app.legacy import record_order\n"
+              + imports +
               "async def main():\n"
               "    await init_redis()\n"
               "    try:\n"
-              "        await record_order('42', {'sku': 'A-1', 'qty': '2'}, 1500)\n"
+              + calls +
               "    finally:\n"
               "        await close_redis()\n"
               "asyncio.run(main())\n")
@@ -56,23 +72,41 @@ def _run_converted(repo: Path, url: str) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _run_reference(url: str) -> None:
-    spec = importlib.util.spec_from_file_location("reference_module", DATA / "reference.py")
+def run_reference(path: Path, name: str,
+                  run: Callable[[ModuleType], Coroutine[Any, Any, object]]) -> None:
+    """Import the reference module at `path` as `name` and run `run(module)` to its end."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    asyncio.run(module.record_order(url, "42", {"sku": "A-1", "qty": "2"}, 1500))
+    asyncio.run(run(module))
 
 
-def _repo(tmp_path: Path) -> Path:
+def aioredis1_repo(tmp_path: Path, data: Path, *modules: str) -> Path:
+    """A target whose lifecycle module is the template, holding app/<module> for each of
+    `modules`, copied from `data`."""
     return git_repo(tmp_path / "repo", {
         "backend/__init__.py": "", "backend/services/__init__.py": "",
         "backend/services/redis_client.py": template_text(),
         "app/__init__.py": "",
         "app/settings.py": "import os\n\nREDIS_URL = os.environ.get('REDIS_URL', "
                            "'redis://localhost:6379/0')\n",
-        "app/legacy.py": (DATA / "legacy.py").read_text(),
+        **{f"app/{module}": (data / module).read_text() for module in modules},
     })
+
+
+def _run_converted(repo: Path, url: str) -> None:
+    run_converted(repo, url, "from app.legacy import record_order\n",
+                  "        await record_order('42', {'sku': 'A-1', 'qty': '2'}, 1500)\n")
+
+
+def _run_reference(url: str) -> None:
+    run_reference(DATA / "reference.py", "reference_module", lambda module: module.record_order(
+        url, "42", {"sku": "A-1", "qty": "2"}, 1500))
+
+
+def _repo(tmp_path: Path) -> Path:
+    return aioredis1_repo(tmp_path, DATA, "legacy.py")
 
 
 def test_converted_aioredis1_module_stores_what_the_reference_stores(
@@ -89,11 +123,8 @@ def test_converted_aioredis1_module_stores_what_the_reference_stores(
         assert gone not in converted, (gone, converted)
     assert "TODO(redis-migration)" not in converted, converted
 
-    _run_reference(redis_url)
-    expected = _dump(redis_url)
-    redis.Redis.from_url(redis_url).flushall()
-    _run_converted(repo, redis_url)
-    assert _dump(redis_url) == expected
+    expected = stores_what_the_reference_stores(
+        redis_url, lambda: _run_reference(redis_url), lambda: _run_converted(repo, redis_url))
     assert {"order:42", "order:42:total", "order:42:lock", "orders:by_total", "orders:count",
             "orders:ids", "order:42:status", "orders:audit"} <= set(expected)
 
@@ -118,11 +149,8 @@ def test_compat_keeps_the_1x_calls_and_stores_what_the_reference_stores(
     assert wrapper.read_text() == (Path(__file__).resolve().parents[1] / "redis_migrate" /
                                    "templates" / "redis_compat.py").read_text()
 
-    _run_reference(redis_url)
-    expected = _dump(redis_url)
-    redis.Redis.from_url(redis_url).flushall()
-    _run_converted(repo, redis_url)
-    assert _dump(redis_url) == expected
+    stores_what_the_reference_stores(
+        redis_url, lambda: _run_reference(redis_url), lambda: _run_converted(repo, redis_url))
 
     again = migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order",
                     "--compat")

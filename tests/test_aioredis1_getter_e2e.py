@@ -4,19 +4,16 @@ hand-written redis.asyncio version stores, on a real redis-server."""
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import redis
-from cli_helpers import git_repo, migrate
-from test_aioredis1_conversion_e2e import _dump
-
-from redis_migrate.scan.lifecycle import template_text
+from cli_helpers import migrate
+from test_aioredis1_conversion_e2e import (
+    aioredis1_repo,
+    run_converted,
+    run_reference,
+    stores_what_the_reference_stores,
+)
 
 DATA = Path(__file__).parent / "data" / "aioredis1_getter"
 PAYLOAD = {"title": "hi", "body": "there"}
@@ -27,43 +24,20 @@ GONE = ("import aioredis", "create_redis_pool", "hmset_dict", "multi_exec", "exp
 
 
 def _repo(tmp_path: Path) -> Path:
-    return git_repo(tmp_path / "repo", {
-        "backend/__init__.py": "", "backend/services/__init__.py": "",
-        "backend/services/redis_client.py": template_text(),
-        "app/__init__.py": "",
-        "app/settings.py": "import os\n\nREDIS_URL = os.environ.get('REDIS_URL', "
-                           "'redis://localhost:6379/0')\n",
-        "app/legacy.py": (DATA / "legacy.py").read_text(),
-        "app/notify.py": (DATA / "notify.py").read_text(),
-    })
+    return aioredis1_repo(tmp_path, DATA, "legacy.py", "notify.py")
 
 
 def _run_converted(repo: Path, url: str) -> None:
-    script = ("import asyncio, sys\nsys.path.insert(0, '.')\n"
-              "from backend.services.redis_client import init_redis, close_redis\n"
-              "from app.legacy import remember, shutdown\n"
-              "from app.notify import notify\n"
-              "async def main():\n"
-              "    await init_redis()\n"
-              "    try:\n"
-              f"        await remember('7', {PAYLOAD!r})\n"
-              "        await notify('7', 'hello')\n"
-              "        await shutdown()\n"
-              "    finally:\n"
-              "        await close_redis()\n"
-              "asyncio.run(main())\n")
-    env = {**os.environ, "REDIS_URL": url}
-    result = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env,
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_converted(repo, url, "from app.legacy import remember, shutdown\n"
+                             "from app.notify import notify\n",
+                  f"        await remember('7', {PAYLOAD!r})\n"
+                  "        await notify('7', 'hello')\n"
+                  "        await shutdown()\n")
 
 
 def _run_reference(url: str) -> None:
-    spec = importlib.util.spec_from_file_location("reference_getter", DATA / "reference.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    asyncio.run(module.run(url, "7", PAYLOAD, "hello"))
+    run_reference(DATA / "reference.py", "reference_getter",
+                  lambda module: module.run(url, "7", PAYLOAD, "hello"))
 
 
 def test_calls_reached_through_a_lazy_getter_store_what_the_reference_stores(
@@ -88,11 +62,8 @@ def test_calls_reached_through_a_lazy_getter_store_what_the_reference_stores(
     assert "    return get_redis()\n" in legacy
     assert "async def shutdown():\n    pass\n" in legacy  # the close pair and its leftovers
 
-    _run_reference(redis_url)
-    expected = _dump(redis_url)
-    redis.Redis.from_url(redis_url).flushall()
-    _run_converted(repo, redis_url)
-    assert _dump(redis_url) == expected
+    expected = stores_what_the_reference_stores(
+        redis_url, lambda: _run_reference(redis_url), lambda: _run_converted(repo, redis_url))
     assert {"notif:7", "notif:7:seen", "notif:recent", "notif:count", "notif:7:status",
             "index:notif", "popped", "notify:7:last", "notify:7", "notify:scores",
             "notify:7:stamp"} <= set(expected), expected

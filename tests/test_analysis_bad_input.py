@@ -12,6 +12,8 @@ from pathlib import Path
 
 from analysis_helpers import S, assert_sites, cli_json, git_init, run_cli, scan, site_at, write_repo
 
+from redis_migrate.model import Inventory
+
 ASYNC = "redis-asyncio"
 
 GOOD = """
@@ -80,6 +82,15 @@ def test_invalid_utf8_without_cookie_is_skipped(tmp_path: Path) -> None:
     assert len(data["sites"]) == 1
 
 
+def _one_module_client(root: Path, path: str, source: bytes, line: int, pattern: str,
+                       purpose: str) -> Inventory:
+    """`source` written as `path` and scanned: its one site, a module-level client at `line`."""
+    write_repo(root, {path: source})
+    inv = scan(root)
+    assert_sites(inv, [S(path, line, "instantiation", pattern, purpose, "module", ASYNC)])
+    return inv
+
+
 def test_latin1_file_with_coding_cookie_is_scanned(tmp_path: Path) -> None:
     source = ("# -*- coding: latin-1 -*-\n"
               "from redis.asyncio import Redis\n"
@@ -89,10 +100,8 @@ def test_latin1_file_with_coding_cookie_is_scanned(tmp_path: Path) -> None:
               "\n"
               "async def f(k):\n"
               "    await client.set(k, s)\n").encode("latin-1")
-    write_repo(tmp_path, {"app/latin.py": source})
-    inv = scan(tmp_path)
-    assert_sites(inv, [S("app/latin.py", 4, "instantiation", "redis.asyncio.Redis.from_url",
-                         "write-cache", "module", ASYNC)])
+    inv = _one_module_client(tmp_path, "app/latin.py", source, 4, "redis.asyncio.Redis.from_url",
+                             "write-cache")
     assert inv.sites[0].col == 21  # characters, not bytes (UTF-8 or latin-1)
     assert not inv.skipped
 
@@ -100,20 +109,16 @@ def test_latin1_file_with_coding_cookie_is_scanned(tmp_path: Path) -> None:
 def test_utf8_bom_file_line_and_col(tmp_path: Path) -> None:
     source = "\ufefffrom redis.asyncio import Redis\nclient = Redis.from_url('x')\n" \
              "\n\nasync def f():\n    await client.lock('x')\n"
-    write_repo(tmp_path, {"app/bom.py": source.encode("utf-8")})
-    inv = scan(tmp_path)
-    assert_sites(inv, [S("app/bom.py", 2, "instantiation", "redis.asyncio.Redis.from_url",
-                         "lock-rate-limit", "module", ASYNC)])
+    inv = _one_module_client(tmp_path, "app/bom.py", source.encode("utf-8"), 2,
+                             "redis.asyncio.Redis.from_url", "lock-rate-limit")
     assert inv.sites[0].col == 10
 
 
 def test_bom_on_the_line_of_the_site(tmp_path: Path) -> None:
     source = "\ufeffimport redis.asyncio as r; c = r.from_url('x')\nasync def f():\n" \
              "    await c.get('k')\n"
-    write_repo(tmp_path, {"app/bom1.py": source.encode("utf-8")})
-    inv = scan(tmp_path)
-    assert_sites(inv, [S("app/bom1.py", 1, "instantiation", "redis.asyncio.from_url",
-                         "read-cache", "module", ASYNC)])
+    inv = _one_module_client(tmp_path, "app/bom1.py", source.encode("utf-8"), 1,
+                             "redis.asyncio.from_url", "read-cache")
     assert inv.sites[0].col == 32  # the BOM is not a column
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from analysis_helpers import S, assert_sites, git_init, scan, site_at, write_repo
 
+from redis_migrate.model import Inventory
+
 ASYNC = "redis-asyncio"
 
 CACHE_MOD = """
@@ -23,6 +25,12 @@ CACHE_MOD = """
 
 def _module_client(purpose: str, file: str = "app/cache_mod.py") -> S:
     return S(file, 3, "instantiation", "redis.asyncio.Redis.from_url", purpose, "module", ASYNC)
+
+
+def _scan_pkg_m(root: Path, path: str, source: str) -> Inventory:
+    """A repository whose pkg/m.py holds the client and whose `path` (`source`) uses it."""
+    write_repo(root, {"pkg/__init__.py": "", "pkg/m.py": CACHE_MOD, path: source})
+    return scan(root)
 
 
 def test_from_module_import_client_as_alias(tmp_path: Path) -> None:
@@ -44,48 +52,33 @@ def test_from_module_import_client_as_alias(tmp_path: Path) -> None:
 
 
 def test_import_package_module_as_alias_attribute_use(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/m.py": CACHE_MOD,
-        "app/notify.py": """
+    assert_sites(_scan_pkg_m(tmp_path, "app/notify.py", """
             import pkg.m as lr
 
 
             def notify(msg):
                 return lr.client.publish("news", msg)
-        """,
-    })
-    assert_sites(scan(tmp_path), [_module_client("pubsub-stream-queue", "pkg/m.py")])
+        """), [_module_client("pubsub-stream-queue", "pkg/m.py")])
 
 
 def test_from_package_import_module_attribute_use(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/m.py": CACHE_MOD,
-        "app/stream.py": """
+    assert_sites(_scan_pkg_m(tmp_path, "app/stream.py", """
             from pkg import m
 
 
             async def push(event):
                 await m.client.xadd("stream", event)
-        """,
-    })
-    assert_sites(scan(tmp_path), [_module_client("pubsub-stream-queue", "pkg/m.py")])
+        """), [_module_client("pubsub-stream-queue", "pkg/m.py")])
 
 
 def test_plain_import_package_module_dotted_use(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "pkg/__init__.py": "",
-        "pkg/m.py": CACHE_MOD,
-        "app/warm.py": """
+    assert_sites(_scan_pkg_m(tmp_path, "app/warm.py", """
             import pkg.m
 
 
             async def warm(key):
                 return await pkg.m.client.get(key)
-        """,
-    })
-    assert_sites(scan(tmp_path), [_module_client("read-cache", "pkg/m.py")])
+        """), [_module_client("read-cache", "pkg/m.py")])
 
 
 def test_reexport_chain_lock_used_two_hops_away(tmp_path: Path) -> None:

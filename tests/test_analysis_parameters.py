@@ -13,6 +13,8 @@ from pathlib import Path
 
 from analysis_helpers import S, assert_sites, scan, site_at, write_repo
 
+from redis_migrate.model import Inventory
+
 ASYNC = "redis-asyncio"
 
 CLIENT = """
@@ -25,6 +27,20 @@ CLIENT = """
 def _with_client(source: str) -> str:
     """app/cache.py: the client, then `source` (both dedented)."""
     return textwrap.dedent(CLIENT).lstrip("\n") + textwrap.dedent(source)
+
+
+def _scan_with_client(root: Path, source: str) -> Inventory:
+    """A repository whose app/cache.py holds the client, then `source`; scanned."""
+    write_repo(root, {"app/__init__.py": "", "app/cache.py": _with_client(source)})
+    return scan(root)
+
+
+def _holders(root: Path, purpose: str, source: str) -> list[str]:
+    """The holders of the client in app/cache.py followed by `source`: the file's one site, of
+    `purpose`."""
+    inventory = _scan_with_client(root, source)
+    assert_sites(inventory, [_client(purpose)])
+    return inventory.sites[0].holders
 
 
 def _client(purpose: str, status: str = "pending") -> S:
@@ -62,9 +78,7 @@ def test_positional_argument_into_a_function_of_another_module(tmp_path: Path) -
 
 
 def test_keyword_argument_and_keyword_only_parameter(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    holders = _holders(tmp_path, "write-cache", """
 
             async def bump(key, *, redis):
                 await redis.incr(key)
@@ -72,17 +86,12 @@ def test_keyword_argument_and_keyword_only_parameter(tmp_path: Path) -> None:
 
             async def view(key):
                 await bump(key, redis=client)
-        """),
-    })
-    inventory = scan(tmp_path)
-    assert_sites(inventory, [_client("write-cache")])
-    assert "app.cache.bump.<locals>.redis" in inventory.sites[0].holders
+        """)
+    assert "app.cache.bump.<locals>.redis" in holders
 
 
 def test_method_called_through_self(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    holders = _holders(tmp_path, "write-cache", """
 
             class Queue:
                 async def push(self, redis, item):
@@ -90,17 +99,12 @@ def test_method_called_through_self(tmp_path: Path) -> None:
 
                 async def push_twice(self, item):
                     await self.push(client, item)
-        """),
-    })
-    inventory = scan(tmp_path)
-    assert_sites(inventory, [_client("write-cache")])
-    assert "app.cache.Queue.push.<locals>.redis" in inventory.sites[0].holders
+        """)
+    assert "app.cache.Queue.push.<locals>.redis" in holders
 
 
 def test_method_called_through_a_local_instance(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    holders = _holders(tmp_path, "pubsub-stream-queue", """
 
             class Reader:
                 async def pop_from(self, conn):
@@ -115,18 +119,13 @@ def test_method_called_through_a_local_instance(tmp_path: Path) -> None:
             async def consume():
                 reader = Reader()
                 return await reader.pop_from(client)
-        """),
-    })
-    inventory = scan(tmp_path)
-    assert_sites(inventory, [_client("pubsub-stream-queue")])
-    assert "app.cache.Reader.pop_from.<locals>.conn" in inventory.sites[0].holders
-    assert "app.cache.Other.pop_from.<locals>.conn" not in inventory.sites[0].holders
+        """)
+    assert "app.cache.Reader.pop_from.<locals>.conn" in holders
+    assert "app.cache.Other.pop_from.<locals>.conn" not in holders
 
 
 def test_a_method_the_instance_does_not_have_is_an_escape(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    site = _scan_with_client(tmp_path, """
 
             class Queue:
                 pass
@@ -140,28 +139,21 @@ def test_a_method_the_instance_does_not_have_is_an_escape(tmp_path: Path) -> Non
             async def consume():
                 await client.set("k", "v")
                 return await Queue().pop_from(client)
-        """),
-    })
-    site = scan(tmp_path).sites[0]
+        """).sites[0]
     assert (site.status, site.reason_code) == ("manual", "passed-to"), site
     assert "app.cache.Reader.pop_from.<locals>.conn" not in site.holders
 
 
 def test_parameter_in_a_nested_function(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    holders = _holders(tmp_path, "write-cache", """
 
             async def outer(key):
                 async def inner(redis):
                     await redis.delete(key)
 
                 await inner(client)
-        """),
-    })
-    inventory = scan(tmp_path)
-    assert_sites(inventory, [_client("write-cache")])
-    assert "app.cache.outer.<locals>.inner.<locals>.redis" in inventory.sites[0].holders
+        """)
+    assert "app.cache.outer.<locals>.inner.<locals>.redis" in holders
 
 
 def test_unknown_library_and_star_args_are_passed_to(tmp_path: Path) -> None:
@@ -193,15 +185,13 @@ def test_unknown_library_and_star_args_are_passed_to(tmp_path: Path) -> None:
     }
     for what, source in sources.items():
         root = tmp_path / what.replace(" ", "_").replace("*", "star")
-        write_repo(root, {"app/__init__.py": "", "app/cache.py": _with_client(source)})
-        inventory = scan(root)
-        site = inventory.sites[0]
+        site = _scan_with_client(root, source).sites[0]
         assert (site.status, site.reason_code) == ("manual", "passed-to"), (what, site)
 
 
 def test_a_class_of_the_repo_takes_it_through_its_init(tmp_path: Path) -> None:
     """`Worker(client)` binds `Worker.__init__`'s parameter: what Worker does with it counts."""
-    write_repo(tmp_path, {"app/__init__.py": "", "app/cache.py": _with_client("""
+    site = _scan_with_client(tmp_path, """
         class Worker:
             def __init__(self, connection):
                 self.connection = connection
@@ -212,17 +202,14 @@ def test_a_class_of_the_repo_takes_it_through_its_init(tmp_path: Path) -> None:
         async def start():
             await client.set("k", "v")
             return Worker(client)
-    """)})
-    site = scan(tmp_path).sites[0]
+    """).sites[0]
     assert (site.status, site.purpose) == ("pending", "pubsub-stream-queue"), site
     assert "app.cache.Worker.connection" in site.holders
 
 
 
 def test_a_parameter_also_given_another_object_is_a_mixed_holder(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": _with_client("""
+    inventory = _scan_with_client(tmp_path, """
 
             class MemoryCache:
                 async def set(self, key, value):
@@ -238,9 +225,7 @@ def test_a_parameter_also_given_another_object_is_a_mixed_holder(tmp_path: Path)
                 await store(client, key)
                 await store(MemoryCache(), key)
                 await mine.set(key, "0")
-        """),
-    })
-    inventory = scan(tmp_path)
+        """)
     linked = _linked(inventory, "app/cache.py", 3)
     assert "app.cache.store.<locals>.backend" in linked.holders
     assert linked.mixed_holders == ["app.cache.store.<args>.0",

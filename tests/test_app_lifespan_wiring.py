@@ -75,19 +75,28 @@ def _drive(repo: Path, redis_url: str) -> tuple[int, int]:
     return int(last), int(opened)
 
 
+def _init(repo: Path) -> None:
+    """`migrate init`, committed."""
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+
+
+def _apply_every_batch(repo: Path) -> None:
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert run.exit_code == 0, run.stdout + run.stderr
+
+
 def test_a_fastapi_app_with_no_hook_gets_a_lifespan_and_one_pool(
         tmp_path: Path, redis_url: str) -> None:
     repo = git_repo(tmp_path / "hits", APP)
     last, opened = _drive(repo, redis_url)
     assert last == 40 and opened >= 40, opened  # a connection per request before
-    assert migrate("init", "-C", repo).exit_code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
+    _init(repo)
     sites = migrate("inventory", "-C", repo)
     assert "lifecycle-not-wired" not in sites.stdout, sites.stdout
-    for batch in BATCHES:
-        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
-        assert run.exit_code == 0, run.stdout + run.stderr
+    _apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     assert "app = FastAPI(title=\"hits\", lifespan=redis_lifespan)" in main, main
     assert "await init_redis(settings.REDIS_URL)" in main
@@ -149,12 +158,8 @@ def test_a_client_that_reads_redis_url_from_the_environment_is_started_from_it(
     app made with no hook. The lifespan reads the same variable at startup (the module read it
     at import), so the shared client connects where the old one did."""
     repo = git_repo(tmp_path / "forms", STARLETTE_APP)
-    assert migrate("init", "-C", repo).exit_code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    for batch in BATCHES:
-        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
-        assert run.exit_code == 0, run.stdout + run.stderr
+    _init(repo)
+    _apply_every_batch(repo)
     app = (repo / "backend/__init__.py").read_text()
     assert 'await init_redis(getenv("REDIS_URL"))' in app, app
     assert "from os import getenv" in app

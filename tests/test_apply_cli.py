@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, MODULE_CLIENT, git, git_repo, migrate
+from cli_helpers import BACKEND, LIFECYCLE, MODULE_CLIENT, function_local, git, git_repo, migrate
 
 import redis_migrate.rewrite.apply as apply_module
 from redis_migrate.batch_catalog import find_batch, load_batches
@@ -13,25 +13,12 @@ from redis_migrate.config import load_config
 from redis_migrate.errors import ApplyError
 from redis_migrate.rewrite.apply import run_batch, write_changes
 from redis_migrate.scan.inventory import build_inventory
-from redis_migrate.scan.lifecycle import template_text
 
-LIFECYCLE = "backend/services/redis_client.py"
 BATCH_NAMES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
                "locks-rate-limits"]
 
 
-READS = (  # read-caches: a function-local client closed in `finally`
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n\n"
-    "async def lookup(key: str):\n"
-    "    r = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "    try:\n"
-    "        return await r.get(key)\n"
-    "    finally:\n"
-    "        await r.aclose()\n"
-)
+READS = function_local("lookup", "get")  # read-caches: closed in `finally`
 
 READS2 = (  # read-caches too, in a second file: the batch spans two files
     "import redis.asyncio as redis\n"
@@ -55,13 +42,7 @@ USER = (  # imports the write-caches module client
     "    await client.set(key, '1')\n"
 )
 
-BASE = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/main.py": MAIN,
-}
+BASE = BACKEND
 
 
 def repo_with(tmp_path: Path, files: dict[str, str], name: str = "target",

@@ -16,19 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, REPO_ROOT, function_local, git, git_repo, migrate, write
+from cli_helpers import BACKEND, REPO_ROOT, function_local, git, git_repo, migrate, wait_for, write
 
 from redis_migrate.errors import ApplyError
 from redis_migrate.rewrite.fileio import Replacement, replace_all
-from redis_migrate.scan.lifecycle import template_text
 
-BASE = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    "backend/services/redis_client.py": template_text(),
-    "backend/main.py": MAIN,
-}
+BASE = BACKEND
 # The read-caches batch of five files: the write loop renames five files.
 READS = {f"backend/reads{n}.py": function_local(f"lookup{n}", operation)
          for n, operation in enumerate(["get", "exists", "ttl", "strlen", "hgetall"])}
@@ -78,13 +71,7 @@ def signal_at(repo: Path, tmp_path: Path, point: str, signum: int,
     """Run apply, send `signum` while it is paused at `point`; its exit code and stderr."""
     marker = tmp_path / f"paused-at-{point}"
     proc = start(repo, *args, fault=f"pause-{point}", marker=marker)
-    deadline = time.monotonic() + 180
-    while not marker.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            pytest.fail(f"never paused at {point}: {proc.returncode}\n{stdout}\n{stderr}")
-        time.sleep(0.02)
+    wait_for(proc, marker, f"never paused at {point}")
     proc.send_signal(signum)
     time.sleep(0.2)  # let the handler run while the process is still paused
     marker.unlink()

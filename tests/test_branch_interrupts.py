@@ -26,19 +26,25 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
+from cli_helpers import (
+    BACKEND,
+    LIFECYCLE,
+    REPO_ROOT,
+    example_repo,
+    function_local,
+    git,
+    git_repo,
+    migrate,
+    wait_for,
+    write,
+)
 
 from redis_migrate.scan.lifecycle import compat_template_text, template_text
 
-LIFECYCLE = "backend/services/redis_client.py"
 READ_BRANCH = "redis-migration/02-read-caches"
 REVERT_BRANCH = "redis-migration/revert-read-caches"
 FILES = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/main.py": MAIN,
+    **BACKEND,
     "backend/reads.py": function_local("lookup", "get"),
     "backend/reads2.py": function_local("present", "exists"),
 }
@@ -96,13 +102,7 @@ def interrupt_when(marker: Path, *args: str | Path, fault: str | None = None) ->
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         # a test runner started in the background may ignore SIGINT, and children inherit that
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 180
-    while not marker.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            stdout, stderr = proc.communicate()
-            pytest.fail(f"{marker.name} never appeared: {proc.returncode}\n{stdout}\n{stderr}")
-        time.sleep(0.02)
+    wait_for(proc, marker, f"{marker.name} never appeared")
     proc.send_signal(signal.SIGINT)
     if fault is not None:
         time.sleep(0.2)  # let the handler run while the process is still paused
@@ -138,6 +138,19 @@ def holding_remote(repo: Path, path: Path, marker: Path) -> Path:
 
 # --- an interrupt once the batch branch exists ---------------------------------------------------
 
+def _made_branch(code: int, stderr: str, repo: Path, branch: str) -> tuple[str, str]:
+    """An interrupt after `branch` was made: exit 130, the branch stands (fully committed), and
+    the last line of stderr says it was created, not that nothing was written. The branch's
+    commit and that line."""
+    assert code == 130, stderr
+    tip = rev(repo, branch)
+    assert tip is not None, stderr  # the branch stands, fully committed
+    last = stderr.strip().splitlines()[-1]
+    assert "nothing was written" not in stderr, stderr
+    assert f"creating branch {branch} (commit {tip[:12]})" in last, last
+    return tip, last
+
+
 def test_sigint_during_the_test_command_names_the_branch_and_how_to_undo_it(
         tmp_path: Path) -> None:
     repo = new_repo(tmp_path / "r")
@@ -145,12 +158,7 @@ def test_sigint_during_the_test_command_names_the_branch_and_how_to_undo_it(
     marker = tmp_path / "tests-started"
     code, stderr = interrupt_when(marker, "apply", "--batch", "read-caches", "-C", repo,
                                   "--test-cmd", sleeper(marker))
-    assert code == 130, stderr
-    tip = rev(repo, READ_BRANCH)
-    assert tip is not None, stderr  # the branch stands, fully committed
-    last = stderr.strip().splitlines()[-1]
-    assert "nothing was written" not in stderr, stderr
-    assert f"creating branch {READ_BRANCH} (commit {tip[:12]})" in last, last
+    tip, last = _made_branch(code, stderr, repo, READ_BRANCH)
     assert "while running the tests" in last, last
     assert f"`git branch -D {READ_BRANCH}`" in last and "--replace" in last, last
     assert "Migrate-Batch: read-caches" in git(repo, "log", "-1", "--format=%B", tip)
@@ -187,12 +195,7 @@ def test_sigint_during_the_push_says_the_push_may_not_have_landed(tmp_path: Path
     body = tmp_path / "out" / "deeper" / "pr.md"  # folders the check makes, then removes
     code, stderr = interrupt_when(marker, "apply", "--batch", "read-caches", "-C", repo,
                                   "--push", "--pr-body", body)
-    assert code == 130, stderr
-    tip = rev(repo, READ_BRANCH)
-    assert tip is not None, stderr
-    last = stderr.strip().splitlines()[-1]
-    assert "nothing was written" not in stderr, stderr
-    assert f"creating branch {READ_BRANCH} (commit {tip[:12]})" in last, last
+    tip, last = _made_branch(code, stderr, repo, READ_BRANCH)
     assert "writing 1 file(s) in full" in last and "pr.md" in last, last  # the PR body
     assert "while pushing it to origin" in last, last
     assert f"git ls-remote origin {READ_BRANCH}" in last, last
@@ -210,12 +213,7 @@ def test_sigint_once_rollback_made_its_branch_names_it(tmp_path: Path) -> None:
     marker = tmp_path / "revert-branch-set"
     code, stderr = interrupt_when(marker, "rollback", "--batch", "read-caches", "-C", repo,
                                   fault="revert-branch-set")
-    assert code == 130, stderr
-    tip = rev(repo, REVERT_BRANCH)
-    assert tip is not None, stderr
-    last = stderr.strip().splitlines()[-1]
-    assert "nothing was written" not in stderr, stderr
-    assert f"creating branch {REVERT_BRANCH} (commit {tip[:12]})" in last, last
+    tip, last = _made_branch(code, stderr, repo, REVERT_BRANCH)
     assert "review and merge" in last and f"`git branch -D {REVERT_BRANCH}`" in last, last
     assert "Migrate-Revert: read-caches" in git(repo, "log", "-1", "--format=%B", tip)
     assert snapshot(repo) == before

@@ -16,20 +16,11 @@ from pathlib import Path
 
 import pytest
 import typer
-from cli_helpers import REPO_ROOT, example_repo, function_local, git, git_repo, migrate, write
+from cli_helpers import READ_BACKEND, REPO_ROOT, example_repo, git, git_repo, migrate, write
 from typer.testing import CliRunner
 
 from redis_migrate.cli import app
-from redis_migrate.scan.lifecycle import template_text
 
-LIFECYCLE = "backend/services/redis_client.py"
-BACKEND = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/reads.py": function_local("lookup", "get"),  # one read-caches site
-}
 COMMANDS = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
 
 
@@ -37,7 +28,7 @@ def _outside_git(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A backend in a plain folder, and an environment in which git cannot find any repository
     above it (whatever holds the test's temporary folder)."""
     target = tmp_path / "target"
-    write(target, BACKEND)
+    write(target, READ_BACKEND)
     return target, {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
 
 
@@ -78,7 +69,7 @@ def test_outside_git_the_commands_that_need_no_history_keep_working(tmp_path: Pa
         assert run.exit_code == code, (args, run.stdout, run.stderr)
         assert "not a git repository" not in run.stderr and "internal error" not in run.stderr
     assert "+++ b/backend/reads.py" in run.stdout
-    assert (target / "backend/reads.py").read_text() == BACKEND["backend/reads.py"]
+    assert (target / "backend/reads.py").read_text() == READ_BACKEND["backend/reads.py"]
     run = migrate("apply", "--batch", "read-caches", "--no-git", "-C", target, env=env)
     assert run.exit_code == 0, run.stdout + run.stderr
     assert "get_redis()" in (target / "backend/reads.py").read_text()
@@ -89,7 +80,7 @@ def test_outside_git_the_commands_that_need_no_history_keep_working(tmp_path: Pa
 
 
 def test_rollback_on_a_detached_head_asks_for_a_base(tmp_path: Path) -> None:
-    repo = git_repo(tmp_path / "target", BACKEND)
+    repo = git_repo(tmp_path / "target", READ_BACKEND)
     git(repo, "checkout", "-q", "--detach")
     run = migrate("rollback", "--batch", "read-caches", "-C", repo)
     assert run.exit_code == 2, run.stdout + run.stderr
@@ -174,7 +165,7 @@ def test_help_names_no_document_outside_the_repository() -> None:
     ["--no-git", "--open-pr"], ["--dry-run", "--pr-body", "PR"], ["--no-git", "--stack"],
 ], ids=" ".join)
 def test_dry_run_and_no_git_refuse_the_git_flow_flags(tmp_path: Path, flags: list[str]) -> None:
-    repo = git_repo(tmp_path / "target", BACKEND)
+    repo = git_repo(tmp_path / "target", READ_BACKEND)
     flags = [str(tmp_path / "pr.md") if f == "PR" else f for f in flags]
     run = migrate("apply", "--batch", "read-caches", *flags, "-C", repo,
                   env={"GITHUB_TOKEN": "ghp_not-a-real-token"})

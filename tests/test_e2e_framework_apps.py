@@ -17,26 +17,15 @@ code, `migrate check` is clean and a second apply changes nothing.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cli_helpers import REPO_ROOT, git, migrate
+import test_e2e_migration as e2e
+from cli_helpers import REPO_ROOT, migrate
 from redis_server import RedisServer
-from test_e2e_migration import (
-    BATCHES,
-    BatchRecord,
-    SuiteRun,
-    _changed,
-    _diff_targets,
-    _dry_run_diff,
-    _expected_diff,
-    _run_suite,
-)
+from test_e2e_migration import BATCHES, BatchRecord
 
 
 @dataclass(frozen=True)
@@ -174,14 +163,8 @@ EXAMPLES = {
 
 
 @dataclass
-class AppMigration:
+class AppMigration(e2e.MigratedCopy):
     example: Example
-    repo: Path
-    baseline: SuiteRun
-    init_exit: int
-    init_output: str
-    batches: dict[str, BatchRecord]
-    originals: dict[str, bytes]
 
 
 def _suite_files(repo: Path) -> dict[str, bytes]:
@@ -193,42 +176,21 @@ def _suite_files(repo: Path) -> dict[str, bytes]:
 def app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
         redis_server: RedisServer) -> AppMigration:
     example = EXAMPLES[request.param]
-    repo = tmp_path_factory.mktemp(example.name) / example.name
-    shutil.copytree(REPO_ROOT / "examples" / example.name, repo,
-                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", example.name)
-    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
+    repo = e2e.scratch_copy(REPO_ROOT / "examples" / example.name,
+                            tmp_path_factory.mktemp(example.name) / example.name, example.name)
     originals = _suite_files(repo)
-    baseline = _run_suite(repo, redis_server)
-    init = migrate("init", "-C", repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "migrate init")
+    baseline = e2e.run_suite(repo, redis_server)
+    init = e2e.init_and_commit(repo)
     records: dict[str, BatchRecord] = {}
     previous = baseline
     for name in BATCHES:
-        record = records[name] = BatchRecord(name)
-        dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
-        record.dry_run_exit, record.dry_run_stdout, record.dry_run_stderr = (
-            dry.exit_code, dry.stdout, dry.stderr)
-        record.status_after_dry_run = git(repo, "status", "--porcelain")
-        record.dry_run_files = sorted(_diff_targets(dry.stdout))
-        real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
-        record.apply_exit, record.apply_stdout, record.apply_stderr = (
-            real.exit_code, real.stdout, real.stderr)
-        record.changed_files = _changed(repo)
-        record.expected_diff = _expected_diff(repo, record.changed_files)
-        record.compileall = subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(repo / example.package)],
-            capture_output=True, text=True, timeout=60)
+        record = records[name] = e2e.apply_batch(repo, name, repo / example.package)
         # a batch that changed nothing cannot change the suite's result: keep the last run
-        record.suite = _run_suite(repo, redis_server) if record.changed_files else previous
+        record.suite = e2e.run_suite(repo, redis_server) if record.changed_files else previous
         previous = record.suite
-        if record.changed_files:
-            git(repo, "commit", "-q", "-am", f"migrate batch {name}")
-    return AppMigration(example, repo, baseline, init.exit_code, init.stdout + init.stderr,
-                        records, originals)
+        e2e.commit_batch(repo, record)
+    return AppMigration(repo, baseline, init.exit_code, init.stdout + init.stderr, records,
+                        originals, example)
 
 
 def test_the_legacy_code_fails_exactly_the_restart_and_connection_tests(app: AppMigration) -> None:
@@ -259,7 +221,7 @@ def test_dry_run_shows_exactly_what_apply_writes(app: AppMigration, batch: str) 
     assert record.dry_run_exit == 0, record.dry_run_stdout + record.dry_run_stderr
     assert record.status_after_dry_run == "", f"--dry-run wrote: {record.status_after_dry_run}"
     assert record.changed_files == record.dry_run_files
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert e2e.dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
 
 
 @pytest.mark.parametrize("batch", BATCHES)
@@ -316,7 +278,4 @@ def test_check_is_clean_and_the_tests_were_not_touched(app: AppMigration) -> Non
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(app: AppMigration, batch: str) -> None:
-    again = migrate("apply", "--batch", batch, "--no-git", "-C", app.repo)
-    assert again.exit_code == 0, again.stdout + again.stderr
-    assert git(app.repo, "status", "--porcelain") == ""
-    assert "nothing to change" in again.stdout, again.stdout
+    e2e.assert_second_apply_changes_nothing(app.repo, batch)

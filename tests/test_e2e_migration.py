@@ -14,13 +14,14 @@ import difflib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cli_helpers import example_repo, git, migrate
+from cli_helpers import Run, example_repo, git, migrate
 from redis_server import RedisServer
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -63,6 +64,18 @@ class Migration:
     batches: dict[str, BatchRecord]
 
 
+@dataclass
+class MigratedCopy:
+    """A copy of an example taken through `migrate init`, then every batch."""
+
+    repo: Path
+    baseline: SuiteRun  # the example's own suite on the legacy code
+    init_exit: int
+    init_output: str
+    batches: dict[str, BatchRecord]
+    originals: dict[str, bytes]  # files no command may change, as they were
+
+
 def _env(server: RedisServer) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTEST_ADDOPTS", "PYTHONPATH"}}
     env["REDIS_URL"] = server.url  # the example's conftest uses it instead of starting its own
@@ -70,7 +83,7 @@ def _env(server: RedisServer) -> dict[str, str]:
     return env
 
 
-def _run_suite(repo: Path, server: RedisServer, *tests: str) -> SuiteRun:
+def run_suite(repo: Path, server: RedisServer, *tests: str) -> SuiteRun:
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--runxfail", *tests],
         cwd=repo, env=_env(server), capture_output=True, text=True, timeout=120)
@@ -86,7 +99,7 @@ def _diff_targets(diff: str) -> list[str]:
             if line.startswith("+++ b/")]
 
 
-def _dry_run_diff(stdout: str, batch: str) -> str:
+def dry_run_diff(stdout: str, batch: str) -> str:
     """The diff part of `apply --dry-run` output (the summary starts with 'batch NAME (')."""
     marker = f"batch {batch} ("
     index = stdout.find(marker)
@@ -108,34 +121,77 @@ def _changed(repo: Path) -> list[str]:
     return sorted(git(repo, "diff", "--name-only").split())
 
 
+def exclude_bytecode(repo: Path) -> None:
+    """compileall writes __pycache__; keep it out of `git status` without touching the tree."""
+    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
+
+
+def scratch_copy(source: Path, repo: Path, message: str) -> Path:
+    """A copy of `source` at `repo`, a fresh git repository with one commit (`message`)."""
+    shutil.copytree(source, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    exclude_bytecode(repo)
+    return repo
+
+
+def init_and_commit(repo: Path) -> Run:
+    """`migrate init`, its result committed; what it printed."""
+    init = migrate("init", "-C", repo)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "migrate init")
+    return init
+
+
+def apply_batch(repo: Path, name: str, compiled: Path) -> BatchRecord:
+    """`apply --dry-run`, then `apply --no-git`, of batch `name`: what each printed, the files
+    the dry run's diff names and those apply changed, the diff of what apply wrote (as
+    `render.diff` shows it), and `compileall` of `compiled` after it."""
+    record = BatchRecord(name)
+    dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
+    record.dry_run_exit, record.dry_run_stdout, record.dry_run_stderr = (
+        dry.exit_code, dry.stdout, dry.stderr)
+    record.status_after_dry_run = git(repo, "status", "--porcelain")
+    record.dry_run_files = sorted(_diff_targets(dry.stdout))
+    real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
+    record.apply_exit, record.apply_stdout, record.apply_stderr = (
+        real.exit_code, real.stdout, real.stderr)
+    record.changed_files = _changed(repo)
+    record.expected_diff = _expected_diff(repo, record.changed_files)
+    record.compileall = subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(compiled)],
+        capture_output=True, text=True, timeout=60)
+    return record
+
+
+def commit_batch(repo: Path, record: BatchRecord) -> None:
+    if record.changed_files:
+        git(repo, "commit", "-q", "-am", f"migrate batch {record.name}")
+
+
+def assert_second_apply_changes_nothing(repo: Path, batch: str) -> Run:
+    again = migrate("apply", "--batch", batch, "--no-git", "-C", repo)
+    assert again.exit_code == 0, again.stdout + again.stderr
+    assert git(repo, "status", "--porcelain") == ""
+    assert "nothing to change" in again.stdout, again.stdout
+    return again
+
+
 @pytest.fixture(scope="module")
 def migration(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> Migration:
     repo = example_repo(tmp_path_factory.mktemp("e2e"))
-    # compileall writes __pycache__; keep it out of `git status` without touching the tree.
-    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
-    baseline = _run_suite(repo, redis_server)
+    exclude_bytecode(repo)
+    baseline = run_suite(repo, redis_server)
     records: dict[str, BatchRecord] = {}
     for name in BATCHES:
-        record = records[name] = BatchRecord(name)
-        dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
-        record.dry_run_exit, record.dry_run_stdout, record.dry_run_stderr = (
-            dry.exit_code, dry.stdout, dry.stderr)
-        record.status_after_dry_run = git(repo, "status", "--porcelain")
-        record.dry_run_files = sorted(_diff_targets(dry.stdout))
-        real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
-        record.apply_exit, record.apply_stdout, record.apply_stderr = (
-            real.exit_code, real.stdout, real.stderr)
-        assert real.exit_code == 0, f"apply --batch {name} failed:\n{real.stdout}{real.stderr}"
-        record.changed_files = _changed(repo)
-        record.expected_diff = _expected_diff(repo, record.changed_files)
-        record.compileall = subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(repo)],
-            capture_output=True, text=True, timeout=60)
-        record.suite = _run_suite(repo, redis_server)
+        record = records[name] = apply_batch(repo, name, repo)
+        assert record.apply_exit == 0, \
+            f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
+        record.suite = run_suite(repo, redis_server)
         untracked = git(repo, "status", "--porcelain", "--untracked-files=all")
         assert not [line for line in untracked.splitlines() if line.startswith("??")], untracked
-        if record.changed_files:
-            git(repo, "commit", "-q", "-am", f"migrate batch {name}")
+        commit_batch(repo, record)
     return Migration(repo, redis_server, baseline, records)
 
 
@@ -153,7 +209,7 @@ def test_dry_run_shows_exactly_what_apply_writes(migration: Migration, batch: st
     assert record.dry_run_files, f"batch {batch}: the dry run shows no diff"
     assert record.changed_files == record.dry_run_files
     # Not only the same files: the same diff, line for line.
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
     assert "would rewrite" in record.dry_run_stdout
     assert f"batch {batch} (" in record.apply_stdout and "rewrote" in record.apply_stdout
 
@@ -178,7 +234,7 @@ def test_the_example_suite_after(migration: Migration, batch: str) -> None:
 
 
 def test_the_restart_test_passes_alone_after_the_migration(migration: Migration) -> None:
-    run = _run_suite(migration.repo, migration.server, RESTART_TEST)
+    run = run_suite(migration.repo, migration.server, RESTART_TEST)
     assert run.counts == {"passed": 1}, run.output
     assert run.returncode == 0, run.output
 
@@ -272,8 +328,5 @@ def test_check_reports_only_the_manual_sites(migration: Migration) -> None:
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(migration: Migration, batch: str) -> None:
-    again = migrate("apply", "--batch", batch, "--no-git", "-C", migration.repo)
-    assert again.exit_code == 0, again.stdout + again.stderr
-    assert git(migration.repo, "status", "--porcelain") == ""
-    assert "nothing to change" in again.stdout, again.stdout
+    again = assert_second_apply_changes_nothing(migration.repo, batch)
     assert "  rewritten  " not in again.stdout, again.stdout

@@ -12,25 +12,13 @@ skipped while the module still imports aioredis) checks what the converted code 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cli_helpers import git, migrate
+import test_e2e_migration as e2e
+from cli_helpers import migrate
 from redis_server import RedisServer
-from test_e2e_migration import (
-    BATCHES,
-    BatchRecord,
-    SuiteRun,
-    _changed,
-    _diff_targets,
-    _dry_run_diff,
-    _expected_diff,
-    _run_suite,
-)
+from test_e2e_migration import BATCHES, BatchRecord
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "team_backend"
 LIFECYCLE = "storefront/infra/redis_pool.py"
@@ -39,51 +27,25 @@ CONNECTIONS_TEST = "tests/test_connections.py::test_one_pool_for_the_whole_app"
 TEST_FILES = ("tests/conftest.py", "tests/test_jobs.py", "tests/test_orders.py")
 
 
-@dataclass
-class TeamMigration:
-    repo: Path
-    server: RedisServer
-    baseline: SuiteRun
-    init_exit: int
-    init_output: str
-    batches: dict[str, BatchRecord]
-    originals: dict[str, bytes]
+TeamMigration = e2e.MigratedCopy
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory, redis_server: RedisServer) -> TeamMigration:
-    repo = tmp_path_factory.mktemp("team") / "team_backend"
-    shutil.copytree(EXAMPLE, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "team backend")
-    (repo / ".git" / "info" / "exclude").write_text("__pycache__/\n*.pyc\n", encoding="utf-8")
+    repo = e2e.scratch_copy(EXAMPLE, tmp_path_factory.mktemp("team") / "team_backend",
+                            "team backend")
     originals = {name: (repo / name).read_bytes() for name in (*TEST_FILES, LIFECYCLE)}
-    baseline = _run_suite(repo, redis_server)
-    init = migrate("init", "-C", repo)
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "migrate init")
+    baseline = e2e.run_suite(repo, redis_server)
+    init = e2e.init_and_commit(repo)
     records: dict[str, BatchRecord] = {}
     for name in BATCHES:
-        record = records[name] = BatchRecord(name)
-        dry = migrate("apply", "--batch", name, "--dry-run", "-C", repo)
-        record.dry_run_exit, record.dry_run_stdout = dry.exit_code, dry.stdout
-        record.status_after_dry_run = git(repo, "status", "--porcelain")
-        record.dry_run_files = sorted(_diff_targets(dry.stdout))
-        real = migrate("apply", "--batch", name, "--no-git", "-C", repo)
-        record.apply_exit, record.apply_stdout, record.apply_stderr = (
-            real.exit_code, real.stdout, real.stderr)
-        assert real.exit_code == 0, f"apply --batch {name} failed:\n{real.stdout}{real.stderr}"
-        record.changed_files = _changed(repo)
-        record.expected_diff = _expected_diff(repo, record.changed_files)
-        record.compileall = subprocess.run(
-            [sys.executable, "-m", "compileall", "-q", str(repo / "storefront")],
-            capture_output=True, text=True, timeout=60)
-        record.suite = _run_suite(repo, redis_server)
-        if record.changed_files:
-            git(repo, "commit", "-q", "-am", f"migrate batch {name}")
-    return TeamMigration(repo, redis_server, baseline, init.exit_code, init.stdout + init.stderr,
-                         records, originals)
+        record = records[name] = e2e.apply_batch(repo, name, repo / "storefront")
+        assert record.apply_exit == 0, \
+            f"apply --batch {name} failed:\n{record.apply_stdout}{record.apply_stderr}"
+        record.suite = e2e.run_suite(repo, redis_server)
+        e2e.commit_batch(repo, record)
+    return TeamMigration(repo, baseline, init.exit_code, init.stdout + init.stderr, records,
+                         originals)
 
 
 def test_the_legacy_code_fails_the_restart_and_connection_tests(team: TeamMigration) -> None:
@@ -112,7 +74,7 @@ def test_dry_run_shows_exactly_what_apply_writes(team: TeamMigration, batch: str
     assert record.dry_run_exit == 0, record.dry_run_stdout
     assert record.status_after_dry_run == ""
     assert record.dry_run_files and record.changed_files == record.dry_run_files
-    assert _dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
+    assert e2e.dry_run_diff(record.dry_run_stdout, batch) == record.expected_diff
     assert "0 left manual" in record.apply_stdout, record.apply_stdout
 
 
@@ -172,7 +134,4 @@ def test_aioredis1_getter_code_is_converted(team: TeamMigration) -> None:
 
 @pytest.mark.parametrize("batch", BATCHES)
 def test_a_second_apply_changes_nothing(team: TeamMigration, batch: str) -> None:
-    again = migrate("apply", "--batch", batch, "--no-git", "-C", team.repo)
-    assert again.exit_code == 0, again.stdout + again.stderr
-    assert git(team.repo, "status", "--porcelain") == ""
-    assert "nothing to change" in again.stdout, again.stdout
+    e2e.assert_second_apply_changes_nothing(team.repo, batch)

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from analysis_helpers import BATCH_OF
 from cli_helpers import EXAMPLE_LIFECYCLE, copy_example
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,17 +27,6 @@ EXPECTED_SITES = Path(__file__).parent / "data" / "example_expected_sites.json"
 # Tests in examples/legacy_backend/tests that pass today; the one xfail is the seed §1 restart
 # scenario (tests/test_restart.py), which passes once the legacy singleton is migrated.
 EXPECTED_PASSED = 22
-
-BATCHES = {
-    "health": "health",
-    "lifecycle": "health",
-    "read-cache": "read-caches",
-    "write-cache": "write-caches",
-    "pipeline": "pipelines",
-    "pubsub-stream-queue": "pubsub-streams-queues",
-    "lock-rate-limit": "locks-rate-limits",
-    "unclassified": None,
-}
 
 
 def _example_sources() -> list[Path]:
@@ -107,12 +97,12 @@ def test_expected_sites_are_well_formed() -> None:
         assert site["kind"] in {"instantiation", "close", "owner-singleton"}, site
         assert site["library"] in {"aioredis1", "aioredis2", "redis-asyncio", "redis-sync"}, site
         assert site["scope"] in {"module", "class", "function"}, site
-        assert BATCHES[site["purpose"]] == site["batch"], site
+        assert BATCH_OF[site["purpose"]] == site["batch"], site
         if site["library"] == "redis-sync" or site["purpose"] == "unclassified":
             assert site["status"] == "manual", site  # sync (the default policy), unclassified
         assert site["status"] in ("manual", "pending"), site
         assert site["file"] != "backend/services/redis_client.py", site
-    assert {s["batch"] for s in sites} >= set(BATCHES.values()) - {None}
+    assert {s["batch"] for s in sites} >= set(BATCH_OF.values()) - {None}
     assert len(sites) >= 16
 
 

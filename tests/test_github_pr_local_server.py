@@ -19,9 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_helpers import MAIN, function_local, git, git_repo, migrate
-
-from redis_migrate.scan.lifecycle import template_text
+from cli_helpers import BACKEND, function_local, git, git_repo, migrate
 
 TOKEN = "secret-token-123"
 OWNER, NAME = "acme", "shop"
@@ -45,11 +43,7 @@ CODEOWNERS = (
     "backend/writes.py    @dave\n"
 )
 FILES = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    "backend/services/redis_client.py": template_text(),
-    "backend/main.py": MAIN,
+    **BACKEND,
     "backend/reads.py": function_local("lookup", "get"),
     "backend/reads2.py": function_local("present", "exists"),
     # stays manual, and carries a password that must never reach GitHub

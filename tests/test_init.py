@@ -157,20 +157,23 @@ def test_init_leaves_the_pool_uncapped_when_the_clients_disagree(tmp_path: Path)
     assert plain["status"] == "pending"
 
 
+def _init_table(tmp_path: Path, files: dict[str, str]) -> dict[str, str]:
+    """`migrate init` in a repository of `files`: the [tool.migrate] table it writes."""
+    repo = git_repo(tmp_path / "t", files)
+    assert migrate("init", "-C", repo).exit_code == 0
+    return tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+
+
 def test_init_imports_a_src_layout_module_as_the_app_does(tmp_path: Path) -> None:
     """`src/page_tracker/` with no `src/__init__.py`: the package is `page_tracker`."""
-    repo = git_repo(tmp_path / "t", {"src/page_tracker/__init__.py": "",
-                                     "src/page_tracker/app.py": "from page_tracker import x\n"})
-    assert migrate("init", "-C", repo).exit_code == 0
-    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    table = _init_table(tmp_path, {"src/page_tracker/__init__.py": "",
+                                   "src/page_tracker/app.py": "from page_tracker import x\n"})
     assert table["lifecycle-module"] == "src/page_tracker/redis_client.py"
     assert table["lifecycle-import"] == "page_tracker.redis_client"
 
 
 def test_init_keeps_src_in_the_import_when_the_app_imports_src(tmp_path: Path) -> None:
     """Look-alike: an app that imports `src.core…` runs from the repository root."""
-    repo = git_repo(tmp_path / "t", {"src/core/__init__.py": "",
-                                     "src/core/app.py": "from src.core import x\n"})
-    assert migrate("init", "-C", repo).exit_code == 0
-    table = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    table = _init_table(tmp_path, {"src/core/__init__.py": "",
+                                   "src/core/app.py": "from src.core import x\n"})
     assert table["lifecycle-import"] == "src.core.redis_client"

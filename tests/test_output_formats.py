@@ -26,12 +26,11 @@ from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import pytest
-from cli_helpers import MAIN, function_local, git_repo, migrate
+from cli_helpers import BACKEND, function_local, git_repo, migrate
 from rich.cells import cell_len
 
 from redis_migrate import render
 from redis_migrate.scan.check import RULES, Finding
-from redis_migrate.scan.lifecycle import template_text
 
 DATA = Path(__file__).parent / "data"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -41,11 +40,7 @@ LONG_SITE_FILE = "src/very_long_package/sub/module_name.py"
 # A row far wider than any terminal: whole-line output must keep it on one line.
 DEEP_FILE = "src/" + "".join(f"level_{i:02d}_of_a_deep_tree/" for i in range(10)) + "leaf.py"
 TABLE_REPO = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    "backend/services/redis_client.py": template_text(),
-    "backend/main.py": MAIN,
+    **BACKEND,
     # padded so that the client sits on line 123, as in the example
     LONG_SITE_FILE: "# padding\n" * 116 + function_local("lookup", "get"),
     DEEP_FILE: function_local("deep_lookup", "exists"),

@@ -80,13 +80,18 @@ def _pre_commit(target: Path, home: Path, *args: str) -> subprocess.CompletedPro
                           cwd=target, env=env, capture_output=True, text=True, timeout=1200)
 
 
+def _hook_on_all_files(target: Path, home: Path) -> tuple[int, str]:
+    """The hook run on every file of `target`: its exit code and its output."""
+    run = _pre_commit(target, home, HOOK_ID, "--all-files")
+    return run.returncode, run.stdout + run.stderr
+
+
 @pytest.mark.slow
 def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
         tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    target = _target(tmp_path / "scattered", SCATTERED, hook_repo)
-    run = _pre_commit(target, pre_commit_home, HOOK_ID, "--all-files")
-    out = run.stdout + run.stderr
-    assert run.returncode == 1, out
+    code, out = _hook_on_all_files(_target(tmp_path / "scattered", SCATTERED, hook_repo),
+                                   pre_commit_home)
+    assert code == 1, out
     assert "redis-migrate check" in out and "Failed" in out
     assert f"- hook id: {HOOK_ID}" in out and "- exit code: 1" in out
     assert ("backend/cache.py:3:9: Redis client created at import time (redis.Redis.from_url)"
@@ -97,10 +102,9 @@ def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
 @pytest.mark.slow
 def test_the_hook_passes_on_a_migrated_repository(
         tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    target = _target(tmp_path / "migrated", MIGRATED, hook_repo)
-    run = _pre_commit(target, pre_commit_home, HOOK_ID, "--all-files")
-    out = run.stdout + run.stderr
-    assert run.returncode == 0, out
+    code, out = _hook_on_all_files(_target(tmp_path / "migrated", MIGRATED, hook_repo),
+                                   pre_commit_home)
+    assert code == 0, out
     assert "redis-migrate check" in out and "Passed" in out
     assert "Failed" not in out
 

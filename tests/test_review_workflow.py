@@ -15,11 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, MODULE_CLIENT, function_local, git, git_repo, migrate
+from cli_helpers import BACKEND, MODULE_CLIENT, function_local, git, git_repo, migrate
 
-from redis_migrate.scan.lifecycle import template_text
-
-LIFECYCLE = "backend/services/redis_client.py"
 PREFIX = "redis-migration/"
 READ_BRANCH = "redis-migration/02-read-caches"
 WRITE_BRANCH = "redis-migration/03-write-caches"
@@ -53,13 +50,7 @@ PIPES = (  # pipelines
     "        await r.aclose()\n"
 )
 
-BASE = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/main.py": MAIN,
-}
+BASE = BACKEND
 READ_FILES = {"backend/reads.py": READS, "backend/reads2.py": READS2}
 ALL_FILES = {**READ_FILES, "backend/writes.py": WRITES, "backend/pipes.py": PIPES}
 

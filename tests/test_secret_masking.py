@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Callable, NamedTuple
 
 import pytest
-from cli_helpers import MAIN, function_local, git, git_repo, migrate
+from cli_helpers import READ_BACKEND, function_local, git, git_repo, migrate
 
 from redis_migrate.redact import mask_secrets
-from redis_migrate.scan.lifecycle import template_text
 
 LEGACY = "backend/legacy.py"
 BRANCH = "redis-migration/02-read-caches"
@@ -91,15 +90,7 @@ def legacy_module(client: str) -> str:
 
 def target(path: Path, files: dict[str, str]) -> Path:
     """A small backend with a lifecycle module and one read cache the batch rewrites."""
-    repo = git_repo(path, {
-        "backend/__init__.py": "",
-        "backend/services/__init__.py": "",
-        "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-        "backend/services/redis_client.py": template_text(),
-        "backend/main.py": MAIN,
-        "backend/reads.py": function_local("lookup", "get"),
-        **files,
-    })
+    repo = git_repo(path, {**READ_BACKEND, **files})
     git(repo, "config", "user.name", "Migration Tester")
     git(repo, "config", "user.email", "tester@example.invalid")
     return repo
@@ -230,20 +221,9 @@ def test_json_and_csv_encoded_text_is_masked_the_same(text: str, expected: str) 
 
 # --- the dry-run diff -----------------------------------------------------------------------------
 
-READS_BESIDE_A_SECRET = (  # a rewritten client whose diff context holds a URL with a password
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "LEGACY_URL = 'redis://:p@ssw0rd@cache.internal:6379/3'\n"
-    "\n\n"
-    "async def lookup(key: str):\n"
-    "    r = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "    try:\n"
-    "        return await r.get(key)\n"
-    "    finally:\n"
-    "        await r.aclose()\n"
-)
+# a rewritten client whose diff context holds a URL with a password
+READS_BESIDE_A_SECRET = function_local(
+    "lookup", "get", module_lines="LEGACY_URL = 'redis://:p@ssw0rd@cache.internal:6379/3'")
 
 
 def test_the_dry_run_diff_applies_with_git_apply(tmp_path: Path) -> None:

@@ -23,6 +23,12 @@ def _sites(repo: Path) -> list[dict]:
     return json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
 
 
+def _sync_accessor_target(tmp_path: Path, files: dict[str, str]) -> tuple[Path, dict]:
+    """A repository of `files` under sync-policy = "sync-accessor": it and its first site."""
+    repo = git_repo(tmp_path / "r", {"migrate.toml": SYNC_POLICY, **files})
+    return repo, _sites(repo)[0]
+
+
 def test_sync_accessor_migrates_the_example_worker_and_its_tests_pass(
         tmp_path: Path, redis_url: str) -> None:
     repo = example_repo(tmp_path)
@@ -51,27 +57,23 @@ def test_sync_accessor_migrates_the_example_worker_and_its_tests_pass(
 
 
 def test_a_sync_client_used_in_async_code_stays_manual(tmp_path: Path) -> None:
-    repo = git_repo(tmp_path / "r", {
-        "migrate.toml": SYNC_POLICY,
+    repo, site = _sync_accessor_target(tmp_path, {
         "app/mixed.py": "import redis\n\nclient = redis.Redis.from_url('redis://localhost/0')\n\n\n"
                         "def count() -> int:\n    return client.incr('n')\n\n\n"
                         "async def handler() -> bytes | None:\n    return client.get('k')\n",
     })
-    site = _sites(repo)[0]
     assert (site["status"], site["reason_code"]) == ("manual", "sync-in-async")
     assert "app/mixed.py:11" in site["reason"]
 
 
 def test_sync_accessor_needs_get_sync_redis_in_the_lifecycle_module(tmp_path: Path) -> None:
     old = template_text().split("\n# --- sync code")[0]
-    repo = git_repo(tmp_path / "r", {
-        "migrate.toml": SYNC_POLICY,
+    repo, site = _sync_accessor_target(tmp_path, {
         "backend/services/redis_client.py": old,
         "app/worker.py": "import os\n\nimport redis\n\n\ndef run() -> None:\n"
                          "    r = redis.Redis.from_url(os.environ['REDIS_URL'])\n"
                          "    r.set('k', 1)\n",
     })
-    site = _sites(repo)[0]
     # never emit a call the module cannot answer: the site waits for a human, with the snippet
     assert (site["status"], site["reason_code"]) == ("manual", "lifecycle-lacks-sync-client")
     assert "def get_sync_redis()" in site["reason"]

@@ -15,29 +15,15 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cli_helpers import MAIN, MODULE_CLIENT, function_local, git_repo, migrate
+from cli_helpers import BACKEND, MODULE_CLIENT, function_local, git_repo, migrate, module_client
 
 from redis_migrate.config import load_config
 from redis_migrate.scan.discovery import is_test_path
-from redis_migrate.scan.lifecycle import template_text
 
-LIFECYCLE = "backend/services/redis_client.py"
-BASE = {
-    "backend/__init__.py": "",
-    "backend/services/__init__.py": "",
-    "backend/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
-    LIFECYCLE: template_text(),
-    "backend/main.py": MAIN,
-}
+BASE = BACKEND
 INCLUDE_TESTS = "[tool.migrate]\ninclude-tests = true\n"
 
-READ_CLIENT = (  # read-caches: a module-level client that only reads
-    "import redis.asyncio as redis\n"
-    "\n"
-    "from backend import settings\n"
-    "\n"
-    "client = redis.Redis.from_url(settings.REDIS_URL)\n"
-    "\n\n"
+READ_CLIENT = module_client(  # read-caches: a module-level client that only reads
     "async def peek(key: str):\n"
     "    return await client.get(key)\n"
 )

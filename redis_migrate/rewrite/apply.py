@@ -71,57 +71,88 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
 
     Out of order, a dry run still shows its diff (with a warning); a real run is refused.
     """
+    _require_lifecycle_module(repo, config)
+    if inventory is None:
+        inventory = build_inventory(repo, config, batches)
+    warnings = _check_batch(repo, config, inventory, batches, batch, force_order, dry_run)
+    result = ApplyResult(batch=batch, skipped=[str(s) for s in inventory.skipped],
+                         warnings=warnings)
+    in_batch = [s for s in inventory.sites if s.batch == batch.name]
+    result.manual = [s for s in in_batch if s.status == "manual"]
+    plans = plan_batch(inventory, batch.name, config.lifecycle_import, compat)
+    lifecycle = inventory.lifecycle
+    takes_url = lifecycle is None or lifecycle.template or lifecycle.url_parameter
+    wiring_lines = plan_wiring(inventory, batch.name, plans, takes_url)
+    refused = _unreadable_importer(inventory, plans)
+    if refused:
+        result.problems.append(refused)
+        return result
+    _rewrite_batch(repo, config, inventory, plans, compat, result)
+    if result.ok and wiring_lines:
+        result.lifecycle_changes.extend(wiring_lines)
+    if result.ok:
+        result.rewritten = [s for s in in_batch if s.status == "pending"]
+    return result
+
+
+def _require_lifecycle_module(repo: Path, config: Config) -> None:
+    """The lifecycle module exists and defines get_redis(); else the user runs `init` first."""
     if not (repo / config.lifecycle_module).is_file():
         raise UsageError(f"{config.lifecycle_module}: lifecycle module missing; run "
                          f"`migrate init` first")
     gaps = [p for p in validate(repo, config.lifecycle_module) if "get_redis" in p.message]
     if gaps:
         raise UsageError(f"{gaps[0].file}: {gaps[0].message}")
-    if inventory is None:
-        inventory = build_inventory(repo, config, batches)
+
+
+def _check_batch(repo: Path, config: Config, inventory: Inventory, batches: list[Batch],
+                 batch: Batch, force_order: bool, dry_run: bool) -> list[str]:
+    """Refuse a batch the lifecycle module cannot serve, or (in a real run) one out of order;
+    the warnings a dry run out of order gets."""
     lifecycle = inventory.lifecycle
     if lifecycle is not None and lifecycle.problems:
         # refuse rather than guess: every rewrite is checked against what the module offers
         raise UsageError(lifecycle.problems[0])
-    result = ApplyResult(batch=batch, skipped=[str(s) for s in inventory.skipped])
+    warnings = []
     out_of_order = _out_of_order(inventory, batches, batch)
     if out_of_order and not force_order:
         message = (f"batch '{batch.name}' comes after {out_of_order}: later batches assume "
                    f"the earlier rewrites; apply those first or pass --force-order")
         if not dry_run:
             raise UsageError(message)
-        result.warnings.append(message)
-    in_batch = [s for s in inventory.sites if s.batch == batch.name]
-    if any(s.sync and s.status == "pending" for s in in_batch) and not _defines(
-            repo / config.lifecycle_module, "get_sync_redis"):
+        warnings.append(message)
+    if any(s.batch == batch.name and s.sync and s.status == "pending"
+           for s in inventory.sites) and not _defines(repo / config.lifecycle_module,
+                                                      "get_sync_redis"):
         raise UsageError(f"{config.lifecycle_module}: sync-policy is 'sync-accessor' but the "
                          f"lifecycle module has no get_sync_redis(); add it (the template "
                          f"in redis_migrate/templates has one) or set sync-policy = \"manual\"")
-    result.manual = [s for s in in_batch if s.status == "manual"]
-    plans = plan_batch(inventory, batch.name, config.lifecycle_import, compat)
-    takes_url = lifecycle is None or lifecycle.template or lifecycle.url_parameter
-    wiring_lines = plan_wiring(inventory, batch.name, plans, takes_url)
+    return warnings
+
+
+def _unreadable_importer(inventory: Inventory, plans: dict[str, FilePlan]) -> str | None:
+    """Why the batch is refused as a whole when a file that could not be analysed may import
+    a module-level client it removes; None when none can."""
     unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
     removes = sorted(name for plan in plans.values() for name in plan.remove_names)
-    if unreadable and removes:
-        # a file we could not read may import one of the removed clients: all or nothing
-        result.problems.append(
-            f"{unreadable[0].file}: could not be analysed, and this batch removes module-level "
+    if not unreadable or not removes:
+        return None
+    return (f"{unreadable[0].file}: could not be analysed, and this batch removes module-level "
             f"clients ({', '.join(removes)}) it may import; fix the file first")
-        return result
+
+
+def _rewrite_batch(repo: Path, config: Config, inventory: Inventory,
+                   plans: dict[str, FilePlan], compat: bool, result: ApplyResult) -> None:
+    """Every planned file rewritten in memory, then what the batch adds beside them: the
+    lifecycle module's blocking client, the compat wrapper."""
     for path in sorted(plans):
         change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
         if change is not None and change.after != change.before:
             result.changes.append(change)
-    _extend_lifecycle(inventory, batch.name, result)
-    if result.ok and wiring_lines:
-        result.lifecycle_changes.extend(wiring_lines)
+    _extend_lifecycle(inventory, result.batch.name, result)
     if compat and result.ok and any("get_compat_redis(" in c.after.decode("utf-8", "replace")
                                     for c in result.changes):
         _add_compat_module(repo, config, result)
-    if result.ok:
-        result.rewritten = [s for s in in_batch if s.status == "pending"]
-    return result
 
 
 def _extend_lifecycle(inventory: Inventory, batch: str, result: ApplyResult) -> None:
