@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from analysis_helpers import S, assert_sites, git_init, scan, site_at, write_repo
 
-from redis_migrate.model import Inventory
+from redis_migrate.scan.report import Inventory
 
 ASYNC = "redis-asyncio"
 

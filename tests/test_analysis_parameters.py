@@ -13,7 +13,7 @@ from pathlib import Path
 
 from analysis_helpers import S, assert_sites, scan, site_at, write_repo
 
-from redis_migrate.model import Inventory
+from redis_migrate.scan.report import Inventory
 
 ASYNC = "redis-asyncio"
 
