@@ -181,14 +181,21 @@ def _load(repo: Path) -> tuple[Any, Any]:
     return batches, config
 
 
-def _inventory(repo: Path, paths: list[str] | None = None) -> tuple[Path, Any, Any, Any]:
-    """The validated target, its batches and config, and its inventory."""
+def _inventory(repo: Path, paths: list[str] | None = None,
+               conversions: bool = False) -> tuple[Path, Any, Any, Any]:
+    """The validated target, its batches and config, and its inventory (with the aioredis
+    conversion flags if `conversions`: they cost a rewrite in memory)."""
     from redis_migrate.scan.inventory import build_inventory
 
     root = _repo(repo)
     batches, config = _load(root)
     with _progress() as progress:
-        inventory = build_inventory(root, config, batches, paths, progress=progress)
+        if conversions:
+            from redis_migrate.rewrite.apply import inventory_report
+
+            inventory = inventory_report(root, config, batches, paths, progress=progress)
+        else:
+            inventory = build_inventory(root, config, batches, paths, progress=progress)
     return root, batches, config, inventory
 
 
@@ -263,12 +270,8 @@ def inventory(
         migrate inventory backend/api --format json --output sites.json
     """
     from redis_migrate import render
-    from redis_migrate.rewrite.apply import inventory_report
 
-    root = _repo(repo)
-    batches, config = _load(root)
-    with _progress() as progress:
-        result = inventory_report(root, config, batches, paths, progress=progress)
+    _, batches, _, result = _inventory(repo, paths, conversions=True)
     text = {
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),
