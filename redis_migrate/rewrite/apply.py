@@ -225,34 +225,41 @@ def conversion_flags(repo: Path, config: Config, batches: list[Batch],
                                dry_run=True, inventory=inventory)
         except UsageError:
             return []
-        changes = {change.path: change for change in result.changes}
+        # one diff per changed file, however many calls it flags
+        originals = {change.path: _OriginalLines(change.before, change.after)
+                     for change in result.changes}
         for path, line, rule, why in result.flagged:
-            change = changes.get(path)
-            if change is not None:
-                line = original_line(change.before, change.after, line)
-            found.append((path, line, rule, why, batch.name))
+            lines = originals.get(path)
+            found.append((path, lines.of(line) if lines else line, rule, why, batch.name))
     return found
 
 
-def original_line(before: bytes, after: bytes, line: int) -> int:
-    """The line of `before` that line `line` of `after` comes from (1-based): the same line
-    where the two agree; in a span the rewrite replaced, the line of the old span most like it
-    (a flagged call keeps its text and gains a TODO comment); the span's start when it has none."""
-    old, new = before.splitlines(), after.splitlines()
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if not j1 <= line - 1 < j2:
-            continue
-        if tag == "equal":
-            return i1 + (line - 1 - j1) + 1
-        if i1 == i2:  # inserted lines: they stand before the old line i1
-            return min(i1, len(old) - 1) + 1 if old else 1
-        # the TODO comment the conversion adds is not part of the line it came from
-        text = new[line - 1].split(b"# " + TODO.encode())[0].strip()
-        best = max(range(i1, i2), key=lambda i: (
-            difflib.SequenceMatcher(None, old[i].strip(), text, autojunk=False).ratio(), -i))
-        return best + 1
-    return line
+class _OriginalLines:
+    """Maps lines of a rewritten file back to the file it was rewritten from, by one diff."""
+
+    def __init__(self, before: bytes, after: bytes) -> None:
+        self.old, self.new = before.splitlines(), after.splitlines()
+        self.opcodes = difflib.SequenceMatcher(None, self.old, self.new,
+                                               autojunk=False).get_opcodes()
+
+    def of(self, line: int) -> int:
+        """The old line (1-based) that new line `line` comes from: the same line where the
+        two agree; in a span the rewrite replaced, the old line most like it (a flagged call
+        keeps its text and gains a TODO comment); the span's start when it has none."""
+        old, new = self.old, self.new
+        for tag, i1, i2, j1, j2 in self.opcodes:
+            if not j1 <= line - 1 < j2:
+                continue
+            if tag == "equal":
+                return i1 + (line - 1 - j1) + 1
+            if i1 == i2:  # inserted lines: they stand before the old line i1
+                return min(i1, len(old) - 1) + 1 if old else 1
+            # the TODO comment the conversion adds is not part of the line it came from
+            text = new[line - 1].split(b"# " + TODO.encode())[0].strip()
+            best = max(range(i1, i2), key=lambda i: (
+                difflib.SequenceMatcher(None, old[i].strip(), text, autojunk=False).ratio(), -i))
+            return best + 1
+        return line
 
 
 def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> str:
