@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Self
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
@@ -32,6 +33,7 @@ class InlineFunctionClient(VisitorBasedCodemodCommand):
         self.calls = dict(calls)  # (line, 1-based column) of the call -> accessor
         self.done: set[tuple[int, int]] = set()
         self._created: set[int] = set()  # ids of the accessor calls this codemod made
+        self._pools: set[int] = set()  # those of them that replaced a pool's creation
         self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
 
     @classmethod
@@ -63,7 +65,37 @@ class InlineFunctionClient(VisitorBasedCodemodCommand):
         self.done.add((start.line, start.column + 1))
         replacement = accessor.call()
         self._created.add(id(replacement))
+        if any("ConnectionPool" in q.name for q in self.get_metadata(
+                QualifiedNameProvider, original.func, set())):
+            self._pools.add(id(replacement))
         return replacement
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        """`pool = get_redis()` where the pool was created goes when nothing in the function
+        reads `pool` any more: its clients were built on it and are the shared client now."""
+        if not isinstance(updated.body, cst.IndentedBlock):
+            return updated
+        kept: list[cst.BaseStatement] = []
+        for statement in updated.body.body:
+            name = self._released_pool(statement)
+            if name is not None and len(m.findall(updated.body, m.Name(name))) == 1:
+                if kept or len(updated.body.body) > 1:
+                    continue
+            kept.append(statement)
+        if len(kept) == len(updated.body.body) or not kept:
+            return updated
+        return updated.with_changes(body=updated.body.with_changes(body=kept))
+
+    def _released_pool(self, statement: cst.BaseStatement) -> str | None:
+        if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+            return None
+        assign = statement.body[0]
+        if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 \
+                or not isinstance(assign.targets[0].target, cst.Name) \
+                or id(assign.value) not in self._pools:
+            return None
+        return assign.targets[0].target.value
 
     def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
         if id(updated.expression) in self._created:

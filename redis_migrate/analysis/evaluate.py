@@ -292,6 +292,10 @@ class Evaluator(ABC):
         if method is not None and method in TRACKED_METHODS:
             for value in receiver:
                 self._use(value, method, node)
+        caller = self._function()
+        if caller is not None:
+            self.facts.calls.extend((caller.qualname, c) for c in callees
+                                    if not c.startswith(INSTANCE_PREFIX))
         if self._function() is None:  # `stats = Stats(make_client())` runs at import
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
@@ -419,6 +423,12 @@ class Evaluator(ABC):
                 registered.extend((element, kind) for element in elements)
             else:
                 registered.append((added, kind))
+        if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute)
+                and func.func.attr in ("on_event", "listener") and len(func.args) == 1
+                and isinstance(func.args[0], ast.Constant)
+                and func.args[0].value in HOOK_EVENTS and len(node.args) == 1):
+            # `app.on_event("startup")(on_startup)`: the decorator applied by hand
+            registered.append((node.args[0], HOOK_EVENTS[func.args[0].value]))
         if method == "add_event_handler" and len(node.args) >= 2 and isinstance(
                 node.args[0], ast.Constant) and node.args[0].value in HOOK_EVENTS:
             registered.append((node.args[1], HOOK_EVENTS[node.args[0].value]))

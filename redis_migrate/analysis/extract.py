@@ -181,6 +181,7 @@ class _Extractor(Evaluator):
             self._eval(expr)
         parent = self.frames[-1]
         qualname = _child_name(parent, node.name)
+        self.facts.defs.append(qualname)
         self._decorator_hooks(node, qualname)
         args = node.args
         positional = [*args.posonlyargs, *args.args]

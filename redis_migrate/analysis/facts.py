@@ -138,6 +138,10 @@ class FileFacts:
     taken_names: dict[str, str] = field(default_factory=dict)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # (calling def, callee key) of every call made inside a def: a startup hook's helpers
+    # (`await on_start()` in the lifespan) start the app too
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    defs: list[str] = field(default_factory=list)  # qualified names of the defs made here
     # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`
     parameters: list[tuple[str, str]] = field(default_factory=list)
     aioredis1: bool = False  # the file uses the aioredis 1.x API

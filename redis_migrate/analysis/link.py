@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import sys
 from collections import defaultdict, deque
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -121,6 +121,27 @@ class ModuleIndex:
             for start in range(1, len(parts)):
                 self.by_suffix[".".join(parts[start:])].add(module)
         self._cache: dict[str, str] = {}
+        self.reexports: dict[str, str] = {}  # `core.get_redis` -> `core.redis.get_redis`
+
+    @classmethod
+    def of(cls, files: Iterable[FileFacts]) -> ModuleIndex:
+        """The index of the analysed files, seeing through the re-exports of their defs and
+        classes: `from .redis import get_redis` in `core/__init__.py` makes `core.get_redis`
+        (and `Depends(get_redis)` after `from core import get_redis`) name the def itself."""
+        files = list(files)
+        index = cls(f.module for f in files)
+        defined = {d for f in files for d in (*f.defs, *f.classes)}
+        for facts in files:
+            for scope, local, target in facts.imports:
+                name = f"{facts.module}.{local}"
+                # a name that is also a module (`from .lifespan import lifespan` in a
+                # package) keeps naming the module: its keys are the module's
+                if scope == facts.module and name not in defined and name not in index.full:
+                    resolved = index.canonical(target)
+                    if resolved in defined and resolved != name:
+                        index.reexports[name] = resolved
+        index._cache.clear()
+        return index
 
     def canonical(self, key: str) -> str:
         """`key` with its module part replaced by the module on disk it names."""
@@ -133,8 +154,22 @@ class ModuleIndex:
             result = key
         else:
             result = self._canonical_name(key)
+            if self.reexports:
+                result = self._through_reexports(result)
         self._cache[key] = result
         return result
+
+    def _through_reexports(self, key: str) -> str:
+        for _ in range(4):  # a chain of re-exports, never a loop
+            parts = key.split(".")
+            for n in range(len(parts), 1, -1):
+                target = self.reexports.get(".".join(parts[:n]))
+                if target is not None:
+                    key = ".".join([target, *parts[n:]])
+                    break
+            else:
+                return key
+        return key
 
     def _canonical_name(self, key: str) -> str:
         parts = key.split(".")
@@ -471,7 +506,7 @@ def _is_atom(value: str) -> bool:
 
 def link(files: list[FileFacts]) -> list[LinkedSite]:
     """Follow every client through all files; return the sites, in file and line order."""
-    index = ModuleIndex(f.module for f in files)
+    index = ModuleIndex.of(files)
     graph, site_facts = _build_graph(files, index)
     sites = _instantiation_sites(site_facts, index)
     _parameter_defaults(sites.values(), graph)
@@ -482,6 +517,10 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     hooks = app_hooks(files, index)
     for site in [*sites.values(), *closes]:
         site.hook = hooks.get(site.function or "")
+        if site.rewrite == "lazy-getter" and site.hook in ("startup", "lifespan", "main"):
+            # `global client; client = Redis(...)` in a startup hook is no getter: the global
+            # stays and is given get_redis() there (the holder stays, as for app.state)
+            site.rewrite = "function-local"
     _attach_escapes(files, sites, graph)
     _attach_import_time_reads(files, sites, graph)
     owners = _owner_singletons(files, sites, graph)
@@ -605,16 +644,48 @@ def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:
 def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
     """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
     main); a function registered both ways is a lifespan."""
-    index = index or ModuleIndex(f.module for f in files)
+    index = index or ModuleIndex.of(files)
+    # a package re-exports its hooks: `from .startup import on_startup` in events/__init__.py
+    reexports = {f"{f.module}.{local}": target for f in files
+                 for scope, local, target in f.imports if scope == f.module}
+    def resolve(function: str) -> str:
+        key = index.canonical(function)
+        for _ in range(4):  # a chain of re-exports, never a loop
+            target = reexports.get(key)
+            if target is None:
+                break
+            key = index.canonical(target)
+        return key
+
     found: dict[str, str] = {}
     for facts in files:
         for hook in facts.hooks:
-            key = index.canonical(hook.function)
+            key = resolve(hook.function)
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
-    return found
+    return _hook_helpers(files, index, found, resolve)
+
+
+def _hook_helpers(files: list[FileFacts], index: ModuleIndex, found: dict[str, str],
+                  resolve: Callable[[str], str]) -> dict[str, str]:
+    """The target's own defs a startup or shutdown hook calls run as that hook: `await
+    on_start()` in the lifespan's startup makes `on_start` a startup hook, so the client it
+    creates is wired where it is made (and a worker that calls `on_start()` too is wired by
+    the same edit). A def called from hooks of both kinds is left out."""
+    defined = {name for f in files for name in f.defs}
+    helpers: dict[str, str] = {}
+    for facts in files:
+        for caller, callee in facts.calls:
+            kind = found.get(index.canonical(caller))
+            if kind not in ("startup", "shutdown"):
+                continue
+            key = resolve(callee)
+            if key in found or key not in defined:
+                continue
+            helpers[key] = kind if helpers.get(key, kind) == kind else "mixed"
+    return {**found, **{k: kind for k, kind in helpers.items() if kind != "mixed"}}
 
 
 def _constructor_parameters(graph: _Graph) -> None:
@@ -635,6 +706,12 @@ def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
     from another module) is app state."""
     if site.holder != "attribute" or not site.bound_to:
         return
+    owner = site.bound_to.rpartition(".")[0]
+    if owner in graph.index.full and site.function is not None:
+        # `cache.client = Redis(...)` where `cache` is a module of the target: the module's
+        # global, set from elsewhere (a startup hook in `on.py` fills `redis.redis_client`)
+        site.holder = "global"
+        return
     parts = site.bound_to.split(".")
     for n in range(len(parts) - 1, 0, -1):
         prefix = ".".join(parts[:n])
@@ -646,7 +723,7 @@ def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
 def central_url_keys(files: list[FileFacts]) -> set[str]:
     """What the URLs passed to the lifecycle module's init_redis() resolve to ("" = default,
     or not known statically: an environment read, which settings may also make)."""
-    index = ModuleIndex(f.module for f in files)
+    index = ModuleIndex.of(files)
     return {index.canonical(k) if k and not k.startswith(ENV_PREFIX) else ""
             for f in files for k in f.central_urls}
 

@@ -113,14 +113,15 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
 
     `imports_of(module)`: the module-level imports (local -> target) of a module that was not
     parsed, to see through re-exports (`from core.setup import settings`)."""
-    index = ModuleIndex(f.module for f in files)
+    index = ModuleIndex.of(files)
     facts = WiringFacts(wired=any(f.central_urls for f in files),
                         closed=any(f.central_closes for f in files),
                         hooks=app_hooks(files, index),
                         apps=[f"{name} at {f.path}:{loc.line}" for f in files
                               for _, name, loc in f.apps])
     candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
-                         and s.url_code and s.family == "client" and s.holder != "return"),
+                         and s.url_code and s.holder != "return"
+                         and (s.family == "client" or s.clients_of_pool)),
                         key=lambda s: (STARTING.index(s.hook or "main"), s.path, s.loc.line))
     app = next((s for s in candidates if s.hook != "main"), None)
     programs: dict[str | None, LinkedSite] = {}
