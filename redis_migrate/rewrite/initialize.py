@@ -151,12 +151,15 @@ def derive_central(repo: Path) -> DerivedCentral:
     decodes: Counter[bool] = Counter()
     limits: Counter[int | None] = Counter()
     sync_clients = 0
+    # a client built on a pool (`Redis(connection_pool=pool)`) has the pool's options
+    pool_options = {client: dict(pool.options) for pool in inventory.details.values()
+                    if pool.family == "pool" for client in pool.clients_of_pool}
     for site in inventory.sites:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))
         if site.kind != "instantiation" or site.scope == "test" or linked is None \
                 or (linked.family == "pool" and linked.clients_of_pool):
             continue
-        options = dict(linked.options)
+        options = {**pool_options.get(linked.atom or "", {}), **dict(linked.options)}
         sync_clients += linked.library == "redis-sync"
         if linked.url and linked.url_key and "<locals>" not in linked.url_key:
             urls[linked.url] += 1  # a parameter or a local (`url`) names no URL init can use
@@ -202,6 +205,10 @@ def import_name(repo: Path, relative: str) -> str:
 def proposed_module_path(repo: Path) -> str:
     """`<the repository's own top-level package>/redis_client.py` (SPEC §5)."""
     candidates = []
+    if (repo / "src" / "__init__.py").is_file():
+        # `src` is the app's package itself (`from src.config import settings`), not a layout
+        # folder: its subpackages (`src/auth`) are parts of the app
+        return "src/redis_client.py"
     for root in (repo, repo / "src"):
         if not root.is_dir():
             continue
