@@ -66,7 +66,7 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
     their 1.x-shaped calls instead of having them converted.
     """
     facts: dict[str, FileFacts] = inventory.facts
-    index = ModuleIndex(f.module for f in facts.values())
+    index = ModuleIndex.of(facts.values())
     imports = ImportIndex(facts, index)
     plans: dict[str, FilePlan] = {}
 

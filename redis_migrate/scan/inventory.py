@@ -243,7 +243,7 @@ def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...], dict[str, str] 
 def _client_subclasses(files: list[FileFacts]) -> dict[str, str]:
     """The target's own subclasses of a redis-py client class (through each other, across
     files) -> the redis-py class they derive from."""
-    index = ModuleIndex(f.module for f in files)
+    index = ModuleIndex.of(files)
     bases = {cls: tuple(index.canonical(b) for b in found)
              for f in files for cls, found in f.classes.items()}
     result: dict[str, str] = {}
