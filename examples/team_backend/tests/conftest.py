@@ -7,31 +7,13 @@ reads it at import time.
 """
 
 import os
-import sys
-from pathlib import Path
 
 import pytest
 import redis
 
-# examples/_testkit: the one copy of the Redis test helpers every example shares
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "_testkit"))
-
-from redis_testkit import Resp, ThrowawayRedis  # noqa: E402
-
-_redis = ThrowawayRedis(prefix="team-backend-redis-")
-
-
-def pytest_configure(config):
-    _redis.start()
-
-
-def pytest_unconfigure(config):
-    _redis.stop()
-
-
-@pytest.fixture(scope="session")
-def resp() -> Resp:
-    return Resp(os.environ["REDIS_URL"])
+# examples/_testkit (on the path through pytest.ini): a redis-server for the run, the `resp`
+# fixture and a FLUSHDB before every test
+pytest_plugins = ["redis_testkit"]
 
 
 @pytest.fixture(scope="session")
