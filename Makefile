@@ -51,6 +51,8 @@ fixtures: $(STAMP)
 demo: $(STAMP)
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	@cp -r examples/legacy_backend $(DEMO_DIR)/legacy_backend
+	@# the examples' shared test kit, next to the copy (outside its repository): its pytest.ini has ../_testkit on the path
+	@cp -r examples/_testkit $(DEMO_DIR)/_testkit
 	@# phase 1 done: the lifecycle module, written from the template (its one copy)
 	@$(BIN)/python -c 'import sys; from redis_migrate.scan.lifecycle import template_text; open(sys.argv[1], "w").write(template_text())' $(DEMO_DIR)/legacy_backend/backend/services/redis_client.py
 	@cd $(DEMO_DIR)/legacy_backend && git init -q -b main && git add -A && \

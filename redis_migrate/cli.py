@@ -627,11 +627,9 @@ def _color(stream: Any) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    try:
-        on_terminal = stream.isatty()
-    except ValueError:  # closed
-        return False
-    return on_terminal and os.environ.get("TERM", "") not in ("dumb", "unknown")
+    from redis_migrate.progress import shows_progress  # the same test: a terminal, not dumb
+
+    return shows_progress(stream)
 
 
 def main() -> None:

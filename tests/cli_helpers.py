@@ -16,6 +16,7 @@ from redis_migrate.scan.lifecycle import template_text
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO_ROOT / "examples" / "legacy_backend"
+TESTKIT = REPO_ROOT / "examples" / "_testkit"  # the examples' shared test helpers
 
 
 @dataclass
@@ -75,10 +76,19 @@ def write(root: Path, files: dict[str, str | bytes]) -> None:
 EXAMPLE_LIFECYCLE = "backend/services/redis_client.py"
 
 
+def copy_example_tree(source: Path, target: Path) -> None:
+    """A copy of the example `source` at `target`, and of the examples' shared test helpers
+    next to it (`target`'s parent), where the example's pytest.ini puts them on the path; they stay
+    outside the copy, so a repository made of `target` holds only the example's own files."""
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache")
+    shutil.copytree(source, target, ignore=ignore)
+    shutil.copytree(TESTKIT, target.parent / TESTKIT.name, ignore=ignore, dirs_exist_ok=True)
+
+
 def copy_example(target: Path) -> Path:
     """A copy of the example backend at `target`, its phase-1 lifecycle module written from the
     toolkit's template (the repository keeps one copy of it: the template)."""
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    copy_example_tree(EXAMPLE, target)
     (target / EXAMPLE_LIFECYCLE).write_text(template_text(), encoding="utf-8")
     return target
 

@@ -14,14 +14,13 @@ import difflib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from cli_helpers import Run, example_repo, git, migrate
+from cli_helpers import Run, copy_example_tree, example_repo, git, migrate
 from redis_server import RedisServer
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -128,7 +127,7 @@ def exclude_bytecode(repo: Path) -> None:
 
 def scratch_copy(source: Path, repo: Path, message: str) -> Path:
     """A copy of `source` at `repo`, a fresh git repository with one commit (`message`)."""
-    shutil.copytree(source, repo, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    copy_example_tree(source, repo)
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)

@@ -8,13 +8,11 @@ bound allows a second one. The legacy code holds three clients (``app["redis"]``
 ``app["presence"]``, the import-time publisher) and opens one more per typing request.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from redis_testkit import report_of, run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 30
@@ -25,7 +23,7 @@ import asyncio, json, os, sys
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from resp_helper import Resp, app_connections
+from redis_testkit import Resp, app_connections
 
 resp = Resp(os.environ["REDIS_URL"])
 resp("SET", "topic:lobby", "welcome")
@@ -61,13 +59,8 @@ print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live"
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="legacy: three long-lived clients, plus one per typing request")
 def test_thirty_requests_share_one_pool():
-    proc = subprocess.run(
-        [sys.executable, "-c", THIRTY_REQUESTS, str(REQUESTS)], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
-        capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        pytest.fail(f"the app did not run:\n{proc.stdout}\n{proc.stderr}")
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = run_fresh(ROOT, THIRTY_REQUESTS, str(REQUESTS))
+    report = report_of(proc)
     if any(status >= 300 for status in report["statuses"]):
         pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
     assert report["opened"] <= MAX_OPENED, (

@@ -6,12 +6,11 @@ connection it opened under the first loop and breaks under the second. Runs in a
 interpreter, so the session-wide app of the other tests is not involved.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from redis_testkit import raise_if_a_later_lifetime_broke, run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,13 +50,6 @@ for n in (1, 2):
 @pytest.mark.xfail(strict=True, raises=RuntimeError,
                    reason="legacy: chat/events.py's import-time publisher is bound to the first event loop")
 def test_app_survives_two_lifetimes():
-    proc = subprocess.run(
-        [sys.executable, "-c", TWO_LIFETIMES], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        loop_errors = [line for line in proc.stderr.splitlines() if any(e in line for e in LOOP_ERRORS)]
-        if loop_errors and "lifetime 1 ok" in proc.stdout:
-            raise RuntimeError(f"second app lifetime failed: {loop_errors[-1].strip()}")
-        pytest.fail(f"the app failed for another reason:\n{proc.stdout}\n{proc.stderr}")
+    proc = run_fresh(ROOT, TWO_LIFETIMES)
+    raise_if_a_later_lifetime_broke(proc, LOOP_ERRORS)
     assert proc.stdout.splitlines()[:2] == ["lifetime 1 ok", "lifetime 2 ok"]

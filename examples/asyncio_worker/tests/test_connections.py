@@ -4,10 +4,9 @@ never one per message. Counted with client ids in a fresh interpreter (see the R
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from redis_testkit import run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = 30
@@ -16,7 +15,7 @@ MAX_OPENED = 2
 ONE_RUN = """
 import asyncio, json, os, sys
 
-from resp_helper import Resp
+from redis_testkit import Resp
 
 resp = Resp(os.environ["REDIS_URL"])
 count = int(sys.argv[1])
@@ -33,10 +32,7 @@ print(json.dumps({"handled": handled, "opened": last_id - first_id - 1}))
 
 
 def test_thirty_orders_use_at_most_two_connections():
-    proc = subprocess.run(
-        [sys.executable, "-c", ONE_RUN, str(MESSAGES)], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
-        capture_output=True, text=True, timeout=120)
+    proc = run_fresh(ROOT, ONE_RUN, str(MESSAGES))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["handled"] == MESSAGES

@@ -4,10 +4,9 @@
 Runs in a fresh interpreter, so nothing else this pytest process did is involved.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from redis_testkit import run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,10 +24,7 @@ for run in (1, 2):
 
 
 def test_the_worker_survives_two_runs(resp):
-    proc = subprocess.run(
-        [sys.executable, "-c", TWO_RUNS], cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=120)
+    proc = run_fresh(ROOT, TWO_RUNS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.splitlines()[:2] == ["run 1 ok", "run 2 ok"]
     assert resp("GET", "fulfilment:packed") == "4"

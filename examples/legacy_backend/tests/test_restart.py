@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from redis_testkit import raise_if_a_later_lifetime_broke
+
 EXAMPLE_ROOT = Path(__file__).resolve().parents[1]
 
 LOOP_BOUND_ERRORS = (
@@ -57,10 +59,6 @@ def test_app_survives_two_lifetimes() -> None:
         text=True,
         timeout=120,
     )
-    if proc.returncode != 0:
-        loop_errors = [line for line in proc.stderr.splitlines() if any(e in line for e in LOOP_BOUND_ERRORS)]
-        if loop_errors and "lifetime 1 ok" in proc.stdout:
-            # The second lifetime hit a connection made under the first, now closed, loop.
-            raise RuntimeError(f"second app lifetime failed: {loop_errors[-1].strip()}")
-        pytest.fail(f"app failed for another reason:\n{proc.stdout}\n{proc.stderr}")
+    # a RuntimeError: the second lifetime hit a connection made under the first, now closed, loop
+    raise_if_a_later_lifetime_broke(proc, LOOP_BOUND_ERRORS)
     assert proc.stdout.split() == "lifetime 1 ok lifetime 2 ok".split()

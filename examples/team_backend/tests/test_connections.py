@@ -10,13 +10,11 @@ code keeps one connection per import-time/owned client (catalog, wishlist, sessi
 audit, rate limiter) besides the shared pool's, well over 2.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from redis_testkit import report_of, run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTIFICATIONS = ROOT / "storefront" / "legacy" / "notifications.py"
@@ -27,7 +25,7 @@ import json, os, sys
 
 from fastapi.testclient import TestClient
 
-from resp_helper import Resp, app_connections
+from redis_testkit import Resp, app_connections
 
 resp = Resp(os.environ["REDIS_URL"])
 resp("HSET", "product:BEAN-1KG", "name", "Espresso beans 1kg")
@@ -69,18 +67,9 @@ with TestClient(app) as c:
                    reason="legacy: every import-time or owned client keeps a connection of its own")
 def test_one_pool_for_the_whole_app():
     legacy_notifications = "import aioredis" in NOTIFICATIONS.read_text(encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-c", EVERY_ROUTE_ONCE,
-         "without-notifications" if legacy_notifications else "with-notifications"],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"the app did not run:\n{proc.stdout}\n{proc.stderr}")
-    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    proc = run_fresh(ROOT, EVERY_ROUTE_ONCE,
+                     "without-notifications" if legacy_notifications else "with-notifications")
+    report = report_of(proc)
     assert report["failed"] == [], "some routes failed, the count would mean nothing"
     connections = report["connections"]
     assert len(connections) <= MAX_APP_CONNECTIONS, (

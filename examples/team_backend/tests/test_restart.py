@@ -5,12 +5,11 @@ import-time client keeps the connection it opened under the first loop and break
 second. Runs in a fresh interpreter, so the session-wide app of the other tests is not involved.
 """
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from redis_testkit import raise_if_a_later_lifetime_broke, run_fresh
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,17 +34,6 @@ for lifetime in (1, 2):
                    reason="legacy: routers/catalog.py's import-time client is bound to the first event loop")
 def test_app_survives_two_lifetimes(resp):
     resp("HSET", "product:BEAN-1KG", "name", "Espresso beans 1kg")
-    proc = subprocess.run(
-        [sys.executable, "-c", TWO_LIFETIMES],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if proc.returncode != 0:
-        loop_errors = [line for line in proc.stderr.splitlines() if any(e in line for e in LOOP_ERRORS)]
-        if loop_errors and "lifetime 1 ok" in proc.stdout:
-            raise RuntimeError(f"second lifetime failed: {loop_errors[-1].strip()}")
-        pytest.fail(f"the app failed for another reason:\n{proc.stdout}\n{proc.stderr}")
+    proc = run_fresh(ROOT, TWO_LIFETIMES)
+    raise_if_a_later_lifetime_broke(proc, LOOP_ERRORS)
     assert proc.stdout.split("\n")[:2] == ["lifetime 1 ok", "lifetime 2 ok"]
