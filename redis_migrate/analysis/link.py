@@ -645,17 +645,8 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
     """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
     main); a function registered both ways is a lifespan."""
     index = index or ModuleIndex.of(files)
-    # a package re-exports its hooks: `from .startup import on_startup` in events/__init__.py
-    reexports = {f"{f.module}.{local}": target for f in files
-                 for scope, local, target in f.imports if scope == f.module}
-    def resolve(function: str) -> str:
-        key = index.canonical(function)
-        for _ in range(4):  # a chain of re-exports, never a loop
-            target = reexports.get(key)
-            if target is None:
-                break
-            key = index.canonical(target)
-        return key
+    # `ModuleIndex.of` sees through re-exports (`from .startup import on_startup`)
+    resolve = index.canonical
 
     found: dict[str, str] = {}
     for facts in files:
