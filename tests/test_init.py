@@ -47,6 +47,25 @@ def test_init_without_any_package_puts_the_module_at_the_top(tmp_path: Path) -> 
     assert not (repo / "tests/redis_client.py").exists()
 
 
+def test_init_puts_the_module_at_the_root_of_a_flat_app(tmp_path: Path) -> None:
+    """`main.py` at the root imports `handlers` and `database`: the root is the app's package,
+    not the largest folder beside it."""
+    table = _init_table(tmp_path, {
+        "main.py": "from database.db import client\nfrom handlers import router\n",
+        "database/db.py": "client = None\n", "handlers/__init__.py": "router = None\n",
+        "handlers/a.py": "x = 1\n", "handlers/b.py": "x = 1\n"})
+    assert table["lifecycle-module"] == "redis_client.py"
+    assert table["lifecycle-import"] == "redis_client"
+
+
+def test_init_keeps_the_app_package_when_the_root_script_imports_only_it(tmp_path: Path) -> None:
+    """Look-alike: `run.py` that imports one package (`from app.main import app`) is a launcher."""
+    table = _init_table(tmp_path, {"run.py": "from app.main import app\n",
+                                   "app/__init__.py": "", "app/main.py": "app = None\n",
+                                   "tools/__init__.py": ""})
+    assert table["lifecycle-module"] == "app/redis_client.py"
+
+
 def test_init_keeps_pyproject_byte_for_byte_and_appends(tmp_path: Path) -> None:
     original = ('[project]\nname = "shop"  # the shop\nversion = "1.0"\n\n'
                 '[tool.ruff]\nline-length = 100\n')

@@ -92,6 +92,16 @@ def test_socket_timeouts_are_harmless_options(tmp_path: Path) -> None:
     assert any(n.startswith("socket_timeout=5 dropped") for n in site["notes"]), site["notes"]
 
 
+@pytest.mark.parametrize(("db", "expected"), [("0", ("pending", None)),
+                                               ("1", ("manual", "options-differ"))])
+def test_an_explicit_default_db_matches_a_central_client_that_leaves_db_unset(
+        tmp_path: Path, db: str, expected: tuple[str, str | None]) -> None:
+    """`db=0` is redis-py's default, which the central client (no db) uses too; `db=1` is not."""
+    repo = _repo(tmp_path, {"app/views.py": _reader("get(key)", f"decode_responses=True, db={db}")})
+    site = _sites(repo)[("app/views.py", 6)]
+    assert (site["status"], site["reason_code"]) == expected, site
+
+
 def test_an_unknown_central_option_is_said_and_can_be_stated(tmp_path: Path) -> None:
     module = MODULE.replace("DECODE", "settings.decode()")
     repo = _repo(tmp_path, {"app/views.py": _reader("get(key)")}, module)

@@ -219,11 +219,30 @@ def proposed_module_path(repo: Path) -> str:
                     and child.name.isidentifier() and any(child.glob("*.py")):
                 size = sum(1 for _ in child.rglob("*.py"))
                 candidates.append((size, child.relative_to(repo).as_posix()))
-    if not candidates:
+    if not candidates or _root_script_imports(repo, {p for _, p in candidates}) >= 2:
+        # a flat app (`main.py` beside `handlers/`, `database/`): its root is its package
         return "redis_client.py"
     if any(p == "backend" for _, p in candidates):
         return Config().lifecycle_module  # backend/services/redis_client.py (SPEC §5)
     return f"{max(candidates)[1]}/redis_client.py"
+
+
+_ROOT_IMPORT = re.compile(rb"^\s*(?:from|import)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def _root_script_imports(repo: Path, packages: set[str]) -> int:
+    """How many of `packages` the Python files at the repository's root import (its entry
+    points: `main.py`, `bot.py`; `setup.py` and `conftest.py` are not the app)."""
+    imported: set[str] = set()
+    for script in repo.glob("*.py"):
+        if script.name in ("setup.py", "conftest.py", "noxfile.py"):
+            continue
+        try:
+            text = script.read_bytes()
+        except OSError:
+            continue
+        imported.update(m.decode() for m in _ROOT_IMPORT.findall(text))
+    return len(imported & packages)
 
 
 _NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migrations", "bench",

@@ -243,6 +243,11 @@ def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],
             option = central.option(name)
             if option.known and option.value == _value(value):
                 continue
+            # `db=0` where the central client leaves db unset: both take the library's default
+            # (or the same URL's path, which wins over the keyword in from_url).
+            if (option.source == "(not passed)" and name in BEHAVIOUR_DEFAULTS
+                    and _value(value) == BEHAVIOUR_DEFAULTS[name]):
+                continue
             where = "not set" if option.source == "(not passed)" else option.source
             return Refusal("options-differ", f"{name}={value} differs from the central client "
                                              f"({name}: {where})")
