@@ -10,7 +10,6 @@ keep the file's style and leave every other import alone.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Collection, Mapping
 from typing import Self, TypeVar
@@ -23,6 +22,7 @@ from libcst.metadata import QualifiedNameProvider
 
 from ._common import absolute_names, compat_module, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
+from ._names import spelled
 
 ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 
@@ -90,17 +90,14 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         return not self._mentions(bound) and bound not in self._string_words
 
     def visit_Module(self, node: cst.Module) -> None:
-        # aioredis exception names may follow the client to redis-py only if no aioredis
-        # client (or other aioredis call) is left in this file
-        imported = {id(n) for statement in m.findall(node, m.Import() | m.ImportFrom())
-                    for n in m.findall(statement, m.Name())}
-        self._loads = [n for n in m.findall(node, m.Name()) if id(n) not in imported]
-        self._loaded = {n.value for n in self._loads if isinstance(n, cst.Name)}
-        self._string_words = {word for s in m.findall(node, m.SimpleString())
-                              if isinstance(s, cst.SimpleString)
-                              for word in _WORD.findall(s.value)}
+        found = spelled(node)
+        self._loaded = found.names
+        self._string_words = found.string_words
         self._drop: set[tuple[str, str | None]] = set()
-        self._aioredis_calls = any(
+        # aioredis exception names may follow the client to redis-py only if no aioredis
+        # client (or other aioredis call) is left in this file; a file whose text never says
+        # "aioredis" has none, and skips a pass over every call
+        self._aioredis_calls = "aioredis" in node.code and any(
             name.startswith("aioredis.") and ".exceptions." not in name
             for call in m.findall(node, m.Call()) if isinstance(call, cst.Call)
             for name in absolute_names(self.get_metadata(QualifiedNameProvider, call.func, set()),
@@ -210,27 +207,20 @@ class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
         super().__init__(context)
         self.read_before = _loaded_names(before)
 
-    def orphaned(self, module: cst.Module) -> set[str]:
+    def orphaned(self, module: cst.Module) -> frozenset[str]:
         """Names `module` no longer reads that it read before the rewrite."""
         return self.read_before - _loaded_names(module)
 
     def has_work(self, module: cst.Module) -> bool:
         """Whether a standard-library import of `module` binds a name it no longer reads."""
-        orphaned = self.orphaned(module)
+        found = spelled(module)
+        orphaned = self.read_before - found.names
         if not orphaned:
             return False
-        for statement in m.findall(module, m.Import() | m.ImportFrom()):
-            if isinstance(statement, cst.Import):
-                if any(_stdlib(dotted(a.name) or "") and (
-                        _bound_name(a) or (dotted(a.name) or "").split(".")[0]) in orphaned
-                       for a in statement.names):
-                    return True
-            elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
-                    and not isinstance(statement.names, cst.ImportStar) \
-                    and _stdlib(dotted(statement.module) or ""):
-                if any((_bound_name(a) or dotted(a.name) or "") in orphaned
-                       for a in statement.names):
-                    return True
+        for source, name, asname in found.imports:
+            bound = asname or (name.split(".")[0] if source is None else name)
+            if _stdlib(source or name) and bound in orphaned:
+                return True
         return False
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -254,14 +244,8 @@ class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
                             self.context, module, obj, _bound_name(alias))
 
 
-def _loaded_names(module: cst.Module) -> set[str]:
-    imported = {id(n) for statement in m.findall(module, m.Import() | m.ImportFrom())
-                for n in m.findall(statement, m.Name())}
-    return {n.value for n in m.findall(module, m.Name())
-            if isinstance(n, cst.Name) and id(n) not in imported}
-
-
-_WORD = re.compile(r"[A-Za-z_]\w*")
+def _loaded_names(module: cst.Module) -> frozenset[str]:
+    return spelled(module).names
 
 
 def _alias_key(alias: cst.ImportAlias) -> tuple[str, str | None]:

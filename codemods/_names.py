@@ -1,0 +1,118 @@
+"""The identifiers a module spells outside its import statements, and the words of its strings:
+read from Python's own parser, in one pass, instead of LibCST matcher passes.
+
+On a large file each `m.findall` over the tree costs as much as a whole codemod (LibCST visits
+every node in Python); `ast` parses and walks in C-backed code. The sets are the ones the
+matchers gave: every `Name` outside `import`/`from … import` (what a file reads, defines or
+spells as an attribute or keyword), and the words of its plain string literals. Where `ast`
+cannot parse the text (grammar newer than the running Python), the matcher passes are the
+fallback, so the answer never depends on the interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+import libcst as cst
+import libcst.matchers as m
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+# the fields of `ast` nodes that hold an identifier (or a list of them) LibCST spells as a Name;
+# by class name, so that PEP 695's nodes count on a Python that has them
+_NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    "Name": ("id",), "Attribute": ("attr",), "FunctionDef": ("name",),
+    "AsyncFunctionDef": ("name",), "ClassDef": ("name",), "arg": ("arg",),
+    "keyword": ("arg",), "Global": ("names",), "Nonlocal": ("names",),
+    "ExceptHandler": ("name",), "MatchAs": ("name",), "MatchStar": ("name",),
+    "MatchMapping": ("rest",), "MatchClass": ("kwd_attrs",), "TypeVar": ("name",),
+    "ParamSpec": ("name",), "TypeVarTuple": ("name",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Spelled:
+    """What a module spells: identifiers outside imports, and words inside its strings."""
+
+    names: frozenset[str]
+    string_words: frozenset[str]
+    # absolute imports: (module of a `from` import or None, imported name, `as` name or None)
+    imports: tuple[tuple[str | None, str, str | None], ...]
+
+
+def spelled(module: cst.Module) -> Spelled:
+    """The identifiers and string words of `module` (see the module docstring)."""
+    code = module.code
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return _spelled_by_matchers(module)
+    literal = _SourceSlicer(code)
+    names: set[str] = set()
+    words: set[str] = set()
+    imports: list[tuple[str | None, str, str | None]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.extend((None, a.name, a.asname) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            imports.extend((node.module, a.name, a.asname) for a in node.names if a.name != "*")
+        # an import's names are `alias` nodes, which have no entry in _NAME_FIELDS
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+            # the literal as written, as the matchers read it (`'a' 'b'` is one node here)
+            words.update(_WORD.findall(literal.text(node)))
+        elif isinstance(node, ast.Constant) and (node.value is None
+                                                 or isinstance(node.value, bool)):
+            names.add(repr(node.value))  # LibCST spells `None`, `True`, `False` as Names
+        else:
+            for field in _NAME_FIELDS.get(type(node).__name__, ()):
+                value = getattr(node, field, None)
+                if isinstance(value, str):
+                    names.add(value)
+                elif isinstance(value, list):
+                    names.update(value)
+    return Spelled(frozenset(names), frozenset(words), tuple(imports))
+
+
+class _SourceSlicer:
+    """The source text of a node, from its UTF-8 byte offsets (one index of line starts)."""
+
+    def __init__(self, code: str) -> None:
+        self.data = code.encode("utf-8")
+        self.starts = [0]
+        self.starts.extend(match.end() for match in re.finditer(rb"\n", self.data))
+
+    def text(self, node: ast.expr) -> str:
+        if node.end_lineno is None or node.end_col_offset is None:
+            return ""
+        start = self.starts[node.lineno - 1] + node.col_offset
+        end = self.starts[node.end_lineno - 1] + node.end_col_offset
+        return self.data[start:end].decode("utf-8", "replace")
+
+
+def _spelled_by_matchers(module: cst.Module) -> Spelled:
+    statements = m.findall(module, m.Import() | m.ImportFrom())
+    imported = {id(n) for statement in statements for n in m.findall(statement, m.Name())}
+    imports: list[tuple[str | None, str, str | None]] = []
+    for statement in statements:
+        if isinstance(statement, cst.Import):
+            imports.extend((None, _dotted(a.name), _asname(a)) for a in statement.names)
+        elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
+                and not statement.relative and not isinstance(statement.names, cst.ImportStar):
+            imports.extend((_dotted(statement.module), _dotted(a.name), _asname(a))
+                           for a in statement.names)
+    names = {n.value for n in m.findall(module, m.Name())
+             if isinstance(n, cst.Name) and id(n) not in imported}
+    words = {word for s in m.findall(module, m.SimpleString())
+             if isinstance(s, cst.SimpleString) for word in _WORD.findall(s.value)}
+    return Spelled(frozenset(names), frozenset(words), tuple(imports))
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    return (alias.asname.name.value if alias.asname is not None
+            and isinstance(alias.asname.name, cst.Name) else None)

@@ -1,0 +1,52 @@
+"""`codemods._names.spelled` reads with `ast` what the LibCST matcher passes read (issue 10:
+one C-backed parse instead of a matcher pass per question on a large file)."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from redis_migrate.codemods._names import _spelled_by_matchers, spelled
+
+SAMPLES = {
+    "everyday": (
+        "import os\nimport redis.asyncio as aioredis\nfrom json import dumps as to_json\n"
+        "from . import sibling\n\n\n@decorate(flag=True)\n"
+        "async def read(key, *args, ttl=3, **kw):\n"
+        "    global cache\n    value = await client.get(f'{os.sep}{key!r:>4}')\n"
+        "    async with lock as held:\n        pass\n    try:\n        pass\n"
+        "    except KeyError as missing:\n        raise Oops from missing\n"
+        "    return [x for x in value if x] or (lambda y: y)(to_json)\n"),
+    "match": ("def f(point):\n    match point:\n        case Point(x=0, y=yy):\n"
+              "            return yy\n        case {'k': v, **rest}:\n            return rest\n"
+              "        case [first, *others]:\n            return others\n"
+              "        case _ as whatever:\n            return whatever\n"),
+    "strings": ("__all__ = ['get_redis', \"Redis\"]\nx: 'Optional[Redis]' = None\n"
+                "b = b'bytes_word'\nété = 'déjà vu_name'; after = 'ünïcode word_after'\n"
+                "note = 'plain words' 'concatenated_word'\n"),
+    "nonlocal": "def f():\n    n = 0\n    def g():\n        nonlocal n\n        n += 1\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_ast_reading_gives_the_matchers_names_imports_and_string_words(name: str) -> None:
+    module = cst.parse_module(SAMPLES[name])
+    fast, slow = spelled(module), _spelled_by_matchers(module)
+    assert fast.names == slow.names
+    assert set(fast.imports) == set(slow.imports)
+    assert slow.string_words <= fast.string_words
+
+
+def test_import_aliases_are_not_names_the_module_reads() -> None:
+    found = spelled(cst.parse_module("import os\nfrom redis import Redis as R\nR()\n"))
+    assert "os" not in found.names and "Redis" not in found.names
+    assert "R" in found.names
+    assert found.imports == ((None, "os", None), ("redis", "Redis", "R"))
+
+
+def test_text_the_running_python_cannot_parse_falls_back_to_the_matchers() -> None:
+    """PEP 695 (3.12) parses with LibCST on any Python; `ast` on 3.11 rejects it, and then the
+    matchers answer. On 3.12+ `ast` answers: the same names either way."""
+    module = cst.parse_module("type Alias = Redis\n\n\ndef first[T](items: list[T]) -> T:\n"
+                              "    return items[0]\n")
+    assert spelled(module).names == {"Alias", "Redis", "first", "T", "items", "list"}
