@@ -26,11 +26,14 @@ from ._common import Accessor
 class Serves:
     """Class-level metadata of a rewrite codemod: the plan fields it acts on (it runs when any
     of them is non-empty, or on every planned file when `always`) and its place in the order
-    (lower runs first)."""
+    (lower runs first). `shares_pass`: it decides on the tree as it finds it and hooks node
+    types no other sharing codemod hooks, so it may run in one traversal with its sharing
+    neighbours in the order (`_shared_pass.SharedPass`)."""
 
     order: int
     kinds: tuple[str, ...] = ()
     always: bool = False
+    shares_pass: bool = False
 
     def __post_init__(self) -> None:
         if not self.kinds and not self.always:

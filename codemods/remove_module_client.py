@@ -22,7 +22,7 @@ class RemoveModuleClient(PathAwareCommand):
 
     DESCRIPTION = "Remove module-level Redis clients and pools (rewrites 1 and 5)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider,)
-    SERVES = Serves(kinds=("remove_names",), order=50)
+    SERVES = Serves(kinds=("remove_names",), order=50, shares_pass=True)
 
     def __init__(self, context: CodemodContext, names: Collection[str]) -> None:
         super().__init__(context)

@@ -24,8 +24,8 @@ class ReplaceClientReferences(VisitorBasedCodemodCommand):
     DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."
     METADATA_DEPENDENCIES = (QualifiedNameProvider, ExpressionContextProvider)
     # before RemoveModuleClient (50): once the assignment is gone, a name no longer resolves to
-    # the client
-    SERVES = Serves(kinds=("references",), order=40)
+    # the client. The two share a pass: both decide on the tree as it was before either ran.
+    SERVES = Serves(kinds=("references",), order=40, shares_pass=True)
 
     def __init__(self, context: CodemodContext, targets: Mapping[str, Accessor], module: str,
                  package: str) -> None:

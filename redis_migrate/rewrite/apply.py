@@ -30,7 +30,7 @@ from redis_migrate.errors import ApplyError, UsageError
 from redis_migrate.model import Site
 from redis_migrate.rewrite.edit_plan import FilePlan, plan_batch, plan_wiring
 from redis_migrate.rewrite.fileio import Replacement, replace_all
-from redis_migrate.rewrite.pipeline import codemods_for
+from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.scan.inventory import Progress, build_inventory
 from redis_migrate.scan.lifecycle import validate
 from redis_migrate.scan.report import Inventory
@@ -271,8 +271,9 @@ def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> s
 
 
 def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[Codemod]:
-    # found in the codemods package by the plan fields each declares it serves, in its order
-    return codemods_for(context, plan, lifecycle)
+    # found in the codemods package by the plan fields each declares it serves, in its order;
+    # neighbours that declare it share one pass over the tree
+    return passes(context, codemods_for(context, plan, lifecycle))
 
 
 def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> None:

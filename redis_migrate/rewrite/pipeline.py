@@ -12,10 +12,11 @@ import importlib
 import pkgutil
 from functools import cache
 
-from libcst.codemod import Codemod, CodemodContext
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 
 from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.codemods._contract import RewriteCodemod, RunInputs, Serves
+from redis_migrate.codemods._shared_pass import SharedPass, overlapping
 from redis_migrate.rewrite.edit_plan import FilePlan
 
 PACKAGE = "redis_migrate.codemods"
@@ -47,6 +48,11 @@ def discover(package: str = PACKAGE) -> tuple[RewriteCodemod, ...]:
             raise TypeError(f"{codemod} and {orders[declared.order]} both declare order "
                             f"{declared.order}: say which runs first")
         orders[declared.order] = codemod
+    sharing = [c for c in found if c.SERVES.shares_pass]
+    clash = overlapping(sharing)  # type: ignore[arg-type]  # codemod classes, checked above
+    if clash:
+        raise TypeError(f"codemods that share a pass both hook {sorted(clash)}: "
+                        f"{[str(c) for c in sharing]}")
     return tuple(orders[order] for order in sorted(orders))
 
 
@@ -62,3 +68,24 @@ def codemods_for(context: CodemodContext, plan: FilePlan, lifecycle: str,
     run = RunInputs(lifecycle, frozenset(LIFESPAN_CONSTRUCTORS))
     return [codemod.from_plan(context, plan, run) for codemod in discover(package)
             if serves(codemod, plan)]
+
+
+def passes(context: CodemodContext, codemods: list[Codemod]) -> list[Codemod]:
+    """`codemods` as the passes that run them: neighbours in the order that declare
+    `shares_pass` run as one `SharedPass` (one traversal, one metadata resolution)."""
+    grouped: list[Codemod] = []
+    run: list[VisitorBasedCodemodCommand] = []
+    for codemod in [*codemods, None]:
+        if isinstance(codemod, VisitorBasedCodemodCommand) and _shares(codemod):
+            run.append(codemod)
+            continue
+        grouped.extend([SharedPass(context, run)] if len(run) > 1 else run)
+        run = []
+        if codemod is not None:
+            grouped.append(codemod)
+    return grouped
+
+
+def _shares(codemod: Codemod) -> bool:
+    declared = getattr(type(codemod), "SERVES", None)
+    return isinstance(declared, Serves) and declared.shares_pass

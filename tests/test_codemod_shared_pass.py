@@ -1,0 +1,111 @@
+"""`SharedPass` runs codemods that declare `shares_pass` in one traversal (issue 10: one scope
+analysis instead of one per codemod), and gives what running them one after another gives."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+
+from redis_migrate.codemods._common import Accessor
+from redis_migrate.codemods._shared_pass import SharedPass, hooks, overlapping
+from redis_migrate.codemods.remove_module_client import RemoveModuleClient
+from redis_migrate.codemods.replace_client_references import ReplaceClientReferences
+from redis_migrate.rewrite.pipeline import discover, passes
+
+LIFECYCLE = "app.redis_client"
+SOURCE = '''import redis.asyncio as redis
+from app.other import client as other_client
+
+client = redis.from_url("redis://localhost:6379/0")
+pool = redis.ConnectionPool.from_url("redis://localhost:6379/1")
+client_name = "client"
+
+
+class Cache:
+    client = None  # a class attribute that shares the name: left alone
+
+    async def get(self, key):
+        return await client.get(key)
+
+
+async def read(key, client=None):
+    value = await other_client.get(key)
+    return value or await client.get(key)  # the parameter, not the module's client
+
+
+async def write(key, value):
+    await client.set(key, value)
+'''
+
+
+def _pair(context: CodemodContext) -> list[VisitorBasedCodemodCommand]:
+    accessor = Accessor(LIFECYCLE)
+    return [ReplaceClientReferences(context, {"app.cache.client": accessor,
+                                              "app.other.client": accessor},
+                                    "app.cache", "app"),
+            RemoveModuleClient(context, {"client", "pool"})]
+
+
+def test_one_pass_gives_what_the_codemods_give_one_after_another() -> None:
+    tree = cst.parse_module(SOURCE)
+    sequential = tree
+    for codemod in _pair(CodemodContext()):
+        sequential = codemod.transform_module(sequential)
+    shared = SharedPass(CodemodContext(), _pair(CodemodContext())).transform_module(tree)
+    assert shared.code == sequential.code
+    assert "client = redis.from_url" not in shared.code  # the rewrite did happen
+    assert "await get_redis().set(key, value)" in shared.code
+    assert "return value or await client.get(key)" in shared.code
+
+
+class _Prunes(VisitorBasedCodemodCommand):
+    """Never looks inside a def; counts the names it leaves."""
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.names: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        self.names.append(original.value)
+        return updated
+
+
+class _Upper(VisitorBasedCodemodCommand):
+    """Upper-cases every string; sees inside defs."""
+
+    def leave_SimpleString(self, original: cst.SimpleString,
+                           updated: cst.SimpleString) -> cst.SimpleString:
+        return updated.with_changes(value=updated.value.upper())
+
+
+def test_a_member_that_prunes_a_subtree_does_not_prune_it_for_the_others() -> None:
+    context = CodemodContext()
+    prunes, upper = _Prunes(context), _Upper(context)
+    tree = cst.parse_module("x = 'a'\n\n\ndef f():\n    y = 'b'\n")
+    result = SharedPass(context, [prunes, upper]).transform_module(tree)
+    assert result.code == "x = 'A'\n\n\ndef f():\n    y = 'B'\n"
+    assert prunes.names == ["x"]  # not `f`, `y`: inside the def it pruned
+
+
+def test_codemods_that_hook_the_same_node_type_cannot_share_a_pass() -> None:
+    class Other(VisitorBasedCodemodCommand):
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+            return updated
+
+    assert overlapping([ReplaceClientReferences, Other]) == {"leave_Name"}
+    with pytest.raises(TypeError, match="leave_Name"):
+        SharedPass(CodemodContext(), [_pair(CodemodContext())[0], Other(CodemodContext())])
+
+
+def test_the_declared_sharers_hook_disjoint_node_types_and_are_grouped() -> None:
+    sharing = [c for c in discover() if c.SERVES.shares_pass]
+    assert {c.__name__ for c in sharing} == {"ReplaceClientReferences",  # type: ignore[attr-defined]
+                                             "RemoveModuleClient"}
+    assert all(hooks(c) for c in sharing)  # type: ignore[arg-type]
+    context = CodemodContext()
+    grouped = passes(context, [*_pair(context), _Upper(context)])
+    assert [type(p).__name__ for p in grouped] == ["SharedPass", "_Upper"]
