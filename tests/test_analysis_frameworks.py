@@ -549,10 +549,11 @@ def test_a_bind_method_outside_python_inject_is_a_hand_off(tmp_path: Path) -> No
 
 
 def test_an_app_with_no_hook_is_not_wired_by_assumption(tmp_path: Path) -> None:
-    """A Litestar app made in a main.py that never names Redis, with no startup hook: moving
-    its client onto get_redis() would raise at the first request, so it waits, saying where
-    the app is. Look-alike: alembic's env.py runs migrations with asyncio.run(); that is no
-    program to start Redis in, and no reason to stop the batches."""
+    """A Litestar app made in a main.py that never names Redis, with no startup hook, and a
+    client whose URL a hook cannot spell (a call): moving it onto get_redis() would raise at
+    the first request, so it waits, saying where the app is. Look-alike: alembic's env.py
+    runs migrations with asyncio.run(); that is no program to start Redis in, and no reason
+    to stop the batches."""
     write_repo(tmp_path, {
         "app/__init__.py": "",
         "app/main.py": """
@@ -566,7 +567,11 @@ def test_an_app_with_no_hook_is_not_wired_by_assumption(tmp_path: Path) -> None:
             from litestar import get
             from redis.asyncio import Redis
 
-            client = Redis.from_url("redis://localhost:6379/0")
+            def make_url() -> str:
+                return "redis://localhost:6379/0"
+
+
+            client = Redis.from_url(make_url())
 
 
             @get("/")
@@ -658,3 +663,39 @@ def test_litestar_named_dependency_reaches_handler_parameters_of_that_name(
     assert site.file == "app/deps.py"
     assert set(site.operations) == {"get", "set"}, site  # not `publish`
     assert site.purpose == "write-cache"
+
+
+def test_a_script_that_never_imports_a_client_is_not_wired(tmp_path: Path) -> None:
+    """Root-level scripts are each their own program: `worker.py` imports the module that
+    holds the client and gets init_redis(); `report.py` imports nothing of the app's Redis and
+    is left alone, though both have a `main()`."""
+    main_of = """
+        import asyncio
+        {imports}
+
+        async def main():
+            {body}
+
+
+        if __name__ == "__main__":
+            asyncio.run(main())
+    """
+    write_repo(tmp_path, {
+        "cache.py": """
+            from redis.asyncio import Redis
+
+            client = Redis.from_url("redis://localhost:6379/3")
+
+
+            async def remember(key):
+                await client.set(key, 1)
+        """,
+        "worker.py": main_of.format(imports="from cache import remember\n",
+                                    body="await remember('k')"),
+        "report.py": main_of.format(imports="import json\n", body="print(json.dumps({}))"),
+    })
+    inventory = scan(tmp_path)
+    anchors = {(a.path, a.url_code) for a in inventory.wiring.anchors}
+    assert anchors == {("worker.py", '"redis://localhost:6379/3"')}, anchors
+    (site,) = _instantiations(inventory)
+    assert site.status == "pending", site

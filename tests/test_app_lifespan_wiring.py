@@ -191,3 +191,55 @@ def test_clients_on_the_environment_must_agree_on_one_variable(
     expected = None if wired else "lifecycle-not-wired"
     assert reasons == {"backend/constants.py": expected, "backend/other.py": expected}, reasons
     assert "s3cret" not in json.dumps(report)
+
+
+def test_a_literal_url_is_copied_into_the_apps_own_lifespan(
+        tmp_path: Path, redis_url: str) -> None:
+    """telegram-spider's shape: the app has a lifespan that never names Redis, and a yield
+    dependency opens a client on a literal URL. The literal is the only URL the app's clients
+    use, so the lifespan starts the shared client on it, as written."""
+    literal = redis_url
+    app = {
+        "app/__init__.py": "",
+        "app/main.py": f'''from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from redis.asyncio import Redis
+
+STARTED = []
+
+
+async def get_cache():
+    client = Redis.from_url("{literal}")
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    STARTED.append(True)
+    yield
+
+
+app = FastAPI(title="hits", lifespan=lifespan)
+
+
+@app.post("/hits/{{key}}")
+async def hit(key: str, cache: Redis = Depends(get_cache)) -> int:
+    return await cache.incr(key)
+''',
+    }
+    repo = git_repo(tmp_path / "hits", app)
+    last, opened = _drive(repo, redis_url)
+    assert last == 40 and opened >= 40, opened
+    _init(repo)
+    _apply_every_batch(repo)
+    main = (repo / "app/main.py").read_text()
+    assert f'await init_redis("{literal}")' in main, main
+    assert "redis_lifespan" not in main  # the app's own lifespan is the one wired
+    assert "Redis.from_url" not in main
+    last, opened = _drive(repo, redis_url)
+    assert last == 40, last
+    assert opened <= 4, opened

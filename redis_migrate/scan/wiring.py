@@ -11,7 +11,8 @@ after the lifespan's `yield` (or at the end of a startup hook's paired shutdown 
 When no hook creates a client itself (the lifespan calls `await manager.connect()`, or the
 clients are created lazily on first use), the hook is still wired, as its first statement,
 provided the app's clients agree on one URL that is a module-level name of the target
-(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it.
+(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it. A URL
+the clients all spell as the same string literal (`"redis://localhost"`) is copied as written.
 
 An ASGI app made with no hook at all (`Litestar(route_handlers=...)`) is given one: a
 `redis_lifespan` beside it that calls `init_redis(<the agreed URL>)` and, on the way out,
@@ -26,6 +27,7 @@ rewritten site says so in a note.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -146,21 +148,42 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
         return None
     app_file, cls, loc = made[0]
-    urls = _url_keys(_wirable(linked))
+    wirable = _wirable(linked)
+    urls = _url_keys(wirable)
     if len(urls) != 1:
         return None
-    spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of)
+    spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of,
+                         _literal_codes(wirable))
     if spelled is None:
         return None
     return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled)
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
-    """The app's async clients whose URL is a module-level name a hook can import. Literal
-    URLs are wired from the hook that creates their client, never from afar."""
+    """The app's async clients whose URL a hook can spell: a module-level name it can
+    import, or a string literal (copied as written: `"redis://localhost"`)."""
     return [s for s in linked if s.kind == "instantiation" and s.url_key
-            and not s.url_key.startswith(LITERAL_PREFIX) and f".{LOCALS}." not in s.url_key
+            and (not s.url_key.startswith(LITERAL_PREFIX) or _literal(s.url_code) is not None)
+            and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
+
+
+def _literal(code: str | None) -> str | None:
+    """`code` when it is one plain string literal (not an f-string or a concatenation)."""
+    if code is None:
+        return None
+    try:
+        node = ast.parse(code.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    return code.strip() if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+        else None
+
+
+def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
+    """URL key -> the literal as written, for the sites whose URL is a string literal."""
+    return {s.url_key: code for s in sites if s.url_key and s.url_key.startswith(LITERAL_PREFIX)
+            for code in [_literal(s.url_code)] if code is not None}
 
 
 def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
@@ -185,10 +208,16 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         if module is None:
             continue
         top = program_of(by_module[module].path)
-        urls = _url_keys(s for s in clients if program_of(s.path) == top) or _url_keys(clients)
+        own = [s for s in clients if program_of(s.path) == top]
+        if kind == "main" and not own and not _reaches(
+                module, {f.module for f in files if f.path in {s.path for s in clients}},
+                by_module):
+            continue  # a script whose program holds no client and imports none: no Redis
+        urls = _url_keys(own) or _url_keys(clients)
         if len(urls) != 1:
             continue
-        spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of)
+        spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
+                             _literal_codes(clients))
         if spelled is None:
             continue
         code, needed = spelled
@@ -199,6 +228,24 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         facts.anchors.append(anchor)
         if needed is not None:
             facts.url_imports[key] = needed
+
+
+def _reaches(module: str, targets: set[str], by_module: dict[str, FileFacts]) -> bool:
+    """Whether `module` imports one of `targets`, directly or through the target's modules."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        current = todo.pop()
+        if current in targets:
+            return True
+        if current in seen or current not in by_module:
+            continue
+        seen.add(current)
+        for _, _, target in by_module[current].imports:
+            parts = target.split(".")
+            todo.extend(".".join(parts[:n]) for n in range(len(parts), 0, -1)
+                        if ".".join(parts[:n]) in by_module)
+    return False
 
 
 LITERAL_PREFIX = "literal:"  # the URL key of a literal URL (`literal:<hash>`)
@@ -219,9 +266,14 @@ def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:
 
 def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+               literals: dict[str, str] | None = None,
                ) -> tuple[str, tuple[str, str] | None] | None:
     """How the hook's file spells the URL, and the import that makes it so (None: none
-    needed); None when it cannot (the name it needs is bound to something else there)."""
+    needed); None when it cannot (the name it needs is bound to something else there).
+    `literals`: the code of the literal URLs, by key."""
+    if url_key.startswith(LITERAL_PREFIX):
+        code = (literals or {}).get(url_key)
+        return (code, None) if code is not None else None
     module_level = {local: target for scope, local, target in hook_file.imports
                     if scope == hook_file.module}
     if url_key.startswith(ENV_PREFIX):
