@@ -666,9 +666,9 @@ def test_litestar_named_dependency_reaches_handler_parameters_of_that_name(
 
 
 def test_a_script_that_never_imports_a_client_is_not_wired(tmp_path: Path) -> None:
-    """Root-level scripts are each their own program: `worker.py` imports the module that
-    holds the client and gets init_redis(); `report.py` imports nothing of the app's Redis and
-    is left alone, though both have a `main()`."""
+    """A `main()` is wired only where Redis is: `worker.py` imports the module that holds the
+    client and gets init_redis(); `report.py`, and `scripts/stats.py` beside a script that has
+    a client of its own, import nothing of it and are left alone."""
     main_of = """
         import asyncio
         {imports}
@@ -693,9 +693,25 @@ def test_a_script_that_never_imports_a_client_is_not_wired(tmp_path: Path) -> No
         "worker.py": main_of.format(imports="from cache import remember\n",
                                     body="await remember('k')"),
         "report.py": main_of.format(imports="import json\n", body="print(json.dumps({}))"),
+        # a folder of scripts: the probe holds a client, its neighbour does not import it
+        "scripts/probe.py": """
+            import asyncio
+
+            from redis.asyncio import Redis
+
+            probe = Redis.from_url("redis://localhost:6379/3")
+
+
+            async def main():
+                await probe.set("k", 1)
+
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+        """,
+        "scripts/stats.py": main_of.format(imports="import json\n", body="print(1)"),
     })
     inventory = scan(tmp_path)
-    anchors = {(a.path, a.url_code) for a in inventory.wiring.anchors}
-    assert anchors == {("worker.py", '"redis://localhost:6379/3"')}, anchors
-    (site,) = _instantiations(inventory)
-    assert site.status == "pending", site
+    anchors = {a.path for a in inventory.wiring.anchors}
+    assert anchors == {"worker.py", "scripts/probe.py"}, anchors
+    assert {s.status for s in _instantiations(inventory)} == {"pending"}

@@ -209,10 +209,10 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
             continue
         top = program_of(by_module[module].path)
         own = [s for s in clients if program_of(s.path) == top]
-        if kind == "main" and not own and not _reaches(
+        if kind == "main" and not _reaches(
                 module, {f.module for f in files if f.path in {s.path for s in clients}},
                 by_module):
-            continue  # a script whose program holds no client and imports none: no Redis
+            continue  # a script that neither holds a client nor imports one: no Redis there
         urls = _url_keys(own) or _url_keys(clients)
         if len(urls) != 1:
             continue
