@@ -196,3 +196,26 @@ def test_init_keeps_src_in_the_import_when_the_app_imports_src(tmp_path: Path) -
     table = _init_table(tmp_path, {"src/core/__init__.py": "",
                                    "src/core/app.py": "from src.core import x\n"})
     assert table["lifecycle-import"] == "src.core.redis_client"
+
+
+def test_init_prefers_the_configured_url_and_its_decoding_in_a_tie(tmp_path: Path) -> None:
+    """restaurant-backend's shape: the app's client reads its settings and decodes; a script
+    beside it spells "localhost" and does not. One vote each: the central client is the
+    app's, and a host/port client is given as the URL it connects to, not its host alone."""
+    repo = git_repo(tmp_path / "t", {
+        "app/__init__.py": "",
+        "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\n",
+        "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
+                         "client = redis.Redis(host=settings.REDIS_HOST, "
+                         "port=settings.REDIS_PORT, decode_responses=True)\n\n\n"
+                         "async def read(key):\n    return await client.get(key)\n"),
+        "app/probe.py": ("import redis.asyncio as redis\n\n"
+                         "probe = redis.Redis(host='localhost', port=6379, db=0)\n\n\n"
+                         "async def send():\n    await probe.publish('test', 'test')\n")})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    url = 'f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0"'
+    assert f"url: {url} (used by 1 of 2 clients)" in run.stdout, run.stdout
+    assert "decode_responses: True (1 of 2 clients)" in run.stdout
+    assert "other URL 'redis://localhost:6379/0'" in run.stdout
+    assert f"await init_redis({url})" in run.stdout

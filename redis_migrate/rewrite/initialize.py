@@ -11,6 +11,7 @@ from pathlib import Path
 import tomlkit
 
 from redis_migrate import gitrepo
+from redis_migrate.analysis.link import LinkedSite
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.source_text import decode_source
 from redis_migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
@@ -149,6 +150,7 @@ def derive_central(repo: Path) -> DerivedCentral:
     inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
+    decodes_by_url: dict[str, set[bool]] = {}
     limits: Counter[int | None] = Counter()
     sync_clients = 0
     # a client built on a pool (`Redis(connection_pool=pool)`) has the pool's options
@@ -161,23 +163,33 @@ def derive_central(repo: Path) -> DerivedCentral:
             continue
         options = {**pool_options.get(linked.atom or "", {}), **dict(linked.options)}
         sync_clients += linked.library == "redis-sync"
-        if linked.url and linked.url_key and "<locals>" not in linked.url_key:
-            urls[linked.url] += 1  # a parameter or a local (`url`) names no URL init can use
+        url = _url_of(linked)
+        if url is not None:
+            urls[url] += 1
         if linked.library == "aioredis1":
-            decodes["encoding" in options] += 1
+            decoded = "encoding" in options
         else:
-            decodes[_toml_value(options.get("decode_responses", "False")) is True] += 1
+            decoded = _toml_value(options.get("decode_responses", "False")) is True
+        decodes[decoded] += 1
+        decodes_by_url.setdefault(url or "", set()).add(decoded)
         limit = _toml_value(options.get("max_connections", "None"))
         # a limit that is not a literal cannot be written into the module: count it as unset
         limits[limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
                else None] += 1
     result = DerivedCentral(clients=sum(decodes.values()), sync_clients=sync_clients)
     if urls:
-        (result.url, result.url_votes), = urls.most_common(1)
+        # most clients' URL; in a tie, one the app configures (`settings.REDIS_URL`) before a
+        # literal, which is how scripts and examples beside the app spell theirs
+        result.url, result.url_votes = max(urls.items(), key=lambda item: (
+            item[1], not _is_literal(item[0]), item[0]))
         result.others = sorted(u for u in urls if u != result.url)
     if decodes:
-        # a tie keeps redis-py's default (bytes): the safer choice for the code that had it
-        result.decode_responses = decodes[True] > decodes[False]
+        # a tie: as the clients on the chosen URL all do, else redis-py's default (bytes), the
+        # safer choice for the code that had it
+        winners = decodes_by_url.get(result.url or "", set())
+        tie_break = len(winners) == 1 and winners == {True}
+        result.decode_responses = decodes[True] > decodes[False] or (
+            decodes[True] == decodes[False] and tie_break)
         result.decode_votes = decodes[result.decode_responses]
     if limits:
         # most clients' limit; a tie keeps none, so no client that had no limit gets one
@@ -185,6 +197,26 @@ def derive_central(repo: Path) -> DerivedCentral:
         if top is not None and not (rest and rest[0][1] == votes):
             result.max_connections, result.max_connections_votes = top, votes
     return result
+
+
+def _url_of(linked: LinkedSite) -> str | None:
+    """The URL a client connects to, as code init can pass to init_redis(): `Redis(host=h,
+    port=p)` as `f"redis://{h}:{p}/0"`, not its host alone. None for a parameter or a local
+    (`url`), which names no URL init can use."""
+    if not linked.url or not linked.url_key or "<locals>" in linked.url_key:
+        return None
+    code = linked.url_code
+    if code and code != linked.url and "redis://" in code:
+        return code  # built from host=, port=, db=
+    return linked.url
+
+
+def _is_literal(code: str) -> bool:
+    try:
+        node = ast.parse(code, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, ast.Constant)
 
 
 _IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)
