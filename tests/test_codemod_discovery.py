@@ -35,7 +35,8 @@ ACCESSOR = Accessor(LIFECYCLE)
 # their position in the original file), references before the assignment is removed, the app's
 # lifespan found by name after the rest, the imports last
 ORDER = ["InlineFunctionClient", "ClientAttributeToProperty", "RewriteLazyGetter",
-         "ReplaceClientReferences", "RemoveModuleClient", "RemoveCloseCalls", "WireClose",
+         "ReplaceClientReferences", "RemoveModuleClient", "FieldDefaultFactory",
+         "RemoveCloseCalls", "WireClose",
          "ConvertAioredisCalls", "WireAppLifespan", "UpdateRedisImports"]
 
 # a non-empty value of every plan field a codemod serves
@@ -45,6 +46,7 @@ SAMPLES: dict[str, Any] = {
     "getters": {"get_client": ("_client", ACCESSOR)},
     "references": {"app.cache.client": ACCESSOR},
     "remove_names": {"client"},
+    "field_defaults": {("Cacher", "redis")},
     "closes": {"shutdown": {"client"}},
     "released_globals": {"_client"},
     "lambda_closes": {None: {"client"}},

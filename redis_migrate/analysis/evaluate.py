@@ -71,6 +71,7 @@ class _Frame:
     self_class: str | None = None
     # parameters known to be a framework object (`request: Request`): name -> pseudo-class
     types: dict[str, str] = field(default_factory=dict)
+    dataclass: bool = False  # a class made by `@dataclass`: its annotated defaults are fields
 
 
 class Evaluator(ABC):

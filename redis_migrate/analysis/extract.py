@@ -295,15 +295,28 @@ class _Extractor(Evaluator):
                      if b in CLIENT_CLASSES or b in self.subclasses), None)
         if base is not None:  # `class Cache(redis.Redis)`: its instances are clients too
             self.subclasses[qualname] = base
-        self.frames.append(_Frame("class", qualname, scopes.collect_scope(node.body,
-                                                                          self.package)))
+        frame = _Frame("class", qualname, scopes.collect_scope(node.body, self.package))
+        frame.dataclass = any(
+            "dataclasses.dataclass" in self._eval_pure(
+                expr.func if isinstance(expr, ast.Call) else expr)
+            for expr in node.decorator_list)
+        self.frames.append(frame)
         self._stmts(node.body)
         self.frames.pop()
 
     def _stmt_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
         if node.value is None:
             return
+        read_before = len(self.facts.import_time_reads)
         values = self._eval(node.value)
+        name = _field_default(node, self.frames[-1], self._eval_pure)
+        if name is not None:
+            # read at construction once the rewrite makes it a default_factory: recorded as
+            # the field's, and as read at import only if the class is built at import
+            moved = self.facts.import_time_reads[read_before:]
+            del self.facts.import_time_reads[read_before:]
+            self.facts.field_defaults.extend(
+                (self.frames[-1].qualname, name, key, loc) for key, loc in moved)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         keys = [key for target in targets for key in self._bind(target, node.value, values)]
         if self.frames[-1].kind == "class":  # arq: `class WorkerSettings: on_startup = startup`
@@ -536,6 +549,21 @@ class _Extractor(Evaluator):
         if node.args:
             return self._snippet(node.args[0])
         return None
+
+
+def _field_default(node: ast.Assign | ast.AnnAssign, frame: _Frame,
+                   evaluate: Callable[[ast.expr], tuple[str, ...]]) -> str | None:
+    """The field's name when `node` is a dataclass field whose default is a call
+    (`redis: Redis = make_client()`, not `field(...)` nor a `ClassVar`), else None."""
+    if not (frame.kind == "class" and frame.dataclass and isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name) and isinstance(node.value, ast.Call)):
+        return None
+    annotation = node.annotation.value if isinstance(node.annotation, ast.Subscript) \
+        else node.annotation
+    if any(v in ("typing.ClassVar", "dataclasses.field", "dataclasses.InitVar")
+           for v in (*evaluate(annotation), *evaluate(node.value.func))):
+        return None
+    return node.target.id
 
 
 def _dependency_calls(annotation: ast.expr | None,

@@ -138,6 +138,10 @@ class FileFacts:
     taken_names: dict[str, str] = field(default_factory=dict)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # dataclass field defaults made by a call (`redis: Redis = make_client()`): read when the
+    # class body runs, at import, unless the rewrite makes them a `default_factory`, read at
+    # each construction. (class, field, value key, where)
+    field_defaults: list[tuple[str, str, str, Location]] = field(default_factory=list)
     # (calling def, callee key) of every call made inside a def: a startup hook's helpers
     # (`await on_start()` in the lifespan) start the app too
     calls: list[tuple[str, str]] = field(default_factory=list)

@@ -97,6 +97,9 @@ class LinkedSite:
     url_key: str | None = None  # canonical key of its URL argument
     options: tuple[tuple[str, str], ...] = ()
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
+    # dataclass fields whose default is made from it (path, class, field): each becomes a
+    # `default_factory` when the site moves (see FileFacts.field_defaults)
+    field_defaults: list[tuple[str, str, str]] = field(default_factory=list)
     hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
     url_code: str | None = None  # the URL argument's source, unmasked (never printed)
     receiver: str | None = None  # for a close: the closed expression as source
@@ -617,12 +620,24 @@ def _attach_returns(files: list[FileFacts], sites: dict[str, LinkedSite],
 
 def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],
                               graph: _Graph) -> None:
-    """A client read at import (`alias = client`) cannot become get_redis()."""
+    """A client read at import (`alias = client`) cannot become get_redis(). A dataclass
+    field default made from it is read at each construction once it is a default_factory:
+    at import only where the class is built at import."""
+    by_class: dict[str, list[str]] = defaultdict(list)  # class -> value keys of its defaults
     for facts in files:
-        for key, loc in facts.import_time_reads:
+        for cls, name, key, _loc in facts.field_defaults:
+            by_class[graph.index.canonical(cls)].append(key)
             for atom in graph.sites_in(_atoms(graph, key), sites):
                 if atom in sites:
-                    sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
+                    sites[atom].field_defaults.append((facts.path, cls, name))
+    suffix = f".{RETURN}"
+    for facts in files:
+        for key, loc in facts.import_time_reads:
+            built = graph.index.canonical(key[:-len(suffix)]) if key.endswith(suffix) else ""
+            for read in (key, *by_class.get(built, ())):
+                for atom in graph.sites_in(_atoms(graph, read), sites):
+                    if atom in sites:
+                        sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
 
 
 def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:

@@ -51,6 +51,8 @@ class FilePlan:
     # an app made with no hook: (whether lifespan= takes a list, the init call)
     wire_app: tuple[bool, str] | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
+    # (class path, field): dataclass fields made from a moved client, made default_factory
+    field_defaults: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def removed_modules(self) -> set[str]:
@@ -202,6 +204,11 @@ def _blocking_function(inventory: Inventory) -> str | None:
 def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
                         imports: ImportIndex, plan_for: Callable[[str], FilePlan]) -> None:
     bound = linked.bound_to or ""
+    for path, cls, name in linked.field_defaults:
+        # `redis: Redis = make_client()` would call get_redis() as the class body runs, at
+        # import: it is read at each construction instead
+        holder = plan_for(path)
+        holder.field_defaults.add((_relative(cls, holder.module) or cls, name))
     if linked.function is None:  # module-client or pool-client at module level
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
         plan.remove_names.add(name)
