@@ -715,3 +715,74 @@ def test_a_script_that_never_imports_a_client_is_not_wired(tmp_path: Path) -> No
     anchors = {a.path for a in inventory.wiring.anchors}
     assert anchors == {"worker.py", "scripts/probe.py"}, anchors
     assert {s.status for s in _instantiations(inventory)} == {"pending"}
+
+
+def test_a_host_port_client_is_never_wired_with_its_host_alone(tmp_path: Path) -> None:
+    """`Redis(host=settings.REDIS_HOST, port=6380)` under a lifespan that creates nothing: the
+    hook could only be given `init_redis(settings.REDIS_HOST)`, a host and not a URL, which
+    fails at startup. The site waits, saying why."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "", "app/settings.py": "REDIS_HOST = 'cache'\n",
+        "app/main.py": """
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+            from redis.asyncio import Redis
+
+            from app import settings
+
+            cache = Redis(host=settings.REDIS_HOST, port=6380)
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                yield
+
+
+            app = FastAPI(lifespan=lifespan)
+
+
+            @app.get("/{key}")
+            async def read(key: str):
+                return await cache.get(key)
+        """,
+    })
+    inventory = scan(tmp_path)
+    (site,) = _instantiations(inventory)
+    assert (site.status, site.reason_code) == ("manual", "lifecycle-not-wired"), site
+    assert not inventory.wiring.anchors
+
+
+def test_two_clients_on_one_host_and_two_ports_connect_to_two_servers(tmp_path: Path) -> None:
+    """The URL of a host/port client is its host, port and db: a second client on another
+    port is `url-differs` from the one the startup hook wires, not the same server."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/main.py": """
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+            from redis.asyncio import Redis
+
+            other = Redis(host="cache", port=6380)
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                app.state.redis = Redis(host="cache", port=6379)
+                yield
+                await app.state.redis.aclose()
+
+
+            app = FastAPI(lifespan=lifespan)
+
+
+            @app.get("/{key}")
+            async def read(key: str):
+                return await other.get(key) or await app.state.redis.get(key)
+        """,
+    })
+    sites = {s.line: s for s in _instantiations(scan(tmp_path))}
+    assert (sites[11].status, sites[11].reason_code) == ("pending", None), sites[11]
+    assert (sites[6].status, sites[6].reason_code) == ("manual", "url-differs"), sites[6]
+    assert sites[6].reason == 'connects to "cache", the central client to a literal host:6379/0'

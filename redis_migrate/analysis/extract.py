@@ -27,6 +27,7 @@ from redis_migrate.analysis.evaluate import (
 from redis_migrate.analysis.facts import (
     ARGS,
     ENV_PREFIX,
+    HOST_PREFIX,
     INSTANCE_PREFIX,
     LOCALS,
     RETURN,
@@ -462,8 +463,28 @@ class _Extractor(Evaluator):
         return node.args[0] if node.args else None
 
     def _url_key(self, node: ast.Call) -> str | None:
+        given = {k.arg: k.value for k in node.keywords if k.arg}
+        if "host" in given and not given.keys() & {"url", "address"}:
+            return self._host_key(given)
         argument = self._url_argument(node)
         return self._key_of(argument) if argument is not None else None
+
+    def _host_key(self, given: dict[str, ast.expr]) -> str | None:
+        """`Redis(host=h, port=p, db=n)`: where it connects is all three (two clients on one
+        host and two ports are two servers); None when a part has no key."""
+        parts = []
+        for name, default in (("host", None), ("port", 6379), ("db", 0)):
+            value = given.get(name)
+            if value is None:
+                parts.append(str(default))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, int):
+                parts.append(str(value.value))
+            else:
+                key = self._key_of(value)
+                if key is None:
+                    return None
+                parts.append(key)
+        return HOST_PREFIX + "|".join(parts)
 
     def _key_of(self, node: ast.expr) -> str | None:
         """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""

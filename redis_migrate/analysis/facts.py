@@ -22,6 +22,8 @@ SHARED_BLOCKING = "shared:blocking"
 SITE_PREFIX = "site:"
 INSTANCE_PREFIX = "instance:"
 RETURN = "<return>"
+# the URL key of a client made from host=, port=, db= (`host:<host key>|<port>|<db>`)
+HOST_PREFIX = "host:"
 LOCALS = "<locals>"
 ENV_PREFIX = "env:"  # the URL key of a URL read from the environment (`env:REDIS_URL`)
 ARGS = "<args>"

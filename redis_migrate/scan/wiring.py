@@ -31,7 +31,7 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from redis_migrate.analysis.facts import ENV_PREFIX, LOCALS, FileFacts, Location
+from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LOCALS, FileFacts, Location
 from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from redis_migrate.scan.discovery import is_test_path
@@ -164,6 +164,8 @@ def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
     import, or a string literal (copied as written: `"redis://localhost"`)."""
     return [s for s in linked if s.kind == "instantiation" and s.url_key
             and (not s.url_key.startswith(LITERAL_PREFIX) or _literal(s.url_code) is not None)
+            # host=, port=: the URL is built from parts a hook would have to import one by one
+            and not s.url_key.startswith(HOST_PREFIX)
             and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
 
