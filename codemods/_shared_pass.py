@@ -88,19 +88,18 @@ class SharedPass(VisitorBasedCodemodCommand):
                 self._pruned_at[index] = node
         return True
 
+    def _active(self) -> list[VisitorBasedCodemodCommand]:
+        """The members not inside a subtree they pruned."""
+        return [member for member, pruned in zip(self.members, self._pruned_at, strict=True)
+                if pruned is None]
+
     def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        if not self._attribute_hooks:
-            return
-        for index, member in enumerate(self.members):
-            if self._pruned_at[index] is None:
-                member.on_visit_attribute(node, attribute)
+        for member in self._active() if self._attribute_hooks else ():
+            member.on_visit_attribute(node, attribute)
 
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        if not self._attribute_hooks:
-            return
-        for index, member in enumerate(self.members):
-            if self._pruned_at[index] is None:
-                member.on_leave_attribute(original_node, attribute)
+        for member in self._active() if self._attribute_hooks else ():
+            member.on_leave_attribute(original_node, attribute)
 
     def on_leave(self, original_node: NodeT, updated_node: NodeT,
                  ) -> NodeT | cst.RemovalSentinel:

@@ -209,6 +209,20 @@ def report_of(proc: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def assert_requests_share_one_pool(root: Path, script: str, requests: int,
+                                   max_opened: int) -> None:
+    """Run a scenario that makes ``requests`` requests and prints ``statuses``, ``opened``
+    (connections Redis accepted meanwhile) and ``live`` (the app's connections still open);
+    fail when a request failed (the count would mean nothing) or more than ``max_opened``
+    connections were opened."""
+    report = report_of(run_fresh(root, script, str(requests)))
+    if any(status >= 300 for status in report["statuses"]):
+        pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
+    assert report["opened"] <= max_opened, (
+        f"{requests} requests opened {report['opened']} Redis connections, expected at most "
+        f"{max_opened}; still open at the end:\n" + "\n".join(report["live"]))
+
+
 # The pytest plugin (``pytest_plugins = ["redis_testkit"]`` in an example's conftest).
 
 _redis: ThrowawayRedis | None = None

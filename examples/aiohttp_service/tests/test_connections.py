@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from redis_testkit import report_of, run_fresh
+from redis_testkit import assert_requests_share_one_pool
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 30
@@ -59,10 +59,4 @@ print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live"
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="legacy: three long-lived clients, plus one per typing request")
 def test_thirty_requests_share_one_pool():
-    proc = run_fresh(ROOT, THIRTY_REQUESTS, str(REQUESTS))
-    report = report_of(proc)
-    if any(status >= 300 for status in report["statuses"]):
-        pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
-    assert report["opened"] <= MAX_OPENED, (
-        f"{REQUESTS} requests opened {report['opened']} Redis connections, expected at most "
-        f"{MAX_OPENED}; still open at the end:\n" + "\n".join(report["live"]))
+    assert_requests_share_one_pool(ROOT, THIRTY_REQUESTS, REQUESTS, MAX_OPENED)
