@@ -40,6 +40,9 @@ class Spelled:
     string_words: frozenset[str]
     # absolute imports: (module of a `from` import or None, imported name, `as` name or None)
     imports: tuple[tuple[str | None, str, str | None], ...]
+    # relative `from` imports: (level, module after the dots or "", imported name, `as` name)
+    relative: tuple[tuple[int, str, str, str | None], ...] = ()
+    calls: frozenset[str] = frozenset()  # callees spelled as dotted names: `get_redis`, `rc.x`
 
 
 def spelled(module: cst.Module) -> Spelled:
@@ -53,11 +56,20 @@ def spelled(module: cst.Module) -> Spelled:
     names: set[str] = set()
     words: set[str] = set()
     imports: list[tuple[str | None, str, str | None]] = []
+    relative: list[tuple[int, str, str, str | None]] = []
+    calls: set[str] = set()
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            callee = _ast_dotted(node.func)
+            if callee is not None:
+                calls.add(callee)
         if isinstance(node, ast.Import):
             imports.extend((None, a.name, a.asname) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
             imports.extend((node.module, a.name, a.asname) for a in node.names if a.name != "*")
+        elif isinstance(node, ast.ImportFrom) and node.level:
+            relative.extend((node.level, node.module or "", a.name, a.asname)
+                            for a in node.names if a.name != "*")
         # an import's names are `alias` nodes, which have no entry in _NAME_FIELDS
         elif isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
             # the literal as written, as the matchers read it (`'a' 'b'` is one node here)
@@ -72,7 +84,19 @@ def spelled(module: cst.Module) -> Spelled:
                     names.add(value)
                 elif isinstance(value, list):
                     names.update(value)
-    return Spelled(frozenset(names), frozenset(words), tuple(imports))
+    return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
+                   frozenset(calls))
+
+
+def _ast_dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a Name/Attribute chain, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])
 
 
 class _SourceSlicer:
@@ -95,18 +119,34 @@ def _spelled_by_matchers(module: cst.Module) -> Spelled:
     statements = m.findall(module, m.Import() | m.ImportFrom())
     imported = {id(n) for statement in statements for n in m.findall(statement, m.Name())}
     imports: list[tuple[str | None, str, str | None]] = []
+    relative: list[tuple[int, str, str, str | None]] = []
     for statement in statements:
         if isinstance(statement, cst.Import):
             imports.extend((None, _dotted(a.name), _asname(a)) for a in statement.names)
-        elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
-                and not statement.relative and not isinstance(statement.names, cst.ImportStar):
+        elif not isinstance(statement, cst.ImportFrom) \
+                or isinstance(statement.names, cst.ImportStar):
+            continue
+        elif statement.relative:
+            source = _dotted(statement.module) if statement.module is not None else ""
+            relative.extend((len(statement.relative), source, _dotted(a.name), _asname(a))
+                            for a in statement.names)
+        elif statement.module is not None:
             imports.extend((_dotted(statement.module), _dotted(a.name), _asname(a))
                            for a in statement.names)
     names = {n.value for n in m.findall(module, m.Name())
              if isinstance(n, cst.Name) and id(n) not in imported}
     words = {word for s in m.findall(module, m.SimpleString())
              if isinstance(s, cst.SimpleString) for word in _WORD.findall(s.value)}
-    return Spelled(frozenset(names), frozenset(words), tuple(imports))
+    calls = {_dotted(call.func) for call in m.findall(module, m.Call())
+             if isinstance(call, cst.Call) and _is_chain(call.func)}
+    return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
+                   frozenset(calls))
+
+
+def _is_chain(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute):
+        node = node.value
+    return isinstance(node, cst.Name)
 
 
 def _dotted(node: cst.BaseExpression) -> str:

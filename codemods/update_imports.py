@@ -11,18 +11,17 @@ keep the file's style and leave every other import alone.
 from __future__ import annotations
 
 import sys
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Self, TypeVar
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import QualifiedNameProvider
+from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
-from ._common import absolute_names, compat_module, dotted, resolve_relative
+from ._common import compat_module, dotted, is_docstring, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
-from ._names import spelled
+from ._names import Spelled, spelled
 
 ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 
@@ -43,7 +42,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
     """Adds the accessor import where needed; removes the imports the rewrite left unused."""
 
     DESCRIPTION = "Add get_redis imports, drop unused Redis/aioredis imports (rewrite 7)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    # no scope metadata: on a large file a qualified-name analysis costs more than the rest of
+    # the codemod; the calls are resolved through the module's imports (`_resolved`)
     # last: it imports what the others call and drops what they left unused
     SERVES = Serves(always=True, order=100)
 
@@ -84,6 +84,11 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                     RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
         return False
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        # only import statements change here: the expressions of every other line (most of a
+        # large file's nodes) are not visited at all
+        return any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in node.body)
+
     def _plainly_unused(self, bound: str) -> bool:
         """Nothing in the file reads `bound`, not even a string (an annotation, `__all__`):
         the import goes here, without the scope analysis that costs a pass over a large file."""
@@ -94,14 +99,33 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         self._loaded = found.names
         self._string_words = found.string_words
         self._drop: set[tuple[str, str | None]] = set()
+        bound = self._bindings(found)
+        resolved = {call: _resolved(call, bound) for call in found.calls}
+        for accessor in ACCESSORS:
+            spelled_as = self.aliases.get(accessor, accessor)
+            home = f"{self.homes[accessor]}.{accessor}"
+            if any(target == home or (call == spelled_as and target is None)
+                   for call, target in resolved.items()):
+                # imported from the lifecycle module, or inserted by a rewrite (not bound yet)
+                self._calls.add(accessor)
         # aioredis exception names may follow the client to redis-py only if no aioredis
-        # client (or other aioredis call) is left in this file; a file whose text never says
-        # "aioredis" has none, and skips a pass over every call
-        self._aioredis_calls = "aioredis" in node.code and any(
-            name.startswith("aioredis.") and ".exceptions." not in name
-            for call in m.findall(node, m.Call()) if isinstance(call, cst.Call)
-            for name in absolute_names(self.get_metadata(QualifiedNameProvider, call.func, set()),
-                                       self.module_name, self.package))
+        # client (or other aioredis call) is left in this file
+        self._aioredis_calls = any(
+            target is not None and target.startswith("aioredis.")
+            and ".exceptions." not in target for target in resolved.values())
+
+    def _bindings(self, found: Spelled) -> dict[str, str]:
+        """Module-level name -> what it imports (`rc` -> `app.redis_client`), relative
+        imports resolved in this file's package."""
+        bound: dict[str, str] = {}
+        for source, name, asname in found.imports:
+            if source is None:  # `import a.b` binds `a`; `import a.b as c` binds `c` to a.b
+                bound[asname or name.split(".")[0]] = name if asname else name.split(".")[0]
+            else:
+                bound[asname or name] = f"{source}.{name}"
+        for level, source, name, asname in found.relative:
+            bound[asname or name] = f"{resolve_relative(self.package, level, source)}.{name}"
+        return bound
 
     def leave_ImportFrom(self, original: cst.ImportFrom,
                          updated: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
@@ -174,16 +198,6 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                     asname)
         return False
 
-    def visit_Call(self, node: cst.Call) -> None:
-        names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
-                               self.module_name, self.package)
-        for accessor in ACCESSORS:
-            spelled = self.aliases.get(accessor, accessor)
-            if f"{self.homes[accessor]}.{accessor}" in names:
-                self._calls.add(accessor)
-            elif isinstance(node.func, cst.Name) and node.func.value == spelled and not names:
-                self._calls.add(accessor)  # inserted by a rewrite: not bound to anything yet
-
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         for accessor in sorted(ACCESSORS):  # one `from … import a, b` line, in order
             home = self.homes[accessor]
@@ -192,7 +206,10 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                 AddImportsVisitor.add_needed_import(self.context, home, accessor, alias)
             elif accessor in self._imported and accessor not in self._calls:
                 RemoveImportsVisitor.remove_unused_import(self.context, home, accessor, alias)
-        return updated
+        # every import scheduled so far (ours and the earlier codemods'), added here rather
+        # than by the pass LibCST would run after this one
+        wanted = self.context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, [])
+        return add_at_top(self.context, updated, wanted) if wanted else updated
 
 
 class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
@@ -242,6 +259,34 @@ class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
                     if _stdlib(module) and (_bound_name(alias) or obj) in orphaned:
                         RemoveImportsVisitor.remove_unused_import(
                             self.context, module, obj, _bound_name(alias))
+
+
+def add_at_top(context: CodemodContext, module: cst.Module,
+               wanted: Sequence[ImportItem]) -> cst.Module:
+    """`module` with the `wanted` imports, as LibCST's AddImportsVisitor adds them, run on
+    the module's top only: the statements up to its last top-level import (the visitor reads
+    and changes nothing below them), so a large file is not copied and visited whole."""
+    last = max((i for i, statement in enumerate(module.body)
+                if isinstance(statement, cst.SimpleStatementLine)
+                and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)),
+               default=-1)
+    cut = max(last + 1, 1 if module.body and is_docstring(module.body[0]) else 0)
+    if cut == 0:  # nothing above the code: the visitor spaces the code from the new imports
+        return AddImportsVisitor(context, wanted).transform_module(module)
+    head = module.with_changes(body=module.body[:cut])
+    added = AddImportsVisitor(context, wanted).transform_module(head)
+    return module.with_changes(header=added.header,
+                               body=[*added.body, *module.body[cut:]])
+
+
+def _resolved(call: str, bound: dict[str, str]) -> str | None:
+    """What a dotted callee resolves to through the module's imports (None: its first name is
+    not imported; a def, a parameter or a name a rewrite inserted)."""
+    head, _, rest = call.partition(".")
+    target = bound.get(head)
+    if target is None:
+        return None
+    return f"{target}.{rest}" if rest else target
 
 
 def _loaded_names(module: cst.Module) -> frozenset[str]:

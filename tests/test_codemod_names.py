@@ -34,6 +34,8 @@ def test_ast_reading_gives_the_matchers_names_imports_and_string_words(name: str
     fast, slow = spelled(module), _spelled_by_matchers(module)
     assert fast.names == slow.names
     assert set(fast.imports) == set(slow.imports)
+    assert set(fast.relative) == set(slow.relative)
+    assert fast.calls == slow.calls
     assert slow.string_words <= fast.string_words
 
 
@@ -50,3 +52,31 @@ def test_text_the_running_python_cannot_parse_falls_back_to_the_matchers() -> No
     module = cst.parse_module("type Alias = Redis\n\n\ndef first[T](items: list[T]) -> T:\n"
                               "    return items[0]\n")
     assert spelled(module).names == {"Alias", "Redis", "first", "T", "items", "list"}
+
+
+ADD_AT_TOP_SAMPLES = {
+    "merge": "from app.redis_client import close_redis\n\n\ndef f():\n    return get_redis()\n",
+    "docstring_only": '"""Doc."""\n\n\ndef f():\n    return get_redis()\n',
+    "nothing": "def f():\n    return get_redis()\n",
+    "comment_header": "# header\nimport os\n\nx = os.sep\n",
+    "future_and_late_import": ("from __future__ import annotations\n\nimport os\n\n"
+                               "os.environ.setdefault('A', '1')\n\nimport json  # late\n\n"
+                               "y = json.dumps({})\n"),
+    "nested_import_only": ("import os\n\n\ndef f():\n"
+                           "    from app.redis_client import get_redis\n    return get_redis()\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ADD_AT_TOP_SAMPLES))
+def test_adding_imports_at_the_top_gives_what_the_whole_module_pass_gives(name: str) -> None:
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import AddImportsVisitor, ImportItem
+
+    from redis_migrate.codemods.update_imports import add_at_top
+
+    module = cst.parse_module(ADD_AT_TOP_SAMPLES[name])
+    wanted = [ImportItem("app.redis_client", "get_redis"), ImportItem("dataclasses", "field")]
+    whole = AddImportsVisitor(CodemodContext(), wanted).transform_module(module)
+    top = add_at_top(CodemodContext(), module, wanted)
+    assert top.code == whole.code
+    assert "import get_redis" in top.code.split("def f")[0] or "def f" not in top.code
