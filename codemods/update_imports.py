@@ -19,7 +19,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
-from ._common import compat_module, dotted, is_docstring, resolve_relative
+from ._common import compat_module, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
 from ._names import Spelled, spelled
 
@@ -270,9 +270,9 @@ def add_at_top(context: CodemodContext, module: cst.Module,
                 if isinstance(statement, cst.SimpleStatementLine)
                 and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)),
                default=-1)
-    cut = max(last + 1, 1 if module.body and is_docstring(module.body[0]) else 0)
-    if cut == 0:  # nothing above the code: the visitor spaces the code from the new imports
-        return AddImportsVisitor(context, wanted).transform_module(module)
+    # at least the first statement: with nothing above the code, the visitor spaces the first
+    # statement from the new imports
+    cut = max(last + 1, 1 if module.body else 0)
     head = module.with_changes(body=module.body[:cut])
     added = AddImportsVisitor(context, wanted).transform_module(head)
     return module.with_changes(header=added.header,
