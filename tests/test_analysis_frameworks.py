@@ -13,6 +13,9 @@ from pathlib import Path
 
 from analysis_helpers import scan, write_repo
 
+from redis_migrate.config import Config
+from redis_migrate.scan.lifecycle import template_text
+
 
 def _instantiations(inventory):
     return [s for s in inventory.sites if s.kind == "instantiation"]
@@ -786,3 +789,102 @@ def test_two_clients_on_one_host_and_two_ports_connect_to_two_servers(tmp_path: 
     assert (sites[11].status, sites[11].reason_code) == ("pending", None), sites[11]
     assert (sites[6].status, sites[6].reason_code) == ("manual", "url-differs"), sites[6]
     assert sites[6].reason == 'connects to "cache", the central client to a literal host:6379/0'
+
+
+def test_a_dependency_provider_nothing_uses_moves_with_the_first_batch(tmp_path: Path) -> None:
+    """planit's `get_redis()` yield dependency: no route depends on it and nothing imports
+    it. What it yields goes nowhere, so moving it changes connections only (the health
+    batch). Look-alikes: a provider a route does use is classified by that route's commands;
+    a method that yields a client (a task base class's `redis_client()`, bound by Celery) is
+    never taken as unused."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/deps.py": """
+            import redis.asyncio as redis
+
+
+            async def unused_provider():
+                client = redis.from_url("redis://localhost:6379/0")
+                try:
+                    yield client
+                finally:
+                    await client.aclose()
+
+
+            async def used_provider():
+                client = redis.from_url("redis://localhost:6379/0")
+                try:
+                    yield client
+                finally:
+                    await client.aclose()
+
+
+            class Task:
+                async def redis_client(self):
+                    client = redis.from_url("redis://localhost:6379/0")
+                    yield client
+        """,
+        "app/routes.py": """
+            from fastapi import Depends, FastAPI
+
+            from app.deps import used_provider
+
+            app = FastAPI()
+
+
+            @app.get("/{key}")
+            async def read(key: str, cache=Depends(used_provider)):
+                return await cache.get(key)
+        """,
+    })
+    sites = {s.line: s for s in _instantiations(scan(tmp_path))}
+    assert (sites[5].batch, sites[5].status) == ("health", "pending"), sites[5]
+    assert any("no Redis command reaches it" in n for n in sites[5].notes), sites[5].notes
+    assert (sites[13].batch, sites[13].purpose) == ("read-caches", "read-cache"), sites[13]
+    assert (sites[22].status, sites[22].reason_code) == ("manual", "unclassified"), sites[22]
+
+
+def test_init_redis_on_a_re_exported_setting_matches_clients_on_the_original(
+        tmp_path: Path) -> None:
+    """planit's shape: main.py calls `init_redis(settings.REDIS_URL)` with `settings` from
+    `core.setup`, which never names Redis and re-exports `core.config.settings`; a client on
+    `core.config.settings.REDIS_URL` connects to the same place, not `url-differs`."""
+    write_repo(tmp_path, {
+        "core/__init__.py": "",
+        "core/config.py": ("class S:\n    REDIS_URL = 'redis://localhost:6379/0'\n\n\n"
+                           "settings = S()\n"),
+        "core/setup.py": "from core.config import settings\n\nDEBUG = True\n",
+        "core/cache.py": """
+            import redis.asyncio as redis
+
+            from core.config import settings
+
+            client = redis.from_url(settings.REDIS_URL)
+
+
+            async def read(key):
+                return await client.get(key)
+        """,
+        "main.py": """
+            from contextlib import asynccontextmanager
+
+            from fastapi import FastAPI
+
+            from core.setup import settings
+            from redis_client import close_redis, init_redis
+
+
+            @asynccontextmanager
+            async def lifespan(app: FastAPI):
+                await init_redis(settings.REDIS_URL)
+                yield
+                await close_redis()
+
+
+            app = FastAPI(lifespan=lifespan)
+        """,
+        "redis_client.py": template_text(),
+    })
+    config = Config(lifecycle_module="redis_client.py", lifecycle_import="redis_client")
+    (site,) = _instantiations(scan(tmp_path, config))
+    assert (site.status, site.reason_code) == ("pending", None), site

@@ -490,6 +490,7 @@ class Evaluator(ABC):
         values = self._eval(node.value)
         function = self._function()
         if function is not None and node.value is not None:
+            self.facts.providers.append(function.qualname)
             self._set_holder(node.value, "yield", f"{function.qualname}.{RETURN}")
             for value in values:
                 self.facts.edges.append((f"{function.qualname}.{RETURN}", value))

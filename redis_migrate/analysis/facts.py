@@ -148,6 +148,7 @@ class FileFacts:
     # (`await on_start()` in the lifespan) start the app too
     calls: list[tuple[str, str]] = field(default_factory=list)
     defs: list[str] = field(default_factory=list)  # qualified names of the defs made here
+    providers: list[str] = field(default_factory=list)  # the defs here that yield a value
     # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`
     parameters: list[tuple[str, str]] = field(default_factory=list)
     aioredis1: bool = False  # the file uses the aioredis 1.x API

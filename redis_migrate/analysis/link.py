@@ -105,6 +105,10 @@ class LinkedSite:
     receiver: str | None = None  # for a close: the closed expression as source
     in_lambda: bool = False  # for a close: made in a lambda's body
     returned_to: list[str] = field(default_factory=list)  # keys that hold what its def returns
+    # its def is a module-level provider (it yields the client) that nothing in the
+    # repository imports, calls or passes on (a dependency no route uses): the client goes
+    # nowhere. A factory that returns it may be called from outside: that stays in doubt.
+    def_unreferenced: bool = False
     consumers: list[str] = field(default_factory=list)  # known libraries it is handed to
 
 
@@ -610,12 +614,41 @@ def _attach_returns(files: list[FileFacts], sites: dict[str, LinkedSite],
     """Refine each site's holder; a client a def returns goes to the keys its callers keep."""
     # `make_client().incr(k)`: a caller that uses what a def returns without keeping it
     used_directly = {graph.index.canonical(u.key) for f in files for u in f.uses}
+    referenced: set[str] | None = None
     for site in sites.values():
         _refine_holder(site, graph)
-        if site.holder in ("return", "yield") and site.function:
-            returned = f"{site.function}.{RETURN}"
-            site.returned_to = sorted({*graph.flows.get(returned, ()),
-                                       *({returned} & used_directly)})
+        if not site.function:
+            continue
+        returned = f"{site.function}.{RETURN}"
+        kept = sorted({*graph.flows.get(returned, ()), *({returned} & used_directly)})
+        if site.holder in ("return", "yield"):
+            site.returned_to = kept
+        if (site.holder == "yield" or returned in site.holders) and not kept \
+                and _module_provider(site.function, files):
+            referenced = _referenced(files, graph) if referenced is None else referenced
+            site.def_unreferenced = site.function not in referenced
+
+
+def _module_provider(key: str, files: list[FileFacts]) -> bool:
+    """Whether `key` is a def at the top level of a module (not a method, not nested) that
+    yields (a dependency provider)."""
+    module, _, _ = key.rpartition(".")
+    return any(f.module == module and key in f.defs and key in f.providers for f in files)
+
+
+def _referenced(files: list[FileFacts], graph: _Graph) -> set[str]:
+    """Every def a file imports, calls or passes as a value (`Depends(f)`, `x = f`), and the
+    keys those are read through (`f.<return>` counts for `f`)."""
+    found: set[str] = set()
+    for facts in files:
+        found.update(graph.index.canonical(target) for _, _, target in facts.imports)
+        found.update(graph.index.canonical(callee) for _, callee in facts.calls)
+        found.update(graph.index.canonical(u.key) for u in facts.uses)
+    for value in graph.flows:
+        found.add(graph.index.canonical(value))
+    # `f.<return>` kept or used by a caller is a reference to `f` (its own locals are not)
+    suffix = f".{RETURN}"
+    return found | {key[:-len(suffix)] for key in found if key.endswith(suffix)}
 
 
 def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],

@@ -151,7 +151,7 @@ class _Classifier:
             # what a def returns or yields is followed only into the callers that keep it
             returned = each.holder in ("return", "yield") or any(
                 h.endswith(f".{RETURN}") for h in each.holders)
-            if returned and not each.returned_to:
+            if returned and not each.returned_to and not each.def_unreferenced:
                 return False
             if {op.method for op in each.operations} - LIFECYCLE_METHODS:
                 return False

@@ -132,9 +132,11 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     report("classifying", 0, None)
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
-    wiring = wiring_facts(good, linked, partial(_module_imports, repo, modules_on_disk))
-    sites = classify(linked, batches, config, _central_urls(lifecycle, good, wiring),
-                     lifecycle, wiring)
+    imports_of = partial(_module_imports, repo, modules_on_disk)
+    wiring = wiring_facts(good, linked, imports_of)
+    central = {_through_reexports(key, imports_of) if key else key
+               for key in _central_urls(lifecycle, good, wiring)}
+    sites = classify(linked, batches, config, central, lifecycle, wiring)
     if wanted is not None:
         sites = [s for s in sites if _selected(s.file, wanted)]
     skipped = list(fileset.skipped)
@@ -195,6 +197,22 @@ def read_team_module(repo: Path, config: Config) -> LifecycleFacts | None:
 
         facts.blocking_extension, facts.blocking_gap = blocking_extension(repo, facts)
     return facts
+
+
+def _through_reexports(key: str, imports_of: Callable[[str], dict[str, str]]) -> str:
+    """`core.setup.settings.REDIS_URL` as `core.config.settings.REDIS_URL` when `core.setup`
+    (a module the analysis did not parse: it never names Redis) imports `settings` from
+    `core.config`: the key the clients' own URLs resolve to."""
+    for _ in range(8):  # a chain of re-exports, never a cycle
+        parts = key.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            target = imports_of(".".join(parts[:cut])).get(parts[cut])
+            if target is not None:
+                key = ".".join([target, *parts[cut + 1:]])
+                break
+        else:
+            return key
+    return key
 
 
 def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
