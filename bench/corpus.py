@@ -18,6 +18,7 @@ table. The raw data, with every site left manual, goes to a JSON file.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
@@ -616,6 +617,14 @@ def cmd_unpack(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     if not MIGRATE.exists():
         sys.exit(f"{MIGRATE} not found: run `make test` or `make demo` first")
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    lock = (SCRATCH / "work.lock").open("w")
+    try:
+        # two runs at once would copy, migrate and delete the same scratch folders under
+        # each other, and report each other's failures as the app's
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"another corpus run is using {SCRATCH / 'work'}: wait for it to finish")
     results = []
     for app in load_apps(args.only):
         print(f"{app['name']} ({app['repo']})", flush=True)
