@@ -888,3 +888,74 @@ def test_init_redis_on_a_re_exported_setting_matches_clients_on_the_original(
     config = Config(lifecycle_module="redis_client.py", lifecycle_import="redis_client")
     (site,) = _instantiations(scan(tmp_path, config))
     assert (site.status, site.reason_code) == ("pending", None), site
+
+
+def test_a_script_main_does_not_start_an_app_it_never_imports(tmp_path: Path) -> None:
+    """A FastAPI app made with no hook, and a script whose `main()` uses the same client: the
+    script's `main()` would be the only place init_redis() goes, and the app's requests would
+    reach get_redis() unstarted. The sites wait, naming the app. Look-alike: a `main()` that
+    imports the app and serves it does start it, and is wired."""
+    files = {
+        "app/__init__.py": "",
+        "app/cache.py": """
+            from redis.asyncio import Redis
+
+            from app import settings
+
+            client = Redis.from_url(settings.REDIS_URL)
+
+
+            async def read(key):
+                return await client.get(key)
+        """,
+        "app/settings.py": "REDIS_URL = 'redis://localhost:6379/0'\n",
+        "app/main.py": """
+            from fastapi import FastAPI
+
+            from app.cache import read
+
+            app = FastAPI()
+
+
+            @app.get("/{key}")
+            async def get(key: str):
+                return await read(key)
+        """,
+        "scripts/warm.py": """
+            import asyncio
+
+            from app.cache import read
+
+
+            async def main():
+                await read("k")
+
+
+            if __name__ == "__main__":
+                asyncio.run(main())
+        """,
+    }
+    write_repo(tmp_path / "a", files)
+    (site,) = _instantiations(scan(tmp_path / "a"))
+    assert (site.status, site.reason_code) == ("manual", "lifecycle-not-wired"), site
+    assert "FastAPI() at app/main.py:5" in (site.reason or ""), site.reason
+    serve = files | {"scripts/warm.py": """
+        import asyncio
+
+        import uvicorn
+
+        from app.main import app
+
+
+        async def main():
+            await uvicorn.Server(uvicorn.Config(app)).serve()
+
+
+        if __name__ == "__main__":
+            asyncio.run(main())
+    """}
+    write_repo(tmp_path / "b", serve)
+    inventory = scan(tmp_path / "b")
+    (site,) = _instantiations(inventory)
+    assert (site.status, site.reason_code) == ("pending", None), site
+    assert {a.path for a in inventory.wiring.anchors} == {"scripts/warm.py"}

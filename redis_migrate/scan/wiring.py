@@ -68,6 +68,9 @@ class WiringFacts:
     apps: list[str] = field(default_factory=list)  # async app objects made here, with where
     # an app made with no hook, that a batch gives a lifespan (see `AppLifespan`)
     app_lifespan: AppLifespan | None = None
+    # apps made with no hook of their own that no worker `main()` starts (its module neither
+    # makes nor imports the app's): wiring the mains would leave their requests unstarted
+    unstarted: list[str] = field(default_factory=list)
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -100,6 +103,11 @@ class WiringFacts:
             return (f"init_redis() is called nowhere, and the app ({self.apps[0]}) has no "
                     f"startup hook to call it from: give it one (lifespan / on_startup) that "
                     f"calls `await init_redis(<url>)`, and `await close_redis()` at shutdown")
+        if not self.wired and self.unstarted and self.app_lifespan is None:
+            return (f"init_redis() is called nowhere, and the app ({self.unstarted[0]}) has no "
+                    f"startup hook of its own: the worker main() the batch would wire does not "
+                    f"start it. Give the app one (lifespan / on_startup) that calls `await "
+                    f"init_redis(<url>)`, and `await close_redis()` at shutdown")
         if not self.needs_wiring or self.anchor is not None:
             return None
         names = sorted({f"{_short(k)}()" for k in self.hooks})
@@ -136,6 +144,12 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     if not facts.wired and not facts.hooks and facts.apps:
         facts.app_lifespan = _app_lifespan(files, linked, index,
                                            imports_of or (lambda module: {}))
+    if not facts.wired and facts.hooks and all(k == "main" for k in facts.hooks.values()):
+        by_module = {f.module: f for f in files}
+        mains = [m for m in (_module_of(k, by_module) for k in facts.hooks) if m is not None]
+        facts.unstarted = [f"{name} at {f.path}:{loc.line}" for f in files
+                           for _, name, loc in f.apps
+                           if not any(_reaches(m, {f.module}, by_module) for m in mains)]
     return facts
 
 
