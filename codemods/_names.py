@@ -60,7 +60,7 @@ def spelled(module: cst.Module) -> Spelled:
     calls: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
-            callee = _ast_dotted(node.func)
+            callee = ast_dotted(node.func)
             if callee is not None:
                 calls.add(callee)
         if isinstance(node, ast.Import):
@@ -88,7 +88,7 @@ def spelled(module: cst.Module) -> Spelled:
                    frozenset(calls))
 
 
-def _ast_dotted(node: ast.expr) -> str | None:
+def ast_dotted(node: ast.expr) -> str | None:
     """`a.b.c` for a Name/Attribute chain, else None."""
     parts = []
     while isinstance(node, ast.Attribute):

@@ -22,6 +22,7 @@ from typing import Any
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.scopes import bind_import
 from redis_migrate.analysis.source_text import decode_source
+from redis_migrate.codemods._names import ast_dotted
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import CONSTRUCTORS
 from redis_migrate.scan.discovery import module_name
@@ -742,15 +743,7 @@ def _keyword_names(call: ast.Call) -> set[str]:
     return {k.arg for k in call.keywords if k.arg}
 
 
-def _dotted(node: ast.expr) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+_dotted = ast_dotted  # `a.b.c` for a Name/Attribute chain, else None
 
 
 def _target_text(node: ast.expr) -> str | None:
