@@ -79,9 +79,10 @@ class InlineFunctionClient(VisitorBasedCodemodCommand):
         kept: list[cst.BaseStatement] = []
         for statement in updated.body.body:
             name = self._released_pool(statement)
-            if name is not None and len(m.findall(updated.body, m.Name(name))) == 1:
-                if kept or len(updated.body.body) > 1:
-                    continue
+            # the only statement stays: a def needs a body
+            if name is not None and len(updated.body.body) > 1 \
+                    and len(m.findall(updated.body, m.Name(name))) == 1:
+                continue
             kept.append(statement)
         if len(kept) == len(updated.body.body) or not kept:
             return updated

@@ -15,7 +15,6 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Self, TypeVar
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
@@ -222,43 +221,31 @@ class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
 
     def __init__(self, context: CodemodContext, before: cst.Module) -> None:
         super().__init__(context)
-        self.read_before = _loaded_names(before)
+        self.read_before = spelled(before).names
+        self._found: list[tuple[str | None, str, str | None]] | None = None
 
-    def orphaned(self, module: cst.Module) -> frozenset[str]:
-        """Names `module` no longer reads that it read before the rewrite."""
-        return self.read_before - _loaded_names(module)
-
-    def has_work(self, module: cst.Module) -> bool:
-        """Whether a standard-library import of `module` binds a name it no longer reads."""
+    def orphaned_imports(self, module: cst.Module) -> list[tuple[str | None, str, str | None]]:
+        """The standard-library imports of `module` (`_names.Spelled.imports` entries) that
+        bind a name it read before the rewrite and no longer reads."""
         found = spelled(module)
         orphaned = self.read_before - found.names
-        if not orphaned:
-            return False
-        for source, name, asname in found.imports:
-            bound = asname or (name.split(".")[0] if source is None else name)
-            if _stdlib(source or name) and bound in orphaned:
-                return True
-        return False
+        return [(source, name, asname) for source, name, asname in found.imports
+                if _stdlib(source or name)
+                and (asname or (name.split(".")[0] if source is None else name)) in orphaned]
+
+    def has_work(self, module: cst.Module) -> bool:
+        """Whether a standard-library import of `module` binds a name it no longer reads
+        (kept for the pass that follows, which sees the same text)."""
+        self._found = self.orphaned_imports(module)
+        return bool(self._found)
 
     def visit_Module(self, node: cst.Module) -> None:
-        orphaned = self.orphaned(node)
-        for statement in m.findall(node, m.Import() | m.ImportFrom()):
-            if isinstance(statement, cst.Import):
-                for alias in statement.names:
-                    name = dotted(alias.name) or ""
-                    bound = _bound_name(alias) or name.split(".")[0]
-                    if _stdlib(name) and bound in orphaned:
-                        RemoveImportsVisitor.remove_unused_import(
-                            self.context, name, asname=_bound_name(alias))
-            elif isinstance(statement, cst.ImportFrom) and statement.module is not None \
-                    and not statement.relative and not isinstance(statement.names,
-                                                                  cst.ImportStar):
-                module = dotted(statement.module) or ""
-                for alias in statement.names:
-                    obj = dotted(alias.name) or ""
-                    if _stdlib(module) and (_bound_name(alias) or obj) in orphaned:
-                        RemoveImportsVisitor.remove_unused_import(
-                            self.context, module, obj, _bound_name(alias))
+        found = self._found if self._found is not None else self.orphaned_imports(node)
+        for source, name, asname in found:
+            if source is None:  # `import os`
+                RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
+            else:  # `from os import getenv`
+                RemoveImportsVisitor.remove_unused_import(self.context, source, name, asname)
 
 
 def add_at_top(context: CodemodContext, module: cst.Module,
@@ -287,10 +274,6 @@ def _resolved(call: str, bound: dict[str, str]) -> str | None:
     if target is None:
         return None
     return f"{target}.{rest}" if rest else target
-
-
-def _loaded_names(module: cst.Module) -> frozenset[str]:
-    return spelled(module).names
 
 
 def _alias_key(alias: cst.ImportAlias) -> tuple[str, str | None]:

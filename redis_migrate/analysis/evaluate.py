@@ -297,7 +297,7 @@ class Evaluator(ABC):
         if caller is not None:
             self.facts.calls.extend((caller.qualname, c) for c in callees
                                     if not c.startswith(INSTANCE_PREFIX))
-        if self._function() is None:  # `stats = Stats(make_client())` runs at import
+        else:  # `stats = Stats(make_client())` runs at import
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
                 if not c.startswith(INSTANCE_PREFIX))

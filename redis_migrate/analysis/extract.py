@@ -29,6 +29,7 @@ from redis_migrate.analysis.facts import (
     ENV_PREFIX,
     HOST_PREFIX,
     INSTANCE_PREFIX,
+    LITERAL_PREFIX,
     LOCALS,
     RETURN,
     FileFacts,
@@ -490,7 +491,7 @@ class _Extractor(Evaluator):
         """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # hashed: URLs can hold passwords, and equal URLs only need equal keys
-            return "literal:" + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
         env = self._env_key(node)
         if env is not None:
             return env

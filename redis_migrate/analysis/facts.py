@@ -24,6 +24,9 @@ INSTANCE_PREFIX = "instance:"
 RETURN = "<return>"
 # the URL key of a client made from host=, port=, db= (`host:<host key>|<port>|<db>`)
 HOST_PREFIX = "host:"
+# the URL key of a literal URL (`literal:<hash>`: URLs can hold passwords; equal URLs only
+# need equal keys)
+LITERAL_PREFIX = "literal:"
 LOCALS = "<locals>"
 ENV_PREFIX = "env:"  # the URL key of a URL read from the environment (`env:REDIS_URL`)
 ARGS = "<args>"

@@ -112,6 +112,22 @@ class LinkedSite:
     consumers: list[str] = field(default_factory=list)  # known libraries it is handed to
 
 
+def follow_reexports(key: str, target_of: Callable[[str], str | None]) -> str:
+    """`key` with its longest prefix that `target_of` names as a re-export (`core.settings`
+    -> `core.config.settings`) replaced by what it re-exports, again until none is: a chain of
+    re-exports, bounded so that a cycle ends."""
+    for _ in range(8):
+        parts = key.split(".")
+        for n in range(len(parts), 1, -1):
+            target = target_of(".".join(parts[:n]))
+            if target is not None:
+                key = ".".join([target, *parts[n:]])
+                break
+        else:
+            return key
+    return key
+
+
 class ModuleIndex:
     """Maps module names as imports spell them onto the modules found on disk.
 
@@ -162,21 +178,9 @@ class ModuleIndex:
         else:
             result = self._canonical_name(key)
             if self.reexports:
-                result = self._through_reexports(result)
+                result = follow_reexports(result, self.reexports.get)
         self._cache[key] = result
         return result
-
-    def _through_reexports(self, key: str) -> str:
-        for _ in range(4):  # a chain of re-exports, never a loop
-            parts = key.split(".")
-            for n in range(len(parts), 1, -1):
-                target = self.reexports.get(".".join(parts[:n]))
-                if target is not None:
-                    key = ".".join([target, *parts[n:]])
-                    break
-            else:
-                return key
-        return key
 
     def _canonical_name(self, key: str) -> str:
         parts = key.split(".")
@@ -692,23 +696,21 @@ def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:
 def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
     """Every function registered as an app hook -> its kind (startup, shutdown, lifespan,
     main); a function registered both ways is a lifespan."""
-    index = index or ModuleIndex.of(files)
     # `ModuleIndex.of` sees through re-exports (`from .startup import on_startup`)
-    resolve = index.canonical
-
+    index = index or ModuleIndex.of(files)
     found: dict[str, str] = {}
     for facts in files:
         for hook in facts.hooks:
-            key = resolve(hook.function)
+            key = index.canonical(hook.function)
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
-    return _hook_helpers(files, index, found, resolve)
+    return _hook_helpers(files, index, found)
 
 
-def _hook_helpers(files: list[FileFacts], index: ModuleIndex, found: dict[str, str],
-                  resolve: Callable[[str], str]) -> dict[str, str]:
+def _hook_helpers(files: list[FileFacts], index: ModuleIndex,
+                  found: dict[str, str]) -> dict[str, str]:
     """The target's own defs a startup or shutdown hook calls run as that hook: `await
     on_start()` in the lifespan's startup makes `on_start` a startup hook, so the client it
     creates is wired where it is made (and a worker that calls `on_start()` too is wired by
@@ -720,7 +722,7 @@ def _hook_helpers(files: list[FileFacts], index: ModuleIndex, found: dict[str, s
             kind = found.get(index.canonical(caller))
             if kind not in ("startup", "shutdown"):
                 continue
-            key = resolve(callee)
+            key = index.canonical(callee)
             if key in found or key not in defined:
                 continue
             helpers[key] = kind if helpers.get(key, kind) == kind else "mixed"

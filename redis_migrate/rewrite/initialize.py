@@ -21,6 +21,7 @@ from redis_migrate.scan import lifecycle
 from redis_migrate.scan.discovery import discover, module_name
 from redis_migrate.scan.inventory import read_team_module
 from redis_migrate.scan.safety import HARMLESS_OPTIONS, URL_PARTS
+from redis_migrate.scan.wiring import literal_code
 
 
 @dataclass(slots=True)
@@ -181,7 +182,7 @@ def derive_central(repo: Path) -> DerivedCentral:
         # most clients' URL; in a tie, one the app configures (`settings.REDIS_URL`) before a
         # literal, which is how scripts and examples beside the app spell theirs
         result.url, result.url_votes = max(urls.items(), key=lambda item: (
-            item[1], not _is_literal(item[0]), item[0]))
+            item[1], literal_code(item[0]) is None, item[0]))
         result.others = sorted(u for u in urls if u != result.url)
     if decodes:
         # a tie: as the clients on the chosen URL all do, else redis-py's default (bytes), the
@@ -209,14 +210,6 @@ def _url_of(linked: LinkedSite) -> str | None:
     if code and code != linked.url and "redis://" in code:
         return code  # built from host=, port=, db=
     return linked.url
-
-
-def _is_literal(code: str) -> bool:
-    try:
-        node = ast.parse(code, mode="eval").body
-    except SyntaxError:
-        return False
-    return isinstance(node, ast.Constant)
 
 
 _IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)

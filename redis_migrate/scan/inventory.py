@@ -25,8 +25,21 @@ from pathlib import Path
 
 from redis_migrate.analysis import scopes
 from redis_migrate.analysis.extract import extract
-from redis_migrate.analysis.facts import LOCALS, RETURN, SHARED, SHARED_BLOCKING, FileFacts
-from redis_migrate.analysis.link import LinkedSite, ModuleIndex, central_url_keys, link
+from redis_migrate.analysis.facts import (
+    LITERAL_PREFIX,
+    LOCALS,
+    RETURN,
+    SHARED,
+    SHARED_BLOCKING,
+    FileFacts,
+)
+from redis_migrate.analysis.link import (
+    LinkedSite,
+    ModuleIndex,
+    central_url_keys,
+    follow_reexports,
+    link,
+)
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.config import Config
@@ -203,16 +216,11 @@ def _through_reexports(key: str, imports_of: Callable[[str], dict[str, str]]) ->
     """`core.setup.settings.REDIS_URL` as `core.config.settings.REDIS_URL` when `core.setup`
     (a module the analysis did not parse: it never names Redis) imports `settings` from
     `core.config`: the key the clients' own URLs resolve to."""
-    for _ in range(8):  # a chain of re-exports, never a cycle
-        parts = key.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            target = imports_of(".".join(parts[:cut])).get(parts[cut])
-            if target is not None:
-                key = ".".join([target, *parts[cut + 1:]])
-                break
-        else:
-            return key
-    return key
+    def imported_as(prefix: str) -> str | None:
+        module, _, name = prefix.rpartition(".")
+        return imports_of(module).get(name)
+
+    return follow_reexports(key, imported_as)
 
 
 def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
@@ -226,7 +234,7 @@ def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
     if central is None or lifecycle is None or lifecycle.template:
         return passed
     own = central.url_key
-    if own is not None and not own.startswith("literal:") and "." in own:
+    if own is not None and not own.startswith(LITERAL_PREFIX) and "." in own:
         own = ModuleIndex(f.module for f in good).canonical(own)
     urls = {own or ""}
     if lifecycle.url_parameter and passed - {""}:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from redis_migrate.analysis.facts import LITERAL_PREFIX
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.scopes import bind_import
 from redis_migrate.analysis.source_text import decode_source
@@ -497,7 +498,7 @@ class _ModuleReader:
     def _key(self, node: ast.expr, scope: ast.AST | None) -> str | None:
         """The key a URL expression names, in the analysis' key space (see analysis/facts)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return "literal:" + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
         chain = _dotted(node)
         if chain is None:
             return None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redis_migrate.analysis.facts import HOST_PREFIX
+from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
 from redis_migrate.analysis.link import LinkedSite
 from redis_migrate.model import ReasonCode
 from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
@@ -220,7 +220,7 @@ def _display(key: str) -> str:
     if key.startswith(HOST_PREFIX):  # host:<host key>|<port>|<db>
         host, port, db = key[len(HOST_PREFIX):].split("|")
         return f"{_display(host).replace('a literal URL', 'a literal host')}:{port}/{db}"
-    return "a literal URL" if key.startswith("literal:") else key
+    return "a literal URL" if key.startswith(LITERAL_PREFIX) else key
 
 
 def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],

@@ -31,7 +31,14 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LOCALS, FileFacts, Location
+from redis_migrate.analysis.facts import (
+    ENV_PREFIX,
+    HOST_PREFIX,
+    LITERAL_PREFIX,
+    LOCALS,
+    FileFacts,
+    Location,
+)
 from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from redis_migrate.scan.discovery import is_test_path
@@ -177,14 +184,14 @@ def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
     """The app's async clients whose URL a hook can spell: a module-level name it can
     import, or a string literal (copied as written: `"redis://localhost"`)."""
     return [s for s in linked if s.kind == "instantiation" and s.url_key
-            and (not s.url_key.startswith(LITERAL_PREFIX) or _literal(s.url_code) is not None)
+            and (not s.url_key.startswith(LITERAL_PREFIX) or literal_code(s.url_code) is not None)
             # host=, port=: the URL is built from parts a hook would have to import one by one
             and not s.url_key.startswith(HOST_PREFIX)
             and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
 
 
-def _literal(code: str | None) -> str | None:
+def literal_code(code: str | None) -> str | None:
     """`code` when it is one plain string literal (not an f-string or a concatenation)."""
     if code is None:
         return None
@@ -199,7 +206,7 @@ def _literal(code: str | None) -> str | None:
 def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
     """URL key -> the literal as written, for the sites whose URL is a string literal."""
     return {s.url_key: code for s in sites if s.url_key and s.url_key.startswith(LITERAL_PREFIX)
-            for code in [_literal(s.url_code)] if code is not None}
+            for code in [literal_code(s.url_code)] if code is not None}
 
 
 def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
@@ -219,21 +226,21 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     chosen = [app_hook] if app_hook else []
     chosen += [(k, kind) for k, kind in starting if kind == "main"]
     clients = _wirable(linked)
+    client_modules = {f.module for f in files if f.path in {s.path for s in clients}}
+    literals = _literal_codes(clients)
     for key, kind in chosen:
         module = _module_of(key, by_module)
         if module is None:
             continue
         top = program_of(by_module[module].path)
         own = [s for s in clients if program_of(s.path) == top]
-        if kind == "main" and not _reaches(
-                module, {f.module for f in files if f.path in {s.path for s in clients}},
-                by_module):
+        if kind == "main" and not _reaches(module, client_modules, by_module):
             continue  # a script that neither holds a client nor imports one: no Redis there
         urls = _url_keys(own) or _url_keys(clients)
         if len(urls) != 1:
             continue
         spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
-                             _literal_codes(clients))
+                             literals)
         if spelled is None:
             continue
         code, needed = spelled
@@ -258,13 +265,10 @@ def _reaches(module: str, targets: set[str], by_module: dict[str, FileFacts]) ->
             continue
         seen.add(current)
         for _, _, target in by_module[current].imports:
-            parts = target.split(".")
-            todo.extend(".".join(parts[:n]) for n in range(len(parts), 0, -1)
-                        if ".".join(parts[:n]) in by_module)
+            parts = target.split(".")  # `a.b.c` imports the modules a.b.c, a.b and a
+            todo.extend(prefix for n in range(len(parts), 0, -1)
+                        if (prefix := ".".join(parts[:n])) in by_module)
     return False
-
-
-LITERAL_PREFIX = "literal:"  # the URL key of a literal URL (`literal:<hash>`)
 
 
 def program_of(path: str) -> str:
