@@ -7,12 +7,31 @@ is used for, a constant resolver) and returns a new call, `None` (nothing to cha
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final
 
 import libcst as cst
-from libcst import MaybeSentinel
+
+from ._cst_args import code as code
+from ._cst_args import (
+    dict_of,
+    element_of,
+    float_millis,
+    int_like,
+    keywords,
+    kwarg,
+    list_of,
+    literal_bool,
+    negated,
+    parg,
+    renamed,
+    string_of,
+)
+from ._cst_args import is_none as is_none
+from ._cst_args import positional as positional
+from ._cst_args import starred as starred
+from ._cst_args import with_args as with_args
 
 AIOREDIS1, AIOREDIS2 = "aioredis1", "aioredis2"
 
@@ -53,108 +72,6 @@ class Rule:
     rewrite: Rewrite | None = None
     guard: str | None = None
     fixture: str | None = None  # fixture case proving it (default: the rule id)
-
-
-# --------------------------------------------------------------------------- argument helpers
-
-_EQ = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                      whitespace_after=cst.SimpleWhitespace(""))
-
-
-def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value=value, keyword=cst.Name(name), equal=_EQ)
-
-
-def parg(value: cst.BaseExpression, star: Literal["", "*", "**"] = "") -> cst.Arg:
-    return cst.Arg(value=value, star=star)
-
-
-def positional(call: cst.Call) -> list[cst.Arg]:
-    return [a for a in call.args if a.keyword is None]
-
-
-def keywords(call: cst.Call) -> dict[str, cst.Arg]:
-    return {a.keyword.value: a for a in call.args if a.keyword is not None}
-
-
-def starred(call: cst.Call) -> bool:
-    return any(a.star for a in call.args)
-
-
-def with_args(call: cst.Call, args: Sequence[cst.Arg], method: str | None = None) -> cst.Call:
-    """`call` with new arguments (commas repaired) and, optionally, a new method name."""
-    last = call.args[-1].comma if call.args else MaybeSentinel.DEFAULT
-    fixed = [a.with_changes(comma=MaybeSentinel.DEFAULT) if i == len(args) - 1
-             or a.comma is MaybeSentinel.DEFAULT else a for i, a in enumerate(args)]
-    if fixed:
-        fixed[-1] = fixed[-1].with_changes(comma=last)
-    func = call.func
-    if method is not None and isinstance(func, cst.Attribute):
-        func = func.with_changes(attr=cst.Name(method))
-    return call.with_changes(func=func, args=fixed)
-
-
-def renamed(call: cst.Call, names: dict[str, str]) -> list[cst.Arg]:
-    return [a.with_changes(keyword=cst.Name(names[a.keyword.value]))
-            if a.keyword is not None and a.keyword.value in names else a for a in call.args]
-
-
-def literal_bool(node: cst.BaseExpression) -> bool | None:
-    if isinstance(node, cst.Name) and node.value in ("True", "False"):
-        return node.value == "True"
-    return None
-
-
-def is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
-def negated(node: cst.BaseExpression) -> cst.BaseExpression:
-    value = literal_bool(node)
-    if value is not None:
-        return cst.Name(str(not value))
-    return cst.UnaryOperation(operator=cst.Not(),
-                              expression=node.with_changes(lpar=[cst.LeftParen()],
-                                                           rpar=[cst.RightParen()]))
-
-
-def int_like(node: cst.BaseExpression) -> bool:
-    """Statically an int: an integer literal (signed), `int(…)` or `len(…)`."""
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        node = node.expression
-    if isinstance(node, cst.Integer):
-        return True
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) \
-        and node.func.value in ("int", "len")
-
-
-def float_millis(node: cst.BaseExpression) -> cst.Integer | None:
-    """A float literal in seconds as an integer literal in milliseconds (1.x `int(t*1000)`)."""
-    if isinstance(node, cst.Float):
-        return cst.Integer(str(int(float(node.value) * 1000)))
-    return None
-
-
-def code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _list(items: Sequence[cst.BaseExpression | cst.StarredElement]) -> cst.List:
-    return cst.List([i if isinstance(i, cst.StarredElement) else cst.Element(i) for i in items])
-
-
-def _element(arg: cst.Arg) -> cst.BaseExpression | cst.StarredElement:
-    if arg.star == "*":
-        return cst.StarredElement(arg.value)
-    return arg.value
-
-
-def _dict(pairs: Sequence[tuple[cst.BaseExpression, cst.BaseExpression]]) -> cst.Dict:
-    return cst.Dict([cst.DictElement(k, v) for k, v in pairs])
-
-
-def _string(text: str) -> cst.SimpleString:
-    return cst.SimpleString(f'"{text}"')
 
 
 RETURN_USED = "the result is used and its type changes in redis.asyncio"
@@ -256,7 +173,7 @@ def pairs_to_dict(rule: str, first: int, swap: bool = False) -> Rewrite:
             return Flag(rule, "odd number of positional pair arguments")
         values = [a.value for a in rest]
         pairs = list(zip(values[1::2], values[::2]) if swap else zip(values[::2], values[1::2]))
-        return with_args(site.call, [*head, parg(_dict(pairs))])
+        return with_args(site.call, [*head, parg(dict_of(pairs))])
     return rewrite
 
 
@@ -289,7 +206,7 @@ def rewrite_hmset_dict(site: Site) -> Outcome:
             if a.star == "**" or a.keyword is None:
                 elements.append(cst.StarredDictElement(a.value))
             else:
-                elements.append(cst.DictElement(_string(a.keyword.value), a.value))
+                elements.append(cst.DictElement(string_of(a.keyword.value), a.value))
         mapping = cst.Dict(elements)
     return with_args(site.call, [key, kwarg("mapping", mapping)], "hset")
 
@@ -297,13 +214,13 @@ def rewrite_hmset_dict(site: Site) -> Outcome:
 def rewrite_bitop(site: Site) -> Outcome:
     """S9: bitop_and(dest, *keys) → bitop("AND", dest, *keys)."""
     operation = site.method.removeprefix("bitop_").upper()
-    return with_args(site.call, [parg(_string(operation)), *site.call.args], "bitop")
+    return with_args(site.call, [parg(string_of(operation)), *site.call.args], "bitop")
 
 
 def rewrite_object(site: Site) -> Outcome:
     """S16: object_encoding(k) → object("encoding", k)."""
     sub = site.method.removeprefix("object_")
-    return with_args(site.call, [parg(_string(sub)), *site.call.args], "object")
+    return with_args(site.call, [parg(string_of(sub)), *site.call.args], "object")
 
 
 def return_shape(rule: str, ok: frozenset[str], why: str) -> Rewrite:
@@ -339,7 +256,7 @@ def rewrite_zadd(site: Site) -> Outcome:
     incr = kws.get("incr")
     if incr is not None and literal_bool(incr.value) is not False and len(pairs) > 2:
         return Flag("Z1", "incr=True needs exactly one member")
-    mapping = _dict([(m.value, s.value) for s, m in zip(pairs[::2], pairs[1::2])])
+    mapping = dict_of([(m.value, s.value) for s, m in zip(pairs[::2], pairs[1::2])])
     new: list[cst.Arg] = [args[0], parg(mapping)]
     for a in args:
         if a.keyword is None:
@@ -388,15 +305,15 @@ _EXCLUDE = {"ZSET_EXCLUDE_MIN": ("min",), "ZSET_EXCLUDE_MAX": ("max",),
 def _open_bound(value: cst.BaseExpression) -> cst.BaseExpression:
     """The exclusive form of a score bound: `"(5"` for a literal, `"(" + str(x)` otherwise."""
     if isinstance(value, (cst.Integer, cst.Float)):
-        return _string(f"({value.value}")
-    return cst.BinaryOperation(_string("("), cst.Add(),
+        return string_of(f"({value.value}")
+    return cst.BinaryOperation(string_of("("), cst.Add(),
                                cst.Call(cst.Name("str"), [cst.Arg(value)]))
 
 
 def score_range(rule: str, order: tuple[str, ...], extra: bool) -> Rewrite:
     """Z4/Z5/Z6: explicit min/max, `exclude=` as "(" bounds, offset/count → start/num keywords."""
     names = ("key", *order, *(("withscores", "offset", "count") if extra else ()))
-    defaults = {"min": _string("-inf"), "max": _string("+inf")}
+    defaults = {"min": string_of("-inf"), "max": string_of("+inf")}
 
     def rewrite(site: Site) -> Outcome:
         if starred(site.call):
@@ -456,15 +373,15 @@ def rewrite_zstore(site: Site) -> Outcome:
                                           for e in a.value.elements)):
                 return Flag("Z7", "weighted keys are not literal (key, weight) tuples")
             pairs.append((a.value.elements[0].value, a.value.elements[1].value))
-        collection: cst.BaseExpression = _dict(pairs)
+        collection: cst.BaseExpression = dict_of(pairs)
     else:
-        collection = _list([_element(a) for a in keys])
+        collection = list_of([element_of(a) for a in keys])
     new = [dest, parg(collection)]
     if aggregate is not None and not is_none(aggregate.value):
         constant = site.constant(aggregate.value)
         if constant not in _AGGREGATE:
             return Flag("Z7", "aggregate= is not an aioredis ZSET_AGGREGATE_* constant")
-        new.append(kwarg("aggregate", _string(_AGGREGATE[constant])))
+        new.append(kwarg("aggregate", string_of(_AGGREGATE[constant])))
     elif aggregate is not None:
         new.append(aggregate)
     return with_args(site.call, new)
@@ -482,7 +399,7 @@ def rewrite_lex(site: Site) -> Outcome:
             Flag("Z9", "lex bounds: 1.x added [ or ( prefixes itself")
     if starred(site.call) or len(pos) > 1 or kws:
         return Flag("Z9", "lex bounds/include_*/offset: 1.x added [ or ( prefixes itself")
-    return with_args(site.call, [*site.call.args, parg(_string("-")), parg(_string("+"))])
+    return with_args(site.call, [*site.call.args, parg(string_of("-")), parg(string_of("+"))])
 
 
 def keys_list(rule: str) -> Rewrite:
@@ -496,7 +413,7 @@ def keys_list(rule: str) -> Rewrite:
         if len(keys) <= 1:
             return None
         rest = [a for a in site.call.args if a.keyword is not None]
-        return with_args(site.call, [parg(_list([a.value for a in keys])), *rest])
+        return with_args(site.call, [parg(list_of([a.value for a in keys])), *rest])
     return rewrite
 
 
@@ -516,9 +433,9 @@ def rewrite_linsert(site: Site) -> Outcome:
     flag = literal_bool(before) if before is not None else False
     where: cst.BaseExpression
     if flag is not None:
-        where = _string("BEFORE" if flag else "AFTER")
+        where = string_of("BEFORE" if flag else "AFTER")
     elif before is not None:  # not a literal: decided when the call runs
-        where = cst.IfExp(test=before, body=_string("BEFORE"), orelse=_string("AFTER"))
+        where = cst.IfExp(test=before, body=string_of("BEFORE"), orelse=string_of("AFTER"))
     return with_args(site.call, [pos[0], parg(where), pos[1], pos[2]])
 
 
@@ -602,10 +519,10 @@ def _streams_dict(streams: cst.BaseExpression,
             isinstance(e, cst.StarredElement) for e in streams.elements):
         names = [e.value for e in streams.elements]
         if ids is None:
-            return _dict([(n, _string("$")) for n in names])
+            return dict_of([(n, string_of("$")) for n in names])
         if isinstance(ids, (cst.List, cst.Tuple)) and len(ids.elements) == len(names) \
                 and not any(isinstance(e, cst.StarredElement) for e in ids.elements):
-            return _dict([(n, e.value) for n, e in zip(names, ids.elements)])
+            return dict_of([(n, e.value) for n, e in zip(names, ids.elements)])
     if ids is None:
         return cst.parse_expression(f'dict.fromkeys({code(streams)}, "$")')
     return cst.parse_expression(f"dict(zip({code(streams)}, {code(ids)}))")
@@ -667,7 +584,7 @@ def rewrite_xclaim(site: Site) -> Outcome:
         return None
     if len(pos) < 5 or any(a.star == "**" for a in site.call.args):
         return Flag("X9", "message ids are not spelled positionally")
-    ids = _list([_element(a) for a in pos[4:]])
+    ids = list_of([element_of(a) for a in pos[4:]])
     rest = [a for a in site.call.args if a.keyword is not None]
     return with_args(site.call, [*pos[:4], parg(ids), *rest])
 

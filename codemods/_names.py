@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
+from ._cst_args import code
+
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
 # the fields of `ast` nodes that hold an identifier (or a list of them) LibCST spells as a Name;
@@ -47,12 +49,12 @@ class Spelled:
 
 def spelled(module: cst.Module) -> Spelled:
     """The identifiers and string words of `module` (see the module docstring)."""
-    code = module.code
+    source = module.code
     try:
-        tree = ast.parse(code)
+        tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return _spelled_by_matchers(module)
-    literal = _SourceSlicer(code)
+    literal = _SourceSlicer(source)
     names: set[str] = set()
     words: set[str] = set()
     imports: list[tuple[str | None, str, str | None]] = []
@@ -102,8 +104,8 @@ def ast_dotted(node: ast.expr) -> str | None:
 class _SourceSlicer:
     """The source text of a node, from its UTF-8 byte offsets (one index of line starts)."""
 
-    def __init__(self, code: str) -> None:
-        self.data = code.encode("utf-8")
+    def __init__(self, source: str) -> None:
+        self.data = source.encode("utf-8")
         self.starts = [0]
         self.starts.extend(match.end() for match in re.finditer(rb"\n", self.data))
 
@@ -122,22 +124,22 @@ def _spelled_by_matchers(module: cst.Module) -> Spelled:
     relative: list[tuple[int, str, str, str | None]] = []
     for statement in statements:
         if isinstance(statement, cst.Import):
-            imports.extend((None, _dotted(a.name), _asname(a)) for a in statement.names)
+            imports.extend((None, code(a.name), bound_name(a)) for a in statement.names)
         elif not isinstance(statement, cst.ImportFrom) \
                 or isinstance(statement.names, cst.ImportStar):
             continue
         elif statement.relative:
-            source = _dotted(statement.module) if statement.module is not None else ""
-            relative.extend((len(statement.relative), source, _dotted(a.name), _asname(a))
+            source = code(statement.module) if statement.module is not None else ""
+            relative.extend((len(statement.relative), source, code(a.name), bound_name(a))
                             for a in statement.names)
         elif statement.module is not None:
-            imports.extend((_dotted(statement.module), _dotted(a.name), _asname(a))
+            imports.extend((code(statement.module), code(a.name), bound_name(a))
                            for a in statement.names)
     names = {n.value for n in m.findall(module, m.Name())
              if isinstance(n, cst.Name) and id(n) not in imported}
     words = {word for s in m.findall(module, m.SimpleString())
              if isinstance(s, cst.SimpleString) for word in _WORD.findall(s.value)}
-    calls = {_dotted(call.func) for call in m.findall(module, m.Call())
+    calls = {code(call.func) for call in m.findall(module, m.Call())
              if isinstance(call, cst.Call) and _is_chain(call.func)}
     return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
                    frozenset(calls))
@@ -149,10 +151,7 @@ def _is_chain(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name)
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    return cst.Module([]).code_for_node(node)
-
-
-def _asname(alias: cst.ImportAlias) -> str | None:
+def bound_name(alias: cst.ImportAlias) -> str | None:
+    """The `as` name of an import alias, if it has one."""
     return (alias.asname.name.value if alias.asname is not None
             and isinstance(alias.asname.name, cst.Name) else None)

@@ -20,7 +20,7 @@ from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImports
 
 from ._common import compat_module, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
-from ._names import Spelled, spelled
+from ._names import Spelled, bound_name, spelled
 
 ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 
@@ -76,7 +76,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         for alias in node.names:
             name = dotted(alias.name) or ""
             if self._is_ours(name):
-                asname = _bound_name(alias)
+                asname = bound_name(alias)
                 if self._plainly_unused(asname or name.split(".")[0]):
                     self._drop.add(_alias_key(alias))
                 else:  # LibCST's scope analysis decides: it may still be read
@@ -278,7 +278,7 @@ def _resolved(call: str, bound: dict[str, str]) -> str | None:
 
 def _alias_key(alias: cst.ImportAlias) -> tuple[str, str | None]:
     """An alias by what it says (`redis.asyncio`, `redis`): the same before and after a pass."""
-    return dotted(alias.name) or "", _bound_name(alias)
+    return dotted(alias.name) or "", bound_name(alias)
 
 
 def _without(statement: ImportT, drop: set[tuple[str, str | None]],
@@ -295,11 +295,6 @@ def _without(statement: ImportT, drop: set[tuple[str, str | None]],
     if not (isinstance(statement, cst.ImportFrom) and statement.lpar is not None):
         names[-1] = names[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return statement.with_changes(names=names)
-
-
-def _bound_name(alias: cst.ImportAlias) -> str | None:
-    return (alias.asname.name.value if alias.asname is not None
-            and isinstance(alias.asname.name, cst.Name) else None)
 
 
 def _stdlib(module: str) -> bool:
