@@ -248,6 +248,30 @@ def test_batch_with_an_unparseable_importer_is_refused_as_a_whole(tmp_path: Path
     assert "client =" in (repo / "backend/writes.py").read_text(encoding="utf-8")
 
 
+def test_an_unparseable_file_that_cannot_name_the_client_does_not_block_the_batch(
+        tmp_path: Path) -> None:
+    """A Python 2 deploy script (`print "..."`, `from fabric.api import *`) never spells the
+    removed client's name nor star-imports one of the app's modules: it cannot import it, so
+    it does not stop the batch. One that star-imports the app's module still does."""
+    fabfile = ('from fabric.api import *\n\n\ndef deploy():\n    print "deploying"\n'
+               '    sudo("service redis-server restart")\n')  # names redis: the scan reads it
+    repo = repo_with(tmp_path, {"backend/writes.py": WRITES, "fabfile.py": fabfile})
+    inventory = migrate("inventory", "-C", repo)
+    assert "fabfile.py:5" in inventory.stderr, inventory.stderr  # read, and skipped
+    run = migrate("apply", "--batch", "write-caches", "--dry-run", "-C", repo)
+    assert run.exit_code == 1, run.stdout + run.stderr  # 1: a file was skipped (reported)
+    assert "could not be analysed" not in run.stderr
+    assert "+    await get_redis().set(key, value)" in run.stdout
+
+    (repo / "fabfile.py").write_text("from backend.writes import *\n" + fabfile,
+                                     encoding="utf-8")
+    git(repo, "commit", "-qam", "the deploy script star-imports the app's module")
+    run = migrate("apply", "--batch", "write-caches", "--dry-run", "-C", repo)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert "fabfile.py: could not be analysed" in run.stderr
+    assert "+++" not in run.stdout  # refused as a whole
+
+
 # --- nothing to do, secrets -------------------------------------------------------------------
 
 def test_a_batch_with_nothing_to_change(tmp_path: Path) -> None:
