@@ -601,3 +601,26 @@ def test_sync_named_clients_and_url(rc: ModuleType, redis_url: str) -> None:
     with pytest.raises(LookupError, match="'nope'"):
         rc.get_sync_redis("nope")
     rc.close_sync_redis()
+
+
+def test_sync_url_function_is_read_on_first_use_not_at_configure(rc: ModuleType,
+                                                                 redis_url: str) -> None:
+    """`migrate init` configures a sync app's URL as a function of its settings: Django's are
+    not loaded when the lifecycle module is imported, so the function runs at first use."""
+    db3 = redis_url.rsplit("/", 1)[0] + "/3"
+    settings: dict[str, str] = {}
+    calls: list[str] = []
+
+    def app_url() -> str:
+        calls.append(settings["REDIS_URL"])  # KeyError if called before the settings exist
+        return settings["REDIS_URL"]
+
+    rc.configure_sync_redis(app_url)
+    assert calls == []
+    settings["REDIS_URL"] = db3
+    rc.get_sync_redis().set("where", "db3")
+    rc.get_sync_redis().get("where")
+    assert calls == [db3]  # once: the client is made once
+    assert redis.Redis.from_url(db3).get("where") == b"db3"
+    assert redis.Redis.from_url(redis_url).get("where") is None
+    rc.close_sync_redis()

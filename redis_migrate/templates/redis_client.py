@@ -13,7 +13,7 @@ import asyncio
 import atexit
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,10 +271,14 @@ _sync_config: dict[str, Any] = {"url": None, "clients": {}}
 _sync_lock = threading.Lock()
 
 
-def configure_sync_redis(url: str | None = None, *,
+def configure_sync_redis(url: str | Callable[[], str] | None = None, *,
                          clients: Mapping[str, Mapping[str, Any]] | None = None) -> None:
     """Set the URL and named clients of get_sync_redis() (default: what init_redis() was
-    given in this process, else $REDIS_URL). Takes effect for clients not created yet."""
+    given in this process, else $REDIS_URL). Takes effect for clients not created yet.
+
+    `url` may be a function returning the URL: it is called when the first sync client is
+    created, so it can read settings that are not loaded yet when this module is imported.
+    """
     with _sync_lock:
         _sync_config["url"] = url
         _sync_config["clients"] = {name: dict(spec) for name, spec in (clients or {}).items()}
@@ -297,7 +301,8 @@ def get_sync_redis(name: str = DEFAULT, *, blocking: bool = False) -> redis_sync
             raise LookupError(f"no Redis client named {name!r}; configured: "
                               f"{sorted(configured)}")
         options = dict(configured[name])
-        url = (options.pop("url", None) or _sync_config["url"]
+        chosen = _sync_config["url"]
+        url = (options.pop("url", None) or (chosen() if callable(chosen) else chosen)
                or (state.url if state is not None else None)
                or os.environ.get("REDIS_URL") or DEFAULT_URL)
         kwargs = _pool_settings(options, SyncRetry(_backoff(), RETRY_ATTEMPTS))
