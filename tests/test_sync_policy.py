@@ -142,3 +142,84 @@ def test_init_gives_an_all_sync_app_the_sync_accessor_and_its_counter_counts_on_
                              capture_output=True, text=True, timeout=60)
     assert counted.returncode == 0, counted.stderr
     assert counted.stdout.split() == ["1", "2"]
+
+
+def _settings_app(host: str, port: int) -> dict[str, str]:
+    """A sync app whose clients connect where its settings say: two on host/port/db 5, as
+    Django apps spell it, and one on another URL."""
+    counter = ("import redis\n\nfrom app import settings\n\n"
+               "store = redis.StrictRedis(host=settings.REDIS_HOST, port=settings.REDIS_PORT, "
+               "db=settings.REDIS_DB)\n\n\n"
+               "def bump() -> int:\n    return store.incr('{name}')\n")
+    return {
+        "app/__init__.py": "",
+        "app/settings.py": (f"REDIS_HOST = {host!r}\nREDIS_PORT = {port}\nREDIS_DB = 5\n"
+                            "OTHER_URL = 'redis://other.internal:6379/0'\n"),
+        "app/counter.py": counter.format(name="bumps"),
+        "app/visits.py": counter.format(name="visits"),
+        "app/other.py": ("import redis\n\nfrom app import settings\n\n"
+                         "other = redis.Redis.from_url(settings.OTHER_URL)\n\n\n"
+                         "def ping() -> bool:\n    return bool(other.set('k', 1))\n"),
+    }
+
+
+def test_init_configures_a_sync_apps_url_from_its_settings_and_the_clients_keep_their_db(
+        tmp_path: Path, redis_url: str) -> None:
+    """A Django-style app: no startup for configure_sync_redis(url), so `init` ends the new
+    module with a function that returns the clients' own URL (read on first use). Their
+    sites move, and on a real server the counters still land in the settings' db 5, not in
+    $REDIS_URL's; the client on another URL stays manual and says which URL it would get."""
+    host, _, port = redis_url.split("//", 1)[1].split("/", 1)[0].rpartition(":")
+    repo = git_repo(tmp_path / "r", _settings_app(host, int(port)))
+    script = ("import redis\nfrom app import counter, visits\n"
+              f"direct = redis.Redis(host={host!r}, port={port}, db=5)\n"
+              "direct.delete('bumps', 'visits')\n"
+              "print(counter.bump(), counter.bump(), visits.bump(), direct.get('bumps'))\n")
+    env = {**os.environ, "REDIS_URL": redis_url.rsplit("/", 1)[0] + "/9"}  # not where it was
+
+    def run_script() -> list[str]:
+        done = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    before = run_script()
+    assert before == ["1", "2", "1", "b'2'"]
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    module = (repo / "app/redis_client.py").read_text()
+    assert module.startswith(template_text())  # the template, unchanged, then the tail
+    tail = module[len(template_text()):]
+    assert "    from app import settings\n" in tail
+    assert ('return f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/{settings.REDIS_DB}"'
+            in tail)
+    assert tail.rstrip().endswith("configure_sync_redis(_app_sync_url)")
+    assert "sync url: " in run.stdout and "2 of 3 sync clients" in run.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sites = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}
+    assert sites["app/counter.py"]["status"] == "pending", sites["app/counter.py"]
+    assert sites["app/visits.py"]["status"] == "pending"
+    other = sites["app/other.py"]
+    assert (other["status"], other["reason_code"]) == ("manual", "url-differs")
+    assert "settings.REDIS_HOST" in other["reason"] and "configures" in other["reason"]
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    counter = (repo / "app/counter.py").read_text()
+    assert "get_sync_redis()" in counter and "StrictRedis(" not in counter
+    assert "Redis.from_url(settings.OTHER_URL)" in (repo / "app/other.py").read_text()
+    assert run_script() == before  # same db, same counts, one shared client
+
+
+def test_a_hand_edited_tail_is_not_trusted(tmp_path: Path, redis_url: str) -> None:
+    """The reader reads the function back, not the comment: a tail returning another URL
+    leaves the clients `url-differs`."""
+    repo = git_repo(tmp_path / "r", _settings_app("127.0.0.1", 6379))
+    assert migrate("init", "-C", repo).exit_code == 0
+    path = repo / "app/redis_client.py"
+    path.write_text(path.read_text().replace("settings.REDIS_DB}", "settings.REDIS_DB + 1}"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init, edited")
+    sites = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}
+    assert sites["app/counter.py"]["reason_code"] == "url-differs", sites["app/counter.py"]

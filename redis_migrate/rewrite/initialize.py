@@ -11,17 +11,21 @@ from pathlib import Path
 import tomlkit
 
 from redis_migrate import gitrepo
-from redis_migrate.analysis.link import LinkedSite
+from redis_migrate.analysis.facts import FileFacts
+from redis_migrate.analysis.link import LinkedSite, ModuleIndex
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.source_text import decode_source
 from redis_migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
 from redis_migrate.errors import UsageError
+from redis_migrate.redact import mask_secrets
 from redis_migrate.rewrite.fileio import write_atomic
 from redis_migrate.scan import lifecycle
 from redis_migrate.scan.discovery import discover, module_name
 from redis_migrate.scan.inventory import read_team_module
-from redis_migrate.scan.safety import HARMLESS_OPTIONS, URL_PARTS
-from redis_migrate.scan.wiring import literal_code
+from redis_migrate.scan.report import Inventory
+from redis_migrate.scan.safety import HARMLESS_OPTIONS, URL_PARTS, sync_url_refusal
+from redis_migrate.scan.sync_url import read_tail, render_tail, spell
+from redis_migrate.scan.wiring import literal_code, spell_url
 
 
 @dataclass(slots=True)
@@ -81,7 +85,8 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
     config_path = _config_path(repo, existing_file, config_target)
     module_path = repo / lifecycle_module
     # the app's clients choose the new module's settings (and, for a sync app, the policy)
-    central = derive_central(repo) if not module_path.exists() else None
+    central = derive_central(repo, lifecycle_module, lifecycle_import) \
+        if not module_path.exists() else None
     written = False
     if not has_table:
         _write_table(repo, config_path, lifecycle_module, lifecycle_import,
@@ -118,6 +123,11 @@ class DerivedCentral:
     clients: int = 0
     sync_clients: int = 0
     others: list[str] = field(default_factory=list)  # URL expressions left as named clients
+    # a sync app: what `configure_sync_redis()` is given in the module (scan/sync_url.py)
+    sync_url: str | None = None
+    sync_imports: list[tuple[str, str]] = field(default_factory=list)
+    sync_origins: list[str] = field(default_factory=list)  # the clients that use it
+    sync_gap: str = ""  # why the sync clients' URL could not be written, if it could not
 
     @property
     def all_sync(self) -> bool:
@@ -139,16 +149,32 @@ class DerivedCentral:
         if self.all_sync:
             lines.append(f"sync-policy: sync-accessor (all {self.clients} clients are sync: "
                          f"they move to get_sync_redis(), which needs no startup call)")
+        if self.sync_url is not None:
+            lines.append(f"sync url: {mask_secrets(self.sync_url)} (used by "
+                         f"{len(self.sync_origins)} of {self.sync_clients} sync clients): "
+                         f"the module passes it to configure_sync_redis(), read on first use")
+        elif self.sync_gap:
+            lines.append(f"sync url: not written ({self.sync_gap})")
         lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
         return lines
 
 
-def derive_central(repo: Path) -> DerivedCentral:
-    """The URL expression most clients use, and decode_responses as most of them set it."""
+def derive_central(repo: Path, lifecycle_module: str | None = None,
+                   lifecycle_import: str | None = None) -> DerivedCentral:
+    """The URL expression most clients use, and decode_responses as most of them set it;
+    for a sync app, the URL its sync clients use, if the module can spell it."""
     from redis_migrate.batch_catalog import load_batches
     from redis_migrate.scan.inventory import build_inventory
 
     inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
+    result = _derive_options(inventory)
+    if result.all_sync and lifecycle_module is not None:
+        _derive_sync_url(result, inventory, lifecycle_module,
+                         lifecycle_import or module_name(lifecycle_module)[0])
+    return result
+
+
+def _derive_options(inventory: Inventory) -> DerivedCentral:
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
     decodes_by_url: dict[str, set[bool]] = {}
@@ -198,6 +224,44 @@ def derive_central(repo: Path) -> DerivedCentral:
         if top is not None and not (rest and rest[0][1] == votes):
             result.max_connections, result.max_connections_votes = top, votes
     return result
+
+
+def _derive_sync_url(result: DerivedCentral, inventory: Inventory, path: str,
+                     module: str) -> None:
+    """The URL most sync clients use, spelled in the new module at `path` with the imports
+    it needs, and checked by reading it back as the analysis will."""
+    sites = [linked for site in inventory.sites if site.kind == "instantiation"
+             and site.scope != "test" and site.sync
+             for linked in [inventory.details.get((site.file, site.line, site.col, site.kind))]
+             if linked is not None and linked.url_key and "<locals>" not in linked.url_key]
+    if not sites:
+        return
+    votes = Counter(s.url_key or "" for s in sites)
+    by_key = {s.url_key: s for s in sites}
+    # most clients' URL; in a tie, $REDIS_URL, which get_sync_redis() reads unconfigured: a
+    # module that configures nothing changes the least
+    key, _ = max(votes.items(), key=lambda item: (
+        item[1], sync_url_refusal(by_key[item[0]]) is None, item[0]))
+    users = [s for s in sites if s.url_key == key]
+    if sync_url_refusal(users[0]) is None:
+        return  # they read $REDIS_URL, as get_sync_redis() does without being configured
+    files = list(inventory.facts.values())
+    index = ModuleIndex(f.module for f in files)
+    stub = FileFacts(path=path, module=module)
+    literals = {s.url_key: code for s in users if s.url_key
+                for code in [literal_code(s.url_code)] if code is not None}
+    spelled = spell(key, users[0].url_code, lambda part: spell_url(
+        part, stub, files, index, lambda _: {}, literals))
+    if spelled is None:
+        result.sync_gap = f"{users[0].url} cannot be named from {path}"
+        return
+    code, imports = spelled
+    origins = [f"{s.path}:{s.loc.line}" for s in users]
+    read = read_tail(render_tail(code, imports, origins), path, *module_name(path))
+    if read is None or key not in {index.canonical(k) for k in read.keys}:
+        result.sync_gap = f"{code} does not read back as {users[0].url}"
+        return
+    result.sync_url, result.sync_imports, result.sync_origins = code, imports, origins
 
 
 def _url_of(linked: LinkedSite) -> str | None:
@@ -277,6 +341,9 @@ _NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migra
 def wiring_lines(repo: Path, import_name: str, central: DerivedCentral) -> list[str]:
     """What the app's startup and shutdown must call; where, if the app object is found."""
     url = central.url or ""
+    if central.all_sync and central.sync_url is not None:
+        return ["a sync app: get_sync_redis() needs no startup call; the module configures it",
+                f"with {mask_secrets(central.sync_url)}, the URL its sync clients used"]
     if central.all_sync:
         return ["a sync app: get_sync_redis() needs no startup call; it connects to $REDIS_URL",
                 f"unless the app calls configure_sync_redis({url or 'url'}) from {import_name}",
@@ -410,4 +477,6 @@ def _create_module(repo: Path, relative: str, central: DerivedCentral | None = N
         # the app's clients cap their pools: so does the central one, or each is refused
         text = text.replace('_env_int("REDIS_MAX_CONNECTIONS", 0)',
                             f'_env_int("REDIS_MAX_CONNECTIONS", {central.max_connections})')
+    if central is not None and central.sync_url is not None:
+        text += render_tail(central.sync_url, central.sync_imports, central.sync_origins)
     write_atomic(target, text.encode("utf-8"))

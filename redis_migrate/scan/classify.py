@@ -9,6 +9,7 @@ from redis_migrate.analysis.link import LinkedSite, Operation
 from redis_migrate.batch_catalog import Batch, batch_for_purpose
 from redis_migrate.config import Config
 from redis_migrate.model import ReasonCode, Site
+from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import (
     ASYNC_WITH,
     BLOCKING_OPS,
@@ -172,8 +173,8 @@ class _Classifier:
             found = self._own_refusal(site, notes, chosen)
             for client in site.clients_of_pool:  # a pool and its clients go together
                 found = found or refuse(self.by_atom[client], self.ops(site),
-                                        self.central_urls, site, notes, self.config.clients,
-                                        chosen, self.lifecycle)
+                                        self._sync_urls(site) or self.central_urls, site, notes,
+                                        self.config.clients, chosen, self.lifecycle)
             result = (found, notes, chosen[0] if chosen and not found else None)
         self._refusals[atom] = result
         return result
@@ -208,18 +209,39 @@ class _Classifier:
                          else "the async function that creates it")
                 return Refusal("sync-in-async", f"sync client used in async code ({where}): "
                                                 f"it blocks the event loop; convert it by hand")
-            if not self.wired:  # nothing hands get_sync_redis() a URL: it reads $REDIS_URL
+            configured = self.lifecycle.sync_url if self.lifecycle is not None else None
+            if configured is not None and site.url_key not in configured.keys:
+                used = site.url or "the library default (localhost)"
+                return Refusal("url-differs", f"connects to {used}; get_sync_redis() connects "
+                                              f"to {mask_secrets(configured.code)}, the URL "
+                                              f"the lifecycle module configures for the "
+                                              f"app's other sync clients")
+            if configured is None and not self.wired:
+                # nothing hands get_sync_redis() a URL: it reads $REDIS_URL
                 found = sync_url_refusal(site)
                 if found is not None:
                     return found
         if site.family == "pool" and site.clients_of_pool:
             return None  # judged through its clients, with this pool's URL and options
+        return refuse(site, ops, self._urls_for(site), None, notes, self.config.clients,
+                      chosen, self.lifecycle)
+
+    def _sync_urls(self, site: LinkedSite) -> set[str]:
+        """The URL keys `configure_sync_redis()` gives get_sync_redis() in the lifecycle
+        module, for a sync site (empty: the module configures none, or `site` is async)."""
+        configured = self.lifecycle.sync_url if self.lifecycle is not None else None
+        if site.library != "redis-sync" or configured is None:
+            return set()
+        return set(configured.keys)
+
+    def _urls_for(self, site: LinkedSite) -> set[str]:
+        """What the central client `site` would become connects to, as URL keys."""
+        if self._sync_urls(site):
+            return self._sync_urls(site)  # configure_sync_redis() wins over init_redis()
         program = program_of(site.path)
-        central_urls = ({self.anchors[site.atom]} if site.atom in self.anchors
-                        else {self.program_urls[program]} if program in self.program_urls
-                        else self.central_urls)
-        return refuse(site, ops, central_urls, None, notes, self.config.clients, chosen,
-                      self.lifecycle)
+        return ({self.anchors[site.atom]} if site.atom in self.anchors
+                else {self.program_urls[program]} if program in self.program_urls
+                else self.central_urls)
 
     def site(self, linked: LinkedSite) -> Site:
         kind, library = linked.kind, linked.library

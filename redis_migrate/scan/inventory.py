@@ -16,6 +16,7 @@ square. `progress` (a callback) hears how far a run got; the engine itself never
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable
@@ -146,6 +147,11 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
     imports_of = partial(_module_imports, repo, modules_on_disk)
+    if lifecycle is not None and lifecycle.sync_url is not None:
+        index = ModuleIndex(f.module for f in good)  # the keys the clients' URLs resolve to
+        lifecycle.sync_url = dataclasses.replace(lifecycle.sync_url, keys=frozenset(
+            _through_reexports(index.canonical(key), imports_of)
+            for key in lifecycle.sync_url.keys))
     wiring = wiring_facts(good, linked, imports_of)
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}

@@ -27,6 +27,7 @@ from redis_migrate.codemods._names import ast_dotted
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import CONSTRUCTORS
 from redis_migrate.scan.discovery import module_name
+from redis_migrate.scan.sync_url import SyncUrl, read_tail, split_tail
 
 
 class _Unknown:
@@ -119,6 +120,8 @@ class LifecycleFacts:
     # the module with a blocking client added (scan/lifecycle_extension.py), or why not
     blocking_extension: Any = None
     blocking_gap: str = ""
+    # the URL `init` configured for get_sync_redis() in the template (scan/sync_url.py)
+    sync_url: SyncUrl | None = None
 
     def option(self, name: str) -> Option:
         """The central client's option `name` (the library's default when it is not passed)."""
@@ -178,6 +181,9 @@ class LifecycleFacts:
                 value = "unknown" if not option.known else repr(option.value)
                 origin = "" if option.origin == "literal" else f" ({option.origin})"
                 lines.append(f"  {name}: {value}{origin}")
+        if self.sync_url is not None:
+            lines.append(f"  sync url: {mask_secrets(self.sync_url.code)} (configure_sync_redis("
+                         f"), read when the first sync client is made)")
         for name in ("decode_responses", "socket_timeout"):
             if central is None or name not in central.options:
                 option = self.option(name)
@@ -229,8 +235,13 @@ def read_lifecycle(repo: Path, path: str, import_name: str,
         facts.problems.append(f"{path}:{get.lineno}: get_redis() is a coroutine function; a "
                               f"rewritten site would get a coroutine, not a client (make it a "
                               f"plain def that returns the client init_redis() created)")
+    head, tail = split_tail(text)
+    sync_url = read_tail(tail, path, module, is_package) if tail is not None else None
+    if sync_url is not None:
+        text = head  # the template, with the sync clients' URL `init` appended
     if template_text is not None and _same_template(text, template_text):
         facts.template = True
+        facts.sync_url = sync_url
         facts.central = _template_central(text)
         facts.url_parameter = True
     else:

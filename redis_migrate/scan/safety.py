@@ -162,9 +162,18 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
         return Refusal("url-differs", different)
     # a pool and the client built on it are one client: their options are judged together
     owners = (pool, site) if pool is not None else (site,)
-    merged = dataclasses.replace(site, options=tuple(o for owner in owners
-                                                     for o in owner.options))
+    options = tuple(o for owner in owners for o in owner.options)
+    if _db_in_url(url_source, central_urls):
+        # `Redis(host=h, port=p, db=n)` with the central URL proven to be redis://h:p/n: the
+        # db is where it connects, compared with the URL, not an option beside it
+        options = tuple(o for o in options if o[0] != "db")
+    merged = dataclasses.replace(site, options=options)
     return _option_difference(merged, ops, notes, central)
+
+
+def _db_in_url(site: LinkedSite, central_urls: set[str]) -> bool:
+    return bool(site.url_key and site.url_key.startswith(HOST_PREFIX)
+                and "" not in central_urls and site.url_key in central_urls)
 
 
 def _unsupported_holder(site: LinkedSite) -> str | None:

@@ -173,7 +173,7 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     urls = _url_keys(wirable)
     if len(urls) != 1:
         return None
-    spelled = _spell_url(next(iter(urls)), app_file, files, index, imports_of,
+    spelled = spell_url(next(iter(urls)), app_file, files, index, imports_of,
                          _literal_codes(wirable))
     if spelled is None:
         return None
@@ -239,7 +239,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         urls = _url_keys(own) or _url_keys(clients)
         if len(urls) != 1:
             continue
-        spelled = _spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
+        spelled = spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
                              literals)
         if spelled is None:
             continue
@@ -284,7 +284,7 @@ def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:
     return None
 
 
-def _spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
+def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
                literals: dict[str, str] | None = None,
                ) -> tuple[str, tuple[str, str] | None] | None:
