@@ -59,6 +59,7 @@ from redis_migrate.scan.discovery import (
 from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
 from redis_migrate.scan.report import Inventory
+from redis_migrate.scan.sync_url import SyncUrl
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
 
 PREFILTER_NEEDLE = "redis"
@@ -100,58 +101,16 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     lifecycle_names = _lifecycle_names(config)
     jobs = jobs or _cpu_count()
 
-    parsed: dict[str, FileFacts] = {}
-    linked: list[LinkedSite] = []
-    searched: set[tuple[str, str]] = set()
     modules_on_disk = _ModulesOnDisk(fileset.files)
     with _Parser(repo, lifecycle_names, jobs, report) as parser:
-        if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
-            fileset.executor = parser.executor()  # the walk's searches read every file
-        report("searching", 0, len(fileset.files))
-        mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
-                                                        list(FRAMEWORK_NEEDLES)])
-        framework: set[str] | None = framework_files  # None once pass 2 has read them
-        todo = mentions
-        for _ in range(_MAX_PASSES):
-            for facts in parser.parse(fileset.readable(todo)):
-                parsed[facts.path] = facts
-            good = [f for f in parsed.values() if f.error is None]
-            if framework is not None:  # pass 1 read the files that mention redis
-                todo, framework = framework - mentions, None
-                if not _anything_to_follow(good):
-                    break
-                for facts in parser.parse(fileset.readable(todo)):
-                    parsed[facts.path] = facts
-                parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
-                good = [f for f in parsed.values() if f.error is None]
-            report("linking", 0, None)
-            linked = link(good)
-            # Not overlapped with parsing: on two cores git grep and the parser only compete.
-            report("searching for importers", 0, None)
-            todo = (_importers(fileset, linked, good, searched)
-                    | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
-            if not todo:
-                break
-        good = [f for f in parsed.values() if f.error is None]
-        subclasses = _client_subclasses(good)
-        if subclasses:  # their instances anywhere are sites: read again the files naming them
-            names = sorted({name.rsplit(".", 1)[1] for name in subclasses})
-            for facts in parser.parse(fileset.readable(fileset.grep(names, words=True)),
-                                      subclasses):
-                parsed[facts.path] = facts
-            good = [f for f in parsed.values() if f.error is None]
-            report("linking", 0, None)
-            linked = link(good)
+        parsed, linked = _parse_and_link(fileset, parser, modules_on_disk, report)
 
     report("classifying", 0, None)
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
     imports_of = partial(_module_imports, repo, modules_on_disk)
     if lifecycle is not None and lifecycle.sync_url is not None:
-        index = ModuleIndex(f.module for f in good)  # the keys the clients' URLs resolve to
-        lifecycle.sync_url = dataclasses.replace(lifecycle.sync_url, keys=frozenset(
-            _through_reexports(index.canonical(key), imports_of)
-            for key in lifecycle.sync_url.keys))
+        lifecycle.sync_url = _canonical_sync_url(lifecycle.sync_url, good, imports_of)
     wiring = wiring_facts(good, linked, imports_of)
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}
@@ -170,6 +129,61 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
                      facts={f.path: f for f in good}, wiring=wiring,
                      left_out=fileset.left_out)
 
+
+def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _ModulesOnDisk,
+                    report: Progress) -> tuple[dict[str, FileFacts], list[LinkedSite]]:
+    """Parse the files that mention redis, then (if any of them makes or uses a client) the
+    framework files, the importers of what they hold and the files of its holders, until
+    nothing new is found; and the link of all they hold."""
+    parsed: dict[str, FileFacts] = {}
+    linked: list[LinkedSite] = []
+    searched: set[tuple[str, str]] = set()
+    if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
+        fileset.executor = parser.executor()  # the walk's searches read every file
+    report("searching", 0, len(fileset.files))
+    mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
+                                                    list(FRAMEWORK_NEEDLES)])
+    framework: set[str] | None = framework_files  # None once pass 2 has read them
+    todo = mentions
+    for _ in range(_MAX_PASSES):
+        for facts in parser.parse(fileset.readable(todo)):
+            parsed[facts.path] = facts
+        good = [f for f in parsed.values() if f.error is None]
+        if framework is not None:  # pass 1 read the files that mention redis
+            todo, framework = framework - mentions, None
+            if not _anything_to_follow(good):
+                break
+            for facts in parser.parse(fileset.readable(todo)):
+                parsed[facts.path] = facts
+            parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
+            good = [f for f in parsed.values() if f.error is None]
+        report("linking", 0, None)
+        linked = link(good)
+        # Not overlapped with parsing: on two cores git grep and the parser only compete.
+        report("searching for importers", 0, None)
+        todo = (_importers(fileset, linked, good, searched)
+                | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
+        if not todo:
+            break
+    good = [f for f in parsed.values() if f.error is None]
+    subclasses = _client_subclasses(good)
+    if subclasses:  # their instances anywhere are sites: read again the files naming them
+        names = sorted({name.rsplit(".", 1)[1] for name in subclasses})
+        for facts in parser.parse(fileset.readable(fileset.grep(names, words=True)),
+                                  subclasses):
+            parsed[facts.path] = facts
+        good = [f for f in parsed.values() if f.error is None]
+        report("linking", 0, None)
+        linked = link(good)
+    return parsed, linked
+
+
+def _canonical_sync_url(sync_url: SyncUrl, good: list[FileFacts],
+                        imports_of: Callable[[str], dict[str, str]]) -> SyncUrl:
+    """The module's sync URL keys as the clients' URLs resolve (through re-exports too)."""
+    index = ModuleIndex(f.module for f in good)
+    return dataclasses.replace(sync_url, keys=frozenset(
+        _through_reexports(index.canonical(key), imports_of) for key in sync_url.keys))
 
 def _silent(step: str, done: int, total: int | None) -> None:
     """The progress report of a caller that shows none."""
