@@ -195,6 +195,7 @@ def test_init_configures_a_sync_apps_url_from_its_settings_and_the_clients_keep_
             in tail)
     assert tail.rstrip().endswith("configure_sync_redis(_app_sync_url)")
     assert "sync url: " in run.stdout and "2 of 3 sync clients" in run.stdout
+    assert "pass it to" not in run.stdout  # nothing left for the team to call at startup
     git(repo, "add", "-A")
     git(repo, "commit", "-qm", "init")
     sites = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}

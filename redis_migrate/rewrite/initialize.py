@@ -139,8 +139,10 @@ class DerivedCentral:
         if not self.clients:
             return ["no Redis client found: the template's defaults ($REDIS_URL, bytes replies)"]
         starts = "configure_sync_redis()" if self.all_sync else "init_redis()"
+        # a sync app whose URL the module configures itself needs nothing at startup
+        then = "" if self.sync_url is not None else f"; pass it to {starts} at startup"
         lines = [f"url: {self.url or '$REDIS_URL'} (used by {self.url_votes} of "
-                 f"{self.clients} clients); pass it to {starts} at startup",
+                 f"{self.clients} clients){then}",
                  f"decode_responses: {self.decode_responses} ({self.decode_votes} of "
                  f"{self.clients} clients)"]
         if self.max_connections is not None:
