@@ -123,6 +123,35 @@ def test_a_worker_app_beside_it_keeps_the_sites_waiting(tmp_path: Path) -> None:
     assert "Celery() at app/tasks.py:3" in client["reason"]
 
 
+# imports the settings module (so the scan reads it, as it read goit's) but no Redis client
+CREATE_TABLES = ("import asyncio\n\nfrom app import settings\n\n\n"
+                 "async def create_tables() -> None:\n    print('tables', settings)\n\n\n"
+                 "asyncio.run(create_tables())\n")
+
+
+def test_a_script_that_reaches_no_redis_does_not_stop_the_lifespan(tmp_path: Path) -> None:
+    """Found on goit-pythonweb-hw-10: `create_tables.py` beside the app runs
+    `asyncio.run(...)`, a worker main() of its own, but reaches no Redis. It needs nothing
+    started, so the app still gets its lifespan. A script that imports the client's module
+    does reach Redis: it stays a program of its own, and its main() is the one wired."""
+    repo = git_repo(tmp_path / "hits", {**APP, "create_tables.py": CREATE_TABLES})
+    _init(repo)
+    sites = migrate("inventory", "-C", repo)
+    assert "lifecycle-not-wired" not in sites.stdout, sites.stdout
+    applied = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert "lifespan=redis_lifespan" in (repo / "app/main.py").read_text()
+    assert (repo / "create_tables.py").read_text() == CREATE_TABLES
+
+    reaching = CREATE_TABLES.replace("from app import settings\n",
+                                     "from app import settings\nfrom app.main import get_cache\n")
+    repo = git_repo(tmp_path / "hits2", {**APP, "create_tables.py": reaching})
+    _init(repo)
+    applied = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
+    assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert "await init_redis(settings.REDIS_URL)" in (repo / "create_tables.py").read_text()
+
+
 STARLETTE_APP = {
     "backend/__init__.py": '''from starlette.applications import Starlette
 from starlette.routing import Route

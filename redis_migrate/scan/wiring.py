@@ -36,6 +36,8 @@ from redis_migrate.analysis.facts import (
     HOST_PREFIX,
     LITERAL_PREFIX,
     LOCALS,
+    SHARED,
+    SHARED_BLOCKING,
     FileFacts,
     Location,
 )
@@ -133,7 +135,7 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     index = ModuleIndex.of(files)
     facts = WiringFacts(wired=any(f.central_urls for f in files),
                         closed=any(f.central_closes for f in files),
-                        hooks=app_hooks(files, index),
+                        hooks=_redis_hooks(app_hooks(files, index), files, linked),
                         apps=[f"{name} at {f.path}:{loc.line}" for f in files
                               for _, name, loc in f.apps])
     candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
@@ -158,6 +160,25 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
                            for _, name, loc in f.apps
                            if not any(_reaches(m, {f.module}, by_module) for m in mains)]
     return facts
+
+
+def _redis_hooks(hooks: dict[str, str], files: list[FileFacts],
+                 linked: list[LinkedSite]) -> dict[str, str]:
+    """The hooks, without the script `main()`s whose module reaches no Redis: a
+    `create_tables.py` beside the app runs no Redis code, so it neither needs the lifecycle
+    started nor keeps the app from getting a lifespan of its own."""
+    by_module = {f.module: f for f in files}
+    holders = {s.path for s in linked if s.kind == "instantiation" and not is_test_path(s.path)}
+    redis_modules = {f.module for f in files if f.path in holders or any(
+        use.key in (SHARED, SHARED_BLOCKING) for use in f.uses)}
+    kept = {}
+    for key, kind in hooks.items():
+        module = _module_of(key, by_module)
+        if kind == "main" and module is not None \
+                and not _reaches(module, redis_modules, by_module):
+            continue
+        kept[key] = kind
+    return kept
 
 
 def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: ModuleIndex,
