@@ -188,6 +188,12 @@ def test_redis_from_pool(tmp_path: Path) -> None:
           "pubsub-stream-queue", "module", ASYNC),
     ])
     assert {s.rewrite for s in inv.sites} == {"pool-client"}
+    # the pool is the argument, not a URL (found on FastAPI-boilerplate: `init` had proposed
+    # `init_redis(cache.pool)`): the URL is the pool's
+    client, pool = (inv.details[(s.file, s.line, s.col, s.kind)]
+                    for s in (site_at(inv, "app/cache.py", 4), site_at(inv, "app/cache.py", 3)))
+    assert (client.url, client.url_key, client.url_code) == (None, None, None)
+    assert pool.url == '"redis://localhost/0"' and pool.url_key is not None
 
 
 def test_relative_imports_settings_and_sibling_module(tmp_path: Path) -> None:

@@ -461,7 +461,7 @@ class _Extractor(Evaluator):
         for keyword in node.keywords:
             if keyword.arg in _URL_ARGS:
                 return keyword.value
-        return node.args[0] if node.args else None
+        return node.args[0] if node.args and not _from_pool(node) else None
 
     def _url_key(self, node: ast.Call) -> str | None:
         given = {k.arg: k.value for k in node.keywords if k.arg}
@@ -552,6 +552,8 @@ class _Extractor(Evaluator):
             node.func, "id", "")
         if argument is None and node.args and name in _URL_FIRST:
             argument = node.args[0]
+        if argument is None and _from_pool(node):
+            return None  # `Redis.from_pool(pool)`: the pool's URL, not an argument's
         if argument is None:
             return self._host_url_code(node)
         if isinstance(argument, (ast.Tuple, ast.List)):
@@ -565,12 +567,13 @@ class _Extractor(Evaluator):
             return None
 
     def _url(self, node: ast.Call) -> str | None:
-        for keyword in node.keywords:
-            if keyword.arg in _URL_ARGS:
-                return self._snippet(keyword.value)
-        if node.args:
-            return self._snippet(node.args[0])
-        return None
+        argument = self._url_argument(node)
+        return self._snippet(argument) if argument is not None else None
+
+
+def _from_pool(node: ast.Call) -> bool:
+    """`Redis.from_pool(pool)`: a client built on a pool, whose argument is no URL."""
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "from_pool"
 
 
 def _field_default(node: ast.Assign | ast.AnnAssign, frame: _Frame,
