@@ -22,8 +22,9 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Self
 
 import libcst as cst
+import libcst.helpers
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
@@ -50,10 +51,26 @@ class WireInit(PathAwareCommand):
         self.hooks = dict(hooks)
         self.imports = tuple(imports)
         self.inserted_at: dict[str, int] = {}  # function path -> line the init now occupies
+        self.wired: set[str] = set()
+        self._defs: list[cst.FunctionDef] = []  # the defs the visit is in, outermost first
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        super().visit_FunctionDef(node)
+        self._defs.append(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        result = super().leave_FunctionDef(original, updated)
+        self._defs.pop()
+        return result
 
     def visit_Module(self, node: cst.Module) -> None:
         for module, name in self.imports:  # `from app.config import settings` for its URL
             AddImportsVisitor.add_needed_import(self.context, module, name)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        _require_all(self.hooks, self.wired, "init_redis()")
+        return updated
 
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:
@@ -61,6 +78,13 @@ class WireInit(PathAwareCommand):
         if spec is None or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         line, init = spec
+        shadowed = _names(init) & {name for d in self._defs for name in _bound(d)}
+        if shadowed:
+            # the URL was spelled where those names are the module's (`settings`); here a
+            # parameter or local of the hook or of a def around it would be read instead
+            raise SkipFile(f"{path}() or a def around it binds {', '.join(sorted(shadowed))} "
+                           f"itself: `{init}` would read that, not the module's; call it by "
+                           f"hand where the URL means what the client used")
         statements = list(updated.body.body)
         for index, statement in enumerate(original.body.body):
             where = self.get_metadata(PositionProvider, statement)
@@ -77,7 +101,73 @@ class WireInit(PathAwareCommand):
             call = call.with_changes(leading_lines=leading_lines(target))
             statements[index] = target.with_changes(leading_lines=())
         statements.insert(index, call)
+        self.wired.add(path)
         return updated.with_changes(body=updated.body.with_changes(body=statements))
+
+
+def _names(code: str) -> set[str]:
+    """The names an expression reads (`init_redis(settings.URL)` -> init_redis, settings)."""
+    return {n.value for n in m.findall(cst.parse_expression(code), m.Name())
+            if isinstance(n, cst.Name)}
+
+
+def _bound(function: cst.FunctionDef) -> set[str]:
+    """The names a def binds in its own scope: its parameters and what its body assigns,
+    imports or loops over (not inside the defs, lambdas and classes nested in it)."""
+    params = function.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params,
+                                    *params.kwonly_params)}
+    names |= {p.name.value for p in (params.star_arg, params.star_kwarg)
+              if isinstance(p, cst.Param)}
+
+    class Binds(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            names.update(n.value for n in m.findall(node.target, m.Name())
+                         if isinstance(n, cst.Name))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+        def visit_For(self, node: cst.For) -> None:
+            names.update(n.value for n in m.findall(node.target, m.Name())
+                         if isinstance(n, cst.Name))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            if isinstance(node.name, cst.Name):
+                names.add(node.name.value)
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+            full = libcst.helpers.get_full_name_for_node(node.name)
+            if node.asname is None and full:
+                names.add(full.split(".")[0])
+
+    function.body.visit(Binds())
+    return names
+
+
+def _require_all(planned: Collection[str], wired: Collection[str], call: str) -> None:
+    """Refuse the file when a planned hook was not found: a batch that moves the clients
+    without starting the lifecycle would fail at the first request, not at review."""
+    missing = sorted(set(planned) - set(wired))
+    if missing:
+        raise SkipFile(f"no def {', '.join(missing)} in this file to call {call} in (the "
+                       f"analysis named it; the file does not define it there)")
 
 
 def shifted_position(position: tuple[int, int], inserted_at: Mapping[str, int]) -> tuple[int, int]:
@@ -100,6 +190,10 @@ class WireClose(PathAwareCommand):
         self.hooks = dict(hooks)
         self.close_name = close_name
         self.wired: set[str] = set()
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        _require_all(self.hooks, self.wired, f"{self.close_name}()")
+        return updated
 
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:

@@ -272,3 +272,105 @@ async def hit(key: str, cache: Redis = Depends(get_cache)) -> int:
     last, opened = _drive(repo, redis_url)
     assert last == 40, last
     assert opened <= 4, opened
+
+
+# FastAPI-boilerplate's shape: the lifespan is a def inside a factory, passed through a local
+# (`lifespan = lifespan_factory(settings)`), and it calls helpers that store the client on
+# another module's attribute
+FACTORY_APP = {
+    "app/__init__.py": "",
+    "app/settings.py": 'import os\n\nREDIS_URL = os.environ.get("REDIS_URL", '
+                       '"redis://localhost:6379/0")\n',
+    "app/cache.py": "client = None\n",
+    "app/main.py": '''from contextlib import asynccontextmanager
+
+import redis.asyncio as redis
+from fastapi import FastAPI
+
+from app import cache, settings
+
+
+async def create_cache() -> None:
+    cache.client = redis.Redis.from_url(settings.REDIS_URL)
+
+
+async def close_cache() -> None:
+    await cache.client.aclose()
+
+
+def lifespan_factory(config):
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await create_cache()
+        yield
+        await close_cache()
+
+    return lifespan
+
+
+def create_application() -> FastAPI:
+    lifespan = lifespan_factory(settings)
+    application = FastAPI(lifespan=lifespan)
+
+    @application.post("/hits/{key}")
+    async def hit(key: str) -> int:
+        return await cache.client.incr(key)
+
+    return application
+
+
+app = create_application()
+''',
+}
+
+
+def test_a_lifespan_returned_by_a_factory_is_the_one_wired(
+        tmp_path: Path, redis_url: str) -> None:
+    """The hook is the def the factory returns, not the local that holds it: `init_redis()`
+    goes first in `lifespan_factory.<locals>.lifespan`, and the app still counts on a real
+    server across two lifetimes. Before, the batch reported wiring that local, wrote
+    nothing there, and moved the client: the first request would have failed."""
+    repo = git_repo(tmp_path / "factory", FACTORY_APP)
+    assert _drive(repo, redis_url)[0] == 40
+    _init(repo)
+    _apply_every_batch(repo)
+    main = (repo / "app/main.py").read_text()
+    assert "    async def lifespan(app: FastAPI):\n        await init_redis(settings.REDIS_URL)\n" \
+        in main, main
+    assert "await close_redis()" in main and "Redis.from_url" not in main
+    last, opened = _drive(repo, redis_url)
+    assert last == 40 and opened <= 4, (last, opened)
+
+
+def test_a_url_name_the_hook_rebinds_stops_the_batch(tmp_path: Path) -> None:
+    """`def lifespan_factory(settings)`: inside the lifespan, `settings` is the factory's
+    parameter, not the module the client read its URL from. `init_redis(settings.REDIS_URL)`
+    there would read another object, so the batch writes nothing and says why."""
+    files = dict(FACTORY_APP)
+    files["app/main.py"] = files["app/main.py"].replace("def lifespan_factory(config):",
+                                                        "def lifespan_factory(settings):")
+    repo = git_repo(tmp_path / "shadow", files)
+    _init(repo)
+    run = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
+    assert run.exit_code != 0, run.stdout
+    assert "binds settings itself" in run.stderr + run.stdout
+    assert (repo / "app/main.py").read_text() == files["app/main.py"]
+
+
+def test_wire_init_refuses_a_file_without_the_hook_it_was_given() -> None:
+    """A planned hook the file does not define is an error, never a silent no-op: the batch
+    would move the clients and start nothing."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext, SkipFile
+
+    from redis_migrate.codemods.wire_lifecycle import WireClose, WireInit
+
+    tree = cst.parse_module("async def present():\n    pass\n")
+    with pytest.raises(SkipFile, match="no def missing"):
+        WireInit(CodemodContext(filename="a.py"),
+                 {"missing": (0, "init_redis()")}).transform_module(tree)
+    with pytest.raises(SkipFile, match="no def missing"):
+        WireClose(CodemodContext(filename="a.py"), {"missing": "lifespan"}).transform_module(tree)
+    wired = WireInit(CodemodContext(filename="a.py"),
+                     {"present": (0, "init_redis()")}).transform_module(tree)
+    assert "await init_redis()" in wired.code

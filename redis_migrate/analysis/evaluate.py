@@ -450,14 +450,18 @@ class Evaluator(ABC):
 
     def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST,
                        app: tuple[str, ...] = ()) -> None:
+        returned = False
         if isinstance(expr, ast.Call):  # `partial(close, client)`, `lifespan_factory()`
-            expr = expr.args[0] if expr.args and isinstance(
-                expr.func, (ast.Name, ast.Attribute)) and _callee_text(expr.func).endswith(
-                "partial") else expr.func
+            wraps = expr.args and isinstance(expr.func, (ast.Name, ast.Attribute)) and \
+                _callee_text(expr.func).endswith(_HOOK_WRAPPERS)
+            returned = not wraps
+            expr = expr.args[0] if wraps else expr.func
         if isinstance(expr, ast.Lambda):
             keys: tuple[str, ...] = (self._lambda_key(expr),)
         else:
             keys = self._eval_pure(expr)
+        if returned:  # the hook is what the factory returns (the link follows its return)
+            keys = tuple(f"{key}.{RETURN}" for key in keys)
         for key in keys:
             if not key.startswith(INSTANCE_PREFIX):
                 self.facts.hooks.append(HookFact(key, kind, self._loc(where)))
@@ -669,6 +673,11 @@ def _unwrap(node: ast.expr) -> ast.expr:
 
 def _truthy(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and bool(node.value)
+
+
+# wrappers whose first argument is the hook itself: `partial(close, client)`,
+# `asynccontextmanager(lifespan)`
+_HOOK_WRAPPERS = ("partial", "asynccontextmanager")
 
 
 def _callee_text(func: ast.expr) -> str:

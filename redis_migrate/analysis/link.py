@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import sys
 from collections import defaultdict, deque
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -698,15 +698,42 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
     main); a function registered both ways is a lifespan."""
     # `ModuleIndex.of` sees through re-exports (`from .startup import on_startup`)
     index = index or ModuleIndex.of(files)
+    defined = {name for f in files for name in f.defs}
+    values: dict[str, list[str]] = defaultdict(list)
+    for facts in files:
+        for target, value in facts.edges:
+            values[target].append(value)
     found: dict[str, str] = {}
     for facts in files:
         for hook in facts.hooks:
             key = index.canonical(hook.function)
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
+            if key not in defined:  # `lifespan = lifespan_factory(settings)`: the def it returns
+                key = _returned_def(key, values, defined, index) or key
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
     return _hook_helpers(files, index, found)
+
+
+def _returned_def(key: str, values: Mapping[str, list[str]], defined: set[str],
+                  index: ModuleIndex) -> str | None:
+    """The one def a name or a factory's return leads to (`create_app.<locals>.lifespan` ->
+    `lifespan_factory.<return>` -> `lifespan_factory.<locals>.lifespan`), else None."""
+    reached: set[str] = set()
+    todo, seen = [key], {key}
+    for _ in range(6):  # a few bindings deep: a local, a return, a re-export
+        following = []
+        for current in todo:
+            for value in values.get(current, ()):
+                value = index.canonical(value)
+                if value in defined:
+                    reached.add(value)
+                elif value not in seen:
+                    seen.add(value)
+                    following.append(value)
+        todo = following
+    return next(iter(reached)) if len(reached) == 1 else None
 
 
 def _hook_helpers(files: list[FileFacts], index: ModuleIndex,

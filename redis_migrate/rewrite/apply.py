@@ -363,7 +363,11 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         # first, on the tree the analysis read; the positions after it move down a line each
         wire = WireInit(context, {f: (line, spelled_call(call, plan)) for f, (line, call)
                                   in plan.wire_init.items()}, plan.wire_imports)
-        tree = wire.transform_module(tree)
+        try:
+            tree = wire.transform_module(tree)
+        except SkipFile as exc:
+            result.problems.append(f"{plan.path}: WireInit skipped it: {exc}")
+            return None
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     orphans = DropOrphanedStdlibImports(context, tree)
     for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
