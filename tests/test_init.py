@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from pathlib import Path
 
-from cli_helpers import git_repo, migrate
+from cli_helpers import git, git_repo, migrate
 
 from redis_migrate.scan.lifecycle import template_text
 
@@ -141,7 +142,6 @@ _CAPPED = ("import redis.asyncio as redis\nfrom app.settings import REDIS_URL\n\
 
 
 def _init_and_inventory(tmp_path: Path, code: str) -> tuple[str, str, dict[int, dict]]:
-    import json
     repo = git_repo(tmp_path / "t", {"app/settings.py": "REDIS_URL = 'redis://localhost'\n",
                                      "app/cache.py": code})
     run = migrate("init", "-C", repo)
@@ -219,3 +219,34 @@ def test_init_prefers_the_configured_url_and_its_decoding_in_a_tie(tmp_path: Pat
     assert "decode_responses: True (1 of 2 clients)" in run.stdout
     assert "other URL 'redis://localhost:6379/0'" in run.stdout
     assert f"await init_redis({url})" in run.stdout
+
+
+def test_init_takes_an_async_apps_central_client_from_its_async_clients(
+        tmp_path: Path) -> None:
+    """courtsight-backend's shape: the async clients share a pool on `settings.CACHE_URL`
+    (`Redis.from_pool(pool)`) and do not decode; a sync client elsewhere spells host and
+    port and decodes. The sync one stays as it is (sync-policy "manual") and has no vote:
+    before, a tie gave the new module its URL and decoding, and every async client was
+    refused for it. The client built on the pool votes with the pool's URL, not `pool`."""
+    repo = git_repo(tmp_path / "t", {
+        "app/__init__.py": "",
+        "app/settings.py": "CACHE_URL = 'redis://cache:6379/0'\nCACHE_HOST = 'cache'\n",
+        "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
+                         "pool = redis.ConnectionPool.from_url(settings.CACHE_URL)\n"
+                         "client = redis.Redis.from_pool(pool)\n\n\n"
+                         "async def read(key):\n    return await client.get(key)\n"),
+        "app/docs.py": ("import redis\nfrom app import settings\n\n\n"
+                        "def index(doc):\n"
+                        "    r = redis.Redis(host=settings.CACHE_HOST, port=6379, "
+                        "decode_responses=True)\n    r.set('doc', doc)\n")})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "url: settings.CACHE_URL (used by 1 of 1 clients)" in run.stdout, run.stdout
+    assert "decode_responses: False (1 of 1 clients)" in run.stdout
+    assert "pool" not in run.stdout.split("url: ", 1)[1].split("\n", 1)[0]
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sites = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
+    by_file = {(s["file"], s["line"]): s for s in sites if s["kind"] == "instantiation"}
+    assert by_file[("app/cache.py", 5)]["status"] == "pending", by_file
+    assert by_file[("app/docs.py", 6)]["reason_code"] == "sync-client"

@@ -181,18 +181,24 @@ def _derive_options(inventory: Inventory) -> DerivedCentral:
     decodes: Counter[bool] = Counter()
     decodes_by_url: dict[str, set[bool]] = {}
     limits: Counter[int | None] = Counter()
-    sync_clients = 0
-    # a client built on a pool (`Redis(connection_pool=pool)`) has the pool's options
-    pool_options = {client: dict(pool.options) for pool in inventory.details.values()
-                    if pool.family == "pool" for client in pool.clients_of_pool}
-    for site in inventory.sites:
-        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
-        if site.kind != "instantiation" or site.scope == "test" or linked is None \
-                or (linked.family == "pool" and linked.clients_of_pool):
-            continue
-        options = {**pool_options.get(linked.atom or "", {}), **dict(linked.options)}
-        sync_clients += linked.library == "redis-sync"
-        url = _url_of(linked)
+    # a client built on a pool (`Redis(connection_pool=pool)`, `Redis.from_pool(pool)`) has
+    # the pool's URL and options
+    pools = {client: pool for pool in inventory.details.values()
+             if pool.family == "pool" for client in pool.clients_of_pool}
+    clients = [linked for site in inventory.sites if site.kind == "instantiation"
+               and site.scope != "test"
+               for linked in [inventory.details.get((site.file, site.line, site.col, site.kind))]
+               if linked is not None and not (linked.family == "pool" and linked.clients_of_pool)]
+    sync_clients = sum(linked.library == "redis-sync" for linked in clients)
+    all_sync = sync_clients == len(clients)
+    if not all_sync:
+        # an async app: the central client is what its async clients become; its sync ones
+        # stay as they are (sync-policy "manual") and do not vote
+        clients = [linked for linked in clients if linked.library != "redis-sync"]
+    for linked in clients:
+        pool = pools.get(linked.atom or "")
+        options = {**(dict(pool.options) if pool else {}), **dict(linked.options)}
+        url = _url_of(linked) or (_url_of(pool) if pool else None)
         if url is not None:
             urls[url] += 1
         if linked.library == "aioredis1":
@@ -205,7 +211,8 @@ def _derive_options(inventory: Inventory) -> DerivedCentral:
         # a limit that is not a literal cannot be written into the module: count it as unset
         limits[limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0
                else None] += 1
-    result = DerivedCentral(clients=sum(decodes.values()), sync_clients=sync_clients)
+    result = DerivedCentral(clients=sum(decodes.values()),
+                            sync_clients=sync_clients if all_sync else 0)
     if urls:
         # most clients' URL; in a tie, one the app configures (`settings.REDIS_URL`) before a
         # literal, which is how scripts and examples beside the app spell theirs
