@@ -78,10 +78,13 @@ class WireInit(PathAwareCommand):
         if spec is None or not isinstance(updated.body, cst.IndentedBlock):
             return updated
         line, init = spec
-        shadowed = _names(init) & {name for d in self._defs for name in _bound(d)}
+        # line 0: the hook makes no client; its URL was spelled from another scope, where
+        # those names are the module's (`settings`): a parameter or local of the hook or of a
+        # def around it would be read instead. (Before its own client, the URL reads as the
+        # client read it.)
+        shadowed = set() if line else (
+            _names(init) & {name for d in self._defs for name in _bound(d)})
         if shadowed:
-            # the URL was spelled where those names are the module's (`settings`); here a
-            # parameter or local of the hook or of a def around it would be read instead
             raise SkipFile(f"{path}() or a def around it binds {', '.join(sorted(shadowed))} "
                            f"itself: `{init}` would read that, not the module's; call it by "
                            f"hand where the URL means what the client used")

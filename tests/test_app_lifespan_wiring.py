@@ -374,3 +374,20 @@ def test_wire_init_refuses_a_file_without_the_hook_it_was_given() -> None:
     wired = WireInit(CodemodContext(filename="a.py"),
                      {"present": (0, "init_redis()")}).transform_module(tree)
     assert "await init_redis()" in wired.code
+
+
+def test_wire_init_before_the_hooks_own_client_may_read_its_locals() -> None:
+    """currency-exchange's shape: the lifespan makes its client from a local
+    (`redis_url = ...; client = from_url(redis_url)`). The init goes right before that
+    client, where the local means what it meant to the client: no refusal there. Only a URL
+    spelled elsewhere and put first in a hook is checked for names the hook rebinds."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+
+    from redis_migrate.codemods.wire_lifecycle import WireInit
+
+    tree = cst.parse_module("async def lifespan(app):\n    redis_url = settings.URL\n"
+                            "    client = from_url(redis_url)\n    yield\n")
+    wired = WireInit(CodemodContext(filename="a.py"),
+                     {"lifespan": (3, "init_redis(redis_url)")}).transform_module(tree)
+    assert "    redis_url = settings.URL\n    await init_redis(redis_url)\n" in wired.code
