@@ -114,6 +114,17 @@ def _names(code: str) -> set[str]:
             if isinstance(n, cst.Name)}
 
 
+def _targets(node: cst.CSTNode) -> set[str]:
+    """The names an assignment target binds: `a`, `a, *b`; not `obj.a` nor `d[k]`."""
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, (cst.Tuple, cst.List)):
+        return {name for element in node.elements for name in _targets(element.value)}
+    if isinstance(node, cst.StarredElement):
+        return _targets(node.value)
+    return set()
+
+
 def _bound(function: cst.FunctionDef) -> set[str]:
     """The names a def binds in its own scope: its parameters and what its body assigns,
     imports or loops over (not inside the defs, lambdas and classes nested in it)."""
@@ -136,24 +147,19 @@ def _bound(function: cst.FunctionDef) -> set[str]:
             return False
 
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            names.update(n.value for n in m.findall(node.target, m.Name())
-                         if isinstance(n, cst.Name))
+            names.update(_targets(node.target))
 
         def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            if isinstance(node.target, cst.Name):
-                names.add(node.target.value)
+            names.update(_targets(node.target))
 
         def visit_For(self, node: cst.For) -> None:
-            names.update(n.value for n in m.findall(node.target, m.Name())
-                         if isinstance(n, cst.Name))
+            names.update(_targets(node.target))
 
         def visit_AsName(self, node: cst.AsName) -> None:
-            if isinstance(node.name, cst.Name):
-                names.add(node.name.value)
+            names.update(_targets(node.name))
 
         def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            if isinstance(node.target, cst.Name):
-                names.add(node.target.value)
+            names.update(_targets(node.target))
 
         def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
             full = libcst.helpers.get_full_name_for_node(node.name)

@@ -391,3 +391,17 @@ def test_wire_init_before_the_hooks_own_client_may_read_its_locals() -> None:
     wired = WireInit(CodemodContext(filename="a.py"),
                      {"lifespan": (3, "init_redis(redis_url)")}).transform_module(tree)
     assert "    redis_url = settings.URL\n    await init_redis(redis_url)\n" in wired.code
+
+
+def test_wire_init_attribute_stores_do_not_rebind_the_urls_names() -> None:
+    """`settings.ready = True` in the hook stores on the module's object; it binds no name, so
+    `init_redis(settings.URL)` first in the hook still reads the module's `settings`."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+
+    from redis_migrate.codemods.wire_lifecycle import WireInit
+
+    tree = cst.parse_module("async def lifespan(app):\n    settings.ready = True\n    yield\n")
+    wired = WireInit(CodemodContext(filename="a.py"),
+                     {"lifespan": (0, "init_redis(settings.URL)")}).transform_module(tree)
+    assert wired.code.startswith("async def lifespan(app):\n    await init_redis(settings.URL)\n")

@@ -699,10 +699,7 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
     # `ModuleIndex.of` sees through re-exports (`from .startup import on_startup`)
     index = index or ModuleIndex.of(files)
     defined = {name for f in files for name in f.defs}
-    values: dict[str, list[str]] = defaultdict(list)
-    for facts in files:
-        for target, value in facts.edges:
-            values[target].append(value)
+    values: dict[str, list[str]] | None = None  # binding -> values, built when first needed
     found: dict[str, str] = {}
     for facts in files:
         for hook in facts.hooks:
@@ -710,6 +707,11 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
             if key not in defined:  # `lifespan = lifespan_factory(settings)`: the def it returns
+                if values is None:
+                    values = defaultdict(list)
+                    for each in files:
+                        for target, value in each.edges:
+                            values[target].append(value)
                 key = _returned_def(key, values, defined, index) or key
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"

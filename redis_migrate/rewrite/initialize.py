@@ -176,6 +176,14 @@ def derive_central(repo: Path, lifecycle_module: str | None = None,
     return result
 
 
+def _instantiations(inventory: Inventory) -> list[LinkedSite]:
+    """The analysis records of the app's clients and pools (test code left out)."""
+    return [linked for site in inventory.sites
+            if site.kind == "instantiation" and site.scope != "test"
+            for linked in [inventory.details.get((site.file, site.line, site.col, site.kind))]
+            if linked is not None]
+
+
 def _derive_options(inventory: Inventory) -> DerivedCentral:
     urls: Counter[str] = Counter()
     decodes: Counter[bool] = Counter()
@@ -185,10 +193,8 @@ def _derive_options(inventory: Inventory) -> DerivedCentral:
     # the pool's URL and options
     pools = {client: pool for pool in inventory.details.values()
              if pool.family == "pool" for client in pool.clients_of_pool}
-    clients = [linked for site in inventory.sites if site.kind == "instantiation"
-               and site.scope != "test"
-               for linked in [inventory.details.get((site.file, site.line, site.col, site.kind))]
-               if linked is not None and not (linked.family == "pool" and linked.clients_of_pool)]
+    clients = [linked for linked in _instantiations(inventory)
+               if not (linked.family == "pool" and linked.clients_of_pool)]
     sync_clients = sum(linked.library == "redis-sync" for linked in clients)
     all_sync = sync_clients == len(clients)
     if not all_sync:
@@ -239,10 +245,8 @@ def _derive_sync_url(result: DerivedCentral, inventory: Inventory, path: str,
                      module: str) -> None:
     """The URL most sync clients use, spelled in the new module at `path` with the imports
     it needs, and checked by reading it back as the analysis will."""
-    sites = [linked for site in inventory.sites if site.kind == "instantiation"
-             and site.scope != "test" and site.sync
-             for linked in [inventory.details.get((site.file, site.line, site.col, site.kind))]
-             if linked is not None and linked.url_key and "<locals>" not in linked.url_key]
+    sites = [linked for linked in _instantiations(inventory) if linked.library == "redis-sync"
+             and linked.url_key and "<locals>" not in linked.url_key]
     if not sites:
         return
     votes = Counter(s.url_key or "" for s in sites)

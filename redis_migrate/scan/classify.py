@@ -211,6 +211,7 @@ class _Classifier:
                                                 f"it blocks the event loop; convert it by hand")
             configured = self.lifecycle.sync_url if self.lifecycle is not None else None
             if configured is not None and site.url_key not in configured.keys:
+                # refuse() would say the same with the keys; this names the module's code
                 used = site.url or "the library default (localhost)"
                 return Refusal("url-differs", f"connects to {used}; get_sync_redis() connects "
                                               f"to {mask_secrets(configured.code)}, the URL "
@@ -236,8 +237,9 @@ class _Classifier:
 
     def _urls_for(self, site: LinkedSite) -> set[str]:
         """What the central client `site` would become connects to, as URL keys."""
-        if self._sync_urls(site):
-            return self._sync_urls(site)  # configure_sync_redis() wins over init_redis()
+        configured = self._sync_urls(site)
+        if configured:
+            return configured  # configure_sync_redis() wins over init_redis()
         program = program_of(site.path)
         return ({self.anchors[site.atom]} if site.atom in self.anchors
                 else {self.program_urls[program]} if program in self.program_urls

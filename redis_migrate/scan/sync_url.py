@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from redis_migrate.analysis.extract import extract
 from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
+from redis_migrate.scan.wiring import literal_code
 
 MARKER = "# --- written by `migrate init`: the URL of the app's sync clients "
 FUNCTION = "_app_sync_url"
@@ -46,8 +47,9 @@ def spell(url_key: str, url_code: str | None, speller: Speller,
         if spelled is None:
             return None
         return spelled[0], [spelled[1]] if spelled[1] else []
-    if url_code is not None and _string(url_code) is not None:
-        return url_code.strip(), []  # redis://localhost:6379/0: every part a literal
+    literal = literal_code(url_code)
+    if literal is not None:
+        return literal, []  # redis://localhost:6379/0: every part a literal
     parts = url_key[len(HOST_PREFIX):].split("|")
     if len(parts) != 3:
         return None
@@ -155,11 +157,3 @@ def _host_parts(expression: ast.expr) -> tuple[str, str, str] | None:
             return values[int(piece.strip("\x00"))]
         return piece if number else repr(piece)
     return code(host, False), code(port, True), code(db, True)
-
-
-def _string(code: str) -> str | None:
-    try:
-        node = ast.parse(code.strip(), mode="eval").body
-    except SyntaxError:
-        return None
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
