@@ -238,7 +238,7 @@ def test_an_app_subclass_is_still_the_app(tmp_path: Path) -> None:
 def test_nothing_to_follow_skips_the_framework_files(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "svc/__init__.py": "",
-        "svc/notes.py": "# we might redistribute this one day\nX = 1\n",  # names 'redis'
+        "svc/notes.py": "# a cache, not redis, for now\nX = 1\n",  # names 'redis'
         "svc/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\nx = app.state.count\n",
         "svc/broken.py": "request.app.state.x = (\n",  # a framework needle, does not parse
     })
@@ -289,3 +289,69 @@ def test_git_grep_without_pcre_falls_back(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(gitrepo.subprocess, "Popen", no_pcre)
     assert _start_git_word_grep(tmp_path, ["cache_mod"])() == {"a.py"}
     assert discovery._git_pcre == [False]
+
+
+def test_words_that_spell_redis_are_no_mention(tmp_path: Path) -> None:
+    # the GPL header of every file of some packages: each was parsed, and its classes linked
+    licence = "# you can redistribute it and/or modify it; rediscover, redisplay\n"
+    inventory = scan(write_repo(tmp_path, {
+        "lib/__init__.py": "",
+        **{f"lib/m{i}.py": licence + f"class C{i}:\n    pass\n" for i in range(3)},
+        "app.py": "import redis\n\nclient = redis.Redis()\nclient.get('k')\n",
+    }))
+    assert [(s.file, s.kind) for s in inventory.sites] == [("app.py", "instantiation")]
+    assert inventory.files_parsed == 1
+
+
+def test_generic_app_spellings_count_only_beside_a_framework(tmp_path: Path) -> None:
+    # `.state.`, `Application(`, `config_dict` outside any app were parsed and linked as
+    # framework files; the same spellings in a file that imports the framework still are
+    inventory = scan(write_repo(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/cache.py": "import redis\n\nclient = redis.Redis()\n",
+        "svc/parser.py": "class P:\n    def go(self):\n        self.state.append(1)\n"
+                         "        return TypeApplication(self.config_dict)\n",
+        "svc/views.py": """
+            from fastapi import FastAPI, Request
+
+            app = FastAPI()
+            app.state.cache = __import__("svc.cache").cache.client
+
+
+            async def show(request: Request):
+                return request.app.state.cache.get("k")
+        """,
+    }))
+    assert sorted(inventory.facts) == ["svc/cache.py", "svc/views.py"]
+
+
+def test_an_importer_spells_the_package_of_what_it_imports(tmp_path: Path) -> None:
+    # `pkg/typing.py` holds a client named `Any`: a file saying `from typing import Any`
+    # elsewhere does not import it; one spelling `pkg`, or importing relatively, may
+    inventory = scan(write_repo(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/typing.py": "import redis\n\nAny = redis.Redis()\n",
+        "pkg/near.py": "from .typing import Any\n\nAny.get('k')\n",
+        "app/__init__.py": "",
+        "app/far.py": "from pkg.typing import Any\n\nAny.set('k', 1)\n",
+        "other/__init__.py": "",
+        "other/hints.py": "from typing import Any\n\nx: Any = None\n",
+    }))
+    assert sorted(inventory.facts) == ["app/far.py", "pkg/near.py", "pkg/typing.py"]
+    site = site_at(inventory, "pkg/typing.py", 3, "instantiation")
+    assert {op.split(" ")[0] for op in site.operations} == {"get", "set"}
+
+
+def test_importers_of_a_subclass_instance_are_followed(tmp_path: Path) -> None:
+    # `cache.py` never spells redis: it is read for the subclass it instantiates, and then
+    # (since the subclasses are found inside the passes) its importers are read too
+    inventory = scan(write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/clients.py": "import redis\n\n\nclass TracedRedis(redis.Redis):\n    pass\n",
+        "app/cache.py": "from app.clients import TracedRedis\n\ncache = TracedRedis()\n",
+        "app/views.py": "from app.cache import cache\n\n\ndef show(k):\n"
+                        "    return cache.get(k)\n",
+    }))
+    site = site_at(inventory, "app/cache.py", 3, "instantiation")
+    assert "get" in {op.split(" ")[0] for op in site.operations}
+    assert "app/views.py" in inventory.facts

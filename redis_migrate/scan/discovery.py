@@ -90,6 +90,20 @@ class FileSet:
                 into.update(hits)
         return found
 
+    def matching(self, paths: set[str], pattern: re.Pattern[bytes]) -> set[str]:
+        """The `paths` whose bytes match `pattern`: a second, finer look at what a fixed-string
+        search picked (files that cannot be read are kept: the parser reports them)."""
+        kept = set()
+        for path in paths:
+            try:
+                data = (self.repo / path).read_bytes()
+            except OSError:
+                kept.add(path)
+                continue
+            if pattern.search(data):
+                kept.add(path)
+        return kept
+
     def readable(self, paths: set[str]) -> list[str]:
         """`paths` minus links (reported as skipped) and files gone from the work tree.
 

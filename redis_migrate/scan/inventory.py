@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -63,15 +64,25 @@ from redis_migrate.scan.sync_url import SyncUrl
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
 
 PREFILTER_NEEDLE = "redis"
+# ...but not inside the English words that spell it: the GPL's "redistribute it and/or modify
+# it" heads every file of some packages (176 of PyGithub's), each then parsed for nothing.
+_REDIS_MENTION = re.compile(rb"redis(?!tribut|play|cover)")
 # Files that reach a client through the app without naming Redis (`request.app.state.cache`,
 # `request.app["cache"]`, `current_app.cache`, a `Depends(...)` provider): parsed too.
 # Files that register the app's hooks (`FastAPI(lifespan=lifespan)` in a main.py that never
 # names Redis) are parsed too: the wiring needs them, and so does an app made with no hook.
-FRAMEWORK_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "lifespan",
-                     "on_startup", "on_event(", "cleanup_ctx", "on_cleanup", "on_shutdown",
-                     "asyncio.run(",
-                     # the app object itself: an app with no hook is not wired by assumption
-                     "FastAPI(", "Starlette(", "Litestar(", "Application(", "Celery(")
+_HOOK_NEEDLES = ("lifespan", "on_startup", "on_event(", "cleanup_ctx", "on_cleanup",
+                 "on_shutdown", "asyncio.run(",
+                 # the app object itself: an app with no hook is not wired by assumption
+                 "FastAPI(", "Starlette(", "Litestar(", "Celery(")
+# Spellings common outside any app (`self.state.append`, `TypeApplication(`, pydantic's
+# `config_dict`): they count only in a file that names a framework's package, as every file
+# that reaches the app through them does (to annotate `Request`, import `Depends`, `web`).
+_APP_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "Application(")
+FRAMEWORK_NEEDLES = (*_APP_NEEDLES, *_HOOK_NEEDLES)
+_FRAMEWORK_FILE = re.compile(
+    b"|".join([*(re.escape(n.encode()) for n in _HOOK_NEEDLES),
+               rb"\b(?:fastapi|starlette|litestar|aiohttp|flask|quart)\b"]))
 _PARALLEL_THRESHOLD = 48  # below this, starting worker processes costs more than it saves
 _MAX_PASSES = 6
 
@@ -143,10 +154,13 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
     report("searching", 0, len(fileset.files))
     mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
                                                     list(FRAMEWORK_NEEDLES)])
+    mentions = fileset.matching(mentions, _REDIS_MENTION)
+    framework_files = fileset.matching(framework_files - mentions, _FRAMEWORK_FILE)
     framework: set[str] | None = framework_files  # None once pass 2 has read them
+    subclasses: dict[str, str] = {}
     todo = mentions
     for _ in range(_MAX_PASSES):
-        for facts in parser.parse(fileset.readable(todo)):
+        for facts in parser.parse(fileset.readable(todo), subclasses or None):
             parsed[facts.path] = facts
         good = [f for f in parsed.values() if f.error is None]
         if framework is not None:  # pass 1 read the files that mention redis
@@ -157,6 +171,8 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
                 parsed[facts.path] = facts
             parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
             good = [f for f in parsed.values() if f.error is None]
+        if _read_subclass_instances(fileset, parser, parsed, subclasses):
+            good = [f for f in parsed.values() if f.error is None]
         report("linking", 0, None)
         linked = link(good)
         # Not overlapped with parsing: on two cores git grep and the parser only compete.
@@ -165,17 +181,25 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
                 | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
         if not todo:
             break
-    good = [f for f in parsed.values() if f.error is None]
-    subclasses = _client_subclasses(good)
-    if subclasses:  # their instances anywhere are sites: read again the files naming them
+    return parsed, linked
+
+
+def _read_subclass_instances(fileset: FileSet, parser: _Parser, parsed: dict[str, FileFacts],
+                             subclasses: dict[str, str]) -> bool:
+    """Whether the parsed files define client subclasses not in `subclasses` (which grows by
+    them): their instances anywhere are sites, so the files naming them are read (again)
+    knowing all of them, before the link, which then runs once per pass and not once more."""
+    found = False
+    while True:
+        known = _client_subclasses([f for f in parsed.values() if f.error is None])
+        if known.keys() <= subclasses.keys():
+            return found
+        subclasses.update(known)
+        found = True
         names = sorted({name.rsplit(".", 1)[1] for name in subclasses})
         for facts in parser.parse(fileset.readable(fileset.grep(names, words=True)),
                                   subclasses):
             parsed[facts.path] = facts
-        good = [f for f in parsed.values() if f.error is None]
-        report("linking", 0, None)
-        linked = link(good)
-    return parsed, linked
 
 
 def _canonical_sync_url(sync_url: SyncUrl, good: list[FileFacts],
@@ -376,13 +400,21 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
     components = sorted({m.rsplit(".", 1)[-1] for m in exports})
     names = sorted({n for ns in exports.values() for n in ns})
     name_pattern = needle_pattern(names, words=True)  # one trie: flat in the number of names
+    # An import of `a.b.c` spells a package above `c` too (`from a.b import c`, `import
+    # a.b.c`, or `b.c` from a nearer import root), unless it is relative: without this, every
+    # file that says `typing` and `Any` would import `redis.typing`.
+    packages = None if any("." not in m for m in exports) else needle_pattern(
+        sorted({c for m in exports for c in m.split(".")[:-1]}), words=True)
     result = set()
     for path in fileset.grep(components, words=True):
         try:
-            if name_pattern.search((fileset.repo / path).read_bytes()):
-                result.add(path)
+            data = (fileset.repo / path).read_bytes()
         except OSError:
             result.add(path)  # let the parse step report it
+            continue
+        if name_pattern.search(data) and (packages is None or b"from ." in data
+                                          or packages.search(data)):
+            result.add(path)
     return result
 
 
