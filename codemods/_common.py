@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import QualifiedName, QualifiedNameSource
 
 from redis_migrate.redis_api import CONSTRUCTORS
@@ -170,7 +170,40 @@ class FunctionPaths:
         return len(self._stack)
 
 
-class PathAwareCommand(VisitorBasedCodemodCommand):
+# What LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) set on a method.
+_MATCHER_MARKS = ("_call_if_inside_matcher", "_call_if_not_inside_matcher", "_visit_matcher",
+                  "_leave_matcher")
+
+
+class RewriteCommand(VisitorBasedCodemodCommand):
+    """A LibCST codemod that visits as a plain `CSTTransformer` does.
+
+    LibCST's codemods look for matcher decorators on every instance (a `dir()` of the object)
+    and check each node and each attribute visit against them: a quarter of a rewrite's time,
+    for decorators no codemod here uses. A subclass that uses one is refused when defined.
+    """
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if any(hasattr(value, mark) for mark in _MATCHER_MARKS):
+                raise TypeError(f"{cls.__name__}.{name}: matcher decorators are not "
+                                f"honoured by a RewriteCommand")
+
+    def __init__(self, context: CodemodContext) -> None:
+        Codemod.__init__(self, context)
+        cst.CSTTransformer.__init__(self)
+        # what MatcherDecoratableTransformer would have found: nothing
+        self._extra_visit_funcs = {}
+        self._extra_leave_funcs = {}
+
+    on_visit = cst.CSTTransformer.on_visit
+    on_leave = cst.CSTTransformer.on_leave  # type: ignore[assignment]
+    on_visit_attribute = cst.CSTTransformer.on_visit_attribute
+    on_leave_attribute = cst.CSTTransformer.on_leave_attribute
+
+
+class PathAwareCommand(RewriteCommand):
     """A codemod that knows the path of the def or class it is in (`C.m`, `f.<locals>.g`).
 
     Subclasses hook `left_function` / `left_class`, which get the path of the node just left.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import libcst as cst
@@ -45,6 +46,9 @@ class Spelled:
     # relative `from` imports: (level, module after the dots or "", imported name, `as` name)
     relative: tuple[tuple[int, str, str, str | None], ...] = ()
     calls: frozenset[str] = frozenset()  # callees spelled as dotted names: `get_redis`, `rc.x`
+    # names read (a `Name` loaded) that one import binds and nothing else in the module does:
+    # every read of them is that import, so it stays without a scope analysis
+    plainly_read: frozenset[str] = frozenset()
 
 
 def spelled(module: cst.Module) -> Spelled:
@@ -60,7 +64,12 @@ def spelled(module: cst.Module) -> Spelled:
     imports: list[tuple[str | None, str, str | None]] = []
     relative: list[tuple[int, str, str, str | None]] = []
     calls: set[str] = set()
+    binders: Counter[str] = Counter()  # name -> how many places bind it (imports included)
+    loads: set[str] = set()
+    imported: set[str] = set()
+    top = {id(statement) for statement in tree.body}
     for node in ast.walk(tree):
+        _count_binding(node, binders, loads, imported, id(node) in top)
         if isinstance(node, ast.Call):
             callee = ast_dotted(node.func)
             if callee is not None:
@@ -86,8 +95,46 @@ def spelled(module: cst.Module) -> Spelled:
                     names.add(value)
                 elif isinstance(value, list):
                     names.update(value)
+    plainly_read = frozenset(name for name in loads & imported if binders[name] == 1)
     return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
-                   frozenset(calls))
+                   frozenset(calls), plainly_read)
+
+
+def _count_binding(node: ast.AST, binders: Counter[str], loads: set[str],
+                   imported: set[str], top_level: bool) -> None:
+    """Count what `node` binds (anything a scope analysis would see as an assignment, `global`
+    and `del` included) and the name it loads; a star import may bind anything. Only an import
+    made at the module's top level can be plainly read: one inside a def or an `if` binds in a
+    scope, or at a time, that a read elsewhere may not see."""
+    if isinstance(node, ast.Name):
+        if isinstance(node.ctx, ast.Load):
+            loads.add(node.id)
+        else:
+            binders[node.id] += 1
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        for alias in node.names:
+            if alias.name == "*":
+                binders[_ANYTHING] += 1
+                continue
+            bound = alias.asname or alias.name
+            if "." in bound or not top_level:
+                # `import a.b` binds `a`, and LibCST's analysis reads `a.b`: never plainly read
+                bound = bound.split(".")[0]
+                binders[bound] += 1
+            binders[bound] += 1
+            imported.add(bound)
+    elif not isinstance(node, ast.Attribute):  # an attribute's name binds nothing
+        for field in _NAME_FIELDS.get(type(node).__name__, ()):
+            if field == "arg" and isinstance(node, ast.keyword):
+                continue  # `f(x=1)` names a parameter, binds nothing here
+            value = getattr(node, field, None)
+            for name in [value] if isinstance(value, str) else value or ():
+                binders[name] += 1
+    if binders[_ANYTHING]:
+        imported.clear()
+
+
+_ANYTHING = "*"
 
 
 def ast_dotted(node: ast.expr) -> str | None:

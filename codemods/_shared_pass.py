@@ -18,6 +18,8 @@ import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper
 
+from ._common import RewriteCommand
+
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
 
@@ -40,7 +42,7 @@ def overlapping(classes: Sequence[type[VisitorBasedCodemodCommand]]) -> set[str]
     return both
 
 
-class SharedPass(VisitorBasedCodemodCommand):
+class SharedPass(RewriteCommand):
     """Runs `members` in one traversal, in their order at each node."""
 
     DESCRIPTION = "Several codemods in one pass over the module."

@@ -12,14 +12,14 @@ from typing import Self
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from ._common import Accessor, is_constructor, unwrap_await
+from ._common import Accessor, RewriteCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
 
 
-class InlineFunctionClient(VisitorBasedCodemodCommand):
+class InlineFunctionClient(RewriteCommand):
     """Replaces the client-creating calls at the given positions with the shared client."""
 
     DESCRIPTION = "Client created in a function or handler -> get_redis() (rewrite 3)."

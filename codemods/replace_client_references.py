@@ -11,14 +11,14 @@ from collections.abc import Mapping
 from typing import Self
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, QualifiedNameProvider
 
-from ._common import Accessor, absolute_names, dotted, resolve_relative
+from ._common import Accessor, RewriteCommand, absolute_names, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
 
 
-class ReplaceClientReferences(VisitorBasedCodemodCommand):
+class ReplaceClientReferences(RewriteCommand):
     """Replaces every load of a removed client with the lifecycle module's accessor."""
 
     DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."

@@ -15,10 +15,10 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Self, TypeVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
-from ._common import compat_module, dotted, resolve_relative
+from ._common import RewriteCommand, compat_module, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
 from ._names import Spelled, bound_name, spelled
 
@@ -37,7 +37,7 @@ _AIOREDIS_MODULES = {
 }
 
 
-class UpdateRedisImports(VisitorBasedCodemodCommand):
+class UpdateRedisImports(RewriteCommand):
     """Adds the accessor import where needed; removes the imports the rewrite left unused."""
 
     DESCRIPTION = "Add get_redis imports, drop unused Redis/aioredis imports (rewrite 7)."
@@ -79,7 +79,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                 asname = bound_name(alias)
                 if self._plainly_unused(asname or name.split(".")[0]):
                     self._drop.add(_alias_key(alias))
-                else:  # LibCST's scope analysis decides: it may still be read
+                elif (asname or name) not in self._plainly_read:
+                    # LibCST's scope analysis decides: it may still be read
                     RemoveImportsVisitor.remove_unused_import(self.context, name, asname=asname)
         return False
 
@@ -97,6 +98,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         found = spelled(node)
         self._loaded = found.names
         self._string_words = found.string_words
+        self._plainly_read = found.plainly_read
         self._drop: set[tuple[str, str | None]] = set()
         bound = self._bindings(found)
         resolved = {call: _resolved(call, bound) for call in found.calls}
@@ -191,6 +193,8 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
                 if self._plainly_unused(asname or obj):
                     self._drop.add(_alias_key(alias))
                     continue
+                if (asname or obj) in self._plainly_read:
+                    continue
                 # relative imports are scheduled as written: the visitor matches their text
                 RemoveImportsVisitor.remove_unused_import(
                     self.context, ("." * level) + (base or "") if level else source, obj,
@@ -211,7 +215,7 @@ class UpdateRedisImports(VisitorBasedCodemodCommand):
         return add_at_top(self.context, updated, wanted) if wanted else updated
 
 
-class DropOrphanedStdlibImports(VisitorBasedCodemodCommand):
+class DropOrphanedStdlibImports(RewriteCommand):
     """`import os` that only served the removed client's URL (`os.getenv("REDIS_URL")`) goes
     too. Only standard-library imports (importing them has no effect to keep), and only names
     the file read before the rewrite and no longer reads: an import that was unused already is
@@ -301,7 +305,7 @@ def _stdlib(module: str) -> bool:
     return module.split(".")[0] in sys.stdlib_module_names
 
 
-class TidyModuleStart(VisitorBasedCodemodCommand):
+class TidyModuleStart(RewriteCommand):
     """A file never starts with blank lines just because its first import went, and a removed
     import that was the first of its group (after a blank line) leaves that blank line to the
     statement that now starts the group: `import os` / blank / `from aiohttp import web`."""

@@ -24,11 +24,11 @@ from typing import Self
 import libcst as cst
 import libcst.helpers
 import libcst.matchers as m
-from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
+from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider
 
-from ._common import PathAwareCommand, ensure_body, leading_lines
+from ._common import PathAwareCommand, RewriteCommand, ensure_body, leading_lines
 from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
 
 
@@ -276,7 +276,7 @@ def _at_end(body: list[cst.BaseStatement],
 LIFESPAN_NAME = "redis_lifespan"
 
 
-class WireAppLifespan(VisitorBasedCodemodCommand):
+class WireAppLifespan(RewriteCommand):
     """An ASGI app made with no hook at all gets one that starts and stops Redis:
 
         app = Litestar(route_handlers=[...])     @asynccontextmanager

@@ -80,3 +80,36 @@ def test_adding_imports_at_the_top_gives_what_the_whole_module_pass_gives(name: 
     top = add_at_top(CodemodContext(), module, wanted)
     assert top.code == whole.code
     assert "import get_redis" in top.code.split("def f")[0] or "def f" not in top.code
+
+
+PLAINLY_READ_SAMPLES = {
+    "kept": ("import os\nfrom redis.asyncio import Redis\nfrom redis import StrictRedis as SR\n"
+             "\n\ndef f():\n    return Redis, SR, os.sep\n"),
+    "shadowed": ("from redis.asyncio import Redis\nfrom a import Pool\nimport json\n"
+                 "\n\ndef f(Pool):\n    Redis = 1\n    return Redis, Pool, json\n\n\ndel json\n"),
+    "nested": ("import redis.asyncio\n\n\ndef g():\n    from redis import Sentinel\n"
+               "    return Sentinel\n\n\ndef h():\n    return Sentinel, redis\n"),
+    "star": "from redis import Redis\nfrom elsewhere import *\n\nRedis()\n",
+    "only_attribute": "from redis import Redis\n\nx.Redis = 1\nf(Redis=2)\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLAINLY_READ_SAMPLES))
+def test_a_plainly_read_import_is_one_libcsts_scope_analysis_keeps(name: str) -> None:
+    # UpdateRedisImports keeps these without running RemoveImportsVisitor (a scope analysis
+    # of the whole file): each must be one the visitor would keep
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    module = cst.parse_module(PLAINLY_READ_SAMPLES[name])
+    found = spelled(module)
+    expected = {"kept": {"Redis", "SR", "os"}}.get(name, set())
+    assert found.plainly_read == expected
+    for source, imported, asname in found.imports:
+        bound = asname or imported
+        if bound in found.plainly_read:
+            context = CodemodContext()
+            RemoveImportsVisitor.remove_unused_import(context, source or imported,
+                                                      imported if source else None, asname)
+            after = RemoveImportsVisitor(context).transform_module(module).code
+            assert after == module.code, bound

@@ -4,10 +4,11 @@ analysis instead of one per codemod), and gives what running them one after anot
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 import pytest
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
-from redis_migrate.codemods._common import Accessor
+from redis_migrate.codemods._common import Accessor, RewriteCommand
 from redis_migrate.codemods._shared_pass import SharedPass, hooks, overlapping
 from redis_migrate.codemods.remove_module_client import RemoveModuleClient
 from redis_migrate.codemods.replace_client_references import ReplaceClientReferences
@@ -109,3 +110,34 @@ def test_the_declared_sharers_hook_disjoint_node_types_and_are_grouped() -> None
     context = CodemodContext()
     grouped = passes(context, [*_pair(context), _Upper(context)])
     assert [type(p).__name__ for p in grouped] == ["SharedPass", "_Upper"]
+
+
+def test_a_rewrite_command_refuses_matcher_decorators() -> None:
+    # RewriteCommand visits as a plain CSTTransformer (LibCST's matcher bookkeeping was a
+    # quarter of a rewrite's time): a decorator it would silently ignore is refused instead
+    with pytest.raises(TypeError, match="matcher decorators"):
+        class Decorated(RewriteCommand):
+            @m.visit(m.Name("client"))
+            def seen(self, node: cst.Name) -> None:
+                pass
+
+
+def test_a_rewrite_command_visits_and_leaves_like_a_transformer() -> None:
+    class Rename(RewriteCommand):
+        def __init__(self, context: CodemodContext) -> None:
+            super().__init__(context)
+            self.seen: list[str] = []
+
+        def visit_Name(self, node: cst.Name) -> None:
+            self.seen.append(node.value)
+
+        def visit_Call_func(self, node: cst.Call) -> None:
+            self.seen.append("func")
+
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+            return updated.with_changes(value="r") if updated.value == "client" else updated
+
+    codemod = Rename(CodemodContext())
+    tree = codemod.transform_module(cst.parse_module("client.get(key)\n"))
+    assert tree.code == "r.get(key)\n"
+    assert codemod.seen == ["func", "client", "get", "key"]
