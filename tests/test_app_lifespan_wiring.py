@@ -10,6 +10,7 @@ app starts and stops twice (two event loops) with the counter intact.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -326,18 +327,21 @@ app = create_application()
 
 def test_a_lifespan_returned_by_a_factory_is_the_one_wired(
         tmp_path: Path, redis_url: str) -> None:
-    """The hook is the def the factory returns, not the local that holds it: `init_redis()`
-    goes first in `lifespan_factory.<locals>.lifespan`, and the app still counts on a real
-    server across two lifetimes. Before, the batch reported wiring that local, wrote
-    nothing there, and moved the client: the first request would have failed."""
+    """The hook is the def the factory returns, not the local that holds it, and the helpers
+    it awaits before its yield run at startup, those after it at shutdown: `init_redis()` goes
+    where `create_cache()` made the client, `close_redis()` where `close_cache()` closed it,
+    and the app still counts on a real server across two lifetimes. Before, the batch
+    reported wiring that local, wrote nothing there, and moved the client: the first request
+    would have failed."""
     repo = git_repo(tmp_path / "factory", FACTORY_APP)
     assert _drive(repo, redis_url)[0] == 40
     _init(repo)
     _apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
-    assert "    async def lifespan(app: FastAPI):\n        await init_redis(settings.REDIS_URL)\n" \
-        in main, main
-    assert "await close_redis()" in main and "Redis.from_url" not in main
+    assert ("async def create_cache() -> None:\n    await init_redis(settings.REDIS_URL)\n"
+            "    cache.client = get_redis()\n") in main, main
+    assert "async def close_cache() -> None:\n    await close_redis()\n" in main, main
+    assert "Redis.from_url" not in main
     last, opened = _drive(repo, redis_url)
     assert last == 40 and opened <= 4, (last, opened)
 
@@ -346,9 +350,15 @@ def test_a_url_name_the_hook_rebinds_stops_the_batch(tmp_path: Path) -> None:
     """`def lifespan_factory(settings)`: inside the lifespan, `settings` is the factory's
     parameter, not the module the client read its URL from. `init_redis(settings.REDIS_URL)`
     there would read another object, so the batch writes nothing and says why."""
+    # the client is made at import, so the hook is wired at its top, where `settings` is the
+    # factory's parameter (a helper that made the client would be wired where it made it)
     files = dict(FACTORY_APP)
-    files["app/main.py"] = files["app/main.py"].replace("def lifespan_factory(config):",
-                                                        "def lifespan_factory(settings):")
+    files["app/cache.py"] = ("import redis.asyncio as redis\n\nfrom app import settings\n\n"
+                             "client = redis.Redis.from_url(settings.REDIS_URL)\n")
+    files["app/main.py"] = (files["app/main.py"]
+                            .replace("def lifespan_factory(config):",
+                                     "def lifespan_factory(settings):")
+                            .replace("        await create_cache()\n", ""))
     repo = git_repo(tmp_path / "shadow", files)
     _init(repo)
     run = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
@@ -405,3 +415,24 @@ def test_wire_init_attribute_stores_do_not_rebind_the_urls_names() -> None:
     wired = WireInit(CodemodContext(filename="a.py"),
                      {"lifespan": (0, "init_redis(settings.URL)")}).transform_module(tree)
     assert wired.code.startswith("async def lifespan(app):\n    await init_redis(settings.URL)\n")
+
+
+def test_a_lifespan_helper_that_makes_the_client_is_wired_despite_another_url(
+        tmp_path: Path) -> None:
+    """courtsight-backend's shape: the lifespan awaits `create_cache()`, which makes the
+    client, and another module makes one from another URL. The hook itself makes nothing, and
+    the program's clients agree on no URL, so nothing could be wired and every site was
+    `lifecycle-not-wired`; the helper runs at startup, so it is wired with its own client's
+    URL, and only the other client is left, for the URL it connects to."""
+    files = dict(FACTORY_APP)
+    files["app/settings.py"] += 'OTHER_URL = os.environ.get("OTHER_URL", "redis://other/1")\n'
+    files["app/other.py"] = ("import redis.asyncio as redis\n\nfrom app import settings\n\n"
+                             "other = redis.Redis.from_url(settings.OTHER_URL)\n\n\n"
+                             "async def seen(key):\n    return await other.get(key)\n")
+    repo = git_repo(tmp_path / "two-urls", files)
+    _init(repo)
+    run = migrate("inventory", "-C", repo, "--format", "json")
+    sites = {(s["file"], s["line"]): s for s in json.loads(run.stdout)["sites"]}
+    made = sites[("app/main.py", 10)]
+    assert made["status"] == "pending", made
+    assert sites[("app/other.py", 5)]["reason_code"] == "url-differs"

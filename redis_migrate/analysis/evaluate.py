@@ -72,6 +72,7 @@ class _Frame:
     # parameters known to be a framework object (`request: Request`): name -> pseudo-class
     types: dict[str, str] = field(default_factory=dict)
     dataclass: bool = False  # a class made by `@dataclass`: its annotated defaults are fields
+    yielded: bool = False  # a def that has yielded by this point of its body (a lifespan)
 
 
 class Evaluator(ABC):
@@ -295,8 +296,10 @@ class Evaluator(ABC):
                 self._use(value, method, node)
         caller = self._function()
         if caller is not None:
-            self.facts.calls.extend((caller.qualname, c) for c in callees
-                                    if not c.startswith(INSTANCE_PREFIX))
+            made = [(caller.qualname, c) for c in callees if not c.startswith(INSTANCE_PREFIX)]
+            self.facts.calls.extend(made)
+            if caller.yielded:  # after a lifespan's yield: it runs at shutdown
+                self.facts.late_calls.extend(made)
         else:  # `stats = Stats(make_client())` runs at import
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
@@ -493,6 +496,8 @@ class Evaluator(ABC):
         """A provider's `yield client` hands the client to whoever uses the provider."""
         values = self._eval(node.value)
         function = self._function()
+        if function is not None:
+            function.yielded = True
         if function is not None and node.value is not None:
             self.facts.providers.append(function.qualname)
             self._set_holder(node.value, "yield", f"{function.qualname}.{RETURN}")
