@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import QualifiedName, QualifiedNameSource
+from libcst.metadata import QualifiedName, QualifiedNameSource, ScopeProvider
 
 from redis_migrate.redis_api import CONSTRUCTORS
 
@@ -196,6 +196,13 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         # what MatcherDecoratableTransformer would have found: nothing
         self._extra_visit_funcs = {}
         self._extra_leave_funcs = {}
+
+    def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        """What `QualifiedNameProvider` would give for `node`, from `ScopeProvider` (which a
+        subclass declares instead): the provider's own pass over every node, to wrap each
+        node's answer for later, is a third of a scope analysis on a large file."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return scope.get_qualified_names_for(node) if scope else set()
 
     on_visit = cst.CSTTransformer.on_visit
     on_leave = cst.CSTTransformer.on_leave  # type: ignore[assignment]

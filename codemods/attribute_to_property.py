@@ -16,7 +16,7 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import QualifiedNameProvider
+from libcst.metadata import ScopeProvider
 
 from ._common import (
     Accessor,
@@ -33,7 +33,7 @@ class ClientAttributeToProperty(PathAwareCommand):
     """Turns client attributes of the named classes into properties."""
 
     DESCRIPTION = "Client held on self -> property returning get_redis() (rewrite 2)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     SERVES = Serves(kinds=("attributes",), order=20)
 
     def __init__(self, context: CodemodContext,
@@ -115,7 +115,7 @@ class ClientAttributeToProperty(PathAwareCommand):
             return updated
         value = unwrap_await(statement.value)
         if not (isinstance(value, cst.Call) and is_constructor(
-                self.get_metadata(QualifiedNameProvider, value.func, set()))):
+                self.qualified_names(value.func))):
             return updated
         accessor = self.attributes[key]
         if method != "__init__" and target.attr.value in self._placeholders.get(class_path, ()):

@@ -21,13 +21,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import (
-    ImportAssignment,
-    ParentNodeProvider,
-    PositionProvider,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst.metadata import ImportAssignment, ParentNodeProvider, PositionProvider, ScopeProvider
 
 from . import _aioredis_rules as rules
 from ._aioredis_close_pairs import ClosePairs
@@ -44,8 +38,7 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     DESCRIPTION = ("aioredis 1.x/2.x calls on migrated clients -> redis.asyncio "
                    "(docs/aioredis-rules.md).")
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ParentNodeProvider, PositionProvider,
-                             ScopeProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider, PositionProvider)
     # after the moves: it converts the calls made on get_redis() and on the moved clients
     SERVES = Serves(kinds=("convert",), order=80)
 
@@ -84,7 +77,7 @@ class ConvertAioredisCalls(PathAwareCommand):
     # ------------------------------------------------------------------ matching helpers
 
     def _names(self, node: cst.CSTNode) -> set[str]:
-        return absolute_names(self.get_metadata(QualifiedNameProvider, node, set()),
+        return absolute_names(self.qualified_names(node),
                               self.module_name, self.package)
 
     def _is_client(self, node: cst.BaseExpression) -> bool:

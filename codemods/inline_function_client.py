@@ -13,7 +13,7 @@ from typing import Self
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from ._common import Accessor, RewriteCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -23,7 +23,7 @@ class InlineFunctionClient(RewriteCommand):
     """Replaces the client-creating calls at the given positions with the shared client."""
 
     DESCRIPTION = "Client created in a function or handler -> get_redis() (rewrite 3)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
     # first: it names the calls it rewrites by their position in the original file
     SERVES = Serves(kinds=("calls",), order=10)
 
@@ -53,7 +53,7 @@ class InlineFunctionClient(RewriteCommand):
         where = (start.line, start.column + 1)
         accessor = self.calls.get(where)
         if accessor is None or not is_constructor(
-                self.get_metadata(QualifiedNameProvider, call.func, set())):
+                self.qualified_names(call.func)):
             return None
         return accessor
 
@@ -65,8 +65,7 @@ class InlineFunctionClient(RewriteCommand):
         self.done.add((start.line, start.column + 1))
         replacement = accessor.call()
         self._created.add(id(replacement))
-        if any("ConnectionPool" in q.name for q in self.get_metadata(
-                QualifiedNameProvider, original.func, set())):
+        if any("ConnectionPool" in q.name for q in self.qualified_names(original.func)):
             self._pools.add(id(replacement))
         return replacement
 

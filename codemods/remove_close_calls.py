@@ -25,13 +25,7 @@ from typing import Self
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import (
-    Assignment,
-    GlobalScope,
-    MetadataWrapper,
-    QualifiedNameProvider,
-    ScopeProvider,
-)
+from libcst.metadata import Assignment, GlobalScope, MetadataWrapper, ScopeProvider
 
 from ._common import (
     NodeT,
@@ -56,7 +50,7 @@ class RemoveCloseCalls(PathAwareCommand):
     """
 
     DESCRIPTION = "Close calls on the shared client outside close_redis() -> removed (rewrite 6)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     # after the moves: a close on what is now get_redis() is one of the shared client's
     SERVES = Serves(kinds=("closes", "released_globals", "lambda_closes"), order=60)
 
@@ -97,7 +91,7 @@ class RemoveCloseCalls(PathAwareCommand):
         node = unwrap_await(node)
         if not isinstance(node, cst.Call):
             return False
-        names = absolute_names(self.get_metadata(QualifiedNameProvider, node.func, set()),
+        names = absolute_names(self.qualified_names(node.func),
                                self.module_name, self.package)
         return bool(self.accessors & names)
 

@@ -7,7 +7,7 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import QualifiedNameProvider
+from libcst.metadata import ScopeProvider
 
 from ._common import PathAwareCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -21,7 +21,7 @@ class RemoveModuleClient(PathAwareCommand):
     """
 
     DESCRIPTION = "Remove module-level Redis clients and pools (rewrites 1 and 5)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     SERVES = Serves(kinds=("remove_names",), order=50, shares_pass=True)
 
     def __init__(self, context: CodemodContext, names: Collection[str]) -> None:
@@ -48,7 +48,7 @@ class RemoveModuleClient(PathAwareCommand):
         value = unwrap_await(statement.value) if statement.value is not None else None
         callee = value.func if isinstance(value, cst.Call) else None
         if callee is None or not is_constructor(
-                self.get_metadata(QualifiedNameProvider, callee, set())):
+                self.qualified_names(callee)):
             self.warn(f"{target} is assigned something other than a Redis client; kept")
             return updated
         self.removed.add(target)

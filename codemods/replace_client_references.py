@@ -12,7 +12,7 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import ExpressionContext, ExpressionContextProvider, QualifiedNameProvider
+from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
 
 from ._common import Accessor, RewriteCommand, absolute_names, dotted, resolve_relative
 from ._contract import FileEdits, RunInputs, Serves
@@ -22,7 +22,7 @@ class ReplaceClientReferences(RewriteCommand):
     """Replaces every load of a removed client with the lifecycle module's accessor."""
 
     DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ExpressionContextProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, ExpressionContextProvider)
     # before RemoveModuleClient (50): once the assignment is gone, a name no longer resolves to
     # the client. The two share a pass: both decide on the tree as it was before either ran.
     SERVES = Serves(kinds=("references",), order=40, shares_pass=True)
@@ -66,7 +66,7 @@ class ReplaceClientReferences(RewriteCommand):
     def _accessor(self, node: cst.Name | cst.Attribute) -> Accessor | None:
         if self.get_metadata(ExpressionContextProvider, node, None) is not ExpressionContext.LOAD:
             return None
-        names = absolute_names(self.get_metadata(QualifiedNameProvider, node, set()),
+        names = absolute_names(self.qualified_names(node),
                                self.module_name, self.package)
         for name in names:
             if name in self.targets:

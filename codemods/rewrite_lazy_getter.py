@@ -17,7 +17,7 @@ from typing import Self
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from ._common import Accessor, PathAwareCommand, is_constructor, is_docstring, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -27,7 +27,7 @@ class RewriteLazyGetter(PathAwareCommand):
     """Rewrites the named getters; each maps to the global it caches the client in."""
 
     DESCRIPTION = "Lazy global getter -> returns get_redis() (rewrite 4)."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider, ScopeProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
     SERVES = Serves(kinds=("getters",), order=30)
 
     def __init__(self, context: CodemodContext,
@@ -97,8 +97,7 @@ class RewriteLazyGetter(PathAwareCommand):
     def _constructs(self, value: cst.BaseExpression) -> bool:
         """`Redis(...)` or `await create_redis_pool(...)`: a client constructor's call."""
         call = unwrap_await(value)
-        return isinstance(call, cst.Call) and is_constructor(self.get_metadata(
-            QualifiedNameProvider, call.func, set()))
+        return isinstance(call, cst.Call) and is_constructor(self.qualified_names(call.func))
 
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine

@@ -26,7 +26,7 @@ import libcst.helpers
 import libcst.matchers as m
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider, QualifiedNameProvider
+from libcst.metadata import PositionProvider, ScopeProvider
 
 from ._common import PathAwareCommand, RewriteCommand, ensure_body, leading_lines
 from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
@@ -296,7 +296,7 @@ class WireAppLifespan(RewriteCommand):
     """
 
     DESCRIPTION = "An app with no hook -> `lifespan=` that calls init_redis()/close_redis()."
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
+    METADATA_DEPENDENCIES = (ScopeProvider,)
     # found by name, not by position: it may run after the rest
     SERVES = Serves(kinds=("wire_app",), order=90)
 
@@ -329,7 +329,7 @@ class WireAppLifespan(RewriteCommand):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         if self.wired or not self.constructors & {
-                q.name for q in self.get_metadata(QualifiedNameProvider, original.func, set())}:
+                q.name for q in self.qualified_names(original.func)}:
             return updated
         if any(a.keyword is not None and a.keyword.value == "lifespan" for a in updated.args):
             return updated

@@ -92,6 +92,7 @@ class Evaluator(ABC):
     tool_script: bool  # the module is a tool's script (alembic's env.py)
     uses_litestar: bool  # the module imports litestar
     subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
+    statement_call: ast.Call | None  # the call an expression statement makes (`await f()`)
 
     # --- hooks the statement walk supplies -------------------------------------------------
 
@@ -298,8 +299,8 @@ class Evaluator(ABC):
         if caller is not None:
             made = [(caller.qualname, c) for c in callees if not c.startswith(INSTANCE_PREFIX)]
             self.facts.calls.extend(made)
-            if caller.yielded:  # after a lifespan's yield: it runs at shutdown
-                self.facts.late_calls.extend(made)
+            if node is self.statement_call:
+                self.facts.steps.extend((c, k, caller.yielded) for c, k in made)
         else:  # `stats = Stats(make_client())` runs at import
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees

@@ -100,6 +100,7 @@ class _Extractor(Evaluator):
                  lifecycle_modules: tuple[str, ...], subclasses: Mapping[str, str]) -> None:
         self.facts = facts
         self.subclasses = dict(subclasses)
+        self.statement_call = None
         self.text = text
         # not str.splitlines(): it also breaks at \f, \x1c, \u2028…, which ast does not count
         self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
@@ -177,6 +178,14 @@ class _Extractor(Evaluator):
                 self._node(child)
 
     # --- statements ----------------------------------------------------------------------
+
+    def _stmt_Expr(self, node: ast.Expr) -> None:
+        value = node.value.value if isinstance(node.value, ast.Await) else node.value
+        self.statement_call = value if isinstance(value, ast.Call) else None
+        try:
+            self._eval(node.value)
+        finally:
+            self.statement_call = None
 
     def _stmt_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for expr in node.decorator_list:

@@ -150,8 +150,10 @@ class FileFacts:
     # (calling def, callee key) of every call made inside a def: a startup hook's helpers
     # (`await on_start()` in the lifespan) start the app too
     calls: list[tuple[str, str]] = field(default_factory=list)
-    # those of them made after the def's first yield (in source order): a lifespan's shutdown
-    late_calls: list[tuple[str, str]] = field(default_factory=list)
+    # the calls a def makes as a statement of their own, result unused (`await on_start()`),
+    # and whether the def has yielded before (in source order): a lifespan's startup steps,
+    # then its shutdown steps. (calling def, callee key, after a yield)
+    steps: list[tuple[str, str, bool]] = field(default_factory=list)
     defs: list[str] = field(default_factory=list)  # qualified names of the defs made here
     providers: list[str] = field(default_factory=list)  # the defs here that yield a value
     # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`

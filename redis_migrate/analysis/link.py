@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from collections import Counter, defaultdict, deque
+from collections import defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -741,28 +741,26 @@ def _returned_def(key: str, values: Mapping[str, list[str]], defined: set[str],
 def _hook_helpers(files: list[FileFacts], index: ModuleIndex,
                   found: dict[str, str]) -> dict[str, str]:
     """The target's own defs a startup or shutdown hook calls run as that hook: `await
-    on_start()` in the lifespan's startup (before its yield) makes `on_start` a startup hook,
-    and `await on_stop()` after the yield a shutdown hook, so the client it creates is wired
-    where it is made (and a worker that calls `on_start()` too is wired by the same edit). A
-    def called from hooks of both kinds is left out."""
+    on_start()` in a startup hook makes `on_start` a startup hook, so the client it creates is
+    wired where it is made (and a worker that calls `on_start()` too is wired by the same
+    edit). In a lifespan, a step of its own (`await create_cache()`, the result unused: not a
+    getter whose client the lifespan keeps) is a startup hook before the yield and a shutdown
+    hook after it. A def called from hooks of both kinds is left out."""
     defined = {name for f in files for name in f.defs}
     helpers: dict[str, str] = {}
     for facts in files:
-        made, late = Counter(facts.calls), Counter(facts.late_calls)
-        for caller, callee in made:
-            kind = found.get(index.canonical(caller))
-            if kind == "lifespan":  # split by its yield
-                pair = (caller, callee)
-                kinds = ["startup"] * (made[pair] > late[pair]) + ["shutdown"] * (late[pair] > 0)
-            elif kind in ("startup", "shutdown"):
-                kinds = [kind]
-            else:
+        calls = [(caller, callee, found.get(index.canonical(caller)))
+                 for caller, callee in set(facts.calls)]
+        calls += [(caller, callee, "shutdown" if late else "startup")
+                  for caller, callee, late in set(facts.steps)
+                  if found.get(index.canonical(caller)) == "lifespan"]
+        for _, callee, kind in calls:
+            if kind not in ("startup", "shutdown"):
                 continue
             key = index.canonical(callee)
             if key in found or key not in defined:
                 continue
-            for kind in kinds:
-                helpers[key] = kind if helpers.get(key, kind) == kind else "mixed"
+            helpers[key] = kind if helpers.get(key, kind) == kind else "mixed"
     return {**found, **{k: kind for k, kind in helpers.items() if kind != "mixed"}}
 
 

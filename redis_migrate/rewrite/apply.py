@@ -355,10 +355,25 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         result.problems.append(f"{plan.path}:{_syntax_error_line(before, exc.raw_line)}: "
                                f"does not parse: {exc.message}")
         return None
+    _alias_taken_names(plan, analysed, lifecycle)
+    rewritten = _run_codemods(plan, tree, lifecycle, result)
+    if rewritten is None:
+        return None
+    after = rewritten.bytes
+    problem = _verify(plan, analysed, after, inventory)
+    if problem:
+        result.problems.append(problem)
+        return None
+    return FileChange(plan.path, before, after)
+
+
+def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
+                  result: ApplyResult) -> cst.Module | None:
+    """The file's tree after every codemod its plan calls for, in order (None, with the
+    problem in `result`, when one of them skips the file)."""
     context = CodemodContext(filename=plan.path, full_module_name=plan.module,
                              full_package_name=plan.package)
     tidy = TidyModuleStart(context, _started_blank(tree), tree)
-    _alias_taken_names(plan, analysed, lifecycle)
     if plan.wire_init:
         # first, on the tree the analysis read; the positions after it move down a line each
         wire = WireInit(context, {f: (line, spelled_call(call, plan)) for f, (line, call)
@@ -387,12 +402,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
             result.flagged.extend((plan.path, line, rule, why)
                                   for line, rule, why in codemod.flagged)
     result.warnings.extend(f"{plan.path}: {w}" for w in context.warnings)
-    after = tree.bytes
-    problem = _verify(plan, analysed, after, inventory)
-    if problem:
-        result.problems.append(problem)
-        return None
-    return FileChange(plan.path, before, after)
+    return tree
 
 
 def _verify(plan: FilePlan, analysed: FileFacts, after: bytes, inventory: Inventory) -> str | None:
