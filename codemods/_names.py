@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import libcst as cst
 import libcst.matchers as m
 
+from ._ast_chain import ast_dotted
 from ._cst_args import code
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -135,17 +136,6 @@ def _count_binding(node: ast.AST, binders: Counter[str], loads: set[str],
 
 
 _ANYTHING = "*"
-
-
-def ast_dotted(node: ast.expr) -> str | None:
-    """`a.b.c` for a Name/Attribute chain, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    return ".".join([node.id, *reversed(parts)])
 
 
 class _SourceSlicer:

@@ -191,7 +191,7 @@ def _inventory(repo: Path, paths: list[str] | None = None,
     batches, config = _load(root)
     with _progress() as progress:
         if conversions:
-            from redis_migrate.rewrite.apply import inventory_report
+            from redis_migrate.rewrite.conversions import inventory_report
 
             inventory = inventory_report(root, config, batches, paths, progress=progress)
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -355,3 +356,23 @@ def test_importers_of_a_subclass_instance_are_followed(tmp_path: Path) -> None:
     site = site_at(inventory, "app/cache.py", 3, "instantiation")
     assert "get" in {op.split(" ")[0] for op in site.operations}
     assert "app/views.py" in inventory.facts
+
+
+def test_an_inventory_loads_libcst_only_for_what_needs_it(tmp_path: Path) -> None:
+    # importing LibCST and the codemods was a fifth of an inventory of 10,000 files: it is
+    # needed only to lower newer syntax, or to flag aioredis calls by a rewrite in memory
+    write_repo(tmp_path, {"app.py": "import redis\n\nclient = redis.Redis()\nclient.get('k')\n"})
+    probe = ("import sys\nfrom redis_migrate.cli import main\nsys.argv = ['migrate', "
+             "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst'"
+             " or m.startswith('redis_migrate.codemods.') and '._' not in m),"
+             " file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert '"sites"' in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr
+    (tmp_path / "new.py").write_text("type Alias = int\nimport redis\n")  # PEP 695 on 3.11
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert sys.version_info >= (3, 12) or "'libcst'" in run.stderr.splitlines()[-1]

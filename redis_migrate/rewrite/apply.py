@@ -32,7 +32,7 @@ from redis_migrate.model import Site
 from redis_migrate.rewrite.edit_plan import FilePlan, plan_batch, plan_wiring
 from redis_migrate.rewrite.fileio import Replacement, replace_all
 from redis_migrate.rewrite.pipeline import codemods_for, passes
-from redis_migrate.scan.inventory import Progress, build_inventory
+from redis_migrate.scan.inventory import build_inventory
 from redis_migrate.scan.lifecycle import validate
 from redis_migrate.scan.report import Inventory
 
@@ -218,17 +218,6 @@ def _defines(module: Path, function: str) -> bool:
         return False
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == function
                for n in tree.body)
-
-
-def inventory_report(repo: Path, config: Config, batches: list[Batch],
-                     paths: list[str] | None = None,
-                     progress: Progress | None = None) -> Inventory:
-    """The inventory `migrate inventory` reports: every site, and the aioredis calls each
-    batch will leave to a human (`Inventory.conversions`), found by rewriting in memory."""
-    inventory = build_inventory(repo, config, batches, paths, progress=progress)
-    if any(s.library in ("aioredis1", "aioredis2") for s in inventory.sites):
-        inventory.conversions = conversion_flags(repo, config, batches, inventory)
-    return inventory
 
 
 def conversion_flags(repo: Path, config: Config, batches: list[Batch],

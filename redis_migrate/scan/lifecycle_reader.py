@@ -23,7 +23,7 @@ from redis_migrate.analysis.facts import LITERAL_PREFIX
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.scopes import bind_import
 from redis_migrate.analysis.source_text import decode_source
-from redis_migrate.codemods._names import ast_dotted
+from redis_migrate.codemods._ast_chain import ast_dotted
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import CONSTRUCTORS
 from redis_migrate.scan.discovery import module_name

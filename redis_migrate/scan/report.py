@@ -36,7 +36,7 @@ class Inventory:
     details: dict[SiteKey, LinkedSite] = field(default_factory=dict, repr=False)
     facts: dict[str, FileFacts] = field(default_factory=dict, repr=False)
     # aioredis calls a batch will leave to a human, with a TODO comment: (path, line, rule,
-    # reason, batch). Filled by `apply.inventory_report` (it needs a rewrite in memory).
+    # reason, batch). Filled by `rewrite.conversions.inventory_report` (a rewrite in memory).
     conversions: list[tuple[str, int, str, str, str]] = field(default_factory=list)
     wiring: WiringFacts | None = field(default=None, repr=False)  # where the app starts, stops
     # .py files the run did not list, by why (environments, include/exclude, the module itself)
