@@ -41,7 +41,7 @@ class WireInit(PathAwareCommand):
     """
 
     DESCRIPTION = "The app's startup hook -> `await init_redis(<the client's URL>)` first."
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
 
     def __init__(self, context: CodemodContext, hooks: Mapping[str, tuple[int, str]],
                  imports: Sequence[tuple[str, str]] = ()) -> None:
@@ -95,6 +95,11 @@ class WireInit(PathAwareCommand):
                 break
         else:
             index = 1 if statements and _is_docstring(statements[0]) else 0
+            # after the hook loads its environment (`load_dotenv()` first in `main()`): the
+            # URL may read it, as the client, made at import after the same call, did
+            while index < len(statements) \
+                    and self._loads_environment(original.body.body[index]):
+                index += 1
         target = statements[index] if index < len(statements) else None
         call = _statement(f"await {init}")
         if target is not None:
@@ -106,6 +111,22 @@ class WireInit(PathAwareCommand):
         statements.insert(index, call)
         self.wired.add(path)
         return updated.with_changes(body=updated.body.with_changes(body=statements))
+
+
+    def _loads_environment(self, statement: cst.BaseStatement) -> bool:
+        """`load_dotenv(...)`, `os.environ.setdefault(...)`, `os.environ.update(...)` alone on
+        a line (by what the callee resolves to)."""
+        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+                and isinstance(statement.body[0], cst.Expr)):
+            return False
+        call = statement.body[0].value
+        if not isinstance(call, cst.Call):
+            return False
+        return any(q.name in _ENVIRONMENT_LOADERS for q in self.qualified_names(call.func))
+
+
+_ENVIRONMENT_LOADERS = frozenset({"dotenv.load_dotenv", "dotenv.main.load_dotenv",
+                                  "os.environ.setdefault", "os.environ.update"})
 
 
 def _names(code: str) -> set[str]:

@@ -43,6 +43,7 @@ from redis_migrate.analysis.facts import (
 )
 from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
+from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.scan.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
@@ -247,7 +248,8 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     chosen = [app_hook] if app_hook else []
     chosen += [(k, kind) for k, kind in starting if kind == "main"]
     clients = _wirable(linked)
-    client_modules = {f.module for f in files if f.path in {s.path for s in clients}}
+    made_in = {s.path for s in linked if s.kind == "instantiation" and not is_test_path(s.path)}
+    client_modules = {f.module for f in files if f.path in made_in}
     literals = _literal_codes(clients)
     for key, kind in chosen:
         module = _module_of(key, by_module)
@@ -258,6 +260,16 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         if kind == "main" and not _reaches(module, client_modules, by_module):
             continue  # a script that neither holds a client nor imports one: no Redis there
         urls = _url_keys(own) or _url_keys(clients)
+        if not urls:  # no URL with a key: one expression every client of the program spells?
+            made = [s for s in linked if s.kind == "instantiation" and not is_test_path(s.path)]
+            code = _shared_expression([s for s in made if program_of(s.path) == top] or made,
+                                      by_module[module], by_module)
+            if code is not None:
+                facts.anchors.append(LinkedSite(
+                    kind="hook", path=by_module[module].path, loc=Location(0, 0), pattern="",
+                    library="", scope="function", rewrite="", snippet="", function=key,
+                    url_key=None, url_code=code, hook=kind))
+            continue
         if len(urls) != 1:
             continue
         spelled = spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
@@ -272,6 +284,45 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         facts.anchors.append(anchor)
         if needed is not None:
             facts.url_imports[key] = needed
+
+
+def _shared_expression(sites: list[LinkedSite], hook_file: FileFacts,
+                       by_module: dict[str, FileFacts]) -> str | None:
+    """The URL expression every client of the program (`sites`) is made from, when it is one
+    and the hook's file can spell it as written: `f"redis://{os.getenv('REDIS_HOST')}:6379"`
+    in one module, whose names (`os`) are imports the hook's module makes of the same thing.
+    The hook reads it at startup where the client read it at import (as for `env:` URLs)."""
+    if not sites or any(s.library == "redis-sync" or s.url_key is not None or not s.url_code
+                        or s.family != "client" or _URL_PARTS & set(s.keywords) - {"url"}
+                        for s in sites):
+        return None
+    codes = {s.url_code.strip() for s in sites if s.url_code}
+    paths = {s.path for s in sites}
+    if len(codes) != 1 or len(paths) != 1:
+        return None
+    code = codes.pop()
+    try:
+        tree = parse_source(code)
+    except (SyntaxError, ValueError):
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return None
+    client_file = next((f for f in by_module.values() if f.path in paths), None)
+    if client_file is None:
+        return None
+    theirs = {local: target for scope, local, target in client_file.imports
+              if scope == client_file.module}
+    ours = {local: target for scope, local, target in hook_file.imports
+            if scope == hook_file.module}
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if any(name not in theirs or ours.get(name) != theirs[name] for name in names):
+        return None  # a name of its module's own, or one the hook's file lacks or rebinds
+    return code
+
+
+# what makes a client's address besides its URL (a URL built from parts is not one expression)
+_URL_PARTS = frozenset({"address", "connection_pool", "host", "port", "unix_socket_path",
+                        "username", "password"})
 
 
 def _reaches(module: str, targets: set[str], by_module: dict[str, FileFacts]) -> bool:
