@@ -113,7 +113,7 @@ class WireInit(PathAwareCommand):
         return updated.with_changes(body=updated.body.with_changes(body=statements))
 
 
-    def _loads_environment(self, statement: cst.BaseStatement) -> bool:
+    def _loads_environment(self, statement: cst.CSTNode) -> bool:
         """`load_dotenv(...)`, `os.environ.setdefault(...)`, `os.environ.update(...)` alone on
         a line (by what the callee resolves to)."""
         if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
