@@ -96,7 +96,9 @@ def spelled(module: cst.Module) -> Spelled:
                     names.add(value)
                 elif isinstance(value, list):
                     names.update(value)
-    plainly_read = frozenset(name for name in loads & imported if binders[name] == 1)
+    # a star import may bind any name: then no import is plainly read
+    plainly_read = frozenset() if binders[_ANYTHING] else frozenset(
+        name for name in loads & imported if binders[name] == 1)
     return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
                    frozenset(calls), plainly_read)
 
@@ -131,8 +133,6 @@ def _count_binding(node: ast.AST, binders: Counter[str], loads: set[str],
             value = getattr(node, field, None)
             for name in [value] if isinstance(value, str) else value or ():
                 binders[name] += 1
-    if binders[_ANYTHING]:
-        imported.clear()
 
 
 _ANYTHING = "*"

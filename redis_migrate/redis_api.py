@@ -175,3 +175,8 @@ PURPOSES: Final[tuple[str, ...]] = (
     "lock-rate-limit",
 )
 UNCLASSIFIED: Final = "unclassified"
+
+# The constructor arguments that say where a client connects (compared as its URL, not as
+# options beside it).
+URL_PARTS: Final = frozenset({"url", "address", "connection_pool", "host", "port",
+                              "unix_socket_path", "username", "password"})

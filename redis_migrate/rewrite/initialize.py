@@ -18,12 +18,13 @@ from redis_migrate.analysis.source_text import decode_source
 from redis_migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
 from redis_migrate.errors import UsageError
 from redis_migrate.redact import mask_secrets
+from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.rewrite.fileio import write_atomic
 from redis_migrate.scan import lifecycle
 from redis_migrate.scan.discovery import discover, module_name
 from redis_migrate.scan.inventory import read_team_module
 from redis_migrate.scan.report import Inventory
-from redis_migrate.scan.safety import HARMLESS_OPTIONS, URL_PARTS, sync_url_refusal
+from redis_migrate.scan.safety import HARMLESS_OPTIONS, sync_url_refusal
 from redis_migrate.scan.sync_url import read_tail, render_tail, spell
 from redis_migrate.scan.wiring import literal_code, spell_url
 

@@ -16,6 +16,7 @@ from typing import Any
 from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
 from redis_migrate.analysis.link import LinkedSite
 from redis_migrate.model import ReasonCode
+from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
 
 # Keyword arguments the central pool sets itself, or that only tune timeouts and retries: a
@@ -31,8 +32,6 @@ HARMLESS_OPTIONS = frozenset({
     "retry", "retry_on_error", "client_name", "auto_close_connection_pool",
 })
 
-URL_PARTS = frozenset({"url", "address", "connection_pool", "host", "port", "unix_socket_path",
-                       "username", "password"})
 
 # Replies that are integers, booleans, None or lock objects: the same whether or not the client
 # decodes responses, so a decode_responses difference cannot change what the code sees.

@@ -44,6 +44,7 @@ from redis_migrate.analysis.facts import (
 from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from redis_migrate.analysis.newer_syntax import parse_source
+from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
@@ -248,8 +249,8 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     chosen = [app_hook] if app_hook else []
     chosen += [(k, kind) for k, kind in starting if kind == "main"]
     clients = _wirable(linked)
-    made_in = {s.path for s in linked if s.kind == "instantiation" and not is_test_path(s.path)}
-    client_modules = {f.module for f in files if f.path in made_in}
+    made = [s for s in linked if s.kind == "instantiation" and not is_test_path(s.path)]
+    client_modules = {f.module for f in files if f.path in {s.path for s in made}}
     literals = _literal_codes(clients)
     for key, kind in chosen:
         module = _module_of(key, by_module)
@@ -261,14 +262,10 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
             continue  # a script that neither holds a client nor imports one: no Redis there
         urls = _url_keys(own) or _url_keys(clients)
         if not urls:  # no URL with a key: one expression every client of the program spells?
-            made = [s for s in linked if s.kind == "instantiation" and not is_test_path(s.path)]
             code = _shared_expression([s for s in made if program_of(s.path) == top] or made,
                                       by_module[module], by_module)
             if code is not None:
-                facts.anchors.append(LinkedSite(
-                    kind="hook", path=by_module[module].path, loc=Location(0, 0), pattern="",
-                    library="", scope="function", rewrite="", snippet="", function=key,
-                    url_key=None, url_code=code, hook=kind))
+                facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, None, code))
             continue
         if len(urls) != 1:
             continue
@@ -277,13 +274,18 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         if spelled is None:
             continue
         code, needed = spelled
-        anchor = LinkedSite(kind="hook", path=by_module[module].path, loc=Location(0, 0),
-                            pattern="", library="", scope="function", rewrite="",
-                            snippet="", function=key, url_key=next(iter(urls)),
-                            url_code=code, hook=kind)
-        facts.anchors.append(anchor)
+        facts.anchors.append(_hook_anchor(by_module[module].path, key, kind,
+                                          next(iter(urls)), code))
         if needed is not None:
             facts.url_imports[key] = needed
+
+
+def _hook_anchor(path: str, function: str, kind: str, url_key: str | None,
+                 url_code: str) -> LinkedSite:
+    """The anchor of a hook that makes no client: wired at its top with `url_code`."""
+    return LinkedSite(kind="hook", path=path, loc=Location(0, 0), pattern="", library="",
+                      scope="function", rewrite="", snippet="", function=function,
+                      url_key=url_key, url_code=url_code, hook=kind)
 
 
 def _shared_expression(sites: list[LinkedSite], hook_file: FileFacts,
@@ -293,7 +295,7 @@ def _shared_expression(sites: list[LinkedSite], hook_file: FileFacts,
     in one module, whose names (`os`) are imports the hook's module makes of the same thing.
     The hook reads it at startup where the client read it at import (as for `env:` URLs)."""
     if not sites or any(s.library == "redis-sync" or s.url_key is not None or not s.url_code
-                        or s.family != "client" or _URL_PARTS & set(s.keywords) - {"url"}
+                        or s.family != "client" or URL_PARTS & set(s.keywords) - {"url"}
                         for s in sites):
         return None
     codes = {s.url_code.strip() for s in sites if s.url_code}
@@ -318,11 +320,6 @@ def _shared_expression(sites: list[LinkedSite], hook_file: FileFacts,
     if any(name not in theirs or ours.get(name) != theirs[name] for name in names):
         return None  # a name of its module's own, or one the hook's file lacks or rebinds
     return code
-
-
-# what makes a client's address besides its URL (a URL built from parts is not one expression)
-_URL_PARTS = frozenset({"address", "connection_pool", "host", "port", "unix_socket_path",
-                        "username", "password"})
 
 
 def _reaches(module: str, targets: set[str], by_module: dict[str, FileFacts]) -> bool:
