@@ -58,6 +58,7 @@ from redis_migrate.redis_api import (
     POOL_CLOSE_METHODS,
     SITE_CONSTRUCTORS,
     TRACKED_METHODS,
+    URL_PARTS,
 )
 
 
@@ -355,8 +356,19 @@ class Evaluator(ABC):
             url = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "url"), None)
             self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
+            clients = next((k.value for k in node.keywords if k.arg == "clients"), None)
+            default = _default_client_options(clients)
+            if default is not None:
+                self.facts.central_options += self._option_keys(default)
         if any(c in self.close_redis_names for c in callees):
             self.facts.central_closes += 1
+
+    def _option_keys(self, keywords: list[ast.keyword]) -> tuple[tuple[str, str], ...]:
+        """(keyword, key) for each option whose value names something (`db=settings.DB`); not
+        those that say where it connects (compared as the URL), nor literals (by value)."""
+        return tuple((k.arg, key) for k in keywords
+                     if k.arg and k.arg not in URL_PARTS and not isinstance(k.value, ast.Constant)
+                     for key in [self._key_of(k.value)] if key is not None)
 
     def _known_callee(self, node: ast.Call,
                       callees: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -587,7 +599,8 @@ class Evaluator(ABC):
             keywords=tuple(k.arg for k in node.keywords if k.arg),
             pool_keys=pool_keys, url=self._url(node), snippet=self._snippet(node),
             url_key=self._url_key(node), url_code=self._url_code(node),
-            options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg)))
+            options=tuple((k.arg, self._snippet(k.value)) for k in node.keywords if k.arg),
+            option_keys=self._option_keys(node.keywords)))
         self.site_of_call[id(node)] = index
         if callee.rsplit(".", 1)[1] in AIOREDIS1_API:
             self.facts.aioredis1 = True
@@ -691,3 +704,15 @@ def _callee_text(func: ast.expr) -> str:
         return ast.unparse(func)
     except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
         return "a call"
+
+
+def _default_client_options(clients: ast.expr | None) -> list[ast.keyword] | None:
+    """`clients={"default": {"db": settings.DB}}` as the keywords the default client gets;
+    None when there is no such literal."""
+    if not isinstance(clients, ast.Dict):
+        return None
+    for key, value in zip(clients.keys, clients.values):
+        if isinstance(key, ast.Constant) and key.value == "default" and isinstance(value, ast.Dict):
+            return [ast.keyword(arg=k.value, value=v) for k, v in zip(value.keys, value.values)
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+    return None

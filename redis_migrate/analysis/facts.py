@@ -62,6 +62,9 @@ class SiteFact:
     snippet: str  # one-line source of the call, secrets masked
     url_key: str | None = None  # what the URL argument resolves to, if a name (`settings.URL`)
     options: tuple[tuple[str, str], ...] = ()  # keyword arguments and their source, masked
+    # options that do not say where it connects, whose value names something (`db=settings.DB`):
+    # (keyword, key of that name), so two clients given the same name compare equal
+    option_keys: tuple[tuple[str, str], ...] = ()
     bound_to: str | None = None  # the key the client is first assigned to
     # the URL argument's source, unmasked, for wiring `init_redis(<it>)` in the same function;
     # never printed (it may hold a password)
@@ -131,6 +134,8 @@ class FileFacts:
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # class -> bases
     imports: list[tuple[str, str, str]] = field(default_factory=list)  # (scope, local, target)
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
+    # what init_redis(clients={"default": {...}}) passes the shared client: (option, key)
+    central_options: list[tuple[str, str]] = field(default_factory=list)
     central_closes: int = 0  # calls of the lifecycle module's close_redis()
     hooks: list[HookFact] = field(default_factory=list)
     # defs decorated @contextmanager / @asynccontextmanager: `with f() as x` runs their own

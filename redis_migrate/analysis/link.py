@@ -36,6 +36,7 @@ from redis_migrate.analysis.frameworks import (
     FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS,
 )
+from redis_migrate.analysis.test_paths import is_test_path
 from redis_migrate.model import Library, Scope, SiteKind
 from redis_migrate.redis_api import (
     AIOREDIS1_API,
@@ -96,6 +97,7 @@ class LinkedSite:
     bound_to: str | None = None  # the key it is first assigned to (canonical)
     url_key: str | None = None  # canonical key of its URL argument
     options: tuple[tuple[str, str], ...] = ()
+    option_keys: tuple[tuple[str, str], ...] = ()  # (option, canonical key): `db=settings.DB`
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
     # dataclass fields whose default is made from it (path, class, field): each becomes a
     # `default_factory` when the site moves (see FileFacts.field_defaults)
@@ -596,7 +598,8 @@ def _instantiation_sites(site_facts: dict[str, tuple[FileFacts, SiteFact]],
             function=index.canonical(fact.function) if fact.function else None,
             bound_to=index.canonical(fact.bound_to) if fact.bound_to else None,
             url_key=index.canonical(fact.url_key) if fact.url_key else None,
-            options=fact.options, url_code=fact.url_code, base=fact.base)
+            options=fact.options, url_code=fact.url_code, base=fact.base,
+            option_keys=tuple((name, index.canonical(key)) for name, key in fact.option_keys))
     return sites
 
 
@@ -708,14 +711,32 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
                 key = f"{key}.{key.rpartition('.')[2]}"
             if key not in defined:  # `lifespan = lifespan_factory(settings)`: the def it returns
                 if values is None:
-                    values = defaultdict(list)
-                    for each in files:
-                        for target, value in each.edges:
-                            values[target].append(value)
+                    values = _bindings(files, index)
                 key = _returned_def(key, values, defined, index) or key
             kind = found.get(key)
             found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
     return _hook_helpers(files, index, found)
+
+
+def _bindings(files: list[FileFacts], index: ModuleIndex) -> dict[str, list[str]]:
+    """Binding -> the values it may hold: assignments, and the arguments a def's parameters
+    receive (`create_app(lifespan)` -> `create_app.<locals>.lifespan_func`) outside test code
+    (a test's `create_app(lifespan_test)` does not change the app's hook)."""
+    values: dict[str, list[str]] = defaultdict(list)
+    parameter_of: dict[str, list[str]] = defaultdict(list)
+    for each in files:
+        for target, value in each.edges:
+            values[target].append(value)
+        for argument, parameter in each.parameters:
+            parameter_of[index.canonical(argument)].append(parameter)
+    for each in files:
+        if is_test_path(each.path):
+            continue
+        for escape in each.escapes:
+            for slot in escape.into:
+                for parameter in parameter_of.get(index.canonical(slot), ()):
+                    values[parameter].append(escape.key)
+    return values
 
 
 def _returned_def(key: str, values: Mapping[str, list[str]], defined: set[str],
@@ -802,6 +823,17 @@ def central_url_keys(files: list[FileFacts]) -> set[str]:
     index = ModuleIndex.of(files)
     return {index.canonical(k) if k and not k.startswith(ENV_PREFIX) else ""
             for f in files for k in f.central_urls}
+
+
+def central_option_keys(files: list[FileFacts]) -> dict[str, str]:
+    """The options `init_redis(clients={"default": {...}})` gives the shared client, by what
+    they name (`db` -> `app.config.settings.REDIS_DB`); an option passed two ways is left out."""
+    index = ModuleIndex.of(files)
+    found: dict[str, set[str]] = {}
+    for f in files:
+        for name, key in f.central_options:
+            found.setdefault(name, set()).add(index.canonical(key))
+    return {name: keys.pop() for name, keys in found.items() if len(keys) == 1}
 
 
 def _atoms(graph: _Graph, key: str) -> set[str]:

@@ -126,11 +126,18 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
             anchor.path, module, module if is_package else module.rpartition(".")[0])
     function = _relative(anchor.function, plan.module) or ""
     url = anchor.url_code if init_takes_url else None
-    call = f"init_redis({url})" if url else "init_redis()"
+    lifecycle = inventory.lifecycle
+    # the options the analysis compared the clients with (`passed_options`), and only then
+    options = wiring.init_options.get(anchor.function or "", ()) \
+        if url and lifecycle is not None and lifecycle.passed_options else ()
+    call = init_call(url, [(name, code) for name, _, code in options])
     plan.wire_init[function] = (anchor.loc.line, call)
     needed = wiring.url_imports.get(anchor.function or "")
     if needed is not None and url:
         plan.wire_imports.append(needed)
+    if options:
+        plan.wire_imports += [i for i in wiring.option_imports.get(anchor.function or "", [])
+                              if i not in plan.wire_imports]
     shown = mask_secrets(f"await {call}")
     where = (f"before the client created at line {anchor.loc.line}" if anchor.loc.line
              else "as its first statement")
@@ -154,6 +161,16 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
         lines.append(f"{plan.path}: no shutdown hook found beside {function}(): add "
                      f"`await close_redis()` where the app stops")
     return lines
+
+
+def init_call(url: str | None, options: list[tuple[str, str]]) -> str:
+    """`init_redis(<url>)`, with the options the shared client is given, if any."""
+    if not url:
+        return "init_redis()"
+    if not options:
+        return f"init_redis({url})"
+    given = ", ".join(f'"{name}": {code}' for name, code in options)
+    return f'init_redis({url}, clients={{"default": {{{given}}}}})'
 
 
 def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool) -> list[str]:

@@ -38,6 +38,7 @@ from redis_migrate.analysis.facts import (
 from redis_migrate.analysis.link import (
     LinkedSite,
     ModuleIndex,
+    central_option_keys,
     central_url_keys,
     follow_reexports,
     link,
@@ -125,6 +126,12 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     wiring = wiring_facts(good, linked, imports_of)
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}
+    if lifecycle is not None and lifecycle.template:
+        # only the template's init_redis() is known to give clients={"default": ...} to the
+        # shared client; a team's module is read for what it does itself
+        passed = wiring.central_options if wiring.needs_wiring else central_option_keys(good)
+        lifecycle.passed_options = {name: _through_reexports(key, imports_of)
+                                    for name, key in passed.items()}
     sites = classify(linked, batches, config, central, lifecycle, wiring)
     if wanted is not None:
         sites = [s for s in sites if _selected(s.file, wanted)]

@@ -122,6 +122,10 @@ class LifecycleFacts:
     blocking_gap: str = ""
     # the URL `init` configured for get_sync_redis() in the template (scan/sync_url.py)
     sync_url: SyncUrl | None = None
+    # what init_redis(clients={"default": {...}}) gives the shared client, by option: the key
+    # of the name passed (`db` -> `app.config.settings.REDIS_DB`), as the app calls it or as
+    # the batch wires it (scan/wiring.py)
+    passed_options: dict[str, str] = field(default_factory=dict)
 
     def option(self, name: str) -> Option:
         """The central client's option `name` (the library's default when it is not passed)."""

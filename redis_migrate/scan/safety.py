@@ -166,7 +166,8 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
         # `Redis(host=h, port=p, db=n)` with the central URL proven to be redis://h:p/n: the
         # db is where it connects, compared with the URL, not an option beside it
         options = tuple(o for o in options if o[0] != "db")
-    merged = dataclasses.replace(site, options=options)
+    merged = dataclasses.replace(site, options=options, option_keys=tuple(
+        k for owner in owners for k in owner.option_keys))
     return _option_difference(merged, ops, notes, central)
 
 
@@ -245,11 +246,15 @@ def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],
                 notes.append(f"{name}={value} dropped: the central pool sets its own")
             continue
         behaviour[name] = value
+    refusal = _passed_difference(site, behaviour, ops, notes, central)
+    if refusal is not None:
+        return refusal
+    passed = central.passed_options if central is not None else {}
     refusal = _decode_difference(site, behaviour, ops, notes, central)
     if refusal is not None:
         return refusal
     for name, value in behaviour.items():
-        if name in ("decode_responses", "encoding"):
+        if name in ("decode_responses", "encoding") or name in passed:
             continue
         if central is not None:
             option = central.option(name)
@@ -264,14 +269,41 @@ def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],
             return Refusal("options-differ", f"{name}={value} differs from the central client "
                                              f"({name}: {where})")
         return Refusal("options-differ", f"{name}={value} differs from the central client")
-    if central is not None and central.central is not None:
-        for name in sorted(BEHAVIOUR_DEFAULTS):
-            option = central.option(name)
-            if name in behaviour or name not in central.central.options:
-                continue
-            if not option.known or option.value != BEHAVIOUR_DEFAULTS[name]:
-                return Refusal("options-differ", f"the central client sets {name}="
-                                                 f"{option.source}; this client does not")
+    return _central_only(behaviour, central)
+
+
+def _central_only(behaviour: Mapping[str, str],
+                  central: LifecycleFacts | None) -> Refusal | None:
+    """An option the central client sets to other than the library's default, and this
+    client does not set."""
+    if central is None or central.central is None:
+        return None
+    for name in sorted(BEHAVIOUR_DEFAULTS):
+        option = central.option(name)
+        if name in behaviour or name not in central.central.options:
+            continue
+        if not option.known or option.value != BEHAVIOUR_DEFAULTS[name]:
+            return Refusal("options-differ", f"the central client sets {name}="
+                                             f"{option.source}; this client does not")
+    return None
+
+
+def _passed_difference(site: LinkedSite, behaviour: Mapping[str, str], ops: set[str],
+                       notes: list[str], central: LifecycleFacts | None) -> Refusal | None:
+    """Compare the options init_redis(clients={"default": ...}) gives the shared client with
+    this client's: the same name (`db=settings.REDIS_DB` in both) is the same value."""
+    passed = central.passed_options if central is not None else {}
+    keys = dict(site.option_keys)
+    for name, key in sorted(passed.items()):
+        if keys.get(name) == key:
+            notes.append(f"{name}={behaviour.get(name, key)}: init_redis() gives the shared "
+                         f"client the same")
+            continue
+        if name == "decode_responses" and ops and ops <= DECODE_INSENSITIVE_OPS:
+            continue
+        own = f"{name}={behaviour[name]}" if name in behaviour else f"no {name}"
+        return Refusal("options-differ", f"init_redis() gives the shared client {name}="
+                                         f"{key}; this client has {own}")
     return None
 
 
@@ -290,6 +322,8 @@ def _decodes(site: LinkedSite, behaviour: Mapping[str, str]) -> tuple[bool | Any
 
 def _decode_difference(site: LinkedSite, behaviour: Mapping[str, str], ops: set[str],
                        notes: list[str], central: LifecycleFacts | None) -> Refusal | None:
+    if central is not None and "decode_responses" in central.passed_options:
+        return None  # compared by name (`_passed_difference`)
     decoded, codec = _decodes(site, behaviour)
     encoding = behaviour.get("encoding")
     if (encoding is not None and site.library != "aioredis1" and decoded is False

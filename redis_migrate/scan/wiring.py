@@ -14,6 +14,11 @@ provided the app's clients agree on one URL that is a module-level name of the t
 (`settings.REDIS_URL`): the hook's file imports that name as the app already spells it. A URL
 the clients all spell as the same string literal (`"redis://localhost"`) is copied as written.
 
+Options that change what the client does and that every client of the program takes from the
+same name (`db=settings.REDIS_DB`) go with the URL, when the lifecycle module's init_redis()
+takes them: `init_redis(settings.REDIS_URL, clients={"default": {"db": settings.REDIS_DB}})`.
+The shared client then selects the same database the clients did, and they can move to it.
+
 An ASGI app made with no hook at all (`Litestar(route_handlers=...)`) is given one: a
 `redis_lifespan` beside it that calls `init_redis(<the agreed URL>)` and, on the way out,
 `close_redis()`, passed as `lifespan=` (a list for Litestar).
@@ -48,6 +53,10 @@ from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.discovery import is_test_path
 
 STARTING = ("lifespan", "startup", "main")
+# The options init_redis(clients={"default": ...}) can carry for the shared client, because
+# they change what its commands return or where they go; timeouts and pool sizing it sets
+# itself (scan/safety.py). aioredis 1.x clients: only db means the same thing in redis-py.
+INIT_OPTIONS = ("db", "decode_responses", "max_connections", "protocol")
 
 
 @dataclass(slots=True)
@@ -82,6 +91,18 @@ class WiringFacts:
     # apps made with no hook of their own that no worker `main()` starts (its module neither
     # makes nor imports the app's): wiring the mains would leave their requests unstarted
     unstarted: list[str] = field(default_factory=list)
+    # by anchor function key: the options its init_redis() passes the shared client, as
+    # (option, key, code as the hook's file spells it), and the imports that spelling needs
+    init_options: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
+    option_imports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    @property
+    def central_options(self) -> dict[str, str]:
+        """What the app's wiring will pass the shared client: option -> key."""
+        anchor = self.anchor
+        if anchor is None or not self.needs_wiring:
+            return {}
+        return {name: key for name, key, _ in self.init_options.get(anchor.function or "", ())}
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -152,6 +173,9 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     facts.anchors = sorted(programs.values(), key=lambda s: s is not app)
     if facts.needs_wiring and not facts.anchors:
         _hook_anchors(facts, files, linked, index, imports_of or (lambda module: {}))
+    if facts.needs_wiring:
+        for anchor in facts.anchors:
+            _init_options(facts, anchor, files, linked, index, imports_of or (lambda m: {}))
     if not facts.wired and not facts.hooks and facts.apps:
         facts.app_lifespan = _app_lifespan(files, linked, index,
                                            imports_of or (lambda module: {}))
@@ -278,6 +302,38 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
                                           next(iter(urls)), code))
         if needed is not None:
             facts.url_imports[key] = needed
+
+
+def _init_options(facts: WiringFacts, anchor: LinkedSite, files: list[FileFacts],
+                  linked: list[LinkedSite], index: ModuleIndex,
+                  imports_of: Callable[[str], dict[str, str]]) -> None:
+    """The options every client of the anchor's program takes from one name, spelled in the
+    anchor's file (see the module docstring); an option some client lacks or names otherwise
+    stays the client's own, and is refused where it differs."""
+    wirable = _wirable(linked)
+    # as for its URL: the clients of its program, else all (a worker.py beside cache.py)
+    clients = [s for s in wirable if program_of(s.path) == program_of(anchor.path)] or wirable
+    hook_file = next((f for f in files if f.path == anchor.path), None)
+    if not clients or hook_file is None:
+        return
+    found: list[tuple[str, str, str]] = []
+    needed: list[tuple[str, str]] = []
+    for name in INIT_OPTIONS:
+        if name != "db" and any(s.library == "aioredis1" for s in clients):
+            continue
+        keys = {dict(s.option_keys).get(name) for s in clients}
+        key = keys.pop() if len(keys) == 1 else None
+        if key is None or f".{LOCALS}." in key:
+            continue
+        spelled = spell_url(key, hook_file, files, index, imports_of)
+        if spelled is None:
+            continue
+        found.append((name, key, spelled[0]))
+        if spelled[1] is not None:
+            needed.append(spelled[1])
+    if found:
+        facts.init_options[anchor.function or ""] = tuple(found)
+        facts.option_imports[anchor.function or ""] = needed
 
 
 def _hook_anchor(path: str, function: str, kind: str, url_key: str | None,

@@ -1,0 +1,210 @@
+"""A client's own database (`db=settings.REDIS_DB`) goes with the URL the batch wires.
+
+message-sender and excars make their one client with `db=<a setting>`: compared with the
+template's central client (no db) it was `options-differ`, and nothing moved. When every client
+of the program takes that option from the same name, the batch passes it to init_redis()
+(`clients={"default": {"db": settings.REDIS_DB}}`), the shared client selects the same database,
+and the clients move. A client with another name, or none, stays manual, and after the batch
+the app's own init_redis() call is what later batches compare with. Proven on a real server:
+the worker's counter continues in database 3, and database 0 stays empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+from cli_helpers import git, git_repo, migrate
+
+SETTINGS = '''import os
+
+REDIS_URL = os.environ["APP_REDIS_URL"]
+REDIS_DB = int(os.environ.get("APP_REDIS_DB", "3"))
+OTHER_DB = 5
+'''
+
+WORKER = {
+    "app/__init__.py": "",
+    "app/settings.py": SETTINGS,
+    "cache.py": '''import redis.asyncio as redis
+
+from app import settings
+
+client = redis.Redis.from_url(settings.REDIS_URL, db=settings.REDIS_DB)
+''',
+    "counter.py": '''import redis.asyncio as redis
+
+from app import settings
+
+counter = redis.Redis.from_url(settings.REDIS_URL, db=settings.REDIS_DB)
+
+
+async def bump() -> int:
+    return await counter.incr("runs")
+''',
+    "worker.py": '''import asyncio
+
+from cache import client
+from counter import bump
+
+
+async def main():
+    print(await client.get("greeting"), await bump())
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+''',
+}
+
+
+def _init(repo: Path) -> None:
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+
+
+def _sites(repo: Path) -> dict[str, dict]:
+    run = migrate("inventory", "-C", repo, "--format", "json")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    return {f"{s['file']}:{s['line']}": s for s in json.loads(run.stdout)["sites"]
+            if s["kind"] == "instantiation"}
+
+
+def _run_worker(repo: Path, redis_url: str) -> str:
+    run = subprocess.run([sys.executable, "worker.py"], cwd=repo, capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "APP_REDIS_URL": redis_url})
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.strip()
+
+
+def test_the_programs_db_is_passed_to_init_redis_and_the_counter_stays_in_it(
+        tmp_path: Path, redis_url: str) -> None:
+    server = redis_url.rsplit("/", 1)[0]  # no db in the URL: the keyword decides
+    repo = git_repo(tmp_path / "worker", WORKER)
+    with redis.Redis.from_url(server, db=3) as admin:
+        admin.set("greeting", "hi")
+    assert _run_worker(repo, server) == "b'hi' 1"
+    _init(repo)
+    sites = _sites(repo)
+    assert sites["cache.py:5"]["status"] == "pending", sites["cache.py:5"]
+    assert "db=settings.REDIS_DB: init_redis() gives the shared client the same" in \
+        sites["cache.py:5"]["notes"]
+    # the reader is one batch, the counter another: after the first, the app's own call of
+    # init_redis(..., clients=...) is what the counter is compared with
+    run = migrate("apply", "-C", repo, "--batch", "read-caches", "--no-git")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    worker = (repo / "worker.py").read_text()
+    assert ('    await init_redis(settings.REDIS_URL, clients={"default": '
+            '{"db": settings.REDIS_DB}})\n') in worker, worker
+    assert "from app import settings" in worker
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "read-caches")
+    counter = _sites(repo)["counter.py:5"]
+    assert counter["status"] == "pending", counter
+    run = migrate("apply", "-C", repo, "--batch", counter["batch"], "--no-git")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "Redis.from_url" not in (repo / "counter.py").read_text()
+    assert _run_worker(repo, server) == "b'hi' 2"
+    with redis.Redis.from_url(server, db=0) as admin:
+        assert admin.dbsize() == 0
+
+
+def test_a_client_with_another_db_or_none_is_left_manual(tmp_path: Path) -> None:
+    files = {**WORKER, "other.py": '''import redis.asyncio as redis
+
+from app import settings
+
+other = redis.Redis.from_url(settings.REDIS_URL, db=settings.OTHER_DB)
+
+
+async def peek():
+    return await other.get("x")
+'''}
+    files["worker.py"] = files["worker.py"].replace("from counter import bump\n",
+                                                    "from counter import bump\nimport other\n")
+    repo = git_repo(tmp_path / "two-dbs", files)
+    _init(repo)
+    sites = _sites(repo)
+    # the program's clients disagree on db: none is passed, each is compared as before
+    assert sites["other.py:5"]["reason_code"] == "options-differ"
+    assert sites["cache.py:5"]["reason_code"] == "options-differ"
+
+
+def test_a_test_client_without_the_db_is_refused_by_name(tmp_path: Path) -> None:
+    files = {**WORKER, "tests/test_cache.py": '''import redis.asyncio as redis
+
+from app import settings
+
+
+async def test_get():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    assert await client.get("x") is None
+'''}
+    repo = git_repo(tmp_path / "with-tests", files)
+    _init(repo)
+    run = migrate("inventory", "-C", repo, "--format", "json")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    test_site = next(s for s in json.loads(run.stdout)["sites"]
+                     if s["file"] == "tests/test_cache.py" and s["kind"] == "instantiation")
+    assert test_site["reason_code"] == "options-differ"
+    assert "init_redis() gives the shared client db=app.settings.REDIS_DB; this client has no db" \
+        in test_site["reason"]
+
+
+def test_a_lifespan_passed_to_the_app_factory_is_the_hook_not_the_tests_one(
+        tmp_path: Path) -> None:
+    """`create_app(lifespan)` makes `FastAPI(lifespan=lifespan_func)`: the hook is the def the
+    app's own call passes (a test's `create_app(test_lifespan)` does not count)."""
+    repo = git_repo(tmp_path / "factory", {
+        "app/__init__.py": "",
+        "app/settings.py": SETTINGS,
+        "app/main.py": '''from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from redis.asyncio import Redis
+
+from app import settings
+
+cache = Redis.from_url(settings.REDIS_URL, db=settings.REDIS_DB)
+
+
+@asynccontextmanager
+async def lifespan(app):
+    yield
+
+
+def create_app(lifespan_func) -> FastAPI:
+    app = FastAPI(lifespan=lifespan_func)
+
+    @app.get("/{key}")
+    async def read(key: str):
+        return await cache.get(key)
+
+    return app
+
+
+app = create_app(lifespan)
+''',
+        "tests/conftest.py": '''from contextlib import asynccontextmanager
+
+from app.main import create_app
+
+
+@asynccontextmanager
+async def test_lifespan(app):
+    yield
+
+
+test_app = create_app(test_lifespan)
+'''})
+    _init(repo)
+    run = migrate("apply", "-C", repo, "--batch", "read-caches", "--dry-run")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert ('app/main.py: lifespan() starts the shared client: await init_redis(settings.'
+            'REDIS_URL, clients={"default": {"db": settings.REDIS_DB}})') in run.stdout, run.stdout
+    assert "+    await init_redis(" in run.stdout
