@@ -722,8 +722,8 @@ def test_a_script_that_never_imports_a_client_is_not_wired(tmp_path: Path) -> No
 
 def test_a_host_port_client_is_never_wired_with_its_host_alone(tmp_path: Path) -> None:
     """`Redis(host=settings.REDIS_HOST, port=6380)` under a lifespan that creates nothing: the
-    hook could only be given `init_redis(settings.REDIS_HOST)`, a host and not a URL, which
-    fails at startup. The site waits, saying why."""
+    hook is given the URL spelled from all three parts, never `init_redis(settings.REDIS_HOST)`,
+    a host and not a URL, which fails at startup."""
     write_repo(tmp_path, {
         "app/__init__.py": "", "app/settings.py": "REDIS_HOST = 'cache'\n",
         "app/main.py": """
@@ -752,8 +752,9 @@ def test_a_host_port_client_is_never_wired_with_its_host_alone(tmp_path: Path) -
     })
     inventory = scan(tmp_path)
     (site,) = _instantiations(inventory)
-    assert (site.status, site.reason_code) == ("manual", "lifecycle-not-wired"), site
-    assert not inventory.wiring.anchors
+    assert site.status == "pending", site
+    (anchor,) = inventory.wiring.anchors
+    assert anchor.url_code == 'f"redis://{settings.REDIS_HOST}:6380/0"'
 
 
 def test_two_clients_on_one_host_and_two_ports_connect_to_two_servers(tmp_path: Path) -> None:

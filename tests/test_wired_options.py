@@ -208,3 +208,92 @@ test_app = create_app(test_lifespan)
     assert ('app/main.py: lifespan() starts the shared client: await init_redis(settings.'
             'REDIS_URL, clients={"default": {"db": settings.REDIS_DB}})') in run.stdout, run.stdout
     assert "+    await init_redis(" in run.stdout
+
+
+# ave-phone-address's shape: no hook, a client per request built from host, port and db, and
+# decode_responses from the settings; the app gets a lifespan with the URL spelled from them
+HOST_APP = {
+    "app/__init__.py": "",
+    "app/settings.py": '''import os
+
+REDIS_HOST = os.environ["APP_REDIS_HOST"]
+REDIS_PORT = int(os.environ["APP_REDIS_PORT"])
+REDIS_DB = 4
+DECODE = True
+''',
+    "app/deps.py": '''from redis.asyncio import Redis
+
+from app import settings
+
+
+async def get_cache() -> Redis:
+    return Redis(host=settings.REDIS_HOST, port=settings.REDIS_PORT, db=settings.REDIS_DB,
+                 decode_responses=settings.DECODE)
+''',
+    "app/main.py": '''from fastapi import Depends, FastAPI
+from redis.asyncio import Redis
+
+from app.deps import get_cache
+
+app = FastAPI()
+
+
+@app.post("/hits/{key}")
+async def hit(key: str, cache: Redis = Depends(get_cache)) -> list:
+    await cache.incr(key)
+    return [await cache.get(key)]
+''',
+}
+
+DRIVE = '''
+from fastapi.testclient import TestClient
+from app.main import app
+
+for _ in range(2):
+    with TestClient(app) as client:
+        replies = [client.post("/hits/k").json() for _ in range(3)]
+print(replies[-1][0])
+'''
+
+
+def _drive(repo: Path, redis_url: str) -> str:
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    run = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
+                         text=True, timeout=120,
+                         env={**os.environ, "APP_REDIS_HOST": host, "APP_REDIS_PORT": port})
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.strip()
+
+
+def test_an_app_with_no_hook_is_wired_with_a_url_spelled_from_host_port_and_db(
+        tmp_path: Path, redis_url: str) -> None:
+    repo = git_repo(tmp_path / "hosts", HOST_APP)
+    assert _drive(repo, redis_url) == "6"  # a str: the replies are decoded
+    _init(repo)
+    sites = _sites(repo)
+    assert sites["app/deps.py:7"]["status"] == "pending", sites["app/deps.py:7"]
+    run = migrate("apply", "-C", repo, "--batch", sites["app/deps.py:7"]["batch"], "--no-git")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    main = (repo / "app/main.py").read_text()
+    # the db is in the URL, so only decode_responses goes beside it
+    assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/'
+            '{settings.REDIS_DB}", clients={"default": {"decode_responses": '
+            'settings.DECODE}})') in main, main
+    assert "from app import settings" in main
+    assert "Redis(" not in (repo / "app/deps.py").read_text()
+    assert _drive(repo, redis_url) == "12"  # two app lifetimes again, still decoded
+    with redis.Redis.from_url(redis_url.rsplit("/", 1)[0], db=4) as admin:
+        assert admin.get("k") == b"12"
+
+
+def test_a_host_client_with_a_password_is_not_wired_without_it(tmp_path: Path) -> None:
+    """The URL key of `Redis(host=h, port=p, password=pw)` does not hold the password: a
+    lifespan spelled from it would connect without one."""
+    files = {**HOST_APP, "app/deps.py": HOST_APP["app/deps.py"].replace(
+        "db=settings.REDIS_DB,\n                 decode_responses=settings.DECODE)",
+        "password=settings.REDIS_HOST)")}
+    assert "password=" in files["app/deps.py"]
+    repo = git_repo(tmp_path / "password", files)
+    _init(repo)
+    site = _sites(repo)["app/deps.py:7"]
+    assert (site["status"], site["reason_code"]) == ("manual", "lifecycle-not-wired"), site

@@ -106,7 +106,9 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     moving = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
               and s.kind == "instantiation"]
     if wiring is not None and wiring.app_lifespan is not None and moving:
-        return _wire_app(plans, wiring.app_lifespan, init_takes_url)
+        return _wire_app(plans, wiring.app_lifespan, init_takes_url,
+                         inventory.lifecycle is not None
+                         and bool(inventory.lifecycle.passed_options))
     if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
         return []
     lines: list[str] = []
@@ -173,17 +175,21 @@ def init_call(url: str | None, options: list[tuple[str, str]]) -> str:
     return f'init_redis({url}, clients={{"default": {{{given}}}}})'
 
 
-def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool) -> list[str]:
+def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool,
+              takes_options: bool) -> list[str]:
     """An app made with no hook gets `lifespan=` (see `WireAppLifespan`)."""
     plan = plans.get(app.path)
     if plan is None:
         module, is_package = module_name(app.path)
         plan = plans[app.path] = FilePlan(
             app.path, module, module if is_package else module.rpartition(".")[0])
-    call = f"init_redis({app.url_code})" if init_takes_url else "init_redis()"
+    options = [(name, code) for name, _, code in app.options] if takes_options else []
+    call = init_call(app.url_code if init_takes_url else None, options)
     plan.wire_app = (app.listed, call)
     if app.url_import is not None and init_takes_url:
         plan.wire_imports.append(app.url_import)
+    if options:
+        plan.wire_imports += [i for i in app.option_imports if i not in plan.wire_imports]
     return [f"{app.path}: the app made at line {app.line} has no hook: it gets "
             f"lifespan={'[redis_lifespan]' if app.listed else 'redis_lifespan'}, which starts "
             f"the shared client ({mask_secrets(f'await {call}')}) and stops it "

@@ -129,7 +129,8 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     if lifecycle is not None and lifecycle.template:
         # only the template's init_redis() is known to give clients={"default": ...} to the
         # shared client; a team's module is read for what it does itself
-        passed = wiring.central_options if wiring.needs_wiring else central_option_keys(good)
+        wires = wiring.needs_wiring or wiring.app_lifespan is not None
+        passed = wiring.central_options if wires else central_option_keys(good)
         lifecycle.passed_options = {name: _through_reexports(key, imports_of)
                                     for name, key in passed.items()}
     sites = classify(linked, batches, config, central, lifecycle, wiring)
@@ -281,6 +282,8 @@ def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
     passed = central_url_keys(good)
     if wiring is not None and wiring.needs_wiring and wiring.anchor is not None:
         passed = {wiring.anchor.url_key or ""}
+    elif wiring is not None and wiring.app_lifespan is not None:
+        passed = {wiring.app_lifespan.url_key}
     central = lifecycle.central if lifecycle is not None else None
     if central is None or lifecycle is None or lifecycle.template:
         return passed

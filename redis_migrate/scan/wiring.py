@@ -70,6 +70,10 @@ class AppLifespan:
     listed: bool
     url_code: str
     url_import: tuple[str, str] | None
+    url_key: str = ""  # what that URL resolves to: the central client's, once wired
+    # the options init_redis() gives the shared client, and their imports (`_shared_options`)
+    options: tuple[tuple[str, str, str], ...] = ()
+    option_imports: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -99,6 +103,8 @@ class WiringFacts:
     @property
     def central_options(self) -> dict[str, str]:
         """What the app's wiring will pass the shared client: option -> key."""
+        if self.app_lifespan is not None:
+            return {name: key for name, key, _ in self.app_lifespan.options}
         anchor = self.anchor
         if anchor is None or not self.needs_wiring:
             return {}
@@ -224,7 +230,9 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
                          _literal_codes(wirable))
     if spelled is None:
         return None
-    return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled)
+    options, needed = _shared_options(wirable, app_file, files, index, imports_of)
+    return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled,
+                       url_key=next(iter(urls)), options=options, option_imports=needed)
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
@@ -232,8 +240,9 @@ def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
     import, or a string literal (copied as written: `"redis://localhost"`)."""
     return [s for s in linked if s.kind == "instantiation" and s.url_key
             and (not s.url_key.startswith(LITERAL_PREFIX) or literal_code(s.url_code) is not None)
-            # host=, port=: the URL is built from parts a hook would have to import one by one
-            and not s.url_key.startswith(HOST_PREFIX)
+            # host=, port=, db=: a URL the hook spells part by part (`_spell_host`); not with
+            # credentials, TLS or a socket, which the key does not hold (no url_code then)
+            and (not s.url_key.startswith(HOST_PREFIX) or s.url_code is not None)
             and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
 
@@ -252,7 +261,8 @@ def literal_code(code: str | None) -> str | None:
 
 def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
     """URL key -> the literal as written, for the sites whose URL is a string literal."""
-    return {s.url_key: code for s in sites if s.url_key and s.url_key.startswith(LITERAL_PREFIX)
+    return {s.url_key: code for s in sites
+            if s.url_key and s.url_key.startswith((LITERAL_PREFIX, HOST_PREFIX))
             for code in [literal_code(s.url_code)] if code is not None}
 
 
@@ -314,13 +324,27 @@ def _init_options(facts: WiringFacts, anchor: LinkedSite, files: list[FileFacts]
     # as for its URL: the clients of its program, else all (a worker.py beside cache.py)
     clients = [s for s in wirable if program_of(s.path) == program_of(anchor.path)] or wirable
     hook_file = next((f for f in files if f.path == anchor.path), None)
-    if not clients or hook_file is None:
+    if hook_file is None:
         return
+    found, needed = _shared_options(clients, hook_file, files, index, imports_of)
+    if found:
+        facts.init_options[anchor.function or ""] = found
+        facts.option_imports[anchor.function or ""] = needed
+
+
+def _shared_options(clients: list[LinkedSite], hook_file: FileFacts, files: list[FileFacts],
+                    index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+                    ) -> tuple[tuple[tuple[str, str, str], ...], list[tuple[str, str]]]:
+    """(option, key, code in the hook's file) for each of `INIT_OPTIONS` that all `clients`
+    take from the same name, and the imports those spellings need."""
     found: list[tuple[str, str, str]] = []
     needed: list[tuple[str, str]] = []
     for name in INIT_OPTIONS:
         if name != "db" and any(s.library == "aioredis1" for s in clients):
             continue
+        if name == "db" and any(s.url_key and s.url_key.startswith(HOST_PREFIX)
+                                for s in clients):
+            continue  # Redis(host=h, db=n): the URL the hook spells holds the db
         keys = {dict(s.option_keys).get(name) for s in clients}
         key = keys.pop() if len(keys) == 1 else None
         if key is None or f".{LOCALS}." in key:
@@ -329,11 +353,9 @@ def _init_options(facts: WiringFacts, anchor: LinkedSite, files: list[FileFacts]
         if spelled is None:
             continue
         found.append((name, key, spelled[0]))
-        if spelled[1] is not None:
+        if spelled[1] is not None and spelled[1] not in needed:
             needed.append(spelled[1])
-    if found:
-        facts.init_options[anchor.function or ""] = tuple(found)
-        facts.option_imports[anchor.function or ""] = needed
+    return tuple(found), needed
 
 
 def _hook_anchor(path: str, function: str, kind: str, url_key: str | None,
@@ -419,6 +441,11 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
     if url_key.startswith(LITERAL_PREFIX):
         code = (literals or {}).get(url_key)
         return (code, None) if code is not None else None
+    if url_key.startswith(HOST_PREFIX):
+        if url_key in (literals or {}):  # Redis(host="cache", port=6380): redis://cache:6380/0
+            return (literals or {})[url_key], None
+        return _spell_host(url_key, lambda part: spell_url(part, hook_file, files, index,
+                                                           imports_of))
     module_level = {local: target for scope, local, target in hook_file.imports
                     if scope == hook_file.module}
     if url_key.startswith(ENV_PREFIX):
@@ -448,6 +475,30 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                     return None  # the hook's module binds that name to something else
                 return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
     return None
+
+
+def _spell_host(url_key: str, spell: Callable[[str], tuple[str, tuple[str, str] | None] | None],
+                ) -> tuple[str, tuple[str, str] | None] | None:
+    """`host:<host>|<port>|<db>` as `f"redis://{settings.HOST}:{settings.PORT}/0"`, each
+    named part spelled as the hook's file can (one import at most); None when one cannot be
+    (a literal host beside a named port: its text is only known by its hash)."""
+    parts: list[str] = []
+    needed: set[tuple[str, str]] = set()
+    for part in url_key[len(HOST_PREFIX):].split("|"):
+        if part.isdigit():
+            parts.append(part)
+            continue
+        spelled = None if part.startswith(LITERAL_PREFIX) else spell(part)
+        if spelled is None or "'" in spelled[0]:
+            return None
+        parts.append("{" + spelled[0] + "}")
+        if spelled[1] is not None:
+            needed.add(spelled[1])
+    if len(parts) != 3 or len(needed) > 1:
+        return None
+    quote = "'" if any('"' in p for p in parts) else '"'
+    return (f"f{quote}redis://{parts[0]}:{parts[1]}/{parts[2]}{quote}",
+            next(iter(needed), None))
 
 
 def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
