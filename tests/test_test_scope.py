@@ -144,7 +144,8 @@ def test_close_module_client_and_owner_singleton_sites_in_test_code(
     *((p, True) for p in TEST_FILES),
     *((p, False) for p in LOOKALIKES),
     ("test/a.py", True), ("a/b/tests/c/d.py", True), ("test_.py", True), ("x_test.py", True),
-    ("tests.py", True), ("shop/tests.py", True), ("test.py", False), ("backend/tests_old/x.py", False),
+    ("tests.py", True), ("shop/tests.py", True), ("test.py", False),
+    ("backend/tests_old/x.py", False),
     ("backend/conftest_helpers.py", False), ("backend/test_x.pyi", False),
 ])
 def test_is_test_path(path: str, expected: bool) -> None:
