@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -259,3 +259,52 @@ def is_docstring(statement: cst.BaseStatement) -> bool:
             and isinstance(statement.body[0], cst.Expr)
             and isinstance(statement.body[0].value, (cst.SimpleString,
                                                      cst.ConcatenatedString)))
+
+
+def module_import(node: cst.ImportFrom, package: str, setup_modules: Mapping[str, str],
+                  ) -> tuple[cst.ImportFrom | cst.Import, str] | None:
+    """What an import of a moved client becomes when its module makes calls at import
+    (`load_dotenv()`): `from app.db import client` -> `import app.db` (`from .db import client`
+    -> `from . import db`), so the calls still run; with the module's name. None otherwise."""
+    base = dotted(node.module) if node.module is not None else ""
+    level = len(node.relative)
+    source = resolve_relative(package, level, base or "") if level else (base or "")
+    if not base or source not in setup_modules:
+        return None
+    if not level:
+        name = cst.parse_expression(base)
+        assert isinstance(name, (cst.Name, cst.Attribute))  # a dotted module name
+        return cst.Import(names=[cst.ImportAlias(name=name)]), source
+    parent, _, last = base.rpartition(".")
+    return node.with_changes(module=cst.parse_expression(parent) if parent else None,
+                             names=[cst.ImportAlias(name=cst.Name(last))]), source
+
+
+# context.scratch key: module -> the call it runs at import, for the module imports kept in
+# place of a moved client's import (`module_import`)
+SETUP_IMPORTS = "redis_migrate.setup_imports"
+
+
+def with_setup_comment(line: cst.SimpleStatementLine, package: str,
+                       kept: Mapping[str, str]) -> cst.SimpleStatementLine:
+    """A module import kept for its setup calls (`kept`: module -> call) says why it stays,
+    and that linters should let it."""
+    if len(line.body) != 1 or line.trailing_whitespace.comment is not None:
+        return line
+    statement = line.body[0]
+    if isinstance(statement, cst.Import) and len(statement.names) == 1 \
+            and statement.names[0].asname is None:
+        module = dotted(statement.names[0].name)
+    elif isinstance(statement, cst.ImportFrom) and statement.relative \
+            and not isinstance(statement.names, cst.ImportStar) and len(statement.names) == 1:
+        base = dotted(statement.module) if statement.module is not None else ""
+        module = resolve_relative(package, len(statement.relative), base or "") + "." + (
+            dotted(statement.names[0].name) or "")
+    else:
+        return line
+    call = kept.get(module or "")
+    if call is None:
+        return line
+    comment = cst.Comment(f"# noqa: F401  (kept: it runs {call} on import)")
+    return line.with_changes(trailing_whitespace=line.trailing_whitespace.with_changes(
+        whitespace=cst.SimpleWhitespace("  "), comment=comment))

@@ -14,7 +14,15 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
 
-from ._common import Accessor, RewriteCommand, absolute_names, dotted, resolve_relative
+from ._common import (
+    SETUP_IMPORTS,
+    Accessor,
+    RewriteCommand,
+    absolute_names,
+    dotted,
+    module_import,
+    resolve_relative,
+)
 from ._contract import FileEdits, RunInputs, Serves
 
 
@@ -28,17 +36,20 @@ class ReplaceClientReferences(RewriteCommand):
     SERVES = Serves(kinds=("references",), order=40, shares_pass=True)
 
     def __init__(self, context: CodemodContext, targets: Mapping[str, Accessor], module: str,
-                 package: str) -> None:
+                 package: str, setup_modules: Mapping[str, str] | None = None) -> None:
+        """`setup_modules`: module -> a call it makes at import (`load_dotenv()`): an import
+        of its client that goes becomes an import of the module (see `module_import`)."""
         super().__init__(context)
         self.targets = dict(targets)  # absolute qualified name -> accessor
         self.module_name = module
         self.package = package
+        self.setup_modules = dict(setup_modules or {})
         self.replaced = 0
 
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
         """Built from one file's edit plan (the engine picks it by `SERVES`)."""
-        return cls(context, plan.references, plan.module, plan.package)
+        return cls(context, plan.references, plan.module, plan.package, plan.setup_modules)
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -48,7 +59,7 @@ class ReplaceClientReferences(RewriteCommand):
 
     def leave_ImportFrom(
         self, original: cst.ImportFrom, updated: cst.ImportFrom
-    ) -> cst.ImportFrom | cst.RemovalSentinel:
+    ) -> cst.ImportFrom | cst.Import | cst.RemovalSentinel:
         if isinstance(updated.names, cst.ImportStar):
             return updated
         base = dotted(updated.module) if updated.module is not None else ""
@@ -59,7 +70,13 @@ class ReplaceClientReferences(RewriteCommand):
         if len(kept) == len(updated.names):
             return updated
         if not kept:
-            return cst.RemovalSentinel.REMOVE
+            module = module_import(updated, self.package, self.setup_modules)
+            if module is None:
+                return cst.RemovalSentinel.REMOVE
+            # UpdateRedisImports, in a pass of its own, says on the line why it stays
+            self.context.scratch.setdefault(SETUP_IMPORTS, {})[module[1]] = \
+                self.setup_modules[module[1]]
+            return module[0]
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(names=kept)
 

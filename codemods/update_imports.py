@@ -18,7 +18,15 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 
-from ._common import RewriteCommand, compat_module, dotted, resolve_relative
+from ._common import (
+    SETUP_IMPORTS,
+    RewriteCommand,
+    compat_module,
+    dotted,
+    module_import,
+    resolve_relative,
+    with_setup_comment,
+)
 from ._contract import FileEdits, RunInputs, Serves
 from ._names import Spelled, bound_name, spelled
 
@@ -48,9 +56,12 @@ class UpdateRedisImports(RewriteCommand):
 
     def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
                  also_unused: Collection[str] = (),
-                 aliases: Mapping[str, str] | None = None) -> None:
+                 aliases: Mapping[str, str] | None = None,
+                 setup_modules: Mapping[str, str] | None = None) -> None:
         """`aliases`: accessor -> the name the file imports it as, where the file binds the
-        accessor's own name (`get_redis` is its dependency): `import get_redis as …`."""
+        accessor's own name (`get_redis` is its dependency): `import get_redis as …`.
+        `setup_modules`: module -> a call it makes at import (`load_dotenv()`); an import of
+        its client that goes stays as an import of the module, so the call still runs."""
         super().__init__(context)
         self.lifecycle = lifecycle
         # where each accessor comes from: the compat wrapper sits beside the lifecycle module
@@ -59,6 +70,7 @@ class UpdateRedisImports(RewriteCommand):
         self.aliases = dict(aliases or {})
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
+        self.setup_modules = dict(setup_modules or {})
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
         self._imported: set[str] = set()  # accessors imported from the lifecycle module
 
@@ -66,7 +78,7 @@ class UpdateRedisImports(RewriteCommand):
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
         """Built from one file's edit plan (the engine picks it by `SERVES`)."""
         return cls(context, run.lifecycle, plan.module, plan.package, plan.removed_modules,
-                   dict(plan.aliases))
+                   dict(plan.aliases), plan.setup_modules)
 
     def _is_ours(self, module: str) -> bool:
         top = module.split(".")[0]
@@ -75,6 +87,8 @@ class UpdateRedisImports(RewriteCommand):
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
             name = dotted(alias.name) or ""
+            if name in self.setup_modules:
+                continue  # imported for its setup calls (`module_import`), not for a name
             if self._is_ours(name):
                 asname = bound_name(alias)
                 if self._plainly_unused(asname or name.split(".")[0]):
@@ -128,11 +142,16 @@ class UpdateRedisImports(RewriteCommand):
             bound[asname or name] = f"{resolve_relative(self.package, level, source)}.{name}"
         return bound
 
-    def leave_ImportFrom(self, original: cst.ImportFrom,
-                         updated: cst.ImportFrom) -> cst.ImportFrom | cst.RemovalSentinel:
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom,
+                         ) -> cst.ImportFrom | cst.Import | cst.RemovalSentinel:
         dropped = _without(updated, self._drop)
         if isinstance(dropped, cst.RemovalSentinel):
-            return dropped
+            kept = module_import(updated, self.package, self.setup_modules)
+            if kept is None:
+                return dropped
+            self.context.scratch.setdefault(SETUP_IMPORTS, {})[kept[1]] = \
+                self.setup_modules[kept[1]]
+            return kept[0]
         updated = dropped
         module = dotted(updated.module) if updated.module is not None else None
         if updated.relative or module is None or self._aioredis_calls:
@@ -144,6 +163,11 @@ class UpdateRedisImports(RewriteCommand):
             # N5-N8, N10: names kept for annotations and the like (`from aioredis import Redis`)
             return updated.with_changes(module=cst.parse_expression(renamed))
         return updated
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
+                                  updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        kept = self.context.scratch.get(SETUP_IMPORTS)
+        return with_setup_comment(updated, self.package, kept) if kept else updated
 
     def leave_Import(self, original: cst.Import,
                      updated: cst.Import) -> cst.Import | cst.RemovalSentinel:
@@ -189,6 +213,8 @@ class UpdateRedisImports(RewriteCommand):
                 self._imported.add(obj)
             elif source == "aioredis.exceptions" and not self._aioredis_calls:
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
+            elif f"{source}.{obj}" in self.setup_modules:
+                continue  # `from . import db`, kept for its setup calls
             elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
                 if self._plainly_unused(asname or obj):
                     self._drop.add(_alias_key(alias))

@@ -90,6 +90,8 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
         facts.error = f"does not parse: {exc}"
         return facts
     _Extractor(facts, text, is_package, lifecycle_modules, subclasses or {}).run(tree)
+    facts.setup_calls = [f"{ast.unparse(s.value.func)}()" for s in tree.body
+                         if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
     return facts
 
 

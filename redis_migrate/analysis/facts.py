@@ -146,6 +146,9 @@ class FileFacts:
     # lifecycle names the module binds itself (`get_redis`: a dependency of its own), with
     # what they are imported from ("" for a def or assignment)
     taken_names: dict[str, str] = field(default_factory=dict)
+    # calls the module makes as statements of its own when imported (`load_dotenv()`,
+    # `logging.basicConfig()`), as written: an importer that stops importing it loses them
+    setup_calls: list[str] = field(default_factory=list)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
     # dataclass field defaults made by a call (`redis: Redis = make_client()`): read when the

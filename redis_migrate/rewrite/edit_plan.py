@@ -51,6 +51,9 @@ class FilePlan:
     # an app made with no hook: (whether lifespan= takes a list, the init call)
     wire_app: tuple[bool, str] | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
+    # modules this file imported a moved client from that run calls of their own at import
+    # (`load_dotenv()`): module -> the first such call; a dropped import keeps them running
+    setup_modules: dict[str, str] = field(default_factory=dict)
     # (class path, field): dataclass fields made from a moved client, made default_factory
     field_defaults: set[tuple[str, str]] = field(default_factory=set)
 
@@ -95,6 +98,12 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
                 _plan_conversion(plan, linked, site.library, facts, index, imports, plan_for)
         elif site.kind == "close":
             _plan_close(plan, linked, inventory)
+    by_module = {f.module: f for f in facts.values()}
+    for plan in plans.values():
+        for module in plan.removed_modules - {plan.module}:
+            calls = by_module[module].setup_calls if module in by_module else []
+            if calls:
+                plan.setup_modules[module] = calls[0]
     return plans
 
 
