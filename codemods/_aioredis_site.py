@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import libcst as cst
 
 AIOREDIS1, AIOREDIS2 = "aioredis1", "aioredis2"
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
+class Flag(NamedTuple):
     """A site the codemod leaves unchanged: `rule` and a one-line reason."""
 
     rule: str

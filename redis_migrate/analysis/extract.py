@@ -429,14 +429,11 @@ class _Extractor(Evaluator):
         if isinstance(target, ast.Name):
             key = self._name_key(target.id, store=True)
             return (key,) if key else ()
-        if isinstance(target, ast.Attribute):
-            return self._attr(self._eval(target.value), target.attr)
         if isinstance(target, ast.Starred):
             return self._target_keys(target.value)
-        if isinstance(target, ast.Subscript):
-            return self._subscript(target)
-        self._eval(target)
-        return ()
+        keys = self._eval(target)
+        # `a.b` and `a[k]` name what a load of them names; a tuple or list names nothing whole
+        return keys if isinstance(target, (ast.Attribute, ast.Subscript)) else ()
 
     # --- positions and text --------------------------------------------------------------
 
