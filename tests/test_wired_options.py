@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import redis
+from analysis_helpers import scan, write_repo
 from cli_helpers import git, git_repo, migrate
 
 SETTINGS = '''import os
@@ -297,3 +298,51 @@ def test_a_host_client_with_a_password_is_not_wired_without_it(tmp_path: Path) -
     _init(repo)
     site = _sites(repo)["app/deps.py:7"]
     assert (site["status"], site["reason_code"]) == ("manual", "lifecycle-not-wired"), site
+
+
+def test_a_factory_parameter_with_a_default_keeps_both_lifespans_as_hooks(
+        tmp_path: Path) -> None:
+    """courtsight's shape: `create_application(lifespan=None)` does `lifespan = lifespan or
+    lifespan_factory(settings)`, and main passes its own: the parameter may hold either def,
+    so both are hooks (before the arguments counted, it was the factory's alone; with them,
+    for a moment, neither, and the app lost its wiring)."""
+    write_repo(tmp_path, {
+        "app/__init__.py": "",
+        "app/settings.py": SETTINGS,
+        "app/setup.py": '''from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+def lifespan_factory():
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+    return lifespan
+
+
+def create_application(lifespan=None) -> FastAPI:
+    lifespan = lifespan or lifespan_factory()
+    return FastAPI(lifespan=lifespan)
+''',
+        "app/main.py": '''from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+
+from app import settings
+from app.setup import create_application
+
+cache = Redis.from_url(settings.REDIS_URL)
+
+
+@asynccontextmanager
+async def own_lifespan(app):
+    yield
+
+
+app = create_application(lifespan=own_lifespan)
+''',
+    })
+    hooks = scan(tmp_path).wiring.hooks
+    assert hooks.get("app.setup.lifespan_factory.<locals>.lifespan") == "lifespan", hooks
+    assert hooks.get("app.main.own_lifespan") == "lifespan", hooks

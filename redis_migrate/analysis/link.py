@@ -709,12 +709,15 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
             key = index.canonical(hook.function)
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
+            keys = [key]
             if key not in defined:  # `lifespan = lifespan_factory(settings)`: the def it returns
                 if values is None:
                     values = _bindings(files, index)
-                key = _returned_def(key, values, defined, index) or key
-            kind = found.get(key)
-            found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
+                # a parameter may get either of two (`lifespan or lifespan_factory(s)`): both
+                keys = sorted(_returned_defs(key, values, defined, index)) or [key]
+            for key in keys:
+                kind = found.get(key)
+                found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
     return _hook_helpers(files, index, found)
 
 
@@ -739,10 +742,10 @@ def _bindings(files: list[FileFacts], index: ModuleIndex) -> dict[str, list[str]
     return values
 
 
-def _returned_def(key: str, values: Mapping[str, list[str]], defined: set[str],
-                  index: ModuleIndex) -> str | None:
-    """The one def a name or a factory's return leads to (`create_app.<locals>.lifespan` ->
-    `lifespan_factory.<return>` -> `lifespan_factory.<locals>.lifespan`), else None."""
+def _returned_defs(key: str, values: Mapping[str, list[str]], defined: set[str],
+                   index: ModuleIndex) -> set[str]:
+    """The defs a name or a factory's return leads to (`create_app.<locals>.lifespan` ->
+    `lifespan_factory.<return>` -> `lifespan_factory.<locals>.lifespan`)."""
     reached: set[str] = set()
     todo, seen = [key], {key}
     for _ in range(6):  # a few bindings deep: a local, a return, a re-export
@@ -756,7 +759,7 @@ def _returned_def(key: str, values: Mapping[str, list[str]], defined: set[str],
                     seen.add(value)
                     following.append(value)
         todo = following
-    return next(iter(reached)) if len(reached) == 1 else None
+    return reached
 
 
 def _hook_helpers(files: list[FileFacts], index: ModuleIndex,
