@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 GENERATOR_VERSION = 2
@@ -246,21 +247,22 @@ def blk_constants(r: random.Random) -> list[str]:
     return out
 
 
+def per_adjective(r: random.Random, fewest: int, most: int, line: Callable[[str], str]) -> list[str]:
+    """`line(a)` for each of `fewest` to `most` adjectives drawn at random."""
+    return [line(a) for a in r.sample(ADJS, r.randint(fewest, most))]
+
+
 def blk_mapping(r: random.Random) -> list[str]:
     noun = r.choice(NOUNS)
-    out = [f"{noun.upper()}_STATUS_LABELS: dict[str, str] = {{"]
-    for a in r.sample(ADJS, r.randint(3, 8)):
-        out.append(f'    "{a}": "{cap(a)} {noun}",')
-    out.append("}")
-    return out
+    return [f"{noun.upper()}_STATUS_LABELS: dict[str, str] = {{",
+            *per_adjective(r, 3, 8, lambda a: f'    "{a}": "{cap(a)} {noun}",'), "}"]
 
 
 def blk_enum(r: random.Random) -> list[str]:
     noun = r.choice(NOUNS)
-    out = [f"class {camel(noun)}{r.choice(('Status', 'Kind', 'State'))}(str, Enum):"]
-    for a in r.sample(ADJS, r.randint(2, 6)):
-        out.append(f'    {a.upper()} = "{a}"')
-    return out
+    # the header draws its suffix before the adjectives are drawn, as the corpus always has
+    header = f"class {camel(noun)}{r.choice(('Status', 'Kind', 'State'))}(str, Enum):"
+    return [header, *per_adjective(r, 2, 6, lambda a: f'    {a.upper()} = "{a}"')]
 
 
 def blk_validator(r: random.Random) -> list[str]:
@@ -810,14 +812,20 @@ def generate(out: Path, files: int = 10_000, lines: int = 1_000_000, redis_ratio
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def generator_parser(doc: str, **numbers: float) -> argparse.ArgumentParser:
+    """The command line of a tree generator: OUT_DIR, one `--name` per keyword of `numbers`
+    (its value the default and its type the option's), then `--seed` and `--force`."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--files", type=int, default=10_000)
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--redis-ratio", type=float, default=0.01)
+    for name, default in numbers.items():
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = generator_parser(__doc__, files=10_000, lines=1_000_000, redis_ratio=0.01)
     a = ap.parse_args(argv)
     problem = check_params(a.files, a.lines, a.redis_ratio)
     if problem:
