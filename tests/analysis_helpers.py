@@ -60,6 +60,11 @@ class S(NamedTuple):
         return BATCH_OF[self.purpose]
 
 
+def async_client(file: str, line: int, pattern: str, purpose: str, scope: str = "module") -> S:
+    """The facts of a redis.asyncio client or pool (`pattern`) instantiated at `file:line`."""
+    return S(file, line, "instantiation", pattern, purpose, scope, "redis-asyncio")
+
+
 def write_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write `files` (path -> source; str is dedented and UTF-8 encoded) below `root`."""
     for rel, content in files.items():
@@ -70,6 +75,28 @@ def write_repo(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_bytes(content)
     return root
+
+
+# --- the source of shapes many cases share, one copy each ---------------------------------------
+# A case joins them with its own code through `source`; line numbers come out as if written whole.
+
+def source(*parts: str) -> str:
+    """A module's source: `parts` (each dedented and stripped) two blank lines apart."""
+    return "\n\n\n".join(textwrap.dedent(part).strip("\n") for part in parts) + "\n"
+
+
+def yield_provider(name: str, build: str) -> str:
+    """`async def name()`, a yield dependency: the client `build` makes, yielded, then closed."""
+    return (f"async def {name}():\n    client = {build}\n"
+            "    try:\n        yield client\n    finally:\n        await client.aclose()\n")
+
+
+def lazy_getter(name: str, cache: str, build: str, awaited: bool = False) -> str:
+    """`def name()` (async and awaiting `build` if `awaited`): builds the client into the module
+    global `cache` on the first call, and returns it."""
+    prefix, wait = ("async ", "await ") if awaited else ("", "")
+    return (f"{prefix}def {name}():\n    global {cache}\n    if {cache} is None:\n"
+            f"        {cache} = {wait}{build}\n    return {cache}\n")
 
 
 def scan(root: Path, config: Config | None = None) -> Inventory:
