@@ -77,46 +77,6 @@ def write_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-# --- the source of shapes many cases share, one copy each ---------------------------------------
-# A case joins them with its own code through `source`; line numbers come out as if written whole.
-
-MODULE_CLIENT = """
-    from redis.asyncio import Redis
-
-    client = Redis.from_url("redis://localhost/0")
-"""
-
-
-# A module's own class named Redis, spelled like redis-py's: a look-alike, never a site.
-LOCAL_REDIS_CLASS = ("class Redis:\n    @classmethod\n"
-                     "    def from_url(cls, url):\n        return cls()\n")
-
-
-def with_module_client(client_path: str, files: dict[str, str]) -> dict[str, str]:
-    """`files` beside the module `client_path` (MODULE_CLIENT), in a package of its own."""
-    package = client_path.rpartition("/")[0]
-    return {f"{package}/__init__.py": "", client_path: MODULE_CLIENT, **files}
-
-
-def source(*parts: str) -> str:
-    """A module's source: `parts` (each dedented and stripped) two blank lines apart."""
-    return "\n\n\n".join(textwrap.dedent(part).strip("\n") for part in parts) + "\n"
-
-
-def yield_provider(name: str, build: str) -> str:
-    """`async def name()`, a yield dependency: the client `build` makes, yielded, then closed."""
-    return (f"async def {name}():\n    client = {build}\n"
-            "    try:\n        yield client\n    finally:\n        await client.aclose()\n")
-
-
-def lazy_getter(name: str, cache: str, build: str, coroutine: bool = False) -> str:
-    """`def name()` (`async def` if `coroutine`): on the first call it stores what `build`
-    evaluates to in the module global `cache`; it returns that global."""
-    keyword = "async def" if coroutine else "def"
-    return (f"{keyword} {name}():\n    global {cache}\n    if {cache} is None:\n"
-            f"        {cache} = {build}\n    return {cache}\n")
-
-
 def scan(root: Path, config: Config | None = None) -> Inventory:
     """The real engine, as `migrate inventory` runs it."""
     return build_inventory(root, config or Config(), load_batches(), jobs=1)

@@ -9,12 +9,11 @@ from analysis_helpers import (
     S,
     assert_sites,
     async_client,
-    lazy_getter,
     scan,
     site_at,
-    source,
     write_repo,
 )
+from snippets import lazy_getter, source
 
 ASYNC = "redis-asyncio"
 

@@ -10,18 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from analysis_helpers import (
-    MODULE_CLIENT,
-    S,
-    assert_sites,
-    git_init,
-    lazy_getter,
-    scan,
-    site_at,
-    source,
-    with_module_client,
-    write_repo,
-)
+from analysis_helpers import S, assert_sites, git_init, scan, site_at, write_repo
+from snippets import MODULE_CLIENT, lazy_getter, source, with_module_client
 
 from redis_migrate.scan.report import Inventory
 

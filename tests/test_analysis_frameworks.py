@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis_helpers import lazy_getter, scan, source, write_repo, yield_provider
+from analysis_helpers import scan, write_repo
+from snippets import lazy_getter, source, yield_provider
 
 from redis_migrate.config import Config
 from redis_migrate.scan.lifecycle import template_text

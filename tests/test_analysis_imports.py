@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis_helpers import (
-    LOCAL_REDIS_CLASS,
-    S,
-    assert_sites,
-    lazy_getter,
-    scan,
-    site_at,
-    source,
-    write_repo,
-)
+from analysis_helpers import S, assert_sites, scan, site_at, write_repo
+from snippets import LOCAL_REDIS_CLASS, lazy_getter, source
 
 ASYNC = "redis-asyncio"
 SYNC = "redis-sync"

@@ -10,15 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from analysis_helpers import (
-    LOCAL_REDIS_CLASS,
-    S,
-    assert_sites,
-    async_client,
-    scan,
-    source,
-    write_repo,
-)
+from analysis_helpers import S, assert_sites, async_client, scan, write_repo
+from snippets import LOCAL_REDIS_CLASS, source
 
 ASYNC = "redis-asyncio"
 

@@ -11,15 +11,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from analysis_helpers import (
-    MODULE_CLIENT,
-    S,
-    assert_sites,
-    scan,
-    site_at,
-    with_module_client,
-    write_repo,
-)
+from analysis_helpers import S, assert_sites, scan, site_at, write_repo
+from snippets import MODULE_CLIENT, with_module_client
 
 from redis_migrate.scan.report import Inventory
 

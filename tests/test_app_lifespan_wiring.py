@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from analysis_helpers import source, yield_provider
 from cli_helpers import git, git_repo, migrate
+from snippets import source, yield_provider
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
            "locks-rate-limits"]
