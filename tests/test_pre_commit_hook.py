@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,17 +81,22 @@ def _pre_commit(target: Path, home: Path, *args: str) -> subprocess.CompletedPro
                           cwd=target, env=env, capture_output=True, text=True, timeout=1200)
 
 
-def _hook_on_all_files(target: Path, home: Path) -> tuple[int, str]:
-    """The hook run on every file of `target`: its exit code and its output."""
-    run = _pre_commit(target, home, HOOK_ID, "--all-files")
-    return run.returncode, run.stdout + run.stderr
+@pytest.fixture
+def hook_on_all_files(tmp_path: Path, hook_repo: tuple[Path, str],
+                      pre_commit_home: Path) -> Callable[[str, dict[str, str]], tuple[int, str]]:
+    """Runs the hook on every file of a new target `tmp_path / name` holding `files`; gives
+    its exit code and its output."""
+    def run(name: str, files: dict[str, str]) -> tuple[int, str]:
+        done = _pre_commit(_target(tmp_path / name, files, hook_repo), pre_commit_home,
+                           HOOK_ID, "--all-files")
+        return done.returncode, done.stdout + done.stderr
+    return run
 
 
 @pytest.mark.slow
 def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
-        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    code, out = _hook_on_all_files(_target(tmp_path / "scattered", SCATTERED, hook_repo),
-                                   pre_commit_home)
+        hook_on_all_files: Callable[[str, dict[str, str]], tuple[int, str]]) -> None:
+    code, out = hook_on_all_files("scattered", SCATTERED)
     assert code == 1, out
     assert "redis-migrate check" in out and "Failed" in out
     assert f"- hook id: {HOOK_ID}" in out and "- exit code: 1" in out
@@ -101,9 +107,8 @@ def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
 
 @pytest.mark.slow
 def test_the_hook_passes_on_a_migrated_repository(
-        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    code, out = _hook_on_all_files(_target(tmp_path / "migrated", MIGRATED, hook_repo),
-                                   pre_commit_home)
+        hook_on_all_files: Callable[[str, dict[str, str]], tuple[int, str]]) -> None:
+    code, out = hook_on_all_files("migrated", MIGRATED)
     assert code == 0, out
     assert "redis-migrate check" in out and "Passed" in out
     assert "Failed" not in out
