@@ -342,6 +342,7 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
     params = ["self"] if self_arg else []
     name = f"{name_hint}{op.replace('_expire', '')}_{noun}"
     body: list[str] = []
+    ret = "None"  # what most operations return; the others say theirs
     if op == "get":
         params.append(f"{noun}_id: str")
         ret = "str | None"
@@ -350,7 +351,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}get_cached_{noun}"
     elif op == "set":
         params += [f"{noun}_id: str", "payload: dict[str, Any]", f"ttl: int = {r.choice((60, 300, 900, 3600))}"]
-        ret = "None"
         body = [f'{aw}{c}.set(f"{noun}:{{{noun}_id}}", json.dumps(payload), ex=ttl)']
         name = f"{name_hint}store_{noun}"
     elif op == "pipeline":
@@ -373,7 +373,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}append_{noun}_stream"
     elif op == "lock":
         params += [f"{noun}_id: str"]
-        ret = "None"
         body = [f'{aw_with} {c}.lock(f"lock:{noun}:{{{noun}_id}}", timeout={r.randint(5, 60)}, blocking_timeout=5):',
                 f"    # {r.choice(COMMENTS)}", f'    logger.info("processing %s", {noun}_id)',
                 f"    {'await asyncio.sleep(0)' if is_async else 'time.sleep(0)'}"]
@@ -386,7 +385,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}{'write' if op == 'hset' else 'read'}_{noun}_field"
     elif op in ("sadd", "zadd"):
         params += ["member: str", "score: float = 1.0"]
-        ret = "None"
         body = ([f'{aw}{c}.sadd("members:{noun}", member)'] if op == "sadd"
                 else [f'{aw}{c}.zadd("ranking:{noun}", {{member: score}})'])
         name = f"{name_hint}track_{noun}_{'member' if op == 'sadd' else 'score'}"
@@ -402,12 +400,10 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}load_{noun}s"
     elif op == "lpush":
         params += ["job: dict[str, Any]"]
-        ret = "None"
         body = [f'{aw}{c}.lpush("queue:{noun}", json.dumps(job))']
         name = f"{name_hint}enqueue_{noun}_job"
     elif op == "setex":
         params += [f"{noun}_id: str", "value: str", f"ttl: int = {r.choice((30, 120, 600))}"]
-        ret = "None"
         body = [f'{aw}{c}.setex(f"{noun}:{{{noun}_id}}", ttl, value)']
         name = f"{name_hint}cache_{noun}_briefly"
     else:  # incr_expire
