@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 GENERATOR_VERSION = 2
@@ -246,21 +247,22 @@ def blk_constants(r: random.Random) -> list[str]:
     return out
 
 
+def per_adjective(r: random.Random, fewest: int, most: int, line: Callable[[str], str]) -> list[str]:
+    """`line(a)` for each of `fewest` to `most` adjectives drawn at random."""
+    return [line(a) for a in r.sample(ADJS, r.randint(fewest, most))]
+
+
 def blk_mapping(r: random.Random) -> list[str]:
     noun = r.choice(NOUNS)
-    out = [f"{noun.upper()}_STATUS_LABELS: dict[str, str] = {{"]
-    for a in r.sample(ADJS, r.randint(3, 8)):
-        out.append(f'    "{a}": "{cap(a)} {noun}",')
-    out.append("}")
-    return out
+    return [f"{noun.upper()}_STATUS_LABELS: dict[str, str] = {{",
+            *per_adjective(r, 3, 8, lambda a: f'    "{a}": "{cap(a)} {noun}",'), "}"]
 
 
 def blk_enum(r: random.Random) -> list[str]:
     noun = r.choice(NOUNS)
-    out = [f"class {camel(noun)}{r.choice(('Status', 'Kind', 'State'))}(str, Enum):"]
-    for a in r.sample(ADJS, r.randint(2, 6)):
-        out.append(f'    {a.upper()} = "{a}"')
-    return out
+    # the header draws its suffix before the adjectives are drawn, as the corpus always has
+    header = f"class {camel(noun)}{r.choice(('Status', 'Kind', 'State'))}(str, Enum):"
+    return [header, *per_adjective(r, 2, 6, lambda a: f'    {a.upper()} = "{a}"')]
 
 
 def blk_validator(r: random.Random) -> list[str]:
@@ -340,6 +342,7 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
     params = ["self"] if self_arg else []
     name = f"{name_hint}{op.replace('_expire', '')}_{noun}"
     body: list[str] = []
+    ret = "None"  # what most operations return; the others say theirs
     if op == "get":
         params.append(f"{noun}_id: str")
         ret = "str | None"
@@ -348,7 +351,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}get_cached_{noun}"
     elif op == "set":
         params += [f"{noun}_id: str", "payload: dict[str, Any]", f"ttl: int = {r.choice((60, 300, 900, 3600))}"]
-        ret = "None"
         body = [f'{aw}{c}.set(f"{noun}:{{{noun}_id}}", json.dumps(payload), ex=ttl)']
         name = f"{name_hint}store_{noun}"
     elif op == "pipeline":
@@ -371,7 +373,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}append_{noun}_stream"
     elif op == "lock":
         params += [f"{noun}_id: str"]
-        ret = "None"
         body = [f'{aw_with} {c}.lock(f"lock:{noun}:{{{noun}_id}}", timeout={r.randint(5, 60)}, blocking_timeout=5):',
                 f"    # {r.choice(COMMENTS)}", f'    logger.info("processing %s", {noun}_id)',
                 f"    {'await asyncio.sleep(0)' if is_async else 'time.sleep(0)'}"]
@@ -384,7 +385,6 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}{'write' if op == 'hset' else 'read'}_{noun}_field"
     elif op in ("sadd", "zadd"):
         params += ["member: str", "score: float = 1.0"]
-        ret = "None"
         body = ([f'{aw}{c}.sadd("members:{noun}", member)'] if op == "sadd"
                 else [f'{aw}{c}.zadd("ranking:{noun}", {{member: score}})'])
         name = f"{name_hint}track_{noun}_{'member' if op == 'sadd' else 'score'}"
@@ -400,12 +400,10 @@ def op_function(r: random.Random, op: str, c: str, is_async: bool, *, indent: st
         name = f"{name_hint}load_{noun}s"
     elif op == "lpush":
         params += ["job: dict[str, Any]"]
-        ret = "None"
         body = [f'{aw}{c}.lpush("queue:{noun}", json.dumps(job))']
         name = f"{name_hint}enqueue_{noun}_job"
     elif op == "setex":
         params += [f"{noun}_id: str", "value: str", f"ttl: int = {r.choice((30, 120, 600))}"]
-        ret = "None"
         body = [f'{aw}{c}.setex(f"{noun}:{{{noun}_id}}", ttl, value)']
         name = f"{name_hint}cache_{noun}_briefly"
     else:  # incr_expire
@@ -810,14 +808,20 @@ def generate(out: Path, files: int = 10_000, lines: int = 1_000_000, redis_ratio
     return manifest
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def generator_parser(doc: str, **numbers: float) -> argparse.ArgumentParser:
+    """The command line of a tree generator: OUT_DIR, one `--name` per keyword of `numbers`
+    (its value the default and its type the option's), then `--seed` and `--force`."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--files", type=int, default=10_000)
-    ap.add_argument("--lines", type=int, default=1_000_000)
-    ap.add_argument("--redis-ratio", type=float, default=0.01)
+    for name, default in numbers.items():
+        ap.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = generator_parser(__doc__, files=10_000, lines=1_000_000, redis_ratio=0.01)
     a = ap.parse_args(argv)
     problem = check_params(a.files, a.lines, a.redis_ratio)
     if problem:

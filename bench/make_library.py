@@ -18,11 +18,12 @@ repository; deterministic for a given seed.
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import sys
 from pathlib import Path
+
+from make_corpus import generator_parser  # a sibling script: bench/ is on the path
 
 BASE = '''"""The base every node derives from (redis is what it talks to)."""
 
@@ -120,13 +121,7 @@ def generate(out: Path, classes: int = 400, seed: int = 1, client_every: int = 4
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("out_dir", type=Path)
-    ap.add_argument("--classes", type=int, default=400)
-    ap.add_argument("--client-every", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--force", action="store_true")
-    a = ap.parse_args(argv)
+    a = generator_parser(__doc__, classes=400, client_every=40).parse_args(argv)
     manifest = generate(a.out_dir, a.classes, a.seed, a.client_every, a.force)
     print(f"make_library: {manifest['files']} files, {manifest['clients']} clients -> {a.out_dir}")
     return 0

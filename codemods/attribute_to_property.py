@@ -95,10 +95,10 @@ class ClientAttributeToProperty(PathAwareCommand):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        self_name = self._self_names[-1] if self._self_names else None
-        if self_name is None or len(original.body) != 1:
+        found = _lone_statement_in_method(self._self_names, original)
+        if found is None:
             return updated
-        statement = original.body[0]
+        self_name, statement = found
         if not isinstance(statement, (cst.Assign, cst.AnnAssign)):
             return updated
         targets = ([t.target for t in statement.targets] if isinstance(statement, cst.Assign)
@@ -175,12 +175,20 @@ class _DropPlaceholders(cst.CSTTransformer):
     def leave_SimpleStatementLine(
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.SimpleStatementLine | cst.RemovalSentinel:
-        self_name = self.self_names[-1] if self.self_names else None
-        if self_name is None or len(updated.body) != 1:
-            return updated
-        if _none_placeholder(updated.body[0], self_name) in self.attributes:
+        found = _lone_statement_in_method(self.self_names, updated)
+        if found is not None and _none_placeholder(found[1], found[0]) in self.attributes:
             return cst.RemovalSentinel.REMOVE
         return updated
+
+
+def _lone_statement_in_method(self_names: list[str | None], line: cst.SimpleStatementLine,
+                              ) -> tuple[str, cst.BaseSmallStatement] | None:
+    """The name `self` has in the method being walked (top of `self_names`) and the one
+    statement of `line`; None outside a method or when the line holds several statements."""
+    self_name = self_names[-1] if self_names else None
+    if self_name is None or len(line.body) != 1:
+        return None
+    return self_name, line.body[0]
 
 
 def _none_placeholder(statement: cst.BaseSmallStatement,

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Optional, ParamSpec, TypeVar
 
 import typer
 
@@ -226,9 +226,11 @@ def _emit(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
-def _report_skipped(inventory: Any) -> None:
+def _exit_after_skipped(inventory: Any) -> NoReturn:
+    """Print each file the scan skipped to stderr, then exit: findings if any, else OK."""
     for skipped in inventory.skipped:
         print(f"skipped {skipped}", file=sys.stderr)
+    raise typer.Exit(EXIT_FINDINGS if inventory.skipped else EXIT_OK)
 
 
 def _print_version(value: bool) -> None:
@@ -281,8 +283,7 @@ def inventory(
             result, None if output else _width(), output is None and _color(sys.stdout)),
     }[format]()
     _emit(text, output)
-    _report_skipped(result)
-    raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
+    _exit_after_skipped(result)
 
 
 @app.command()
@@ -315,8 +316,7 @@ def plan(
             print(f"next batch: {upcoming.batch} ({upcoming.title})")
         else:
             print("nothing pending: every batch is done or needs a human")
-    _report_skipped(result)
-    raise typer.Exit(EXIT_FINDINGS if result.skipped else EXIT_OK)
+    _exit_after_skipped(result)
 
 
 @app.command()

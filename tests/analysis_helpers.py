@@ -60,6 +60,11 @@ class S(NamedTuple):
         return BATCH_OF[self.purpose]
 
 
+def async_client(file: str, line: int, pattern: str, purpose: str, scope: str = "module") -> S:
+    """The facts of a redis.asyncio client or pool (`pattern`) instantiated at `file:line`."""
+    return S(file, line, "instantiation", pattern, purpose, scope, "redis-asyncio")
+
+
 def write_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write `files` (path -> source; str is dedented and UTF-8 encoded) below `root`."""
     for rel, content in files.items():

@@ -10,7 +10,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analysis_helpers import S, assert_sites, cli_json, git_init, run_cli, scan, site_at, write_repo
+from analysis_helpers import (
+    S,
+    assert_sites,
+    async_client,
+    cli_json,
+    git_init,
+    run_cli,
+    scan,
+    site_at,
+    write_repo,
+)
 
 from redis_migrate.scan.report import Inventory
 
@@ -155,10 +165,8 @@ def test_non_ascii_identifier_and_string_before_call_col_in_characters(tmp_path:
     """})
     inv = scan(tmp_path)
     assert_sites(inv, [
-        S("app/uni.py", 3, "instantiation", "redis.asyncio.Redis.from_url", "read-cache",
-          "module", ASYNC),
-        S("app/uni.py", 4, "instantiation", "redis.asyncio.Redis.from_url", "write-cache",
-          "module", ASYNC),
+        async_client("app/uni.py", 3, "redis.asyncio.Redis.from_url", "read-cache"),
+        async_client("app/uni.py", 4, "redis.asyncio.Redis.from_url", "write-cache"),
     ])
     assert site_at(inv, "app/uni.py", 3).col == 8
     assert site_at(inv, "app/uni.py", 4).col == len('s = "ü€😀"; клиент = ') + 1 == 21

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis_helpers import LIFECYCLE_PATH, S, assert_sites, scan, site_at, write_repo
+from analysis_helpers import (
+    LIFECYCLE_PATH,
+    S,
+    assert_sites,
+    async_client,
+    scan,
+    site_at,
+    write_repo,
+)
+from snippets import lazy_getter, source
 
 ASYNC = "redis-asyncio"
 
@@ -272,20 +281,12 @@ def test_nothing_inside_the_lifecycle_module_is_a_site(tmp_path: Path) -> None:
 # --- scopes and rewrite kinds ---------------------------------------------------------------
 
 def test_scope_and_rewrite_kinds(tmp_path: Path) -> None:
-    write_repo(tmp_path, {"app/all.py": """
+    write_repo(tmp_path, {"app/all.py": source("""
         from redis.asyncio import ConnectionPool, Redis
 
         module_client = Redis.from_url("redis://localhost/0")
         _lazy = None
-
-
-        def get_lazy():
-            global _lazy
-            if _lazy is None:
-                _lazy = Redis.from_url("redis://localhost/1")
-            return _lazy
-
-
+    """, lazy_getter("get_lazy", "_lazy", 'Redis.from_url("redis://localhost/1")'), """
         class Holder:
             def __init__(self):
                 self.r = Redis(host="localhost")
@@ -315,7 +316,7 @@ def test_scope_and_rewrite_kinds(tmp_path: Path) -> None:
         async def use():
             await module_client.get("a")
             await get_lazy().get("b")
-    """})
+    """)})
     inv = scan(tmp_path)
     expected = {
         3: ("module", "module-client"),
@@ -354,14 +355,11 @@ def test_module_level_pool_client_scope(tmp_path: Path) -> None:
     """})
     inv = scan(tmp_path)
     assert_sites(inv, [
-        S("app/p.py", 3, "instantiation", "redis.asyncio.ConnectionPool.from_url", "write-cache",
-          "module", ASYNC),
-        S("app/p.py", 4, "instantiation", "redis.asyncio.Redis.from_pool", "write-cache",
-          "module", ASYNC),
-        S("app/p.py", 9, "instantiation", "redis.asyncio.BlockingConnectionPool.from_url",
-          "lock-rate-limit", "class", ASYNC),
-        S("app/p.py", 10, "instantiation", "redis.asyncio.Redis", "lock-rate-limit", "class",
-          ASYNC),
+        async_client("app/p.py", 3, "redis.asyncio.ConnectionPool.from_url", "write-cache"),
+        async_client("app/p.py", 4, "redis.asyncio.Redis.from_pool", "write-cache"),
+        async_client("app/p.py", 9, "redis.asyncio.BlockingConnectionPool.from_url",
+                     "lock-rate-limit", "class"),
+        async_client("app/p.py", 10, "redis.asyncio.Redis", "lock-rate-limit", "class"),
     ])
     assert {s.rewrite for s in inv.sites} == {"pool-client"}
 

@@ -11,17 +11,11 @@ from pathlib import Path
 
 import pytest
 from analysis_helpers import S, assert_sites, git_init, scan, site_at, write_repo
+from snippets import MODULE_CLIENT, lazy_getter, source, with_module_client
 
 from redis_migrate.scan.report import Inventory
 
 ASYNC = "redis-asyncio"
-
-CACHE_MOD = """
-    from redis.asyncio import Redis
-
-    client = Redis.from_url("redis://localhost/0")
-"""
-
 
 def _module_client(purpose: str, file: str = "app/cache_mod.py") -> S:
     return S(file, 3, "instantiation", "redis.asyncio.Redis.from_url", purpose, "module", ASYNC)
@@ -29,22 +23,18 @@ def _module_client(purpose: str, file: str = "app/cache_mod.py") -> S:
 
 def _scan_pkg_m(root: Path, path: str, source: str) -> Inventory:
     """A repository whose pkg/m.py holds the client and whose `path` (`source`) uses it."""
-    write_repo(root, {"pkg/__init__.py": "", "pkg/m.py": CACHE_MOD, path: source})
+    write_repo(root, with_module_client("pkg/m.py", {path: source}))
     return scan(root)
 
 
 def test_from_module_import_client_as_alias(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache_mod.py": CACHE_MOD,
-        "app/views.py": """
-            from app.cache_mod import client as alias
+    write_repo(tmp_path, with_module_client("app/cache_mod.py", {"app/views.py": """
+        from app.cache_mod import client as alias
 
 
-            async def save(key, value):
-                await alias.set(key, value)
-        """,
-    })
+        async def save(key, value):
+            await alias.set(key, value)
+    """}))
     inv = scan(tmp_path)
     assert_sites(inv, [_module_client("write-cache")])
     assert inv.sites[0].operations == ["set"]
@@ -84,7 +74,7 @@ def test_plain_import_package_module_dotted_use(tmp_path: Path) -> None:
 def test_reexport_chain_lock_used_two_hops_away(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/a.py": CACHE_MOD,
+        "pkg/a.py": MODULE_CLIENT,
         "pkg/b.py": "from pkg.a import client\n\n__all__ = ['client']\n",
         "pkg/c.py": """
             from pkg.b import client
@@ -104,7 +94,7 @@ def test_reexport_chain_lock_used_two_hops_away(tmp_path: Path) -> None:
 def test_reexport_chain_in_a_git_repository(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "pkg/__init__.py": "",
-        "pkg/a.py": CACHE_MOD,
+        "pkg/a.py": MODULE_CLIENT,
         "pkg/b.py": "from pkg.a import client\n",
         "pkg/c.py": ("from pkg.b import client\n\n\n"
                      "async def f(k):\n    await client.eval('x', 0)\n"),
@@ -116,18 +106,8 @@ def test_reexport_chain_in_a_git_repository(tmp_path: Path) -> None:
 def test_lazy_getter_used_in_other_module_await_and_assign(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/clients.py": """
-            from redis.asyncio import Redis
-
-            _c = None
-
-
-            def get_client():
-                global _c
-                if _c is None:
-                    _c = Redis.from_url("redis://localhost/0")
-                return _c
-        """,
+        "app/clients.py": source("from redis.asyncio import Redis\n\n_c = None", lazy_getter(
+            "get_client", "_c", 'Redis.from_url("redis://localhost/0")')),
         "app/reader.py": """
             from app.clients import get_client
 
@@ -154,18 +134,8 @@ def test_lazy_getter_used_in_other_module_await_and_assign(tmp_path: Path) -> No
 def test_async_lazy_getter_parenthesised_await(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/clients.py": """
-            import redis.asyncio as aioredis
-
-            _c = None
-
-
-            async def get_client():
-                global _c
-                if _c is None:
-                    _c = aioredis.from_url("redis://localhost/0")
-                return _c
-        """,
+        "app/clients.py": source("import redis.asyncio as aioredis\n\n_c = None", lazy_getter(
+            "get_client", "_c", 'aioredis.from_url("redis://localhost/0")', coroutine=True)),
         "app/reader.py": """
             from app.clients import get_client
 
@@ -260,7 +230,7 @@ def test_counter_with_expiry_is_rate_limit_only_in_limit_context(
         tmp_path: Path, name: str, purpose: str) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/store.py": CACHE_MOD,
+        "app/store.py": MODULE_CLIENT,
         "app/handlers.py": _COUNTER_BODY.format(name=name),
     })
     inv = scan(tmp_path)
@@ -316,7 +286,7 @@ def test_client_passed_to_an_unknown_library_is_manual_passed_to(tmp_path: Path)
 def test_riskiest_use_across_modules_wins(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/cache_mod.py": CACHE_MOD,
+        "app/cache_mod.py": MODULE_CLIENT,
         "app/read.py": "from app.cache_mod import client\n\n\nasync def r(k):\n"
                        "    return await client.get(k)\n",
         "app/pub.py": "from app.cache_mod import client as c\n\n\nasync def p(m):\n"
@@ -332,7 +302,7 @@ def test_riskiest_use_across_modules_wins(tmp_path: Path) -> None:
 def _importer_repo(root: Path) -> None:
     write_repo(root, {
         "app/__init__.py": "",
-        "app/cache_mod.py": CACHE_MOD,
+        "app/cache_mod.py": MODULE_CLIENT,
         # no mention of the word r-e-d-i-s anywhere in this file: only the second pass finds it
         "app/feed.py": """
             from app.cache_mod import client as c
@@ -365,7 +335,7 @@ def test_importer_without_the_word_redis_git_repository(tmp_path: Path) -> None:
 def test_importer_two_hops_without_the_word_redis_git_repository(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/cache_mod.py": CACHE_MOD,
+        "app/cache_mod.py": MODULE_CLIENT,
         "app/shared.py": "from app.cache_mod import client as conn\n",
         "app/jobs.py": "from app.shared import conn\n\n\nasync def j(k):\n"
                        "    await conn.setex(k, 5, 1)\n",
@@ -419,7 +389,7 @@ def test_rate_limit_hint_sources(tmp_path: Path, module: str, function: str, key
         "app/__init__.py": "",
         "app/integrations/__init__.py": "",
         "app/corporate/__init__.py": "",
-        "app/store.py": CACHE_MOD,
+        "app/store.py": MODULE_CLIENT,
         module: f"""
             from app.store import client
 
@@ -569,7 +539,7 @@ def test_parallel_parse_gives_the_same_answer(tmp_path: Path) -> None:
     from redis_migrate.config import Config
     from redis_migrate.scan.inventory import build_inventory
 
-    files: dict[str, str] = {"app/__init__.py": "", "app/cache_mod.py": CACHE_MOD}
+    files: dict[str, str] = {"app/__init__.py": "", "app/cache_mod.py": MODULE_CLIENT}
     for n in range(60):  # enough files for worker processes (and for redis in each name)
         files[f"app/redis_user_{n:02d}.py"] = (
             "from app.cache_mod import client\n\n\n"

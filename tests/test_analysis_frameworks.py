@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis_helpers import scan, write_repo
+from snippets import lazy_getter, source, yield_provider
 
 from redis_migrate.config import Config
 from redis_migrate.scan.lifecycle import template_text
@@ -180,17 +181,8 @@ def test_flask_app_attribute_read_as_current_app(tmp_path: Path) -> None:
 def test_yield_dependency_reaches_depends_and_annotated_parameters(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/deps.py": """
-            from redis.asyncio import Redis
-
-
-            async def get_cache():
-                client = Redis.from_url("redis://localhost/0")
-                try:
-                    yield client
-                finally:
-                    await client.aclose()
-        """,
+        "app/deps.py": source("from redis.asyncio import Redis", yield_provider(
+            "get_cache", 'Redis.from_url("redis://localhost/0")')),
         "app/routes.py": """
             from typing import Annotated
 
@@ -327,18 +319,10 @@ def test_hooks_registered_every_way(tmp_path: Path) -> None:
 
 
 def test_a_property_that_returns_the_client_carries_its_commands(tmp_path: Path) -> None:
-    write_repo(tmp_path, {"app/__init__.py": "", "app/clients.py": """
-        import redis.asyncio as redis
-
-        _client = None
-
-
-        def get_client():
-            global _client
-            if _client is None:
-                _client = redis.from_url("redis://localhost/0")
-            return _client
-    """, "app/cache.py": """
+    write_repo(tmp_path, {"app/__init__.py": "", "app/clients.py": source(
+        "import redis.asyncio as redis\n\n_client = None",
+        lazy_getter("get_client", "_client", 'redis.from_url("redis://localhost/0")'),
+    ), "app/cache.py": """
         from app.clients import get_client
 
 
@@ -800,31 +784,15 @@ def test_a_dependency_provider_nothing_uses_moves_with_the_first_batch(tmp_path:
     never taken as unused."""
     write_repo(tmp_path, {
         "app/__init__.py": "",
-        "app/deps.py": """
-            import redis.asyncio as redis
-
-
-            async def unused_provider():
-                client = redis.from_url("redis://localhost:6379/0")
-                try:
-                    yield client
-                finally:
-                    await client.aclose()
-
-
-            async def used_provider():
-                client = redis.from_url("redis://localhost:6379/0")
-                try:
-                    yield client
-                finally:
-                    await client.aclose()
-
-
+        "app/deps.py": source(
+            "import redis.asyncio as redis",
+            yield_provider("unused_provider", 'redis.from_url("redis://localhost:6379/0")'),
+            yield_provider("used_provider", 'redis.from_url("redis://localhost:6379/0")'), """
             class Task:
                 async def redis_client(self):
                     client = redis.from_url("redis://localhost:6379/0")
                     yield client
-        """,
+        """),
         "app/routes.py": """
             from fastapi import Depends, FastAPI
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis_helpers import S, assert_sites, scan, site_at, write_repo
+from snippets import LOCAL_REDIS_CLASS, lazy_getter, source
 
 ASYNC = "redis-asyncio"
 SYNC = "redis-sync"
@@ -264,13 +265,7 @@ def test_function_level_import(tmp_path: Path) -> None:
 
 def test_function_level_import_does_not_leak_to_other_function(tmp_path: Path) -> None:
     # `Redis` is imported inside `a` only; in `b` it is the module-level local class
-    write_repo(tmp_path, {"app/handlers.py": """
-        class Redis:
-            @classmethod
-            def from_url(cls, url):
-                return cls()
-
-
+    write_repo(tmp_path, {"app/handlers.py": source(LOCAL_REDIS_CLASS, """
         async def a():
             from redis.asyncio import Redis
             r = Redis.from_url("redis://localhost")
@@ -279,7 +274,7 @@ def test_function_level_import_does_not_leak_to_other_function(tmp_path: Path) -
 
         def b():
             return Redis.from_url("redis://localhost")
-    """})
+    """)})
     assert_sites(scan(tmp_path), [
         S("app/handlers.py", 9, "instantiation", "redis.asyncio.Redis.from_url", "write-cache",
           "function", ASYNC),
@@ -287,26 +282,19 @@ def test_function_level_import_does_not_leak_to_other_function(tmp_path: Path) -
 
 
 def test_try_import_aioredis_1x_create_redis_pool(tmp_path: Path) -> None:
-    write_repo(tmp_path, {"app/legacy.py": """
+    write_repo(tmp_path, {"app/legacy.py": source("""
         try:
             import aioredis
         except ImportError:  # pragma: no cover
             aioredis = None
 
         _pool = None
-
-
-        async def get_pool():
-            global _pool
-            if _pool is None:
-                _pool = await aioredis.create_redis_pool("redis://localhost")
-            return _pool
-
-
+    """, lazy_getter("get_pool", "_pool", 'await aioredis.create_redis_pool("redis://localhost")',
+                     coroutine=True), """
         async def remember(key, value):
             pool = await get_pool()
             await pool.set(key, value)
-    """})
+    """)})
     inv = scan(tmp_path)
     assert_sites(inv, [S("app/legacy.py", 12, "instantiation", "aioredis.create_redis_pool",
                          "write-cache", "module", "aioredis1")])

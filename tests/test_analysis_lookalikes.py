@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from analysis_helpers import S, assert_sites, scan, write_repo
+from analysis_helpers import S, assert_sites, async_client, scan, write_repo
+from snippets import LOCAL_REDIS_CLASS, source
 
 ASYNC = "redis-asyncio"
 
@@ -41,26 +42,15 @@ def test_local_class_named_redis_with_from_url(tmp_path: Path) -> None:
 
 
 def test_local_class_named_redis_beside_a_real_client(tmp_path: Path) -> None:
-    write_repo(tmp_path, {"app/mixed.py": """
-        import redis.asyncio
-
-
-        class Redis:
-            @classmethod
-            def from_url(cls, url):
-                return cls()
-
-
+    write_repo(tmp_path, {"app/mixed.py": source("import redis.asyncio", LOCAL_REDIS_CLASS, """
         fake = Redis.from_url("redis://localhost")
         real = redis.asyncio.Redis.from_url("redis://localhost")
-
-
+    """, """
         async def f():
             await real.get("k")
-    """})
-    assert_sites(scan(tmp_path), [S("app/mixed.py", 11, "instantiation",
-                                    "redis.asyncio.Redis.from_url", "read-cache", "module",
-                                    ASYNC)])
+    """)})
+    assert_sites(scan(tmp_path), [
+        async_client("app/mixed.py", 11, "redis.asyncio.Redis.from_url", "read-cache")])
 
 
 def test_parameter_named_redis_shadows_the_import(tmp_path: Path) -> None:
@@ -86,9 +76,8 @@ def test_parameter_named_redis_shadows_the_import(tmp_path: Path) -> None:
         async def f():
             await real.set("k", 1)
     """})
-    assert_sites(scan(tmp_path), [S("app/factory.py", 16, "instantiation",
-                                    "redis.asyncio.Redis.from_url", "write-cache", "module",
-                                    ASYNC)])
+    assert_sites(scan(tmp_path), [
+        async_client("app/factory.py", 16, "redis.asyncio.Redis.from_url", "write-cache")])
 
 
 def test_local_variable_named_redis_shadows_module(tmp_path: Path) -> None:

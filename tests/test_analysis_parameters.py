@@ -12,21 +12,15 @@ import textwrap
 from pathlib import Path
 
 from analysis_helpers import S, assert_sites, scan, site_at, write_repo
+from snippets import MODULE_CLIENT, with_module_client
 
 from redis_migrate.scan.report import Inventory
 
 ASYNC = "redis-asyncio"
 
-CLIENT = """
-    from redis.asyncio import Redis
-
-    client = Redis.from_url("redis://localhost/0")
-"""
-
-
 def _with_client(source: str) -> str:
     """app/cache.py: the client, then `source` (both dedented)."""
-    return textwrap.dedent(CLIENT).lstrip("\n") + textwrap.dedent(source)
+    return textwrap.dedent(MODULE_CLIENT).lstrip("\n") + textwrap.dedent(source)
 
 
 def _scan_with_client(root: Path, source: str) -> Inventory:
@@ -54,9 +48,7 @@ def _linked(inventory, file: str, line: int):
 
 
 def test_positional_argument_into_a_function_of_another_module(tmp_path: Path) -> None:
-    write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/cache.py": CLIENT,
+    write_repo(tmp_path, with_module_client("app/cache.py", {
         "app/events.py": """
             async def announce(redis, message):
                 await redis.publish("news", message)
@@ -69,7 +61,7 @@ def test_positional_argument_into_a_function_of_another_module(tmp_path: Path) -
             async def post(message):
                 await announce(client, message)
         """,
-    })
+    }))
     inventory = scan(tmp_path)
     assert_sites(inventory, [_client("pubsub-stream-queue")])  # the purpose comes from announce
     site = inventory.sites[0]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import git, git_repo, migrate
+from snippets import source, yield_provider
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
            "locks-rate-limits"]
@@ -26,27 +27,19 @@ APP = {
     "app/__init__.py": "",
     "app/settings.py": 'import os\n\nREDIS_URL = os.environ.get("REDIS_URL", '
                        '"redis://localhost:6379/0")\n',
-    "app/main.py": '''from fastapi import Depends, FastAPI
-from redis.asyncio import Redis
+    "app/main.py": source("""
+        from fastapi import Depends, FastAPI
+        from redis.asyncio import Redis
 
-from app import settings
-
-
-async def get_cache():
-    client = Redis.from_url(settings.REDIS_URL)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-
-
+        from app import settings
+    """, yield_provider("get_cache", "Redis.from_url(settings.REDIS_URL)"), '''
 app = FastAPI(title="hits")
 
 
 @app.post("/hits/{key}")
 async def hit(key: str, cache: Redis = Depends(get_cache)) -> int:
     return await cache.incr(key)
-''',
+'''),
 }
 
 # two app lifetimes (two event loops), 20 requests each; prints the last count and how many
@@ -239,13 +232,7 @@ from redis.asyncio import Redis
 STARTED = []
 
 
-async def get_cache():
-    client = Redis.from_url("{literal}")
-    try:
-        yield client
-    finally:
-        await client.aclose()
-
+{yield_provider("get_cache", f'Redis.from_url("{literal}")')}
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):

@@ -28,6 +28,7 @@ from redis_migrate.scan.discovery import (
     _start_git_word_grep,
     discover,
 )
+from redis_migrate.scan.report import Inventory
 
 
 def _plain(needles: list[str], words: bool) -> re.Pattern[bytes]:
@@ -137,18 +138,21 @@ def test_classes_sharing_a_library_base_keep_their_own_attributes(tmp_path: Path
     assert not any(h.startswith("abc.") for h in site.holders)
 
 
+def _scan_beside_base(root: Path, base: str, files: dict[str, str]) -> Inventory:
+    """Scan a repository whose package `app` holds `base` as app/base.py, and `files`."""
+    return scan(write_repo(root, {"app/__init__.py": "", "app/base.py": base, **files}))
+
+
 def test_a_base_that_names_the_attribute_shares_it(tmp_path: Path) -> None:
     # the base's own code reads `self.client`: what a subclass stores there is what it reads
-    inventory = scan(write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/base.py": """
-            class Repository:
-                def ping(self):
-                    return self.client.ping()
+    inventory = _scan_beside_base(tmp_path, """
+        class Repository:
+            def ping(self):
+                return self.client.ping()
 
-                def fetch(self, key):
-                    return self.client.get(key)
-        """,
+            def fetch(self, key):
+                return self.client.get(key)
+    """, {
         "app/users.py": """
             import redis
 
@@ -159,19 +163,17 @@ def test_a_base_that_names_the_attribute_shares_it(tmp_path: Path) -> None:
                 def __init__(self):
                     self.client = redis.Redis(host="localhost")
         """,
-    }))
+    })
     site = site_at(inventory, "app/users.py", 8, "instantiation")
     assert {op.split(" ")[0] for op in site.operations} == {"ping", "get"}
 
 
 def test_siblings_keep_an_attribute_their_base_never_names(tmp_path: Path) -> None:
-    inventory = scan(write_repo(tmp_path, {
-        "app/__init__.py": "",
-        "app/base.py": """
-            class Node:
-                def name(self):
-                    return type(self).__name__
-        """,
+    inventory = _scan_beside_base(tmp_path, """
+        class Node:
+            def name(self):
+                return type(self).__name__
+    """, {
         "app/a.py": """
             import redis
 
@@ -197,7 +199,7 @@ def test_siblings_keep_an_attribute_their_base_never_names(tmp_path: Path) -> No
                     self.client.lpush("q", item)
                     self.client.blpop("q")
         """,
-    }))
+    })
     site = site_at(inventory, "app/a.py", 8, "instantiation")
     assert {op.split(" ")[0] for op in site.operations} == {"get"}
     assert site.purpose == "read-cache"

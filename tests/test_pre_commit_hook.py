@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -80,19 +81,28 @@ def _pre_commit(target: Path, home: Path, *args: str) -> subprocess.CompletedPro
                           cwd=target, env=env, capture_output=True, text=True, timeout=1200)
 
 
-def _hook_on_all_files(target: Path, home: Path) -> tuple[int, str]:
-    """The hook run on every file of `target`: its exit code and its output."""
-    run = _pre_commit(target, home, HOOK_ID, "--all-files")
-    return run.returncode, run.stdout + run.stderr
+HookRun = Callable[[str, dict[str, str], int, str], str]
+
+
+@pytest.fixture
+def hook_on_all_files(tmp_path: Path, hook_repo: tuple[Path, str],
+                      pre_commit_home: Path) -> HookRun:
+    """Runs the hook on every file of a new target `tmp_path / name` holding `files`, asserts
+    its exit `code` and that redis-migrate check reported `verdict`; gives its output."""
+    def run(name: str, files: dict[str, str], code: int, verdict: str) -> str:
+        done = _pre_commit(_target(tmp_path / name, files, hook_repo), pre_commit_home,
+                           HOOK_ID, "--all-files")
+        out = done.stdout + done.stderr
+        assert done.returncode == code, out
+        assert "redis-migrate check" in out and verdict in out
+        return out
+    return run
 
 
 @pytest.mark.slow
 def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
-        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    code, out = _hook_on_all_files(_target(tmp_path / "scattered", SCATTERED, hook_repo),
-                                   pre_commit_home)
-    assert code == 1, out
-    assert "redis-migrate check" in out and "Failed" in out
+        hook_on_all_files: HookRun) -> None:
+    out = hook_on_all_files("scattered", SCATTERED, 1, "Failed")
     assert f"- hook id: {HOOK_ID}" in out and "- exit code: 1" in out
     assert ("backend/cache.py:3:9: Redis client created at import time (redis.Redis.from_url)"
             in out), out
@@ -101,11 +111,8 @@ def test_the_hook_fails_on_a_client_outside_the_lifecycle_module(
 
 @pytest.mark.slow
 def test_the_hook_passes_on_a_migrated_repository(
-        tmp_path: Path, hook_repo: tuple[Path, str], pre_commit_home: Path) -> None:
-    code, out = _hook_on_all_files(_target(tmp_path / "migrated", MIGRATED, hook_repo),
-                                   pre_commit_home)
-    assert code == 0, out
-    assert "redis-migrate check" in out and "Passed" in out
+        hook_on_all_files: HookRun) -> None:
+    out = hook_on_all_files("migrated", MIGRATED, 0, "Passed")
     assert "Failed" not in out
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Callable, NamedTuple
@@ -32,37 +33,35 @@ class Form(NamedTuple):
     masked: str  # what the JSON snippet shows instead
 
 
+# How the legacy client is built around the part `_form` marks (the secret in [brackets]).
+FROM_URL = "redis.Redis.from_url({})"
+KEYWORDS = "redis.Redis(host='cache.internal', {})"
+DICT = "redis.Redis(**{{'host': 'cache.internal', {}}})"
+
+
+def _form(template: str, marked: str, *cut: str) -> Form:
+    """The client `template` builds around `marked` (its secret in [brackets]). The secrets are
+    the bracketed one, or `cut` when given; the masked form is `marked` with *** for it."""
+    secret = re.search(r"\[(.*?)\]", marked)
+    assert secret is not None, marked
+    return Form(template.format(marked.replace("[", "").replace("]", "")),
+                cut or (secret.group(1),), marked.replace(secret.group(0), "***"))
+
+
 FORMS = {
-    "user-and-password": Form(
-        "redis.Redis.from_url('redis://app:Pw1-user@cache.internal:6379/3')",
-        ("Pw1-user",), "'redis://app:***@cache.internal:6379/3'"),
-    "at-in-password": Form(
-        "redis.Redis.from_url('redis://:p@ssw0rd@cache.internal:6379/3')",
-        ("p@ssw0rd", "ssw0rd"), "'redis://:***@cache.internal:6379/3'"),
-    "rediss": Form(
-        "redis.Redis.from_url('rediss://app:Pw3@x9k@cache.internal:6380/3')",
-        ("Pw3", "x9k"), "'rediss://app:***@cache.internal:6380/3'"),
-    "unix-socket": Form(
-        "redis.Redis.from_url('unix://app:Pw4@u7q@/run/redis.sock?db=3')",
-        ("Pw4", "u7q"), "'unix://app:***@/run/redis.sock?db=3'"),
-    "query-password": Form(
-        "redis.Redis.from_url('redis://cache.internal:6379/3?password=Pw5-query')",
-        ("Pw5-query",), "'redis://cache.internal:6379/3?password=***'"),
-    "query-password-after-ampersand": Form(
-        "redis.Redis.from_url('redis://cache.internal:6379/3?db=3&password=Pw6@amp')",
-        ("Pw6", "amp'"), "'redis://cache.internal:6379/3?db=3&password=***'"),
-    "password-keyword": Form(
-        "redis.Redis(host='cache.internal', password=\"Pw7-kw\")",
-        ("Pw7-kw",), "password=\"***\""),
-    "getenv-default": Form(
-        "redis.Redis(host='cache.internal', password=os.getenv(\"REDIS_PASSWORD\", \"Pw8-dflt\"))",
-        ("Pw8-dflt",), "password=os.getenv(\"REDIS_PASSWORD\", \"***\")"),
-    "environ-get-default": Form(
-        "redis.Redis(host='cache.internal', password=os.environ.get('REDIS_PASSWORD', 'Pw9-dflt'))",
-        ("Pw9-dflt",), "password=os.environ.get('REDIS_PASSWORD', '***')"),
-    "dict-key": Form(
-        "redis.Redis(**{'host': 'cache.internal', 'username': 'app', 'password': 'Pw10-dict'})",
-        ("Pw10-dict",), "'username': 'app', 'password': '***'"),
+    "user-and-password": _form(FROM_URL, "'redis://app:[Pw1-user]@cache.internal:6379/3'"),
+    "at-in-password": _form(FROM_URL, "'redis://:[p@ssw0rd]@cache.internal:6379/3'",
+                            "p@ssw0rd", "ssw0rd"),
+    "rediss": _form(FROM_URL, "'rediss://app:[Pw3@x9k]@cache.internal:6380/3'", "Pw3", "x9k"),
+    "unix-socket": _form(FROM_URL, "'unix://app:[Pw4@u7q]@/run/redis.sock?db=3'", "Pw4", "u7q"),
+    "query-password": _form(FROM_URL, "'redis://cache.internal:6379/3?password=[Pw5-query]'"),
+    "query-password-after-ampersand": _form(
+        FROM_URL, "'redis://cache.internal:6379/3?db=3&password=[Pw6@amp]'", "Pw6", "amp'"),
+    "password-keyword": _form(KEYWORDS, 'password="[Pw7-kw]"'),
+    "getenv-default": _form(KEYWORDS, 'password=os.getenv("REDIS_PASSWORD", "[Pw8-dflt]")'),
+    "environ-get-default": _form(
+        KEYWORDS, "password=os.environ.get('REDIS_PASSWORD', '[Pw9-dflt]')"),
+    "dict-key": _form(DICT, "'username': 'app', 'password': '[Pw10-dict]'"),
 }
 
 # Each output of the tool: (command and flags, or a special name) -> the text it shows.

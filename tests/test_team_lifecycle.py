@@ -7,43 +7,26 @@ real CLI, and checks what the safety rules, the capabilities and `init` make of 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import REPO_ROOT, git, git_repo, migrate
 
+EXAMPLE = REPO_ROOT / "examples" / "team_backend" / "storefront"
 CONFIG = ('[tool.migrate]\nlifecycle-module = "app/infra/redis_pool.py"\n'
           'lifecycle-import = "app.infra.redis_pool"\n')
 SETTINGS = ("import os\n\n\nclass Settings:\n"
             "    redis_url: str = os.environ.get('REDIS_URL', 'redis://localhost:6379/0')\n"
             "    redis_socket_timeout: float = 2.0\n\n\nsettings = Settings()\n")
-MODULE = '''from redis.asyncio import Redis
-
-from app.config import settings
-
-_client: Redis | None = None
-
-
-async def init_redis() -> Redis:
-    global _client
-    if _client is None:
-        _client = Redis.from_url(settings.redis_url, decode_responses=DECODE,
-                                 socket_timeout=settings.redis_socket_timeout)
-    return _client
-
-
-def get_redis() -> Redis:
-    if _client is None:
-        raise RuntimeError("call init_redis() first")
-    return _client
-
-
-async def close_redis() -> None:
-    global _client
-    if _client is not None:
-        await _client.aclose()
-        _client = None
-'''
+# The storefront example's own module (a team's, docstrings and all), moved into `app` and its
+# central client cut to the two options these tests vary: DECODE stands for decode_responses.
+MODULE = re.sub(
+    r"Redis\.from_url\(.*?\n\s*\)",
+    "Redis.from_url(settings.redis_url, decode_responses=DECODE,\n"
+    "                                 socket_timeout=settings.redis_socket_timeout)",
+    (EXAMPLE / "infra" / "redis_pool.py").read_text().replace("storefront.config", "app.config"),
+    count=1, flags=re.DOTALL)
 
 
 def _repo(tmp_path: Path, files: dict[str, str], module: str | None = None,

@@ -209,13 +209,36 @@ def report_of(proc: subprocess.CompletedProcess[str]) -> Any:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def assert_requests_share_one_pool(root: Path, script: str, requests: int,
+# The frame of a connection-count scenario. Redis numbers connections in order, so those
+# opened between the two ``CLIENT ID`` calls are the difference less one (``Resp``'s own).
+_COUNT_BEFORE = """
+import json, os, sys
+
+from redis_testkit import Resp, app_connections
+
+resp = Resp(os.environ["REDIS_URL"])
+"""
+_COUNT_AFTER = """
+last_id = resp("CLIENT", "ID")
+print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live": live}))
+"""
+
+
+def counting_script(setup: str, scenario: str) -> str:
+    """The script ``assert_requests_share_one_pool`` runs: ``setup`` (data through ``resp``,
+    the app's import), then ``scenario``, which makes ``int(sys.argv[1])`` requests and
+    leaves ``statuses`` (theirs) and ``live`` (``app_connections(resp, first_id)``)."""
+    return (_COUNT_BEFORE + setup + '\nfirst_id = resp("CLIENT", "ID")\n' + scenario
+            + _COUNT_AFTER)
+
+
+def assert_requests_share_one_pool(root: Path, setup: str, scenario: str, requests: int,
                                    max_opened: int) -> None:
-    """Run a scenario that makes ``requests`` requests and prints ``statuses``, ``opened``
-    (connections Redis accepted meanwhile) and ``live`` (the app's connections still open);
-    fail when a request failed (the count would mean nothing) or more than ``max_opened``
-    connections were opened."""
-    report = report_of(run_fresh(root, script, str(requests)))
+    """Run ``counting_script(setup, scenario)`` for ``requests`` requests; it prints
+    ``statuses``, ``opened`` (connections Redis accepted meanwhile) and ``live`` (the app's
+    connections still open). Fail when a request failed (the count would mean nothing) or
+    more than ``max_opened`` connections were opened."""
+    report = report_of(run_fresh(root, counting_script(setup, scenario), str(requests)))
     if any(status >= 300 for status in report["statuses"]):
         pytest.fail(f"some requests failed, the count would mean nothing: {report['statuses']}")
     assert report["opened"] <= max_opened, (

@@ -18,20 +18,16 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUESTS = 30
 MAX_OPENED = 2
 
-THIRTY_REQUESTS = """
-import json, os, sys
-
+# Run inside redis_testkit.counting_script, which defines `resp` and counts connections.
+SETUP = """
 from fastapi.testclient import TestClient
 
-from redis_testkit import Resp, app_connections
-
-resp = Resp(os.environ["REDIS_URL"])
 resp("SET", "product:BEAN-1KG:name", "Espresso beans 1kg")
 resp("SET", "price:BEAN-1KG", "2490")
 
 from shopapi.main import app
-
-first_id = resp("CLIENT", "ID")
+"""
+THIRTY_REQUESTS = """
 with TestClient(app) as c:
     sid = None
     routes = [
@@ -46,12 +42,10 @@ with TestClient(app) as c:
     ]
     statuses = [routes[i % len(routes)](i).status_code for i in range(int(sys.argv[1]))]
     live = app_connections(resp, first_id)
-last_id = resp("CLIENT", "ID")
-print(json.dumps({"statuses": statuses, "opened": last_id - first_id - 1, "live": live}))
 """
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="legacy: the yield dependency and make_client() open a client per request")
 def test_thirty_requests_share_one_pool():
-    assert_requests_share_one_pool(ROOT, THIRTY_REQUESTS, REQUESTS, MAX_OPENED)
+    assert_requests_share_one_pool(ROOT, SETUP, THIRTY_REQUESTS, REQUESTS, MAX_OPENED)

@@ -28,9 +28,9 @@ async def init_redis() -> Redis:
 
 def get_redis() -> Redis:
     """The shared client; only valid between init_redis() and close_redis()."""
-    if _client is None:
-        raise RuntimeError("call init_redis() first")
-    return _client
+    if _client is not None:
+        return _client
+    raise RuntimeError("call init_redis() first")
 
 
 async def close_redis() -> None:

@@ -14,14 +14,14 @@ async def get_pool():
     return _pool
 
 
-async def remember(user_id, payload):
+async def remember(user_id: str, payload: dict[str, str]) -> None:
     redis = await get_pool()
     await redis.hmset_dict(f"notif:{user_id}", payload)
     await redis.set(f"notif:{user_id}:seen", "0", expire=300)
     await redis.zadd("notif:recent", 10, user_id)
 
 
-async def shutdown():
+async def shutdown() -> None:
     global _pool
     if _pool is not None:
         _pool.close()

@@ -19,8 +19,7 @@ async def login(body: Login) -> dict:
 
 @router.get("/{sid}")
 async def whoami(sid: str) -> dict:
-    data = await sessions.read_session(sid)
-    if data is None:
+    if (data := await sessions.read_session(sid)) is None:
         raise HTTPException(status_code=401, detail="no such session")
     return data
 
