@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,21 @@ def migrate(*args: str | Path, env: dict[str, str] | None = None) -> Run:
     """Run `migrate ARGS…` in-process through Typer's runner; stdout and stderr apart."""
     result = CliRunner().invoke(app, [str(a) for a in args], env=env, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def run_python(repo: Path, *args: str, env: dict[str, str], timeout: int = 120) -> str:
+    """Run `python ARGS…` in `repo` with `env` added to this environment; fail the test on a
+    non-zero exit, else return its stdout, stripped."""
+    run = subprocess.run([sys.executable, *args], cwd=repo, capture_output=True, text=True,
+                         timeout=timeout, env={**os.environ, **env})
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout.strip()
+
+
+def host_and_port(redis_url: str) -> tuple[str, str]:
+    """The host and port of a `redis://host:port/db` URL, as strings."""
+    host, port = redis_url.split("//")[1].split("/")[0].split(":")
+    return host, port
 
 
 def wait_for(proc: subprocess.Popen[str], marker: Path, failure: str) -> None:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import git, git_repo, host_and_port, migrate, run_python
 from snippets import source, yield_provider
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -62,10 +62,7 @@ print(counts[-1], after - before)
 
 
 def _drive(repo: Path, redis_url: str) -> tuple[int, int]:
-    run = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
-                         text=True, timeout=120, env={**os.environ, "REDIS_URL": redis_url})
-    assert run.returncode == 0, run.stdout + run.stderr
-    last, opened = run.stdout.split()
+    last, opened = run_python(repo, "-c", DRIVE, env={"REDIS_URL": redis_url}).split()
     return int(last), int(opened)
 
 
@@ -454,12 +451,8 @@ if __name__ == "__main__":
 
 
 def _run_worker(repo: Path, redis_url: str) -> str:
-    host, port = redis_url.split("//")[1].split("/")[0].split(":")
-    run = subprocess.run([sys.executable, "worker.py"], cwd=repo, capture_output=True,
-                         text=True, timeout=60,
-                         env={**os.environ, "REDIS_HOST": host, "REDIS_PORT": port})
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout.strip()
+    host, port = host_and_port(redis_url)
+    return run_python(repo, "worker.py", env={"REDIS_HOST": host, "REDIS_PORT": port})
 
 
 def test_a_worker_is_wired_with_the_one_url_expression_its_clients_share(

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_helpers import git, git_repo, migrate
 
 FILES = {
@@ -73,19 +74,22 @@ def test_the_module_that_loads_the_environment_is_still_imported(
     assert _run(repo, redis_url) == "loaded by app.db"
 
 
-def test_a_relative_import_keeps_its_module_relatively(tmp_path: Path) -> None:
-    files = {**FILES, "app/worker.py": FILES["app/worker.py"].replace(
-        "from app.db import client", "from .db import client")}
-    repo = git_repo(tmp_path / "relative", files)
-    _migrate_all(repo)
-    worker = (repo / "app/worker.py").read_text()
-    assert "from . import db  # noqa: F401" in worker, worker
+VARIANTS = {
+    # a relative import keeps its module relatively
+    "relative": (("app/worker.py", "from app.db import client", "from .db import client"),
+                 "from . import db  # noqa: F401", True),
+    # a module that only makes the client is not kept
+    "plain": (("app/db.py", 'os.environ.setdefault("GREETING", "loaded by app.db")\n\n', ""),
+              "app.db", False),
+}
 
 
-def test_a_module_that_only_makes_the_client_is_not_kept(tmp_path: Path) -> None:
-    files = {**FILES, "app/db.py": FILES["app/db.py"].replace(
-        'os.environ.setdefault("GREETING", "loaded by app.db")\n\n', "")}
-    repo = git_repo(tmp_path / "plain", files)
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_import_is_kept_only_when_the_module_runs_setup(tmp_path: Path, variant: str) -> None:
+    (path, old, new), marker, kept = VARIANTS[variant]
+    assert old in FILES[path]
+    repo = git_repo(tmp_path / variant, {**FILES, path: FILES[path].replace(old, new)})
     _migrate_all(repo)
     worker = (repo / "app/worker.py").read_text()
-    assert "app.db" not in worker and "noqa" not in worker, worker
+    assert (marker in worker) is kept, worker
+    assert ("noqa" in worker) is kept, worker

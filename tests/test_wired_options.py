@@ -12,14 +12,11 @@ the worker's counter continues in database 3, and database 0 stays empty.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import redis
 from analysis_helpers import scan, write_repo
-from cli_helpers import git, git_repo, migrate
+from cli_helpers import git, git_repo, host_and_port, migrate, run_python
 
 SETTINGS = '''import os
 
@@ -77,10 +74,7 @@ def _sites(repo: Path) -> dict[str, dict]:
 
 
 def _run_worker(repo: Path, redis_url: str) -> str:
-    run = subprocess.run([sys.executable, "worker.py"], cwd=repo, capture_output=True,
-                         text=True, timeout=60, env={**os.environ, "APP_REDIS_URL": redis_url})
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout.strip()
+    return run_python(repo, "worker.py", env={"APP_REDIS_URL": redis_url})
 
 
 def test_the_programs_db_is_passed_to_init_redis_and_the_counter_stays_in_it(
@@ -258,12 +252,8 @@ print(replies[-1][0])
 
 
 def _drive(repo: Path, redis_url: str) -> str:
-    host, port = redis_url.split("//")[1].split("/")[0].split(":")
-    run = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
-                         text=True, timeout=120,
-                         env={**os.environ, "APP_REDIS_HOST": host, "APP_REDIS_PORT": port})
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout.strip()
+    host, port = host_and_port(redis_url)
+    return run_python(repo, "-c", DRIVE, env={"APP_REDIS_HOST": host, "APP_REDIS_PORT": port})
 
 
 def test_an_app_with_no_hook_is_wired_with_a_url_spelled_from_host_port_and_db(
