@@ -59,3 +59,15 @@ def test_imports_only_point_down() -> None:
             if _layer(name) > _layer(module):
                 upward.append(f"{module} imports {name}")
     assert not upward, "imports pointing up a layer:\n" + "\n".join(upward)
+
+
+def test_the_readme_architecture_names_every_module_of_each_layer() -> None:
+    """The package tree in README "Architecture" lists each module under its layer, so a
+    module added without a word there fails here."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme.split("## Architecture", 1)[1].split("```")[1]
+    for layer in [*LAYERS, "."]:
+        folder = PACKAGE / layer
+        for path in sorted(folder.glob("*.py")):
+            if path.stem != "__init__":
+                assert f" {path.stem} " in f" {' '.join(tree.split())} ", (layer, path.stem)
