@@ -474,6 +474,25 @@ def test_a_worker_is_wired_with_the_one_url_expression_its_clients_share(
     assert _run_worker(repo, redis_url) == "2"
 
 
+def test_a_url_in_newer_syntax_is_wired_in_syntax_the_running_python_reads(
+        tmp_path: Path, redis_url: str) -> None:
+    """CsuScheduleBot spells its URL with Python 3.12's nested quotes
+    (`f"redis://{os.getenv("REDIS_HOST")}"`); copied as written into worker.py, it made a file
+    that compiled before the batch fail to compile on 3.11. It is spelled as the running
+    Python spells it, and the worker runs on a real server."""
+    db = EXPRESSION_WORKER["db.py"].replace("'REDIS_HOST'", '"REDIS_HOST"').replace(
+        "'REDIS_PORT'", '"REDIS_PORT"')
+    assert '{os.getenv("REDIS_HOST")}' in db
+    repo = git_repo(tmp_path / "pep701", {**EXPRESSION_WORKER, "db.py": db})
+    _init(repo)
+    _apply_every_batch(repo)
+    worker = (repo / "worker.py").read_text()
+    assert "await init_redis(f\"redis://" in worker, worker
+    compile(worker, "worker.py", "exec")  # raises SyntaxError if it does not
+    compile((repo / "db.py").read_text(), "db.py", "exec")
+    assert _run_worker(repo, redis_url) == "1"
+
+
 def test_an_expression_the_hooks_file_cannot_spell_is_not_wired(tmp_path: Path) -> None:
     files = {**EXPRESSION_WORKER,
              "worker.py": EXPRESSION_WORKER["worker.py"].replace("import os\n", "")

@@ -66,6 +66,14 @@ LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync
                              "get_blocking_redis"})
 
 
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code, mode="eval")
+    except SyntaxError:
+        return False
+    return True
+
+
 def extract(path: str, module: str, is_package: bool, data: bytes,
             lifecycle_modules: tuple[str, ...],
             subclasses: Mapping[str, str] | None = None) -> FileFacts:
@@ -568,7 +576,11 @@ class _Extractor(Evaluator):
             return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
         if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
             line = self.lines[argument.lineno - 1].encode("utf-8")
-            return line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
+            code = line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
+            if _parses(code):
+                return code
+            # newer syntax (`f"{os.getenv("H")}"`, Python 3.12): the code is copied into other
+            # files, which may be older, so it is spelled as the running Python spells it
         try:
             return ast.unparse(argument)  # spread over lines: one line, as Python spells it
         except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
