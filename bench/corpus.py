@@ -173,18 +173,25 @@ def changed_files(repo: Path, base: str) -> list[str]:
     return [f for f in git(repo, "diff", "--name-only", base, "HEAD").out.split() if f]
 
 
-def compiles(repo: Path, files: list[str]) -> list[str]:
-    """The changed .py files that fail ``python -m compileall -q``."""
-    bad = []
+def _compiles(path: Path) -> bool:
+    # the bytecode goes outside the repository, so it cannot show up as a change
+    return run([sys.executable, "-m", "compileall", "-q", str(path)],
+               env={"PYTHONPYCACHEPREFIX": str(SCRATCH / "pycache")}).rc == 0
+
+
+def compiles(repo: Path, files: list[str], base: str) -> tuple[list[str], list[str]]:
+    """The changed .py files that fail ``python -m compileall -q``: those that compiled at
+    `base` (the tool broke them), and those that did not compile there either (newer syntax
+    than this Python reads, as the app wrote it)."""
+    broken, before = [], []
     for name in files:
         path = repo / name
-        if name.endswith(".py") and path.exists():
-            # the bytecode goes outside the repository, so it cannot show up as a change
-            proc = run([sys.executable, "-m", "compileall", "-q", str(path)],
-                       env={"PYTHONPYCACHEPREFIX": str(SCRATCH / "pycache")})
-            if proc.rc != 0:
-                bad.append(name)
-    return bad
+        if name.endswith(".py") and path.exists() and not _compiles(path):
+            original = SCRATCH / "base-version.py"
+            shown = git(repo, "show", f"{base}:{name}")
+            original.write_text(shown.out if shown.rc == 0 else "")
+            (broken if shown.rc != 0 or _compiles(original) else before).append(name)
+    return broken, before
 
 
 def lifecycle_path(init_output: str) -> str | None:
@@ -387,6 +394,7 @@ class AppResult:
     files_changed: list[str] = field(default_factory=list)  # by the batches (vs. after init)
     init_files_changed: list[str] = field(default_factory=list)  # by init (vs. the app)
     not_compiling: list[str] = field(default_factory=list)
+    not_compiling_before: list[str] = field(default_factory=list)  # as the app wrote them
     second_pass_changes: list[str] = field(default_factory=list)
     crashes: list[dict] = field(default_factory=list)
     commands: int = 0
@@ -448,8 +456,8 @@ def migrate_app(result: AppResult, repo: Path, root: Path) -> None:
         commit_all(repo, f"migrate apply {batch}")
 
     result.files_changed = changed_files(repo, base)
-    result.not_compiling = compiles(
-        repo, sorted(set(result.files_changed) | set(result.init_files_changed)))
+    result.not_compiling, result.not_compiling_before = compiles(
+        repo, sorted(set(result.files_changed) | set(result.init_files_changed)), base)
     for batch in BATCHES:
         record(result, f"second apply {batch}",
                migrate(root, "apply", "--batch", batch, "--no-git"))
@@ -535,7 +543,8 @@ def summarize(result: AppResult) -> dict:
         "manual": ", ".join(f"{code} {n}" for code, n in manual_codes.most_common()) or "-",
         "init_files_changed": len(result.init_files_changed),
         "files_changed": len(result.files_changed),
-        "compiles": "no" if result.not_compiling else "yes",
+        "compiles": "no" if result.not_compiling else "yes" if not result.not_compiling_before
+        else f"yes ({len(result.not_compiling_before)} newer-syntax, as before)",
         "idempotent": "no" if result.second_pass_changes else "yes",
         "crashes": f"{len(result.crashes)}/{result.commands}",
         "tests": tests_cell(result),
