@@ -139,16 +139,16 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     url = anchor.url_code if init_takes_url else None
     lifecycle = inventory.lifecycle
     # the options the analysis compared the clients with (`passed_options`), and only then
-    options = wiring.init_options.get(anchor.function or "", ()) \
-        if url and lifecycle is not None and lifecycle.passed_options else ()
+    shared = wiring.init_options.get(anchor.function or "") \
+        if url and lifecycle is not None and lifecycle.passed_options else None
+    options = shared.options if shared is not None else ()
     call = init_call(url, [(name, code) for name, _, code in options])
     plan.wire_init[function] = (anchor.loc.line, call)
     needed = wiring.url_imports.get(anchor.function or "")
     if needed is not None and url:
         plan.wire_imports.append(needed)
-    if options:
-        plan.wire_imports += [i for i in wiring.option_imports.get(anchor.function or "", [])
-                              if i not in plan.wire_imports]
+    if shared is not None:
+        plan.wire_imports += [i for i in shared.imports if i not in plan.wire_imports]
     shown = mask_secrets(f"await {call}")
     where = (f"before the client created at line {anchor.loc.line}" if anchor.loc.line
              else "as its first statement")
@@ -192,13 +192,13 @@ def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool
         module, is_package = module_name(app.path)
         plan = plans[app.path] = FilePlan(
             app.path, module, module if is_package else module.rpartition(".")[0])
-    options = [(name, code) for name, _, code in app.options] if takes_options else []
+    options = [(name, code) for name, _, code in app.options.options] if takes_options else []
     call = init_call(app.url_code if init_takes_url else None, options)
     plan.wire_app = (app.listed, call)
     if app.url_import is not None and init_takes_url:
         plan.wire_imports.append(app.url_import)
     if options:
-        plan.wire_imports += [i for i in app.option_imports if i not in plan.wire_imports]
+        plan.wire_imports += [i for i in app.options.imports if i not in plan.wire_imports]
     return [f"{app.path}: the app made at line {app.line} has no hook: it gets "
             f"lifespan={'[redis_lifespan]' if app.listed else 'redis_lifespan'}, which starts "
             f"the shared client ({mask_secrets(f'await {call}')}) and stops it "

@@ -59,6 +59,20 @@ STARTING = ("lifespan", "startup", "main")
 INIT_OPTIONS = ("db", "decode_responses", "max_connections", "protocol")
 
 
+@dataclass(frozen=True, slots=True)
+class SharedOptions:
+    """The options init_redis(clients={"default": ...}) gives the shared client, as (option,
+    key, code as the hook's file spells it), and the imports that spelling needs."""
+
+    options: tuple[tuple[str, str, str], ...] = ()
+    imports: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """option -> the key it resolves to."""
+        return {name: key for name, key, _ in self.options}
+
+
 @dataclass(slots=True)
 class AppLifespan:
     """Where an ASGI app made with no hook gets `lifespan=`: its file, the constructor's line
@@ -71,9 +85,7 @@ class AppLifespan:
     url_code: str
     url_import: tuple[str, str] | None
     url_key: str = ""  # what that URL resolves to: the central client's, once wired
-    # the options init_redis() gives the shared client, and their imports (`_shared_options`)
-    options: tuple[tuple[str, str, str], ...] = ()
-    option_imports: list[tuple[str, str]] = field(default_factory=list)
+    options: SharedOptions = SharedOptions()  # what init_redis() gives the shared client
 
 
 @dataclass(slots=True)
@@ -95,20 +107,18 @@ class WiringFacts:
     # apps made with no hook of their own that no worker `main()` starts (its module neither
     # makes nor imports the app's): wiring the mains would leave their requests unstarted
     unstarted: list[str] = field(default_factory=list)
-    # by anchor function key: the options its init_redis() passes the shared client, as
-    # (option, key, code as the hook's file spells it), and the imports that spelling needs
-    init_options: dict[str, tuple[tuple[str, str, str], ...]] = field(default_factory=dict)
-    option_imports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # by anchor function key: the options its init_redis() passes the shared client
+    init_options: dict[str, SharedOptions] = field(default_factory=dict)
 
     @property
     def central_options(self) -> dict[str, str]:
         """What the app's wiring will pass the shared client: option -> key."""
         if self.app_lifespan is not None:
-            return {name: key for name, key, _ in self.app_lifespan.options}
+            return self.app_lifespan.options.keys
         anchor = self.anchor
         if anchor is None or not self.needs_wiring:
             return {}
-        return {name: key for name, key, _ in self.init_options.get(anchor.function or "", ())}
+        return self.init_options.get(anchor.function or "", SharedOptions()).keys
 
     @property
     def anchor(self) -> LinkedSite | None:
@@ -230,9 +240,9 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
                          _literal_codes(wirable))
     if spelled is None:
         return None
-    options, needed = _shared_options(wirable, app_file, files, index, imports_of)
     return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled,
-                       url_key=next(iter(urls)), options=options, option_imports=needed)
+                       url_key=next(iter(urls)),
+                       options=_shared_options(wirable, app_file, files, index, imports_of))
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
@@ -326,15 +336,14 @@ def _init_options(facts: WiringFacts, anchor: LinkedSite, files: list[FileFacts]
     hook_file = next((f for f in files if f.path == anchor.path), None)
     if hook_file is None:
         return
-    found, needed = _shared_options(clients, hook_file, files, index, imports_of)
-    if found:
-        facts.init_options[anchor.function or ""] = found
-        facts.option_imports[anchor.function or ""] = needed
+    shared = _shared_options(clients, hook_file, files, index, imports_of)
+    if shared.options:
+        facts.init_options[anchor.function or ""] = shared
 
 
 def _shared_options(clients: list[LinkedSite], hook_file: FileFacts, files: list[FileFacts],
                     index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
-                    ) -> tuple[tuple[tuple[str, str, str], ...], list[tuple[str, str]]]:
+                    ) -> SharedOptions:
     """(option, key, code in the hook's file) for each of `INIT_OPTIONS` that all `clients`
     take from the same name, and the imports those spellings need."""
     found: list[tuple[str, str, str]] = []
@@ -355,7 +364,7 @@ def _shared_options(clients: list[LinkedSite], hook_file: FileFacts, files: list
         found.append((name, key, spelled[0]))
         if spelled[1] is not None and spelled[1] not in needed:
             needed.append(spelled[1])
-    return tuple(found), needed
+    return SharedOptions(tuple(found), tuple(needed))
 
 
 def _hook_anchor(path: str, function: str, kind: str, url_key: str | None,
