@@ -10,10 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from ._aioredis_rewrites import (
-    AGGREGATE,
-    EXCLUDE,
     SET_EXIST,
-    ZSET_EXIST,
     eval_like,
     keys_list,
     kw_rename,
@@ -23,24 +20,13 @@ from ._aioredis_rewrites import (
     rewrite_bitop,
     rewrite_hmset,
     rewrite_hmset_dict,
-    rewrite_lex,
     rewrite_linsert,
     rewrite_multi_exec,
     rewrite_object,
     rewrite_pipeline,
     rewrite_publish_json,
     rewrite_set,
-    rewrite_xadd,
-    rewrite_xclaim,
-    rewrite_xgroup_create,
-    rewrite_xpending,
-    rewrite_xtrim,
-    rewrite_zadd,
-    rewrite_zrange,
-    rewrite_zstore,
-    score_range,
     seconds_to_millis,
-    xread_like,
 )
 from ._aioredis_rewrites import always_flag as always_flag
 from ._aioredis_rewrites import rewrite_execute as rewrite_execute
@@ -51,6 +37,24 @@ from ._aioredis_site import Flag as Flag
 from ._aioredis_site import Outcome as Outcome
 from ._aioredis_site import Rewrite, Rule
 from ._aioredis_site import Site as Site
+from ._aioredis_stream_rewrites import (
+    rewrite_xadd,
+    rewrite_xclaim,
+    rewrite_xgroup_create,
+    rewrite_xpending,
+    rewrite_xtrim,
+    xread_like,
+)
+from ._aioredis_zset_rewrites import (
+    AGGREGATE,
+    EXCLUDE,
+    ZSET_EXIST,
+    rewrite_lex,
+    rewrite_zadd,
+    rewrite_zrange,
+    rewrite_zstore,
+    score_range,
+)
 from ._cst_args import code as code
 from ._cst_args import is_none as is_none
 from ._cst_args import positional as positional
