@@ -23,6 +23,7 @@ from redis_migrate.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, MigrateErro
 if TYPE_CHECKING:  # the commands import what they run when they run: `migrate --help` stays quick
     from redis_migrate.batch_catalog import Batch
     from redis_migrate.config import Config
+    from redis_migrate.scan.report import Inventory
     from redis_migrate.workflow.review import ReviewOptions
 
 app = typer.Typer(
@@ -226,7 +227,7 @@ def _emit(text: str, output: Path | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
-def _exit_after_skipped(inventory: Any) -> NoReturn:
+def _exit_after_skipped(inventory: Inventory) -> NoReturn:
     """Print each file the scan skipped to stderr, then exit: findings if any, else OK."""
     for skipped in inventory.skipped:
         print(f"skipped {skipped}", file=sys.stderr)

@@ -715,9 +715,9 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
                     values = _bindings(files, index)
                 # a parameter may get either of two (`lifespan or lifespan_factory(s)`): both
                 keys = sorted(_returned_defs(key, values, defined, index)) or [key]
-            for key in keys:
-                kind = found.get(key)
-                found[key] = hook.kind if kind in (None, hook.kind) else "lifespan"
+            for function in keys:
+                kind = found.get(function)
+                found[function] = hook.kind if kind in (None, hook.kind) else "lifespan"
     return _hook_helpers(files, index, found)
 
 
