@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus_redis_code  # noqa: E402
 import make_corpus  # noqa: E402
 import run  # noqa: E402
 
@@ -110,7 +111,7 @@ def test_redis_forms_present(corpus):
     assert m["planted"]["client_constructions"] >= len(m["redis_files"])
     for f in m["importer_files"]:  # importer-only methods, so their use is visible at the origin
         d = m["details"][f]
-        assert set(d["methods"]) <= set(make_corpus.IMPORTER_OPS)
+        assert set(d["methods"]) <= set(corpus_redis_code.IMPORTER_OPS)
         assert not set(d["methods"]) & set(m["details"][d["target"]]["methods"])
 
 
