@@ -171,7 +171,7 @@ def _repo(path: Path) -> Path:
     return path.resolve()
 
 
-def _load(repo: Path) -> tuple[Any, Any]:
+def _load(repo: Path) -> tuple[list[Batch], Config]:
     """The batches and the target's config, both validated (exit 2 on a bad file)."""
     from redis_migrate.batch_catalog import load_batches
     from redis_migrate.config import load_config, validate_overrides
@@ -183,7 +183,7 @@ def _load(repo: Path) -> tuple[Any, Any]:
 
 
 def _inventory(repo: Path, paths: list[str] | None = None,
-               conversions: bool = False) -> tuple[Path, Any, Any, Any]:
+               conversions: bool = False) -> tuple[Path, list[Batch], Config, Inventory]:
     """The validated target, its batches and config, and its inventory (with the aioredis
     conversion flags if `conversions`: they cost a rewrite in memory)."""
     from redis_migrate.scan.inventory import build_inventory
