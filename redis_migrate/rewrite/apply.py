@@ -35,6 +35,7 @@ from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.scan.inventory import build_inventory
 from redis_migrate.scan.lifecycle import validate
 from redis_migrate.scan.report import Inventory
+from redis_migrate.workers import cpu_count, process_pool
 
 
 @dataclass(slots=True)
@@ -67,10 +68,13 @@ class ApplyResult:
 
 def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
               force_order: bool = False, dry_run: bool = False,
-              inventory: Inventory | None = None, compat: bool = False) -> ApplyResult:
+              inventory: Inventory | None = None, compat: bool = False,
+              jobs: int | None = None) -> ApplyResult:
     """Plan and rewrite `batch` in memory; raises UsageError for what the user must fix.
 
     Out of order, a dry run still shows its diff (with a warning); a real run is refused.
+    The files are rewritten in `jobs` worker processes (default: one per CPU) when there
+    are enough of them to pay for starting the workers.
     """
     _require_lifecycle_module(repo, config)
     if inventory is None:
@@ -88,7 +92,7 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
     if refused:
         result.problems.append(refused)
         return result
-    _rewrite_batch(repo, config, inventory, plans, compat, result)
+    _rewrite_batch(repo, config, inventory, plans, compat, result, jobs)
     if result.ok and wiring_lines:
         result.lifecycle_changes.extend(wiring_lines)
     if result.ok:
@@ -166,11 +170,16 @@ def _may_import(path: Path, names: list[str], packages: set[str]) -> bool:
 
 
 def _rewrite_batch(repo: Path, config: Config, inventory: Inventory,
-                   plans: dict[str, FilePlan], compat: bool, result: ApplyResult) -> None:
+                   plans: dict[str, FilePlan], compat: bool, result: ApplyResult,
+                   jobs: int | None = None) -> None:
     """Every planned file rewritten in memory, then what the batch adds beside them: the
     lifecycle module's blocking client, the compat wrapper."""
-    for path in sorted(plans):
-        change = _rewrite(repo, plans[path], config.lifecycle_import, inventory, result)
+    work = _Work(repo, config.lifecycle_import, inventory, plans)
+    for outcome in _rewrite_files(work, jobs or cpu_count()):
+        result.problems += outcome.problems
+        result.warnings += outcome.warnings
+        result.flagged += outcome.flagged
+        change = outcome.change
         if change is not None and change.after != change.before:
             result.changes.append(change)
     _extend_lifecycle(inventory, result.batch.name, result)
@@ -326,8 +335,73 @@ def _started_blank(tree: cst.Module) -> bool:
     return bool(tree.header) or bool(tree.body and tree.body[0].leading_lines)
 
 
+# below this many files, forking the workers costs more than it saves (each file's rewrite
+# takes tens of milliseconds, starting two workers about as long)
+_PARALLEL_FILES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    """What every file's rewrite reads: the same for all files of the batch."""
+
+    repo: Path
+    lifecycle: str
+    inventory: Inventory
+    plans: dict[str, FilePlan]
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """One file's rewrite: its change (None when it has none), and what it reports."""
+
+    change: FileChange | None = None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    flagged: list[tuple[str, int, str, str]] = field(default_factory=list)
+
+
+def _rewrite_files(work: _Work, jobs: int) -> list[_Outcome]:
+    """Each planned file's outcome, in path order (what the diff shows), whichever worker
+    rewrote it: the files of a batch are rewritten independently, from the analysis."""
+    paths = sorted(work.plans)
+    if jobs <= 1 or len(paths) < _PARALLEL_FILES:
+        return [_rewrite_file(work, path) for path in paths]
+    # the largest files first, one at a time: the workers finish together
+    by_size = sorted(paths, key=lambda p: (-_size(work.repo / p), p))
+    with process_pool(min(jobs, len(paths)), _adopt_work, work) as pool:
+        done = dict(zip(by_size, pool.map(_rewrite_in_worker, by_size)))
+    return [done[path] for path in paths]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the rewrite reports it
+
+
+_WORKER_WORK: _Work | None = None
+
+
+def _adopt_work(work: _Work) -> None:
+    global _WORKER_WORK
+    _WORKER_WORK = work
+
+
+def _rewrite_in_worker(path: str) -> _Outcome:
+    assert _WORKER_WORK is not None, "the pool's initializer sets the work"
+    return _rewrite_file(_WORKER_WORK, path)
+
+
+def _rewrite_file(work: _Work, path: str) -> _Outcome:
+    outcome = _Outcome()
+    outcome.change = _rewrite(work.repo, work.plans[path], work.lifecycle, work.inventory,
+                              outcome)
+    return outcome
+
+
 def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
-             result: ApplyResult) -> FileChange | None:
+             result: _Outcome) -> FileChange | None:
     path = repo / plan.path
     try:
         before = path.read_bytes()
@@ -357,7 +431,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
 
 
 def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
-                  result: ApplyResult) -> cst.Module | None:
+                  result: _Outcome) -> cst.Module | None:
     """The file's tree after every codemod its plan calls for, in order (None, with the
     problem in `result`, when one of them skips the file)."""
     context = CodemodContext(filename=plan.path, full_module_name=plan.module,

@@ -17,8 +17,6 @@ square. `progress` (a callback) hears how far a run got; the engine itself never
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import os
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -63,6 +61,7 @@ from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
 from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.sync_url import SyncUrl
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
+from redis_migrate.workers import cpu_count, process_pool
 
 PREFILTER_NEEDLE = "redis"
 # ...but not inside the English words that spell it: the GPL's "redistribute it and/or modify
@@ -111,7 +110,7 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
         raise UsageError(_nothing_found(repo, fileset))
     wanted = _normalise_paths(repo, paths) if paths else None
     lifecycle_names = _lifecycle_names(config)
-    jobs = jobs or _cpu_count()
+    jobs = jobs or cpu_count()
 
     modules_on_disk = _ModulesOnDisk(fileset.files)
     with _Parser(repo, lifecycle_names, jobs, report) as parser:
@@ -301,13 +300,6 @@ def _lifecycle_names(config: Config) -> tuple[str, ...]:
     return tuple(dict.fromkeys((config.lifecycle_import, by_path)))
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _parse_one(task: tuple[str, str, str, bool, tuple[str, ...], dict[str, str] | None],
                ) -> FileFacts:
     repo, path, module, is_package, lifecycle_names, subclasses = task
@@ -362,9 +354,7 @@ class _Parser:
         if self.jobs <= 1:
             return None
         if self.pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            self.pool = process_pool(self.jobs)
         return self.pool
 
     def parse(self, paths: list[str],
