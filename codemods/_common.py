@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
-from libcst.metadata import QualifiedName, QualifiedNameSource, ScopeProvider
+from libcst.metadata import (
+    MetadataWrapper,
+    QualifiedName,
+    QualifiedNameSource,
+    Scope,
+    ScopeProvider,
+)
 
 from redis_migrate.redis_api import CONSTRUCTORS
 
@@ -196,13 +202,61 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         # what MatcherDecoratableTransformer would have found: nothing
         self._extra_visit_funcs = {}
         self._extra_leave_funcs = {}
+        # the names plainly imported in the module a wrapper holds (see qualified_names)
+        self._imports_of: MetadataWrapper | None = None
+        self._plain_imports: dict[str, str] = {}
+
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        """The scope `node` (a node of the tree this pass visits) is in.
+
+        Resolved on the first question, not declared in METADATA_DEPENDENCIES: a scope
+        analysis costs four parses of the file, and most files a codemod visits never ask
+        (a close call on a plain name, a class with no client attribute). The analysis is the
+        wrapper's, on the tree being visited, so an answer is the one a declared dependency
+        gives."""
+        scopes = self.metadata.get(ScopeProvider)
+        if scopes is None:
+            wrapper = self.context.wrapper
+            if wrapper is None:
+                return None
+            scopes = wrapper.resolve(ScopeProvider)
+        return cast(Scope | None, scopes.get(node))
 
     def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
-        """What `QualifiedNameProvider` would give for `node`, from `ScopeProvider` (which a
-        subclass declares instead): the provider's own pass over every node, to wrap each
-        node's answer for later, is a third of a scope analysis on a large file."""
-        scope = self.get_metadata(ScopeProvider, node, None)
+        """What `QualifiedNameProvider` would give for `node`, from its scope: the provider's
+        own pass over every node, to wrap each node's answer for later, is a third of a scope
+        analysis on a large file.
+
+        A dotted name whose first name only a top-level absolute import binds, and nothing
+        else in the module (no parameter, assignment, `global` or star import), means that
+        import wherever it is read: the answer is the scope analysis's, read from the module's
+        imports without one (`_names.Spelled.plainly_read`)."""
+        imported = self._plainly_imported(node)
+        if imported is not None:
+            return {QualifiedName(imported, QualifiedNameSource.IMPORT)}
+        scope = self.scope_of(node)
         return scope.get_qualified_names_for(node) if scope else set()
+
+    def _plainly_imported(self, node: cst.CSTNode) -> str | None:
+        name = dotted(node) if isinstance(node, cst.BaseExpression) else None
+        wrapper = self.context.wrapper
+        if name is None or wrapper is None:
+            return None
+        if self._imports_of is not wrapper:
+            from ._names import spelled
+
+            found = spelled(wrapper.module)
+            imports: dict[str, str] = {}
+            for source, imported, asname in found.imports:
+                bound = asname or imported
+                if bound in found.plainly_read:  # `import a.b` (binds `a`) never is
+                    imports[bound] = imported if source is None else f"{source}.{imported}"
+            self._imports_of, self._plain_imports = wrapper, imports
+        head, _, rest = name.partition(".")
+        target = self._plain_imports.get(head)
+        if target is None:
+            return None
+        return f"{target}.{rest}" if rest else target
 
     on_visit = cst.CSTTransformer.on_visit
     on_leave = cst.CSTTransformer.on_leave  # type: ignore[assignment]

@@ -16,7 +16,6 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import ScopeProvider
 
 from ._common import (
     Accessor,
@@ -33,7 +32,6 @@ class ClientAttributeToProperty(PathAwareCommand):
     """Turns client attributes of the named classes into properties."""
 
     DESCRIPTION = "Client held on self -> property returning get_redis() (rewrite 2)."
-    METADATA_DEPENDENCIES = (ScopeProvider,)
     SERVES = Serves(kinds=("attributes",), order=20)
 
     def __init__(self, context: CodemodContext,

@@ -21,7 +21,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
-from libcst.metadata import ImportAssignment, ParentNodeProvider, PositionProvider, ScopeProvider
+from libcst.metadata import ImportAssignment, ParentNodeProvider, PositionProvider
 
 from . import _aioredis_rules as rules
 from ._aioredis_close_pairs import ClosePairs
@@ -38,7 +38,7 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     DESCRIPTION = ("aioredis 1.x/2.x calls on migrated clients -> redis.asyncio "
                    "(docs/aioredis-rules.md).")
-    METADATA_DEPENDENCIES = (ScopeProvider, ParentNodeProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (ParentNodeProvider, PositionProvider)
     # after the moves: it converts the calls made on get_redis() and on the moved clients
     SERVES = Serves(kinds=("convert",), order=80)
 
@@ -110,7 +110,7 @@ class ConvertAioredisCalls(PathAwareCommand):
         while isinstance(node, cst.Attribute):
             node = node.value
         assert isinstance(node, cst.Name)
-        scope = self.get_metadata(ScopeProvider, node, None)
+        scope = self.scope_of(node)
         while scope is not None and getattr(scope, "node", None) is not function:
             if scope.assignments[node.value]:
                 return True
@@ -401,7 +401,7 @@ class ConvertAioredisCalls(PathAwareCommand):
 
     def _redis_free(self, node: cst.CSTNode) -> bool:
         """Whether `redis` here can only mean the package (or nothing yet)."""
-        scope = self.get_metadata(ScopeProvider, node, None)
+        scope = self.scope_of(node)
         if scope is None:
             return True
         for assignment in scope["redis"]:

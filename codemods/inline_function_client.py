@@ -13,7 +13,7 @@ from typing import Self
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from ._common import Accessor, RewriteCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -23,7 +23,7 @@ class InlineFunctionClient(RewriteCommand):
     """Replaces the client-creating calls at the given positions with the shared client."""
 
     DESCRIPTION = "Client created in a function or handler -> get_redis() (rewrite 3)."
-    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
     # first: it names the calls it rewrites by their position in the original file
     SERVES = Serves(kinds=("calls",), order=10)
 

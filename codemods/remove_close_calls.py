@@ -50,7 +50,6 @@ class RemoveCloseCalls(PathAwareCommand):
     """
 
     DESCRIPTION = "Close calls on the shared client outside close_redis() -> removed (rewrite 6)."
-    METADATA_DEPENDENCIES = (ScopeProvider,)
     # after the moves: a close on what is now get_redis() is one of the shared client's
     SERVES = Serves(kinds=("closes", "released_globals", "lambda_closes"), order=60)
 

@@ -7,7 +7,6 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import ScopeProvider
 
 from ._common import PathAwareCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -21,7 +20,6 @@ class RemoveModuleClient(PathAwareCommand):
     """
 
     DESCRIPTION = "Remove module-level Redis clients and pools (rewrites 1 and 5)."
-    METADATA_DEPENDENCIES = (ScopeProvider,)
     SERVES = Serves(kinds=("remove_names",), order=50, shares_pass=True)
 
     def __init__(self, context: CodemodContext, names: Collection[str]) -> None:

@@ -12,7 +12,7 @@ from typing import Self
 
 import libcst as cst
 from libcst.codemod import CodemodContext
-from libcst.metadata import ExpressionContext, ExpressionContextProvider, ScopeProvider
+from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
 from ._common import (
     SETUP_IMPORTS,
@@ -30,7 +30,7 @@ class ReplaceClientReferences(RewriteCommand):
     """Replaces every load of a removed client with the lifecycle module's accessor."""
 
     DESCRIPTION = "Point references to removed clients at get_redis() (rewrites 1, 4, 5)."
-    METADATA_DEPENDENCIES = (ScopeProvider, ExpressionContextProvider)
+    METADATA_DEPENDENCIES = (ExpressionContextProvider,)
     # before RemoveModuleClient (50): once the assignment is gone, a name no longer resolves to
     # the client. The two share a pass: both decide on the tree as it was before either ran.
     SERVES = Serves(kinds=("references",), order=40, shares_pass=True)

@@ -17,7 +17,7 @@ from typing import Self
 import libcst as cst
 import libcst.matchers as m
 from libcst.codemod import CodemodContext
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from ._common import Accessor, PathAwareCommand, is_constructor, is_docstring, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
@@ -27,7 +27,7 @@ class RewriteLazyGetter(PathAwareCommand):
     """Rewrites the named getters; each maps to the global it caches the client in."""
 
     DESCRIPTION = "Lazy global getter -> returns get_redis() (rewrite 4)."
-    METADATA_DEPENDENCIES = (ScopeProvider, PositionProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
     SERVES = Serves(kinds=("getters",), order=30)
 
     def __init__(self, context: CodemodContext,
@@ -45,7 +45,7 @@ class RewriteLazyGetter(PathAwareCommand):
     def visit_Module(self, node: cst.Module) -> None:
         # The cache global may go only if every read of *that* global (resolved by scope, so
         # a local of the same name elsewhere does not count) is inside the getter.
-        scope = self.get_metadata(ScopeProvider, node)
+        scope = self.scope_of(node)
         for statement in node.body:
             if not (isinstance(statement, cst.FunctionDef)
                     and statement.name.value in self.getters):

@@ -26,7 +26,7 @@ import libcst.helpers
 import libcst.matchers as m
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from ._common import PathAwareCommand, RewriteCommand, ensure_body, leading_lines
 from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
@@ -41,7 +41,7 @@ class WireInit(PathAwareCommand):
     """
 
     DESCRIPTION = "The app's startup hook -> `await init_redis(<the client's URL>)` first."
-    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
+    METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, context: CodemodContext, hooks: Mapping[str, tuple[int, str]],
                  imports: Sequence[tuple[str, str]] = ()) -> None:
@@ -317,8 +317,7 @@ class WireAppLifespan(RewriteCommand):
     """
 
     DESCRIPTION = "An app with no hook -> `lifespan=` that calls init_redis()/close_redis()."
-    METADATA_DEPENDENCIES = (ScopeProvider,)
-    # found by name, not by position: it may run after the rest
+        # found by name, not by position: it may run after the rest
     SERVES = Serves(kinds=("wire_app",), order=90)
 
     def __init__(self, context: CodemodContext, constructors: Collection[str], listed: bool,

@@ -3,9 +3,14 @@ one C-backed parse instead of a matcher pass per question on a large file)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import libcst as cst
 import pytest
+from libcst.codemod import CodemodContext
+from libcst.metadata import MetadataWrapper, ScopeProvider
 
+from redis_migrate.codemods._common import RewriteCommand, dotted
 from redis_migrate.codemods._names import _spelled_by_matchers, spelled
 
 SAMPLES = {
@@ -113,3 +118,81 @@ def test_a_plainly_read_import_is_one_libcsts_scope_analysis_keeps(name: str) ->
                                                       imported if source else None, asname)
             after = RemoveImportsVisitor(context).transform_module(module).code
             assert after == module.code, bound
+
+
+class _EveryDottedName(RewriteCommand):
+    """Asks, for every Name and Attribute chain, what it resolves to, both ways."""
+
+    METADATA_DEPENDENCIES = (ScopeProvider,)
+
+    def __init__(self) -> None:
+        super().__init__(CodemodContext())
+        self.answered_by_imports = 0
+        self.attributes: set[int] = set()
+        self.differ: list[tuple[str, object, object]] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            return False  # the names an import binds: no codemod asks what they resolve to
+        if isinstance(node, cst.Attribute):
+            self.attributes.add(id(node.attr))  # `.get` of `r.get`: a name, not an expression
+        if isinstance(node, cst.Arg) and node.keyword is not None:
+            self.attributes.add(id(node.keyword))  # `json=` of `post(json=...)`: the same
+        if isinstance(node, (cst.Name, cst.Attribute)) and dotted(node) \
+                and id(node) not in self.attributes:
+            fast = self.qualified_names(node)
+            scope = self.get_metadata(ScopeProvider, node, None)
+            full = scope.get_qualified_names_for(node) if scope else set()
+            if self._plainly_imported(node) is not None:
+                self.answered_by_imports += 1
+                if set(fast) != set(full):
+                    self.differ.append((dotted(node) or "", fast, full))
+        return True
+
+
+_IMPORT_SAMPLES = {
+    "plain": ("import redis\nimport redis.asyncio as aioredis\nfrom redis import Redis\n"
+              "from redis.asyncio import from_url as make\n"
+              "r = Redis(); a = aioredis.Redis.from_url('x'); m = make('x')\n"
+              "class C:\n    def f(self):\n        return redis.StrictRedis(), aioredis.Redis\n"),
+    "shadowed": ("import redis\nfrom redis import Redis\n"
+                 "def f(redis):\n    return redis.Redis()\n"
+                 "class C:\n    Redis = None\n    x = Redis\n"
+                 "def g():\n    global Redis\n    Redis = 1\n"),
+    "dotted import binds its package": "import redis.asyncio\nx = redis.asyncio.Redis()\n",
+    "star": "from redis import *\nfrom redis import Redis\nx = Redis()\n",
+    "nested import": "def f():\n    import redis\n    return redis.Redis()\nx = redis\n",
+    "comprehension": "from redis import Redis\nx = [Redis for Redis in range(3)]\ny = Redis\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_IMPORT_SAMPLES))
+def test_a_name_read_from_its_only_import_resolves_as_the_scope_analysis_says(name: str) -> None:
+    """`RewriteCommand.qualified_names` answers a plainly imported name from the imports,
+    without a scope analysis: wherever it does, the scope analysis agrees."""
+    visitor = _EveryDottedName()
+    wrapper = MetadataWrapper(cst.parse_module(_IMPORT_SAMPLES[name]))
+    visitor.context = CodemodContext(wrapper=wrapper)
+    wrapper.visit(visitor)
+    assert visitor.differ == []
+    if name == "plain":
+        assert visitor.answered_by_imports >= 6  # the fast answer is used at all
+    if name in ("shadowed", "dotted import binds its package", "star", "comprehension"):
+        assert visitor.answered_by_imports == 0
+
+
+def test_the_fast_answer_agrees_with_the_scope_analysis_on_every_example_file() -> None:
+    root = Path(__file__).resolve().parents[1]
+    answered = 0
+    for path in sorted([*root.glob("examples/**/*.py"), *root.glob("tests/fixtures/**/*.py")]):
+        try:
+            module = cst.parse_module(path.read_bytes())
+        except cst.ParserSyntaxError:
+            continue
+        visitor = _EveryDottedName()
+        wrapper = MetadataWrapper(module)
+        visitor.context = CodemodContext(wrapper=wrapper)
+        wrapper.visit(visitor)
+        assert visitor.differ == [], path
+        answered += visitor.answered_by_imports
+    assert answered > 100
