@@ -1,0 +1,76 @@
+"""How a rewrite codemod gets its metadata (issue 10, item 10: the cost of `apply`): the scope
+analysis only when a codemod asks, and LibCST's copy of the tree only when a node of it is
+reused; the answers are the ones LibCST's own way gives."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.metadata import PositionProvider, ScopeProvider
+
+from redis_migrate.codemods._common import RewriteCommand, distinct_nodes
+
+
+class _Positions(RewriteCommand):
+    """Records the tree it visits and the line of every `Name`."""
+
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, ask_scope: bool = False) -> None:
+        super().__init__(CodemodContext())
+        self.ask_scope = ask_scope
+        self.visited: cst.Module | None = None
+        self.lines: list[tuple[str, int]] = []
+        self.resolved: dict[str, set[str]] = {}
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.visited = node
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.lines.append((node.value, self.get_metadata(PositionProvider, node).start.line))
+        if self.ask_scope:
+            self.resolved[f"{node.value}@{self.lines[-1][1]}"] = {
+                q.name for q in self.qualified_names(node)}
+
+
+def test_a_tree_with_no_reused_node_is_visited_as_it_is() -> None:
+    tree = cst.parse_module("a = 1\nb = a\n")
+    assert distinct_nodes(tree)
+    codemod = _Positions()
+    codemod.transform_module(tree)
+    assert codemod.visited is tree  # not a copy
+    assert codemod.lines == [("a", 1), ("b", 2), ("a", 2)]
+
+
+def test_a_tree_that_reuses_a_node_is_copied_and_each_place_has_its_own_position() -> None:
+    statement = cst.parse_statement("x = 1\n")
+    tree = cst.Module(body=[statement, statement])  # one node object in two places
+    assert not distinct_nodes(tree)
+    codemod = _Positions()
+    codemod.transform_module(tree)
+    assert codemod.visited is not tree
+    assert codemod.lines == [("x", 1), ("x", 2)]  # without the copy: line 2 twice
+
+
+def test_the_scope_analysis_runs_only_when_a_codemod_asks(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = []
+    real = ScopeProvider.visit_Module
+
+    def counted(self: ScopeProvider, node: cst.Module) -> None:
+        runs.append(node)
+        real(self, node)
+
+    counted.__name__ = "visit_Module"  # LibCST finds a batched visitor's hooks by their name
+
+    monkeypatch.setattr(ScopeProvider, "visit_Module", counted)
+    source = "import redis\n\ndef f(redis):\n    return redis\n\ng = redis\n"
+    _Positions(ask_scope=False).transform_module(cst.parse_module(source))
+    assert runs == []
+    asking = _Positions(ask_scope=True)
+    asking.transform_module(cst.parse_module(source))
+    assert len(runs) == 1  # once for the pass, however many names ask
+    # the parameter shadows the import inside f; outside, `redis` is the package
+    assert asking.resolved["redis@6"] == {"redis"}
+    assert asking.resolved["redis@4"] == {"f.<locals>.redis"}
