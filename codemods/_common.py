@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from typing import TypeVar, cast
 
 import libcst as cst
@@ -19,6 +20,8 @@ from libcst.metadata import (
 )
 
 from redis_migrate.redis_api import CONSTRUCTORS
+
+from ._tree_memo import remember
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 
@@ -177,29 +180,51 @@ class FunctionPaths:
         return len(self._stack)
 
 
-_NODE_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+# per class of value met in a node's fields: 0 not a node, 1 a node, 2 a sequence that may hold
+# nodes (an isinstance against the CSTNode ABC for every value costs more than the walk itself)
+_KINDS: dict[type, int] = {}
+# per node class: one call that reads all its fields (nodes are slotted dataclasses)
+_FIELDS_OF: dict[type, Callable[[object], tuple[object, ...]]] = {}
 
 
 def distinct_nodes(root: cst.CSTNode) -> bool:
     """Whether no node object appears twice in the tree under `root` (metadata is keyed by
     node identity, so a reused node would get one answer for two places)."""
     seen: set[int] = set()
-    stack: list[cst.CSTNode] = [root]
+    stack: list[object] = [root]
+    kinds, fields_of = _KINDS, _FIELDS_OF
     while stack:
         node = stack.pop()
         if id(node) in seen:
             return False
         seen.add(id(node))
-        names = _NODE_FIELDS.get(type(node))
-        if names is None:
-            names = _NODE_FIELDS[type(node)] = tuple(f.name for f in fields(node))
-        for name in names:
-            value = getattr(node, name)
-            if isinstance(value, cst.CSTNode):
+        read = fields_of.get(type(node))
+        if read is None:
+            read = fields_of[type(node)] = _field_reader(type(node))
+        for value in read(node):
+            kind = kinds.get(type(value))
+            if kind is None:
+                kind = kinds[type(value)] = (1 if isinstance(value, cst.CSTNode)
+                                             else 2 if isinstance(value, (list, tuple)) else 0)
+            if kind == 1:
                 stack.append(value)
-            elif isinstance(value, (list, tuple)):
-                stack.extend(item for item in value if isinstance(item, cst.CSTNode))
+            elif kind == 2:
+                for item in cast("list[object]", value):
+                    item_kind = kinds.get(type(item))
+                    if item_kind is None:
+                        item_kind = kinds[type(item)] = 1 if isinstance(item, cst.CSTNode) else 0
+                    if item_kind == 1:
+                        stack.append(item)
     return True
+
+
+def _field_reader(node_type: type) -> Callable[[object], tuple[object, ...]]:
+    """One call that gives a node's field values, in a tuple."""
+    names = [f.name for f in fields(node_type)]
+    if len(names) > 1:
+        return attrgetter(*names)
+    # attrgetter of one name gives the value itself, of none is an error
+    return lambda node: tuple(getattr(node, name) for name in names)
 
 
 # What LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) set on a method.
@@ -240,7 +265,8 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         of its own; a parse never reuses one, nor does a pass that inserts nothing twice, and
         checking costs a quarter of the copy (which was a fifth of a rewrite). A LibCST that
         stops calling this hook copies as before."""
-        if self.context.metadata_manager is not None or not distinct_nodes(module):
+        if (self.context.metadata_manager is not None
+                or not remember(module, "distinct", distinct_nodes)):
             with super()._handle_metadata_reference(module) as copied:
                 yield copied
             return

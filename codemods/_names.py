@@ -21,6 +21,7 @@ import libcst.matchers as m
 
 from ._ast_chain import ast_dotted
 from ._cst_args import code
+from ._tree_memo import code_of, remember
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
@@ -53,8 +54,13 @@ class Spelled:
 
 
 def spelled(module: cst.Module) -> Spelled:
-    """The identifiers and string words of `module` (see the module docstring)."""
-    source = module.code
+    """The identifiers and string words of `module` (see the module docstring); worked out
+    once per tree, which several passes ask about."""
+    return remember(module, "spelled", _spelled)
+
+
+def _spelled(module: cst.Module) -> Spelled:
+    source = code_of(module)
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):

@@ -364,19 +364,45 @@ def _keep_group_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
     def code(statement: cst.BaseStatement) -> str:
         return before.code_for_node(statement.with_changes(leading_lines=()))
 
-    kept = {code(s) for s in after.body}
-    inherited: dict[str, list[cst.EmptyLine]] = {}
+    def blank_led(statement: cst.SimpleStatementLine | cst.BaseCompoundStatement) -> bool:
+        return any(line.comment is None for line in statement.leading_lines)
+
+    # only a group's first statement, followed by one that is not blank-led, hands a line on;
+    # statements are compared as text only within a shape (generating every statement's text
+    # twice cost as much as a pass over the file)
+    after_by_shape: dict[tuple[object, ...], list[cst.BaseStatement]] = {}
+    for statement in after.body:
+        after_by_shape.setdefault(_shape(statement), []).append(statement)
+    kept: dict[tuple[object, ...], set[str]] = {}
+
+    def still_there(statement: cst.BaseStatement) -> bool:
+        shape = _shape(statement)
+        if shape not in kept:
+            kept[shape] = {code(s) for s in after_by_shape.get(shape, ())}
+        return code(statement) in kept[shape]
+
+    inherited: dict[tuple[object, ...], dict[str, list[cst.EmptyLine]]] = {}
     for previous, statement in zip(before.body, before.body[1:]):
         blank = [line for line in previous.leading_lines if line.comment is None]
-        if code(previous) not in kept and blank and not any(
-                line.comment is None for line in statement.leading_lines):
-            inherited[code(statement)] = blank[-1:]
+        if blank and not blank_led(statement) and not still_there(previous):
+            inherited.setdefault(_shape(statement), {})[code(statement)] = blank[-1:]
     if not inherited:
         return after
     body = list(after.body)
     for index, statement in enumerate(body[1:], start=1):
-        extra = inherited.get(code(statement))
-        if extra and not any(line.comment is None for line in statement.leading_lines):
+        candidates = inherited.get(_shape(statement))
+        extra = candidates.get(code(statement)) if candidates else None
+        if extra and not blank_led(statement):
             body[index] = statement.with_changes(
                 leading_lines=[*extra, *statement.leading_lines])
     return after.with_changes(body=body)
+
+
+def _shape(statement: cst.BaseStatement) -> tuple[object, ...]:
+    """What two statements with the same text share: their kind, the kinds of a line's small
+    statements, the name a def or class binds."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        return (cst.SimpleStatementLine, *(type(small) for small in statement.body))
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return (type(statement), statement.name.value)
+    return (type(statement),)

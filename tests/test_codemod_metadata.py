@@ -74,3 +74,31 @@ def test_the_scope_analysis_runs_only_when_a_codemod_asks(
     # the parameter shadows the import inside f; outside, `redis` is the package
     assert asking.resolved["redis@6"] == {"redis"}
     assert asking.resolved["redis@4"] == {"f.<locals>.redis"}
+
+
+def test_a_noted_parse_is_known_distinct_and_its_code_is_the_text_given() -> None:
+    from redis_migrate.codemods._tree_memo import code_of, note_parsed, remember
+
+    tree = cst.parse_module("import os\n\nx = os.sep\n")
+    note_parsed(tree, "import os\n\nx = os.sep\n")
+    assert remember(tree, "distinct", lambda _: pytest.fail("worked out again"))
+    assert code_of(tree) == tree.code
+    # another tree object, even an equal one, has answers of its own
+    other = tree.with_changes(body=[*tree.body, tree.body[0]])
+    assert remember(other, "distinct", distinct_nodes) is False
+    assert code_of(other) == other.code != tree.code
+
+
+@pytest.mark.parametrize("text", [
+    b"\xef\xbb\xbfimport os\n",  # a byte-order mark: not part of the tree's code
+    b"# -*- coding: latin-1 -*-\nx = '\xe9'\n",
+    b"x = 1\r\ny = 2\r\n",
+    b"x = 1",
+])
+def test_the_text_apply_notes_for_a_parse_is_the_code_libcst_generates(text: bytes) -> None:
+    from redis_migrate.codemods._tree_memo import code_of
+    from redis_migrate.rewrite.apply import _source_of
+
+    tree = cst.parse_module(text)
+    _source_of(tree, text)
+    assert code_of(tree) == tree.code

@@ -23,6 +23,7 @@ from redis_migrate.batch_catalog import Batch
 from redis_migrate.codemods._common import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
 from redis_migrate.codemods._todo_comments import TODO
+from redis_migrate.codemods._tree_memo import note_parsed
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, TidyModuleStart
 from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
@@ -418,6 +419,7 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         result.problems.append(f"{plan.path}:{_syntax_error_line(before, exc.raw_line)}: "
                                f"does not parse: {exc.message}")
         return None
+    _source_of(tree, before)
     _alias_taken_names(plan, analysed, lifecycle)
     rewritten = _run_codemods(plan, tree, lifecycle, result)
     if rewritten is None:
@@ -428,6 +430,16 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
         result.problems.append(problem)
         return None
     return FileChange(plan.path, before, after)
+
+
+def _source_of(tree: cst.Module, before: bytes) -> None:
+    """Tell the codemods the parsed tree's text, which they would otherwise generate again."""
+    try:
+        source = before.decode(tree.encoding)
+    except (LookupError, UnicodeDecodeError):
+        return
+    # LibCST keeps a byte-order mark out of the tree's code
+    note_parsed(tree, source.removeprefix("\ufeff"))
 
 
 def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
