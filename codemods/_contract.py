@@ -19,7 +19,7 @@ from typing import Protocol
 
 from libcst.codemod import Codemod, CodemodContext
 
-from ._common import Accessor
+from ._accessor import Accessor
 
 
 @dataclass(frozen=True, slots=True)

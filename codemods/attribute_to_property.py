@@ -17,14 +17,8 @@ from typing import Self
 import libcst as cst
 from libcst.codemod import CodemodContext
 
-from ._common import (
-    Accessor,
-    PathAwareCommand,
-    ensure_body,
-    is_constructor,
-    transformed,
-    unwrap_await,
-)
+from ._accessor import Accessor
+from ._common import PathAwareCommand, ensure_body, is_constructor, transformed, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
 
 

@@ -15,7 +15,8 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider
 
-from ._common import Accessor, RewriteCommand, is_constructor, unwrap_await
+from ._accessor import Accessor
+from ._common import RewriteCommand, is_constructor, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
 
 

@@ -14,9 +14,9 @@ import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.metadata import ExpressionContext, ExpressionContextProvider
 
+from ._accessor import Accessor
 from ._common import (
     SETUP_IMPORTS,
-    Accessor,
     RewriteCommand,
     absolute_names,
     dotted,

@@ -19,7 +19,8 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext
 from libcst.metadata import PositionProvider
 
-from ._common import Accessor, PathAwareCommand, is_constructor, is_docstring, unwrap_await
+from ._accessor import Accessor
+from ._common import PathAwareCommand, is_constructor, is_docstring, unwrap_await
 from ._contract import FileEdits, RunInputs, Serves
 
 

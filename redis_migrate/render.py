@@ -24,7 +24,8 @@ from redis_migrate.scan.plan import PlanRow
 from redis_migrate.scan.report import Inventory
 
 if TYPE_CHECKING:  # annotations only: importing apply (LibCST) would slow every command
-    from redis_migrate.rewrite.apply import ApplyResult, FileChange
+    from redis_migrate.rewrite.apply import ApplyResult
+    from redis_migrate.rewrite.file_task import FileChange
     from redis_migrate.workflow.review import ReviewReport
     from redis_migrate.workflow.status import BatchStatus
 

@@ -1,15 +1,20 @@
 """Worker processes shared by the passes that parallelise per-file work (the inventory's
-parse, a batch's rewrite): how many, and a pool that inherits the parent's data by forking."""
+parse, a batch's rewrite): how many, a pool that inherits the parent's data by forking, and a
+process that loads the workers' code while the parent does something else."""
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVarTuple, Unpack
+from multiprocessing.connection import Connection
+from typing import TypeVar, TypeVarTuple, Unpack, cast
 
 Args = TypeVarTuple("Args")
+Result = TypeVar("Result")
 
 
 def cpu_count() -> int:
@@ -20,13 +25,79 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def process_pool(jobs: int, initializer: Callable[[Unpack[Args]], object] | None = None,
-                 *initargs: Unpack[Args]) -> ProcessPoolExecutor:
+def process_pool(jobs: int) -> ProcessPoolExecutor:
     """`jobs` worker processes, forked where the platform can: a forked worker reads the
-    analysis the parent already holds (`initargs` too) instead of receiving it pickled."""
+    analysis the parent already holds instead of receiving it pickled."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    if initializer is None:
-        return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=initializer,
-                               initargs=initargs)
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+
+
+class WarmProcess:
+    """One process forked now that imports `module` while the caller goes on with other work
+    (the inventory, for a batch); `call` later runs a function of it there and returns what it
+    returns, and that function may fork workers of its own, which start with the module loaded.
+
+    A plain pipe rather than a one-worker pool: a pool keeps a thread running in the caller,
+    and the caller forks its own workers meanwhile (a fork while a thread holds a lock can
+    leave the child stuck on it).
+    """
+
+    def __init__(self, module: str) -> None:
+        context = multiprocessing.get_context("fork")
+        self._conn, theirs = context.Pipe()
+        # not a daemon: daemonic processes may not have children
+        self._process = context.Process(target=_serve, args=(theirs, self._conn, module),
+                                        daemon=False)
+        self._process.start()
+        theirs.close()
+
+    def call(self, function: Callable[[Unpack[Args]], Result], *args: Unpack[Args]) -> Result:
+        """`function(*args)`, run in the process; its exception is raised here."""
+        self._conn.send((function, args))
+        try:
+            ok, value, trace = self._conn.recv()
+        except EOFError:
+            raise RuntimeError("the worker process ended without an answer") from None
+        if not ok:
+            raise value from RemoteError(trace)
+        return cast(Result, value)
+
+    def close(self, timeout: float = 10.0) -> int | None:
+        """End the process (it exits when the pipe closes), waiting at most `timeout` seconds
+        before killing it; its exit code (0: it ended by itself)."""
+        self._conn.close()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+        return self._process.exitcode
+
+
+def warm_process(module: str) -> WarmProcess | None:
+    """A WarmProcess for `module`, where the platform can fork (None: it cannot)."""
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
+        return None
+    return WarmProcess(module)
+
+
+class RemoteError(Exception):
+    """The traceback of an exception raised in a WarmProcess, as text."""
+
+
+def _serve(conn: Connection, callers: Connection, module: str) -> None:
+    # the fork copied the caller's end too: while it is open here, the caller closing its
+    # own would never end this loop
+    callers.close()
+    importlib.import_module(module)
+    while True:
+        try:
+            function, args = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        try:
+            conn.send((True, function(*args), ""))
+        except KeyboardInterrupt:
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+            conn.send((False, exc, traceback.format_exc()))

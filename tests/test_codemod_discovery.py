@@ -22,7 +22,7 @@ from cli_helpers import MAIN, MODULE_CLIENT, git_repo, migrate
 from libcst.codemod import Codemod, CodemodContext
 
 import redis_migrate.codemods as codemods_package
-from redis_migrate.codemods._common import Accessor
+from redis_migrate.codemods._accessor import Accessor
 from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.pipeline import codemods_for, discover
 from redis_migrate.scan.lifecycle import template_text

@@ -97,7 +97,7 @@ def test_a_noted_parse_is_known_distinct_and_its_code_is_the_text_given() -> Non
 ])
 def test_the_text_apply_notes_for_a_parse_is_the_code_libcst_generates(text: bytes) -> None:
     from redis_migrate.codemods._tree_memo import code_of
-    from redis_migrate.rewrite.apply import _source_of
+    from redis_migrate.rewrite.file_rewrite import _source_of
 
     tree = cst.parse_module(text)
     _source_of(tree, text)

@@ -8,7 +8,8 @@ import libcst.matchers as m
 import pytest
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 
-from redis_migrate.codemods._common import Accessor, RewriteCommand
+from redis_migrate.codemods._accessor import Accessor
+from redis_migrate.codemods._common import RewriteCommand
 from redis_migrate.codemods._shared_pass import SharedPass, hooks, overlapping
 from redis_migrate.codemods.remove_module_client import RemoveModuleClient
 from redis_migrate.codemods.replace_client_references import ReplaceClientReferences

@@ -1,32 +1,40 @@
-"""A batch's files are rewritten in worker processes when there are enough of them; what the
-batch does must not depend on it: the same changes, problems, warnings and flags, in the same
-order, as one process gives. On the example backend, every batch, out of order."""
+"""A batch's files are rewritten in worker processes; what the batch does must not depend on
+it: the same changes, problems, warnings and flags, in the same order, as one process gives
+(on the example backend, every batch, out of order). The workers are forked from a process
+that loaded the rewrite's code while the inventory ran: the process that runs the batch never
+imports LibCST."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cli_helpers import example_repo
 
-import redis_migrate.rewrite.apply as apply_module
+import redis_migrate.rewrite.file_rewrite as file_rewrite
 from redis_migrate.batch_catalog import load_batches
 from redis_migrate.config import load_config
 from redis_migrate.rewrite.apply import ApplyResult, run_batch
+from redis_migrate.rewrite.file_task import FileOutcome
 from redis_migrate.scan.inventory import build_inventory
+from redis_migrate.workers import RemoteError, WarmProcess
 
 
 def _marked_by_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each file's outcome says which process rewrote it (a forked worker inherits the patch)."""
-    real = apply_module._rewrite_file
+    """Each file's outcome says which process rewrote it (a forked process inherits the
+    patch)."""
+    real = file_rewrite._rewrite
 
-    def marked(work: apply_module._Work, path: str) -> apply_module._Outcome:
-        outcome = real(work, path)
-        outcome.warnings.append(f"rewritten by {os.getpid()}")
-        return outcome
+    def marked(*args: object) -> object:
+        result = args[-1]
+        assert isinstance(result, FileOutcome)
+        result.warnings.append(f"rewritten by {os.getpid()}")
+        return real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(apply_module, "_rewrite_file", marked)
+    monkeypatch.setattr(file_rewrite, "_rewrite", marked)
 
 
 def _what_it_does(result: ApplyResult) -> tuple[object, ...]:
@@ -51,9 +59,47 @@ def test_a_batch_rewritten_in_workers_does_what_one_process_does(
         mine = f"rewritten by {os.getpid()}"
         assert all(w == mine for w in one.warnings if w.startswith("rewritten by "))
         workers = {w for w in two.warnings if w.startswith("rewritten by ")}
-        if len(workers) > 0 and mine not in workers:
+        assert mine not in workers  # never in this process, however few the files
+        if len(workers) > 1:
             parallel_batches += 1
             # the diff shows files in path order, whichever worker finished first
             assert [c.path for c in two.changes] == sorted(c.path for c in two.changes)
-    # the example has batches of four files or more: enough for workers
+    # the example has batches of four files or more: enough for two workers
     assert parallel_batches >= 1
+
+
+@pytest.mark.parametrize(("jobs", "loads_libcst"), [(2, False), (1, True)])
+def test_the_process_that_runs_a_batch_in_workers_never_imports_libcst(
+        tmp_path: Path, jobs: int, loads_libcst: bool) -> None:
+    repo = example_repo(tmp_path)
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from redis_migrate.batch_catalog import load_batches\n"
+        "from redis_migrate.config import load_config\n"
+        "from redis_migrate.rewrite.apply import run_batch\n"
+        "repo = Path(sys.argv[1])\n"
+        "config, batches = load_config(repo), load_batches()\n"
+        "changed = 0\n"
+        "for batch in batches:\n"
+        "    result = run_batch(repo, config, batches, batch, force_order=True,\n"
+        "                       dry_run=True, jobs=int(sys.argv[2]))\n"
+        "    changed += len(result.changes)\n"
+        "print(changed, 'libcst' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(repo), str(jobs)],
+                          capture_output=True, text=True, timeout=300, check=True)
+    changed, loaded = done.stdout.split()
+    assert int(changed) > 0
+    assert loaded == str(loads_libcst)
+
+
+def test_a_warm_process_runs_calls_raises_their_errors_and_ends_when_closed() -> None:
+    process = WarmProcess("json")
+    assert process.call(os.getpid) != os.getpid()
+    with pytest.raises(ZeroDivisionError) as raised:
+        process.call(divmod, 1, 0)
+    assert isinstance(raised.value.__cause__, RemoteError)
+    assert "ZeroDivisionError" in str(raised.value.__cause__)
+    assert process.call(sorted, [3, 1, 2]) == [1, 2, 3]  # still serving after an error
+    # it ends by itself when the pipe closes (0), not by the kill after the timeout
+    assert process.close(timeout=30) == 0

@@ -6,46 +6,24 @@ the batch was rewritten and checked: the cross-module rewrites stand or fall tog
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import libcst as cst
-from libcst.codemod import Codemod, CodemodContext, SkipFile
-
-from redis_migrate.analysis.extract import extract
-from redis_migrate.analysis.facts import FileFacts
-from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
+from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.batch_catalog import Batch
-from redis_migrate.codemods._common import ALIAS_PREFIX, Accessor
-from redis_migrate.codemods._contract import spelled_call
-from redis_migrate.codemods._todo_comments import TODO
-from redis_migrate.codemods._tree_memo import note_parsed
-from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
-from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, TidyModuleStart
-from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
 from redis_migrate.config import Config
 from redis_migrate.errors import ApplyError, UsageError
 from redis_migrate.model import Site
 from redis_migrate.rewrite.edit_plan import FilePlan, plan_batch, plan_wiring
+from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask
 from redis_migrate.rewrite.fileio import Replacement, replace_all
-from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.scan.inventory import build_inventory
 from redis_migrate.scan.lifecycle import validate
 from redis_migrate.scan.report import Inventory
-from redis_migrate.workers import cpu_count, process_pool
-
-
-@dataclass(slots=True)
-class FileChange:
-    """One file's content before and after the batch."""
-
-    path: str
-    before: bytes
-    after: bytes
+from redis_migrate.workers import WarmProcess, cpu_count, warm_process
 
 
 @dataclass(slots=True)
@@ -74,10 +52,24 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
     """Plan and rewrite `batch` in memory; raises UsageError for what the user must fix.
 
     Out of order, a dry run still shows its diff (with a warning); a real run is refused.
-    The files are rewritten in `jobs` worker processes (default: one per CPU) when there
-    are enough of them to pay for starting the workers.
+    The files are rewritten in `jobs` worker processes (default: one per CPU). With more
+    than one, a process forked first loads the rewrite's code (LibCST and the codemods) while
+    the inventory runs here, and forks the workers: this process never imports it.
     """
     _require_lifecycle_module(repo, config)
+    jobs = jobs or cpu_count()
+    rewriter = warm_process("redis_migrate.rewrite.file_rewrite") if jobs > 1 else None
+    try:
+        return _run_batch(repo, config, batches, batch, force_order, dry_run, inventory,
+                          compat, _Rewriter(rewriter, jobs))
+    finally:
+        if rewriter is not None:
+            rewriter.close()
+
+
+def _run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
+               force_order: bool, dry_run: bool, inventory: Inventory | None, compat: bool,
+               rewriter: _Rewriter) -> ApplyResult:
     if inventory is None:
         inventory = build_inventory(repo, config, batches)
     warnings = _check_batch(repo, config, inventory, batches, batch, force_order, dry_run)
@@ -93,7 +85,7 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
     if refused:
         result.problems.append(refused)
         return result
-    _rewrite_batch(repo, config, inventory, plans, compat, result, jobs)
+    _rewrite_batch(repo, config, inventory, plans, compat, result, rewriter)
     if result.ok and wiring_lines:
         result.lifecycle_changes.extend(wiring_lines)
     if result.ok:
@@ -172,11 +164,10 @@ def _may_import(path: Path, names: list[str], packages: set[str]) -> bool:
 
 def _rewrite_batch(repo: Path, config: Config, inventory: Inventory,
                    plans: dict[str, FilePlan], compat: bool, result: ApplyResult,
-                   jobs: int | None = None) -> None:
+                   rewriter: _Rewriter) -> None:
     """Every planned file rewritten in memory, then what the batch adds beside them: the
     lifecycle module's blocking client, the compat wrapper."""
-    work = _Work(repo, config.lifecycle_import, inventory, plans)
-    for outcome in _rewrite_files(work, jobs or cpu_count()):
+    for outcome in _rewrite_files(repo, config.lifecycle_import, inventory, plans, rewriter):
         result.problems += outcome.problems
         result.warnings += outcome.warnings
         result.flagged += outcome.flagged
@@ -278,6 +269,8 @@ class _OriginalLines:
             if i1 == i2:  # inserted lines: they stand before the old line i1
                 return min(i1, len(old) - 1) + 1 if old else 1
             # the TODO comment the conversion adds is not part of the line it came from
+            from redis_migrate.codemods._todo_comments import TODO
+
             text = new[line - 1].split(b"# " + TODO.encode())[0].strip()
             best = max(range(i1, i2), key=lambda i: (
                 difflib.SequenceMatcher(None, old[i].strip(), text, autojunk=False).ratio(), -i))
@@ -293,85 +286,39 @@ def _out_of_order(inventory: Inventory, batches: list[Batch], batch: Batch) -> s
     return ", ".join(f"{name} ({count} pending)" for name, count in waiting if count)
 
 
-def _codemods(context: CodemodContext, plan: FilePlan, lifecycle: str) -> list[Codemod]:
-    # found in the codemods package by the plan fields each declares it serves, in its order;
-    # neighbours that declare it share one pass over the tree
-    return passes(context, codemods_for(context, plan, lifecycle))
-
-
-def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> None:
-    """A file that binds `get_redis` (or `init_redis`, `close_redis`) itself, not from the
-    lifecycle module, calls the lifecycle module's under an alias: its own name keeps working
-    (`app.dependency_overrides[get_redis]`, test fixtures)."""
-    taken = {name for name, source in analysed.taken_names.items()
-             if source != f"{lifecycle}.{name}"}
-    plan.aliases = tuple(sorted((name, ALIAS_PREFIX + name) for name in taken))
-    if not plan.aliases:
-        return
-    aliased = dataclasses.replace
-
-    def fix(accessor: Accessor) -> Accessor:
-        return aliased(accessor, aliases=plan.aliases)
-
-    plan.calls = {k: fix(a) for k, a in plan.calls.items()}
-    plan.attributes = {k: fix(a) for k, a in plan.attributes.items()}
-    plan.getters = {k: (g, fix(a)) for k, (g, a) in plan.getters.items()}
-    plan.references = {k: fix(a) for k, a in plan.references.items()}
-
-
-def _syntax_error_line(source: bytes, fallback: int) -> int:
-    """The line Python reports for a syntax error (LibCST's can be one further on)."""
-    import ast
-
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        return exc.lineno or fallback
-    except ValueError:
-        pass
-    return fallback
-
-
-def _started_blank(tree: cst.Module) -> bool:
-    return bool(tree.header) or bool(tree.body and tree.body[0].leading_lines)
-
-
-# below this many files, forking the workers costs more than it saves (each file's rewrite
-# takes tens of milliseconds, starting two workers about as long)
-_PARALLEL_FILES = 4
-
-
 @dataclass(frozen=True, slots=True)
-class _Work:
-    """What every file's rewrite reads: the same for all files of the batch."""
+class _Rewriter:
+    """Where the files are rewritten: the process that loaded the code, and how many workers
+    it forks (no process: here, one file after another)."""
 
-    repo: Path
-    lifecycle: str
-    inventory: Inventory
-    plans: dict[str, FilePlan]
-
-
-@dataclass(slots=True)
-class _Outcome:
-    """One file's rewrite: its change (None when it has none), and what it reports."""
-
-    change: FileChange | None = None
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    flagged: list[tuple[str, int, str, str]] = field(default_factory=list)
+    process: WarmProcess | None
+    jobs: int
 
 
-def _rewrite_files(work: _Work, jobs: int) -> list[_Outcome]:
+def _rewrite_files(repo: Path, lifecycle: str, inventory: Inventory, plans: dict[str, FilePlan],
+                   rewriter: _Rewriter) -> list[FileOutcome]:
     """Each planned file's outcome, in path order (what the diff shows), whichever worker
     rewrote it: the files of a batch are rewritten independently, from the analysis."""
-    paths = sorted(work.plans)
-    if jobs <= 1 or len(paths) < _PARALLEL_FILES:
-        return [_rewrite_file(work, path) for path in paths]
-    # the largest files first, one at a time: the workers finish together
-    by_size = sorted(paths, key=lambda p: (-_size(work.repo / p), p))
-    with process_pool(min(jobs, len(paths)), _adopt_work, work) as pool:
-        done = dict(zip(by_size, pool.map(_rewrite_in_worker, by_size)))
+    paths = sorted(plans)
+    # the largest files first (see rewrite_files)
+    by_size = sorted(paths, key=lambda p: (-_size(repo / p), p))
+    tasks = [FileTask(repo, lifecycle, plans[path], inventory.facts.get(path))
+             for path in by_size]
+    if rewriter.process is None:
+        from redis_migrate.rewrite.file_rewrite import rewrite_files
+
+        outcomes = rewrite_files(tasks, rewriter.jobs)
+    else:
+        outcomes = rewriter.process.call(_rewrite_there, tasks, rewriter.jobs)
+    done = dict(zip(by_size, outcomes))
     return [done[path] for path in paths]
+
+
+def _rewrite_there(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
+    # runs in the WarmProcess, which has imported the module already
+    from redis_migrate.rewrite.file_rewrite import rewrite_files
+
+    return rewrite_files(tasks, jobs)
 
 
 def _size(path: Path) -> int:
@@ -379,149 +326,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0  # the rewrite reports it
-
-
-_WORKER_WORK: _Work | None = None
-
-
-def _adopt_work(work: _Work) -> None:
-    global _WORKER_WORK
-    _WORKER_WORK = work
-
-
-def _rewrite_in_worker(path: str) -> _Outcome:
-    assert _WORKER_WORK is not None, "the pool's initializer sets the work"
-    return _rewrite_file(_WORKER_WORK, path)
-
-
-def _rewrite_file(work: _Work, path: str) -> _Outcome:
-    outcome = _Outcome()
-    outcome.change = _rewrite(work.repo, work.plans[path], work.lifecycle, work.inventory,
-                              outcome)
-    return outcome
-
-
-def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, inventory: Inventory,
-             result: _Outcome) -> FileChange | None:
-    path = repo / plan.path
-    try:
-        before = path.read_bytes()
-    except OSError as exc:
-        result.problems.append(f"{plan.path}: cannot read: {exc.strerror or exc}")
-        return None
-    analysed = inventory.facts.get(plan.path)
-    if analysed is None:
-        result.problems.append(f"{plan.path}: was not analysed; nothing in the batch is written")
-        return None
-    try:
-        tree = cst.parse_module(before)
-    except cst.ParserSyntaxError as exc:
-        result.problems.append(f"{plan.path}:{_syntax_error_line(before, exc.raw_line)}: "
-                               f"does not parse: {exc.message}")
-        return None
-    _source_of(tree, before)
-    _alias_taken_names(plan, analysed, lifecycle)
-    rewritten = _run_codemods(plan, tree, lifecycle, result)
-    if rewritten is None:
-        return None
-    after = rewritten.bytes
-    problem = _verify(plan, analysed, after, inventory)
-    if problem:
-        result.problems.append(problem)
-        return None
-    return FileChange(plan.path, before, after)
-
-
-def _source_of(tree: cst.Module, before: bytes) -> None:
-    """Tell the codemods the parsed tree's text, which they would otherwise generate again."""
-    try:
-        source = before.decode(tree.encoding)
-    except (LookupError, UnicodeDecodeError):
-        return
-    # LibCST keeps a byte-order mark out of the tree's code
-    note_parsed(tree, source.removeprefix("\ufeff"))
-
-
-def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
-                  result: _Outcome) -> cst.Module | None:
-    """The file's tree after every codemod its plan calls for, in order (None, with the
-    problem in `result`, when one of them skips the file)."""
-    context = CodemodContext(filename=plan.path, full_module_name=plan.module,
-                             full_package_name=plan.package)
-    tidy = TidyModuleStart(context, _started_blank(tree), tree)
-    if plan.wire_init:
-        # first, on the tree the analysis read; the positions after it move down a line each
-        wire = WireInit(context, {f: (line, spelled_call(call, plan)) for f, (line, call)
-                                  in plan.wire_init.items()}, plan.wire_imports)
-        try:
-            tree = wire.transform_module(tree)
-        except SkipFile as exc:
-            result.problems.append(f"{plan.path}: WireInit skipped it: {exc}")
-            return None
-        plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
-    orphans = DropOrphanedStdlibImports(context, tree)
-    for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
-        # the last two look at a few nodes: a whole pass each (a deep copy, every node visited)
-        # costs more than the rest of the work on a large file
-        if codemod is orphans and not orphans.has_work(tree):
-            continue
-        if codemod is tidy:
-            tree = tidy.leave_Module(tree, tree)
-            continue
-        try:
-            tree = codemod.transform_module(tree)
-        except SkipFile as exc:
-            result.problems.append(f"{plan.path}: {type(codemod).__name__} skipped it: {exc}")
-            return None
-        if isinstance(codemod, ConvertAioredisCalls):
-            result.flagged.extend((plan.path, line, rule, why)
-                                  for line, rule, why in codemod.flagged)
-    result.warnings.extend(f"{plan.path}: {w}" for w in context.warnings)
-    return tree
-
-
-def _verify(plan: FilePlan, analysed: FileFacts, after: bytes, inventory: Inventory) -> str | None:
-    """The rewritten file compiles, and the planned instantiations are gone from it."""
-    try:
-        compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        return f"{plan.path}: the rewrite does not compile ({exc}); this is a bug"
-    dangling = _dangling(after, plan, analysed)
-    if dangling:
-        return (f"{plan.path}: the rewrite would leave {', '.join(sorted(dangling))} undefined; "
-                f"nothing in the batch is written")
-    module, is_package = plan.module, plan.path.endswith("__init__.py")
-    new = extract(plan.path, module, is_package, after, ())
-    planned = sum(s.kind == "instantiation" for s in plan.sites)
-    left = len(analysed.sites) - len(new.sites)
-    if left != planned:
-        lines = ", ".join(str(s.line) for s in plan.sites if s.kind == "instantiation")
-        return (f"{plan.path}: {planned - left} of the planned site(s) at line(s) {lines} could "
-                f"not be rewritten; nothing in the batch is written")
-    return None
-
-
-def _dangling(after: bytes, plan: FilePlan, analysed: FileFacts) -> set[str]:
-    """Names of removed clients (or their import aliases) still read but no longer bound."""
-    import ast
-
-    gone = set(plan.remove_names)
-    gone |= {local for _scope, local, target in analysed.imports if target in plan.references}
-    if not gone:
-        return set()
-    tree = parse_source(after)
-    bound: set[str] = set()
-    loaded: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name):
-            (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-        elif isinstance(node, ast.alias):
-            bound.add((node.asname or node.name).split(".")[0])
-        elif isinstance(node, ast.arg):
-            bound.add(node.arg)
-    return (gone & loaded) - bound
 
 
 def digest(data: bytes) -> str:

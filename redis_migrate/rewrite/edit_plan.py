@@ -14,7 +14,7 @@ from typing import overload
 
 from redis_migrate.analysis.facts import LOCALS, RETURN, FileFacts
 from redis_migrate.analysis.link import ImportIndex, LinkedSite, ModuleIndex
-from redis_migrate.codemods._common import Accessor
+from redis_migrate.codemods._accessor import Accessor
 from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
 from redis_migrate.scan.discovery import module_name
