@@ -4,9 +4,11 @@ process that loads the workers' code while the parent does something else."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import os
+import signal
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -65,10 +67,14 @@ class WarmProcess:
 
     def close(self, timeout: float = 10.0) -> int | None:
         """End the process (it exits when the pipe closes), waiting at most `timeout` seconds
-        before killing it; its exit code (0: it ended by itself)."""
+        before killing it and the workers it forked; its exit code (0: it ended by itself)."""
         self._conn.close()
         self._process.join(timeout)
-        if self._process.is_alive():
+        pid = self._process.pid
+        if self._process.is_alive() and pid is not None:
+            # the group, unless the process has not made it yet: then the process alone
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
             self._process.kill()
             self._process.join()
         return self._process.exitcode
@@ -89,15 +95,29 @@ def _serve(conn: Connection, callers: Connection, module: str) -> None:
     # the fork copied the caller's end too: while it is open here, the caller closing its
     # own would never end this loop
     callers.close()
-    importlib.import_module(module)
+    # a group of its own, with the workers it forks: a terminal's interrupt reaches the caller
+    # alone, which closes the pipe when it is done, or ends the whole group at once
+    os.setpgid(0, 0)
+    broken: tuple[bool, object, str] | None = None
+    try:
+        importlib.import_module(module)
+    except Exception as exc:  # noqa: BLE001 - every call answers with it
+        broken = (False, exc, traceback.format_exc())
     while True:
         try:
             function, args = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return
+        answer = broken
+        if answer is None:
+            try:
+                answer = (True, function(*args), "")
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, which raises it
+                answer = (False, exc, traceback.format_exc())
         try:
-            conn.send((True, function(*args), ""))
-        except KeyboardInterrupt:
+            conn.send(answer)
+        except OSError:  # the caller has gone
             return
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
-            conn.send((False, exc, traceback.format_exc()))
+        except Exception:  # noqa: BLE001 - an answer that does not pickle
+            conn.send((False, RuntimeError(f"{function}: its answer cannot be sent back"),
+                       traceback.format_exc()))

@@ -103,3 +103,52 @@ def test_a_warm_process_runs_calls_raises_their_errors_and_ends_when_closed() ->
     assert process.call(sorted, [3, 1, 2]) == [1, 2, 3]  # still serving after an error
     # it ends by itself when the pipe closes (0), not by the kill after the timeout
     assert process.close(timeout=30) == 0
+
+
+def _sleep_with_a_child(pid_file: str) -> None:
+    """Forks a child that sleeps, says its pid, and sleeps: a call that runs a while."""
+    import multiprocessing
+    import time
+
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(120,))
+    child.start()
+    Path(pid_file).write_text(str(child.pid))
+    time.sleep(120)
+
+
+def _gone(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in state  # dead, not yet reaped by whoever inherited it
+
+
+def test_an_interrupted_call_ends_the_warm_process_and_the_workers_it_forked(
+        tmp_path: Path) -> None:
+    import signal
+
+    pid_file = tmp_path / "child.pid"
+    process = WarmProcess("json")
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 1.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            process.call(_sleep_with_a_child, str(pid_file))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    child = int(pid_file.read_text())
+    assert not _gone(child)
+    assert process.close(timeout=0) == -signal.SIGKILL  # at once, not after the call's 120 s
+    for _ in range(50):
+        if _gone(child):
+            break
+        import time
+
+        time.sleep(0.1)
+    assert _gone(child)

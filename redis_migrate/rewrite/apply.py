@@ -60,11 +60,15 @@ def run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
     jobs = jobs or cpu_count()
     rewriter = warm_process("redis_migrate.rewrite.file_rewrite") if jobs > 1 else None
     try:
-        return _run_batch(repo, config, batches, batch, force_order, dry_run, inventory,
-                          compat, _Rewriter(rewriter, jobs))
-    finally:
+        result = _run_batch(repo, config, batches, batch, force_order, dry_run, inventory,
+                            compat, _Rewriter(rewriter, jobs))
+    except BaseException:
         if rewriter is not None:
-            rewriter.close()
+            rewriter.close(timeout=0)  # interrupted or refused: what it works on is not wanted
+        raise
+    if rewriter is not None:
+        rewriter.close()
+    return result
 
 
 def _run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
