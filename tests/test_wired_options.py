@@ -336,3 +336,75 @@ app = create_application(lifespan=own_lifespan)
     hooks = scan(tmp_path).wiring.hooks
     assert hooks.get("app.setup.lifespan_factory.<locals>.lifespan") == "lifespan", hooks
     assert hooks.get("app.main.own_lifespan") == "lifespan", hooks
+
+
+POOL_FACTORY = {
+    "app/__init__.py": "",
+    "app/settings.py": '''import os
+
+REDIS_URL = os.environ["APP_REDIS_URL"]
+REDIS_MAX = int(os.environ.get("APP_REDIS_MAX", "2"))
+''',
+    # newmantle-game's shape: the pool's URL and size are parameters of a factory
+    "pool.py": '''import redis.asyncio as redis
+
+
+def make_pool(url: str, max_connection: int):
+    pool = redis.ConnectionPool.from_url(url, max_connections=max_connection)
+    return pool
+''',
+    "worker.py": '''import asyncio
+
+import redis.asyncio as redis
+
+from app import settings
+from pool import make_pool
+
+
+async def main():
+    pool = make_pool(settings.REDIS_URL, settings.REDIS_MAX)
+    client = redis.Redis(connection_pool=pool)
+    await client.set("greeting", "hi")
+    print(await client.get("greeting"), client.connection_pool.max_connections)
+    await client.aclose()
+    await pool.aclose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+''',
+}
+
+
+def test_a_factory_parameter_stands_for_what_its_one_caller_passes(
+        tmp_path: Path, redis_url: str) -> None:
+    """`make_pool(url, max_connection)` called once, with settings: the URL and the pool size
+    are those settings, the batch passes the size to init_redis(), and the shared pool has it
+    (before: options-differ, `max_connections=max_connection` compared as a name)."""
+    repo = git_repo(tmp_path / "factory", POOL_FACTORY)
+    assert _run_worker(repo, redis_url) == "b'hi' 2"
+    _init(repo)
+    site = _sites(repo)["pool.py:5"]
+    assert site["status"] == "pending", site
+    assert ("max_connections=max_connection: init_redis() gives the shared client the same"
+            in site["notes"])
+    run = migrate("apply", "-C", repo, "--batch", site["batch"], "--no-git")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    worker = (repo / "worker.py").read_text()
+    assert ('    await init_redis(settings.REDIS_URL, clients={"default": '
+            '{"max_connections": settings.REDIS_MAX}})\n') in worker, worker
+    assert "ConnectionPool" not in (repo / "pool.py").read_text()
+    assert _run_worker(repo, redis_url) == "b'hi' 2"
+
+
+def test_a_factory_called_with_two_sizes_keeps_its_parameter(tmp_path: Path) -> None:
+    files = {**POOL_FACTORY, "other.py": '''from app import settings
+from pool import make_pool
+
+spare = make_pool(settings.REDIS_URL, 5)
+'''}
+    root = tmp_path / "two-sizes"
+    write_repo(root, files)
+    site = next(s for s in scan(root).sites if s.file == "pool.py")
+    assert site.reason_code == "options-differ", site
+    assert "max_connections=max_connection" in (site.reason or "")

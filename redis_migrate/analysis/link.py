@@ -522,7 +522,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     index = ModuleIndex.of(files)
     graph, site_facts = _build_graph(files, index)
     sites = _instantiation_sites(site_facts, index)
-    _parameter_defaults(sites.values(), graph)
+    _parameter_sources(sites.values(), graph)
     _attach_holders(sites, graph)
     _attach_returns(files, sites, graph)
     _attach_pools(sites, site_facts, graph)
@@ -680,20 +680,48 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
                         sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
 
 
-def _parameter_defaults(sites: Collection[LinkedSite], graph: _Graph) -> None:
-    """A URL parameter no caller passes (`def connect(self, url=settings.REDIS_URL)` called as
-    `connect()`) stands for its default's key; one pass over the graph for all such sites."""
-    wanted = {s.url_key: s for s in sites if s.url_key and f".{LOCALS}." in s.url_key}
+def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph) -> None:
+    """A URL or option that is a parameter of the site's def stands for what its callers
+    pass, when that is one key: `def make_pool(url, max_connection)` called only as
+    `make_pool(settings.REDIS_URL, settings.REDIS_MAX)`, or `def connect(url=settings.URL)`
+    called as `connect()` (the default). Two callers passing different keys, or a caller and
+    the default, leave the parameter as it is. One pass over the graph for all such sites."""
+    def local(key: str) -> bool:
+        return f".{LOCALS}." in key or f".{ARGS}." in key
+
+    wanted = {key for site in sites for key in (site.url_key, *dict(site.option_keys).values())
+              if key and local(key)}
     if not wanted:
         return
-    sources: dict[str, list[str]] = defaultdict(list)
-    for value, copies in graph.flows.items():
-        for key in copies & wanted.keys():
-            sources[key].append(value)
+    feeding = _feeding(graph, wanted)
+    # a parameter is fed by the argument keys of its calls (`make_pool.<args>.0`), which are
+    # fed by what each caller passes
+    arguments = {value for values in feeding.values() for value in values
+                 if f".{ARGS}." in value}
+    for key, values in _feeding(graph, arguments).items():
+        feeding[key] = values
+
+    def resolved(key: str) -> str:
+        found: set[str] = set()
+        for value in feeding.get(key, ()):
+            found.update(feeding.get(value, ()) if f".{ARGS}." in value else (value,))
+        only = next(iter(found)) if len(found) == 1 else None
+        return only if only is not None and not local(only) else key
+
     for site in sites:
-        found = sources.get(site.url_key or "", [])
-        if len(found) == 1 and f".{LOCALS}." not in found[0] and f".{ARGS}." not in found[0]:
-            site.url_key = found[0]
+        if site.url_key and local(site.url_key):
+            site.url_key = resolved(site.url_key)
+        site.option_keys = tuple((name, resolved(key) if local(key) else key)
+                                 for name, key in site.option_keys)
+
+
+def _feeding(graph: _Graph, keys: set[str]) -> dict[str, list[str]]:
+    """Each of `keys` -> the keys and values it copies."""
+    feeding: dict[str, list[str]] = defaultdict(list)
+    for value, copies in graph.flows.items():
+        for key in copies & keys:
+            feeding[key].append(value)
+    return feeding
 
 
 def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[str, str]:
