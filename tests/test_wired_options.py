@@ -383,7 +383,13 @@ def test_a_factory_parameter_stands_for_what_its_one_caller_passes(
     (before: options-differ, `max_connections=max_connection` compared as a name)."""
     repo = git_repo(tmp_path / "factory", POOL_FACTORY)
     assert _run_worker(repo, redis_url) == "b'hi' 2"
-    _init(repo)
+    init = migrate("init", "-C", repo)
+    assert init.exit_code == 0, init.stdout + init.stderr
+    # the parameter's name is no URL outside its def: init does not offer it
+    assert "init_redis(url)" not in init.stdout and "url: url (used" not in init.stdout, \
+        init.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
     site = _sites(repo)["pool.py:5"]
     assert site["status"] == "pending", site
     assert ("max_connections=max_connection: init_redis() gives the shared client the same"

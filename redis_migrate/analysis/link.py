@@ -96,6 +96,9 @@ class LinkedSite:
     function: str | None = None  # the def the site is in
     bound_to: str | None = None  # the key it is first assigned to (canonical)
     url_key: str | None = None  # canonical key of its URL argument
+    # the parameter the URL came through (`make_pool.<locals>.url`), when url_key is what the
+    # callers pass: the site spells the parameter's name, which is no URL outside its def
+    url_parameter: str | None = None
     options: tuple[tuple[str, str], ...] = ()
     option_keys: tuple[tuple[str, str], ...] = ()  # (option, canonical key): `db=settings.DB`
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
@@ -710,7 +713,9 @@ def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph) -> None:
 
     for site in sites:
         if site.url_key and local(site.url_key):
-            site.url_key = resolved(site.url_key)
+            parameter, site.url_key = site.url_key, resolved(site.url_key)
+            if site.url_key != parameter:
+                site.url_parameter = parameter
         site.option_keys = tuple((name, resolved(key) if local(key) else key)
                                  for name, key in site.option_keys)
 

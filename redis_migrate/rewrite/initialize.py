@@ -281,8 +281,10 @@ def _derive_sync_url(result: DerivedCentral, inventory: Inventory, path: str,
 def _url_of(linked: LinkedSite) -> str | None:
     """The URL a client connects to, as code init can pass to init_redis(): `Redis(host=h,
     port=p)` as `f"redis://{h}:{p}/0"`, not its host alone. None for a parameter or a local
-    (`url`), which names no URL init can use."""
-    if not linked.url or not linked.url_key or "<locals>" in linked.url_key:
+    (`url`), which names no URL init can use, even where the analysis knows what its callers
+    pass (the wiring spells that in the hook's file)."""
+    if (not linked.url or not linked.url_key or "<locals>" in linked.url_key
+            or linked.url_parameter is not None):
         return None
     code = linked.url_code
     if code and code != linked.url and "redis://" in code:
