@@ -33,8 +33,12 @@ class InlineFunctionClient(RewriteCommand):
         super().__init__(context)
         self.calls = dict(calls)  # (line, 1-based column) of the call -> accessor
         self.done: set[tuple[int, int]] = set()
-        self._created: set[int] = set()  # ids of the accessor calls this codemod made
-        self._pools: set[int] = set()  # those of them that replaced a pool's creation
+        # the accessor calls this codemod made, by id, and those of them that replaced a pool's
+        # creation: the nodes are held here, for a node dropped later (a released pool's
+        # `pool = get_redis()`) would free its id for a new node of the tree (an `await`ed
+        # close would then lose its `await`)
+        self._created: dict[int, cst.Call] = {}
+        self._pools: dict[int, cst.Call] = {}
         self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
 
     @classmethod
@@ -65,9 +69,9 @@ class InlineFunctionClient(RewriteCommand):
         start = self.get_metadata(PositionProvider, original).start
         self.done.add((start.line, start.column + 1))
         replacement = accessor.call()
-        self._created.add(id(replacement))
+        self._created[id(replacement)] = replacement
         if any("ConnectionPool" in q.name for q in self.qualified_names(original.func)):
-            self._pools.add(id(replacement))
+            self._pools[id(replacement)] = replacement
         return replacement
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
@@ -94,12 +98,12 @@ class InlineFunctionClient(RewriteCommand):
         assign = statement.body[0]
         if not isinstance(assign, cst.Assign) or len(assign.targets) != 1 \
                 or not isinstance(assign.targets[0].target, cst.Name) \
-                or id(assign.value) not in self._pools:
+                or self._pools.get(id(assign.value)) is not assign.value:
             return None
         return assign.targets[0].target.value
 
     def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
-        if id(updated.expression) in self._created:
+        if self._created.get(id(updated.expression)) is updated.expression:
             return updated.expression  # get_redis() is not awaitable
         return updated
 

@@ -13,6 +13,12 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 from redis_server import RedisServer, start_redis_server  # noqa: E402
 
+# Loaded once here: `apply` in this process (CliRunner) forks a process that loads the rewrite's
+# code (LibCST, the codemods); forked from here, it finds them loaded instead of importing them
+# again for each of the hundreds of batches the tests apply. The CLI run as a program still
+# loads them in that process (tests/test_parallel_rewrite.py checks it).
+import redis_migrate.rewrite.file_rewrite  # noqa: E402, F401
+
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:

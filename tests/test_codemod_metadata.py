@@ -102,3 +102,40 @@ def test_the_text_apply_notes_for_a_parse_is_the_code_libcst_generates(text: byt
     tree = cst.parse_module(text)
     _source_of(tree, text)
     assert code_of(tree) == tree.code
+
+
+ON_START_AND_SHUTDOWN = '''from redis import asyncio as aioredis
+
+from app import store
+from app.config import REDIS_URL
+
+
+async def on_start():
+    pool = aioredis.ConnectionPool.from_url(REDIS_URL)
+    store.redis_client = aioredis.Redis(connection_pool=pool)
+
+
+async def on_shutdown():
+    await store.redis_client.aclose()
+'''
+
+
+def test_a_node_made_and_dropped_by_a_codemod_does_not_stand_for_another(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """InlineFunctionClient marks the calls it makes (so that `await get_redis()` loses its
+    `await`). The released pool's `pool = get_redis()` is dropped again; CPython may then give
+    its address to a new node of the tree, and a mark kept by id alone made `await
+    store.redis_client.aclose()` lose its `await` (one apply in about forty, by the memory's
+    layout). Here every node has one id, as if each reused the last one's address."""
+    from redis_migrate.codemods import inline_function_client
+    from redis_migrate.codemods._accessor import Accessor
+    from redis_migrate.codemods.inline_function_client import InlineFunctionClient
+
+    monkeypatch.setattr(inline_function_client, "id", lambda node: 1, raising=False)
+    accessor = Accessor("app.redis_client")
+    codemod = InlineFunctionClient(CodemodContext(), {(8, 12): accessor, (9, 26): accessor})
+    out = codemod.transform_module(cst.parse_module(ON_START_AND_SHUTDOWN)).code
+    assert codemod.done == {(8, 12), (9, 26)}
+    assert "    store.redis_client = get_redis()\n" in out
+    assert "pool =" not in out  # the released pool's statement went
+    assert "    await store.redis_client.aclose()\n" in out, out
