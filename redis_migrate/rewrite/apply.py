@@ -308,18 +308,15 @@ def _rewrite_files(repo: Path, lifecycle: str, inventory: Inventory, plans: dict
     by_size = sorted(paths, key=lambda p: (-_size(repo / p), p))
     tasks = [FileTask(repo, lifecycle, plans[path], inventory.facts.get(path))
              for path in by_size]
-    if rewriter.process is None:
-        from redis_migrate.rewrite.file_rewrite import rewrite_files
-
-        outcomes = rewrite_files(tasks, rewriter.jobs)
-    else:
-        outcomes = rewriter.process.call(_rewrite_there, tasks, rewriter.jobs)
+    outcomes = (_rewrite(tasks, rewriter.jobs) if rewriter.process is None
+                else rewriter.process.call(_rewrite, tasks, rewriter.jobs))
     done = dict(zip(by_size, outcomes))
     return [done[path] for path in paths]
 
 
-def _rewrite_there(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
-    # runs in the WarmProcess, which has imported the module already
+def _rewrite(tasks: list[FileTask], jobs: int) -> list[FileOutcome]:
+    # imported here: in the WarmProcess it is loaded already, and this process loads it only
+    # when it rewrites the files itself
     from redis_migrate.rewrite.file_rewrite import rewrite_files
 
     return rewrite_files(tasks, jobs)
