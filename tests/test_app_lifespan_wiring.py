@@ -99,19 +99,97 @@ def test_a_fastapi_app_with_no_hook_gets_a_lifespan_and_one_pool(
     assert again.exit_code == 0 and (repo / "app/main.py").read_text() == main
 
 
-def test_a_worker_app_beside_it_keeps_the_sites_waiting(tmp_path: Path) -> None:
-    """Found on dripdrop: its Celery tasks run the same code in a worker process, which a
-    lifespan on the web app never starts. With a `Celery()` in the repository, the batch cannot
-    wire every program, so the sites wait and the reason names both."""
-    files = {**APP, "app/tasks.py": 'from celery import Celery\n\n'
-                                     'celery = Celery("hits", broker="redis://localhost")\n'}
-    repo = git_repo(tmp_path / "hits", files)
-    import json
-    sites = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
-    client = next(s for s in sites if s["kind"] == "instantiation")
-    assert (client["status"], client["reason_code"]) == ("manual", "lifecycle-not-wired")
-    assert "FastAPI() at app/main.py:15" in client["reason"]
-    assert "Celery() at app/tasks.py:3" in client["reason"]
+WORKER = {
+    "app/tasks.py": 'from celery import Celery\n\ncelery = Celery("hits", broker="redis://localhost")\n',
+    # a task module: it imports the worker's app to define a task, and a helper with a client
+    "app/jobs.py": "from app.counter import bump\nfrom app.tasks import celery\n\n\n"
+                   "@celery.task\nasync def count(key):\n    return await bump(key)\n",
+    "app/counter.py": source("""
+        from redis.asyncio import Redis
+
+        from app import settings
+
+
+        async def bump(key):
+            client = Redis.from_url(settings.REDIS_URL)
+            try:
+                return await client.incr(key)
+            finally:
+                await client.aclose()
+    """),
+}
+
+
+def _reasons(repo: Path) -> dict[str, tuple[str, str | None, str | None]]:
+    report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    return {s["file"]: (s["status"], s["reason_code"], s["reason"]) for s in report["sites"]
+            if s["kind"] == "instantiation"}
+
+
+def test_a_worker_app_beside_it_keeps_only_the_code_it_runs(
+        tmp_path: Path, redis_url: str) -> None:
+    """Found on dripdrop: a Litestar app made with no hook, a yield dependency per request, and
+    a `Celery()` whose tasks run other code in a worker process, which a lifespan on the web
+    app never starts. The app gets its lifespan and its dependency moves; what the worker runs
+    (the modules its task modules import) stays, with a reason that names the worker, before
+    the wiring and after it (init_redis() is then called, but not in the worker)."""
+    repo = git_repo(tmp_path / "hits", {**APP, **WORKER})
+    _init(repo)
+    worker_says = ("app/counter.py runs in the worker process of Celery() made at "
+                   "app/tasks.py:3 too, which does not start the shared client")
+    for wired in (False, True):
+        reasons = _reasons(repo)
+        # once moved, the dependency's client is gone: no site there
+        assert reasons.get("app/main.py", ("gone", None))[:2] == (
+            ("gone", None) if wired else ("pending", None)), reasons
+        status, code, reason = reasons["app/counter.py"]
+        assert (status, code) == ("manual", "lifecycle-not-wired"), reasons
+        assert reason is not None and worker_says in reason, reason
+        if not wired:
+            _apply_every_batch(repo)
+    main = (repo / "app/main.py").read_text()
+    assert "lifespan=redis_lifespan" in main and "Redis.from_url" not in main, main
+    assert (repo / "app/counter.py").read_text() == WORKER["app/counter.py"]
+    last, opened = _drive(repo, redis_url)
+    assert last == 40 and opened <= 4, opened
+
+
+PUBLISH_SCRIPT = source("""
+    import asyncio
+
+    from redis.asyncio import Redis
+
+    from app import settings
+
+    client = Redis.from_url(settings.REDIS_URL)
+
+
+    async def main():
+        await client.publish("news", "hello")
+
+
+    if __name__ == "__main__":
+        asyncio.run(main())
+""")
+
+
+def test_a_script_beside_an_app_with_no_hook_keeps_its_own_client(tmp_path: Path) -> None:
+    """Found on restaurant-backend: a FastAPI app made with no hook and, beside it, a script
+    whose `main()` publishes with a client of its own and does not start the app. Before,
+    every site waited (the main() the batch would wire does not start the app); the app now
+    gets its lifespan, and the script's client stays, with its reason."""
+    repo = git_repo(tmp_path / "hits", {**APP, "scripts/publish.py": PUBLISH_SCRIPT})
+    _init(repo)
+    reasons = _reasons(repo)
+    assert reasons["app/main.py"][:2] == ("pending", None), reasons
+    status, code, reason = reasons["scripts/publish.py"]
+    assert (status, code) == ("manual", "lifecycle-not-wired"), reasons
+    assert reason is not None and ("runs in the script started by main() in scripts/publish.py"
+                                   in reason), reason
+    _apply_every_batch(repo)
+    assert "lifespan=redis_lifespan" in (repo / "app/main.py").read_text()
+    assert (repo / "scripts/publish.py").read_text() == PUBLISH_SCRIPT
+    assert _reasons(repo)["scripts/publish.py"][:2] == ("manual", "lifecycle-not-wired")
 
 
 # imports the settings module (so the scan reads it, as it read goit's) but no Redis client

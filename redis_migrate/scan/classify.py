@@ -95,6 +95,7 @@ class _Classifier:
                  central_urls: set[str], lifecycle: LifecycleFacts | None = None,
                  wiring: WiringFacts | None = None) -> None:
         self.lifecycle = lifecycle
+        self.wiring = wiring
         self.not_wired = wiring.refusal() if wiring is not None else None
         self.assumed = wiring.assumed if wiring is not None else None
         self.wired = wiring.wired if wiring is not None else True
@@ -282,10 +283,12 @@ class _Classifier:
             site.notes.append(SYNC_NOTE)
         elif site.status == "pending" and self.assumed and site.kind == "instantiation":
             site.notes.append(self.assumed)
-        if site.status == "pending" and self.not_wired and not site.sync:
+        not_wired = self.not_wired or (self.wiring.elsewhere(
+            [linked.path, *(o.path for o in origins)]) if self.wiring is not None else None)
+        if site.status == "pending" and not_wired and not site.sync:
             # its client, closes and owners stay (a sync client needs no startup hook)
             site.status, site.reason_code, site.reason = (
-                "manual", "lifecycle-not-wired", self.not_wired)
+                "manual", "lifecycle-not-wired", not_wired)
         if linked.consumers:
             site.notes.extend(f"handed to {c}: a known consumer; its commands count"
                               for c in linked.consumers)

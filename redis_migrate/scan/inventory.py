@@ -58,6 +58,7 @@ from redis_migrate.scan.discovery import (
 )
 from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
+from redis_migrate.scan.programs import ImportGraph
 from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.sync_url import SyncUrl
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
@@ -122,7 +123,8 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     imports_of = partial(_module_imports, repo, modules_on_disk)
     if lifecycle is not None and lifecycle.sync_url is not None:
         lifecycle.sync_url = _canonical_sync_url(lifecycle.sync_url, good, imports_of)
-    wiring = wiring_facts(good, linked, imports_of)
+    wiring = wiring_facts(good, linked, imports_of,
+                          ImportGraph(repo, fileset.files, modules_on_disk.path_of))
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}
     if lifecycle is not None and lifecycle.template:

@@ -23,6 +23,11 @@ An ASGI app made with no hook at all (`Litestar(route_handlers=...)`) is given o
 `redis_lifespan` beside it that calls `init_redis(<the agreed URL>)` and, on the way out,
 `close_redis()`, passed as `lifespan=` (a list for Litestar).
 
+The app is given that lifespan beside other programs too (a Celery worker, a script's
+`main()` that does not start the app), when it is the one web app: the sites those programs
+run (`redis_migrate.scan.programs`) stay `manual` with reason code `lifecycle-not-wired`, and
+the app's own sites move.
+
 An app whose hooks the analysis sees but that has neither cannot be wired safely: its
 sites are `manual` with reason code `lifecycle-not-wired`. A repository with no call of
 init_redis() and no recognisable hook at all (a library package, an app started from
@@ -46,11 +51,12 @@ from redis_migrate.analysis.facts import (
     FileFacts,
     Location,
 )
-from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS
+from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS, WORKER_APPS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.discovery import is_test_path
+from redis_migrate.scan.programs import ImportGraph, OtherProgram
 
 STARTING = ("lifespan", "startup", "main")
 # The options init_redis(clients={"default": ...}) can carry for the shared client, because
@@ -109,6 +115,8 @@ class WiringFacts:
     unstarted: list[str] = field(default_factory=list)
     # by anchor function key: the options its init_redis() passes the shared client
     init_options: dict[str, SharedOptions] = field(default_factory=dict)
+    # programs beside the app that gets a lifespan, which the batch does not wire
+    others: list[OtherProgram] = field(default_factory=list)
 
     @property
     def central_options(self) -> dict[str, str]:
@@ -139,6 +147,15 @@ class WiringFacts:
                 "found: get_redis() works only if the program that imports this code calls "
                 "`await init_redis()` at startup")
 
+    def elsewhere(self, paths: Iterable[str]) -> str | None:
+        """Why a site of these files cannot move: another program runs one of them (None:
+        none does)."""
+        for other in self.others:
+            for path in paths:
+                if path in other.paths:
+                    return other.refusal(path)
+        return None
+
     def refusal(self) -> str | None:
         """Why sites cannot move until the app is wired by hand, if they cannot."""
         if not self.wired and not self.hooks and self.apps and self.app_lifespan is None:
@@ -166,11 +183,13 @@ class WiringFacts:
 
 
 def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
-                 imports_of: Callable[[str], dict[str, str]] | None = None) -> WiringFacts:
+                 imports_of: Callable[[str], dict[str, str]] | None = None,
+                 graph: ImportGraph | None = None) -> WiringFacts:
     """Read once per inventory: whether and where the app starts the lifecycle module.
 
     `imports_of(module)`: the module-level imports (local -> target) of a module that was not
-    parsed, to see through re-exports (`from core.setup import settings`)."""
+    parsed, to see through re-exports (`from core.setup import settings`). `graph`: what the
+    target's modules import, to tell which programs run them (none: the app alone)."""
     index = ModuleIndex.of(files)
     facts = WiringFacts(wired=any(f.central_urls for f in files),
                         closed=any(f.central_closes for f in files),
@@ -201,7 +220,82 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
         facts.unstarted = [f"{name} at {f.path}:{loc.line}" for f in files
                            for _, name, loc in f.apps
                            if not any(_reaches(m, {f.module}, by_module) for m in mains)]
+    if not facts.wired and facts.app_lifespan is None and graph is not None:
+        _beside_other_programs(facts, files, linked, index, imports_of or (lambda m: {}), graph)
+    if graph is not None and not facts.others:
+        facts.others = _unstarted_programs(facts, files, graph)
     return facts
+
+
+def _beside_other_programs(facts: WiringFacts, files: list[FileFacts],
+                           linked: list[LinkedSite], index: ModuleIndex,
+                           imports_of: Callable[[str], dict[str, str]],
+                           graph: ImportGraph) -> None:
+    """The one web app, made with no hook, beside programs the batch cannot wire (task-queue
+    workers; script `main()`s that do not start the app): the app gets a lifespan, from the
+    URL its own clients agree on, and the files the other programs run are theirs
+    (`WiringFacts.elsewhere`). Left as it was when any of that does not hold."""
+    made = [(f, cls, name, loc) for f in files for cls, name, loc in f.apps]
+    web = [m for m in made if m[1] in LIFESPAN_CONSTRUCTORS]
+    mains = [key for key, kind in facts.hooks.items() if kind == "main"]
+    if len(web) != 1 or len(mains) != len(facts.hooks):
+        return  # no web app, or hooks of the app's own (wired there)
+    if mains and not facts.unstarted:
+        return  # a main() starts the app: it is wired there
+    others = _other_programs(files, graph, mains)
+    if not others:
+        return  # the app is the only program: `_app_lifespan` decided already
+    elsewhere = set().union(*(other.paths for other in others))
+    lifespan = _app_lifespan([web[0][0]], [s for s in linked if s.path not in elsewhere],
+                             index, imports_of, all_files=files)
+    if lifespan is None:
+        return
+    facts.app_lifespan, facts.others = lifespan, others
+    facts.hooks, facts.anchors, facts.unstarted = {}, [], []
+    facts.url_imports, facts.init_options = {}, {}
+
+
+def _unstarted_programs(facts: WiringFacts, files: list[FileFacts],
+                        graph: ImportGraph) -> list[OtherProgram]:
+    """The task-queue workers and script `main()`s that run none of the files that start the
+    shared client: those that call init_redis() now, and those the batch wires."""
+    mains = [key for key, kind in facts.hooks.items() if kind == "main"]
+    starting = {f.path for f in files if f.central_urls} | {a.path for a in facts.anchors}
+    if facts.app_lifespan is not None:
+        starting.add(facts.app_lifespan.path)
+    return [other for other in _other_programs(files, graph, mains) or []
+            if not other.paths & starting]
+
+
+def _other_programs(files: list[FileFacts], graph: ImportGraph,
+                    mains: list[str]) -> list[OtherProgram] | None:
+    """The task-queue workers made in `files` and the programs of `mains`, with the files each
+    runs (None: the apps made are not one web app and workers, or a main is not found)."""
+    made = [(f, cls, name, loc) for f in files for cls, name, loc in f.apps]
+    workers = [m for m in made if m[1] in WORKER_APPS]
+    if len(made) - len(workers) > 1 or any(m[1] not in (*LIFESPAN_CONSTRUCTORS, *WORKER_APPS)
+                                           for m in made):
+        return None
+    others: list[OtherProgram] = []
+    for f, _, name, loc in workers:
+        roots = {f.path} | graph.importers(f.path) | graph.named(f.path)
+        others.append(OtherProgram(
+            f"the worker process of {name} made at {f.path}:{loc.line}",
+            frozenset(graph.closure(roots)),
+            "Start it in each worker process as well (`await init_redis(<url>)` as it starts, "
+            "`await close_redis()` as it stops)"))
+    by_module = {f.module: f for f in files}
+    for key in mains:
+        module = _module_of(key, by_module)
+        if module is None:
+            return None
+        path = by_module[module].path
+        others.append(OtherProgram(
+            f"the script started by {_short(key)}() in {path}",
+            frozenset(graph.closure({path})),
+            f"Call `await init_redis(<url>)` at the start of its {_short(key)}() and `await "
+            f"close_redis()` at its end"))
+    return others
 
 
 def _redis_hooks(hooks: dict[str, str], files: list[FileFacts],
@@ -224,11 +318,13 @@ def _redis_hooks(hooks: dict[str, str], files: list[FileFacts],
 
 
 def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: ModuleIndex,
-                  imports_of: Callable[[str], dict[str, str]]) -> AppLifespan | None:
-    """The one ASGI app of the repository, made with no hook, whose clients agree on one
+                  imports_of: Callable[[str], dict[str, str]],
+                  all_files: list[FileFacts] | None = None) -> AppLifespan | None:
+    """The one ASGI app made in `files`, made with no hook, whose clients agree on one
     module-level URL the app's file can spell: it can be given a lifespan that starts and
-    stops the lifecycle module."""
+    stops the lifecycle module. (`all_files`: every parsed file, when `files` is the app's.)"""
     made = [(f, cls, loc) for f in files for cls, _, loc in f.apps]
+    files = all_files if all_files is not None else files
     if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
         return None
     app_file, cls, loc = made[0]
