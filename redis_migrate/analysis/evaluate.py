@@ -8,6 +8,7 @@ handed to code the analysis does not follow (escapes).
 from __future__ import annotations
 
 import ast
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ class Evaluator(ABC):
         else:
             receiver = ()
             callees = self._eval(node.func)
+        self._patch_by_name(node, method)
         special = self._special_call(node, receiver, method, callees)
         if special is not None:
             return special
@@ -307,6 +309,26 @@ class Evaluator(ABC):
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
                 if not c.startswith(INSTANCE_PREFIX))
         return tuple(f"{c}.{RETURN}" for c in callees)
+
+    def _patch_by_name(self, node: ast.Call, method: str | None) -> None:
+        """Note a name the call replaces: `mock.patch("a.b.c")`, `mocker.patch(...)`,
+        `monkeypatch.setattr("a.b.c", value)`; `patch.object(a.b, "c")`,
+        `monkeypatch.setattr(a.b, "c", value)` on a module. Only the spelling is read: a key
+        that holds no client is never looked at."""
+        name = method or (node.func.id if isinstance(node.func, ast.Name) else None)
+        if name not in _PATCHERS or not node.args:
+            return
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if name != "object" and _DOTTED.fullmatch(first.value):
+                self.facts.patched.append((first.value, self._loc(node)))
+            return
+        attribute = node.args[1] if len(node.args) > 1 else None
+        if name != "patch" and isinstance(attribute, ast.Constant) \
+                and isinstance(attribute.value, str):
+            self.facts.patched.extend((f"{key}.{attribute.value}", self._loc(node))
+                                      for key in self._eval_pure(first)
+                                      if not key.startswith(INSTANCE_PREFIX))
 
     def _special_call(self, node: ast.Call, receiver: tuple[str, ...], method: str | None,
                       callees: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -617,6 +639,11 @@ class Evaluator(ABC):
 
 # Blocking reads and where their block time is: (positional index, keyword, unit in seconds).
 # blpop(keys, timeout=0) in redis-py; aioredis 1.x takes keys as varargs and timeout= only.
+# Calls that replace a name for a test: `patch`/`mocker.patch` take "module.name",
+# `patch.object` and `monkeypatch.setattr` an object and "name" (setattr also "module.name").
+_PATCHERS = frozenset({"patch", "object", "setattr"})
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
 _BLOCK_ARGUMENT = {
     "blpop": (1, "timeout", 1.0), "brpop": (1, "timeout", 1.0), "bzpopmin": (1, "timeout", 1.0),
     "bzpopmax": (1, "timeout", 1.0), "brpoplpush": (2, "timeout", 1.0),

@@ -151,6 +151,9 @@ class FileFacts:
     setup_calls: list[str] = field(default_factory=list)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # names a test replaces by name (`mock.patch("app.cache.client")`, `patch.object(cache,
+    # "client")`, `monkeypatch.setattr(...)`): (key, where)
+    patched: list[tuple[str, Location]] = field(default_factory=list)
     # dataclass field defaults made by a call (`redis: Redis = make_client()`): read when the
     # class body runs, at import, unless the rewrite makes them a `default_factory`, read at
     # each construction. (class, field, value key, where)

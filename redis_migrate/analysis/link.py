@@ -102,6 +102,10 @@ class LinkedSite:
     options: tuple[tuple[str, str], ...] = ()
     option_keys: tuple[tuple[str, str], ...] = ()  # (option, canonical key): `db=settings.DB`
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
+    # where code replaces the module global that holds it by name, and the name it spells:
+    # ("path:line", "app.cache.client") for `mock.patch("app.cache.client")`, which fails once
+    # the rewrite removes the global
+    patched_by_name: list[tuple[str, str]] = field(default_factory=list)
     # dataclass fields whose default is made from it (path, class, field): each becomes a
     # `default_factory` when the site moves (see FileFacts.field_defaults)
     field_defaults: list[tuple[str, str, str]] = field(default_factory=list)
@@ -539,6 +543,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             site.rewrite = "function-local"
     _attach_escapes(files, sites, graph)
     _attach_import_time_reads(files, sites, graph)
+    _attach_patches(files, sites, graph)
     owners = _owner_singletons(files, sites, graph)
     result = [*sites.values(), *closes, *owners]
     result.sort(key=lambda s: (s.path, s.loc.line, s.loc.col, s.kind))
@@ -681,6 +686,20 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
                 for atom in graph.sites_in(_atoms(graph, read), sites):
                     if atom in sites:
                         sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
+
+
+def _attach_patches(files: list[FileFacts], sites: dict[str, LinkedSite],
+                    graph: _Graph) -> None:
+    """A module global holding a client that code replaces by name: `mock.patch(
+    "utils.redis.redis_client")` in a test fails once the rewrite removes the global."""
+    for facts in files:
+        for key, loc in facts.patched:
+            canonical = graph.index.canonical(key)
+            for atom in graph.sites_in(_atoms(graph, canonical), sites):
+                site = sites[atom]
+                if site.holder == "global" and canonical in (
+                        graph.index.canonical(h) for h in site.holders):
+                    site.patched_by_name.append((f"{facts.path}:{loc.line}", key))
 
 
 def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph) -> None:

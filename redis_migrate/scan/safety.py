@@ -146,6 +146,12 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     if site.import_time_uses:
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
+    if site.patched_by_name:
+        where, name = site.patched_by_name[0]
+        return Refusal("patched-by-name", f"{where} replaces {name} by name (a mock.patch or "
+                                          f"monkeypatch target), which fails once the global "
+                                          f"is gone: patch what the code calls instead "
+                                          f"(get_redis), then run the batch again")
     unsupported = _unsupported_holder(site)
     if unsupported:
         return Refusal("unsupported-shape", unsupported)
