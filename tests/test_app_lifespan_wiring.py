@@ -580,3 +580,68 @@ def test_an_expression_the_hooks_file_cannot_spell_is_not_wired(tmp_path: Path) 
     run = migrate("inventory", "-C", repo, "--format", "json")
     site = next(s for s in json.loads(run.stdout)["sites"] if s["file"] == "db.py")
     assert site["reason_code"] == "lifecycle-not-wired", site
+
+
+HOOKED_WORKER = {
+    "app/__init__.py": "",
+    "app/settings.py": APP["app/settings.py"],
+    "app/store.py": "from redis.asyncio import Redis\n\nredis_client: Redis = None\n\n\n"
+                    "async def get_by_key(key):\n    return await redis_client.get(key)\n",
+    "app/on.py": source("""
+        from redis import asyncio as aioredis
+
+        from app import settings, store
+
+
+        async def on_start():
+            store.redis_client = aioredis.Redis.from_url(settings.REDIS_URL)
+
+
+        async def on_shutdown():
+            await store.redis_client.aclose()
+    """),
+    "app/main.py": source("""
+        from fastapi import FastAPI
+
+        from app.on import on_shutdown, on_start
+        from app.store import get_by_key
+
+        app = FastAPI(on_startup=[on_start], on_shutdown=[on_shutdown])
+
+
+        @app.get("/{key}")
+        async def read(key: str):
+            return await get_by_key(key)
+    """),
+    # the worker starts Redis with the app's own hook, as fastapi-template's does
+    "app/worker.py": source("""
+        import asyncio
+
+        from celery import Celery
+        from celery.signals import worker_process_init
+
+        from app.on import on_start
+
+        celery = Celery("w")
+
+
+        @worker_process_init.connect
+        def init_worker(**kwargs):
+            asyncio.get_event_loop().run_until_complete(on_start())
+    """),
+    "app/tasks.py": "from app.store import get_by_key\nfrom app.worker import celery\n\n\n"
+                    "@celery.task\nasync def read(key):\n    return await get_by_key(key)\n",
+}
+
+
+def test_a_worker_that_runs_the_apps_startup_hook_is_started_with_it(tmp_path: Path) -> None:
+    """fastapi-template's shape: the Celery worker calls the app's `on_start()` as each
+    process starts, so the batch that puts init_redis() there starts the worker too; nothing
+    waits for it, before the wiring or after."""
+    repo = git_repo(tmp_path / "hooked", HOOKED_WORKER)
+    _init(repo)
+    assert _reasons(repo)["app/on.py"][:2] == ("pending", None)
+    _apply_every_batch(repo)
+    on = (repo / "app/on.py").read_text()
+    assert "await init_redis(settings.REDIS_URL)" in on and "from_url" not in on, on
+    assert "lifecycle-not-wired" not in migrate("inventory", "-C", repo).stdout
