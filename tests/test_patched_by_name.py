@@ -94,3 +94,19 @@ def test_the_patched_global_stays_through_every_batch_and_check_names_it(
     assert (repo / "app/store.py").read_text() == store
     check = migrate("check", "-C", repo)
     assert check.exit_code == 1 and "app/store.py:3" in check.stdout, check.stdout
+
+
+def test_a_test_that_never_names_redis_is_read_for_its_patches(tmp_path: Path) -> None:
+    """The scan parses the files that name Redis, then those that name a client-holding module
+    and its global (the importer search): `mock.patch("app.cache.client")` in a test that
+    never says "redis" is found that way."""
+    cache = STORE.replace("redis_client", "client").replace("import redis.asyncio as redis",
+                                                            "import redis.asyncio as r") \
+        .replace("redis.from_url", "r.from_url")
+    write_repo(tmp_path, {"app/__init__.py": "", "app/cache.py": cache,
+                          "tests/test_cache.py": 'from unittest import mock\n\n\ndef test_x():\n'
+                                                 '    with mock.patch("app.cache.client"):\n'
+                                                 '        pass\n'})
+    assert "redis" not in (tmp_path / "tests/test_cache.py").read_text()
+    site = next(s for s in scan(tmp_path).sites if s.file == "app/cache.py")
+    assert site.reason_code == "patched-by-name", site
