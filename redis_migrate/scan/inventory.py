@@ -124,7 +124,8 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     if lifecycle is not None and lifecycle.sync_url is not None:
         lifecycle.sync_url = _canonical_sync_url(lifecycle.sync_url, good, imports_of)
     wiring = wiring_facts(good, linked, imports_of,
-                          ImportGraph(repo, fileset.files, modules_on_disk.path_of))
+                          ImportGraph(repo, fileset.files, modules_on_disk.path_of,
+                                      partial(fileset.grep, words=True)))
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}
     if lifecycle is not None and lifecycle.template:

@@ -50,10 +50,15 @@ class ImportGraph:
     """The target's modules and what each imports, read from disk on first use."""
 
     def __init__(self, repo: Path, files: list[str],
-                 path_of: Callable[[str], str | None]) -> None:
+                 path_of: Callable[[str], str | None],
+                 grep: Callable[[list[str]], set[str]] | None = None) -> None:
+        """`path_of`: the file of a module spelled as an import spells it (a suffix of its
+        name); `grep(words)`: the files that hold one of `words` as a word (git grep in a
+        work tree), else each file is read here."""
         self.repo = repo
         self.files = files
         self.path_of = path_of
+        self.grep = grep
         self._imports: dict[str, frozenset[str]] = {}
         self._trees: dict[str, ast.Module | None] = {}
         self._exact: dict[str, str] | None = None
@@ -119,17 +124,20 @@ class ImportGraph:
     def importers(self, target: str) -> set[str]:
         """The files that import the module of `target`."""
         last = module_name(target)[0].rpartition(".")[2]
+        # a cheap test first: an importer spells the module's last name as a word
+        candidates = self.grep([last]) if self.grep is not None else self.files
         word = re.compile(rb"\b" + re.escape(last.encode()) + rb"\b")
         found = set()
-        for path in self.files:
+        for path in sorted(candidates):
             if path == target:
                 continue
-            try:
-                data = (self.repo / path).read_bytes()
-            except OSError:
-                continue
-            # a cheap test first: an importer spells the module's last name and `import`
-            if b"import" in data and word.search(data) and target in self.imports(path):
+            if self.grep is None:
+                try:
+                    if not word.search((self.repo / path).read_bytes()):
+                        continue
+                except OSError:
+                    continue
+            if target in self.imports(path):
                 found.add(path)
         return found
 
