@@ -146,6 +146,9 @@ def test_a_worker_app_beside_it_keeps_only_the_code_it_runs(
         assert (status, code) == ("manual", "lifecycle-not-wired"), reasons
         assert reason is not None and worker_says in reason, reason
         if not wired:
+            preview = migrate("apply", "-C", repo, "--batch", "write-caches", "--dry-run")
+            assert ("the worker process of Celery() made at app/tasks.py:3 is not started by "
+                    "it" in preview.stdout + preview.stderr), preview.stdout
             _apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     assert "lifespan=redis_lifespan" in main and "Redis.from_url" not in main, main

@@ -117,7 +117,9 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     if wiring is not None and wiring.app_lifespan is not None and moving:
         return _wire_app(plans, wiring.app_lifespan, init_takes_url,
                          inventory.lifecycle is not None
-                         and bool(inventory.lifecycle.passed_options))
+                         and bool(inventory.lifecycle.passed_options)) + [
+            f"{other.name} is not started by it: the sites of the files it runs wait "
+            f"(lifecycle-not-wired)" for other in wiring.others]
     if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
         return []
     lines: list[str] = []
