@@ -95,6 +95,12 @@ class Evaluator(ABC):
     uses_litestar: bool  # the module imports litestar
     subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
     statement_call: ast.Call | None  # the call an expression statement makes (`await f()`)
+    # module-level dicts of names, set once and never changed: `PROVIDERS = {"a": A, "b": B}`;
+    # `PROVIDERS[name]` and `PROVIDERS.get(name)` may be any of their values
+    dispatch_tables: dict[str, tuple[ast.expr, ...]]
+    # names bound to a value picked from one (`cls = PROVIDERS[name]`): calling them calls
+    # one of the table's values, `cls(redis=...)` passes `redis` to each of those classes
+    picked: dict[str, tuple[str, ...]]
 
     # --- hooks the statement walk supplies -------------------------------------------------
 
@@ -206,8 +212,20 @@ class Evaluator(ABC):
                 out.append(f"{value}.{attr}")
         return tuple(out)
 
+    def _dispatch_table(self, node: ast.expr) -> tuple[str, ...] | None:
+        """What a read of the dispatch table `node` names may be (None: not one)."""
+        if not isinstance(node, ast.Name) or node.id not in self.dispatch_tables \
+                or self._name_key(node.id) != f"{self.facts.module}.{node.id}":
+            return None
+        return tuple(v for value in self.dispatch_tables[node.id]
+                     for v in self._eval_pure(value))
+
     def _subscript(self, node: ast.Subscript) -> tuple[str, ...]:
         """`app["redis"]` and `app[REDIS_KEY]` are attribute-like keys: `app.[redis]`."""
+        table = self._dispatch_table(node.value)
+        if table is not None:
+            self._eval(node.slice)
+            return table
         values = self._eval(node.value)
         item = _item_name(node.slice, self._eval_pure)
         if item is None:
@@ -277,6 +295,7 @@ class Evaluator(ABC):
         else:
             receiver = ()
             callees = self._eval(node.func)
+            callees = tuple(c for key in callees for c in self.picked.get(key, (key,)))
         self._patch_by_name(node, method)
         special = self._special_call(node, receiver, method, callees)
         if special is not None:
@@ -336,6 +355,12 @@ class Evaluator(ABC):
         read, an injector's bind or get); None for any other call."""
         if any(c in PARTIALS for c in callees) and node.args:
             return self._partial(node)
+        if method in MAPPING_READS and isinstance(node.func, ast.Attribute):
+            table = self._dispatch_table(node.func.value)
+            if table is not None:
+                for arg in node.args:
+                    self._eval(arg)
+                return table
         if method in MAPPING_READS and node.args and any(
                 v == INSTANCE_PREFIX + p for v in receiver for p in MAPPING_OBJECTS):
             # `request.app.get("redis")` reads the same entry as `request.app["redis"]`

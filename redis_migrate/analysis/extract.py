@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis import scopes
@@ -59,6 +60,8 @@ from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 
 _URL_ARGS = ("url", "address", "host")
+# dict methods that change it: a dict called with one is no dispatch table
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
 # callables whose first positional argument is the URL (aioredis 1.x: the address)
 _URL_FIRST = frozenset({"from_url", "create_redis_pool", "create_redis", "create_pool",
                         "create_connection"})
@@ -126,6 +129,8 @@ class _Extractor(Evaluator):
         self.uses_litestar = False
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
+        self.dispatch_tables: dict[str, tuple[ast.expr, ...]] = {}
+        self.picked: dict[str, tuple[str, ...]] = {}
 
     # --- driving -------------------------------------------------------------------------
 
@@ -148,6 +153,7 @@ class _Extractor(Evaluator):
             if framework in imported:
                 self.unannotated_types = {**spellings, **self.unannotated_types}
         self._module_framework_objects(tree.body)
+        self.dispatch_tables = _dispatch_tables(tree)
         for name in LIFECYCLE_NAMES & info.bound:
             self.facts.taken_names[name] = info.imports.get(name, "")
         for name in LIFECYCLE_NAMES & _nested_bindings(tree):  # `async def close_redis(app)`
@@ -398,12 +404,27 @@ class _Extractor(Evaluator):
                     self._target_keys(sub_target)
             return ()
         keys = self._target_keys(target)
+        if self._picks_from_table(value_node):
+            for key in keys:
+                self.picked[key] = (*self.picked.get(key, ()), *values)
         if keys:
             self._set_holder(value_node, self._holder_kind(target), keys[0])
         for key in keys:
             for value in values:
                 self.facts.edges.append((key, value))
         return keys
+
+    def _picks_from_table(self, value: ast.expr) -> bool:
+        """`TABLE[name]` or `TABLE.get(name)` on a dispatch table (see `dispatch_tables`)."""
+        value = _unwrap(value)
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
+                and value.func.attr in ("get",):
+            value = value.func.value
+        elif isinstance(value, ast.Subscript):
+            value = value.value
+        else:
+            return False
+        return self._dispatch_table(value) is not None
 
     def _holder_kind(self, target: ast.expr) -> str:
         frame = self.frames[-1]
@@ -647,3 +668,38 @@ def _nested_bindings(tree: ast.Module) -> set[str]:
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 found.add(node.id)
     return found
+
+
+def _dispatch_tables(tree: ast.Module) -> dict[str, tuple[ast.expr, ...]]:
+    """Module-level `NAME = {key: Name, ...}` (values names or dotted names only), bound once
+    and never stored into (`NAME[k] = v`, `NAME.update(...)` and the like make it no table):
+    a table of classes or functions that code picks from at run time."""
+    bound: Counter[str] = Counter()
+    tables: dict[str, tuple[ast.expr, ...]] = {}
+    for statement in tree.body:
+        targets = statement.targets if isinstance(statement, ast.Assign) else \
+            [statement.target] if isinstance(statement, ast.AnnAssign) else []
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name):
+                    bound[node.id] += 1
+        value = getattr(statement, "value", None)
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) \
+                and isinstance(value, ast.Dict) and value.values and None not in value.keys \
+                and all(isinstance(v, (ast.Name, ast.Attribute)) for v in value.values):
+            tables[targets[0].id] = tuple(value.values)
+    tables = {name: values for name, values in tables.items() if bound[name] == 1}
+    if not tables:
+        return tables
+    for node in ast.walk(tree):
+        changed = None
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            changed = node.value
+        elif isinstance(node, ast.Attribute) and node.attr in _MUTATORS:
+            changed = node.value
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                tables.pop(name, None)
+        if isinstance(changed, ast.Name):
+            tables.pop(changed.id, None)
+    return tables

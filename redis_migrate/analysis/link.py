@@ -83,6 +83,9 @@ class LinkedSite:
     shared: bool = False  # a close of the lifecycle module's shared client
     operations: list[Operation] = field(default_factory=list)
     escapes: list[str] = field(default_factory=list)
+    # where it is passed without the analysis following it: the argument keys (`Binance.<args>.
+    # redis`), whose callee's file the inventory then reads too
+    escaped_into: list[str] = field(default_factory=list)
     holders: list[str] = field(default_factory=list)
     # holders that may also hold another client, pool or object (a helper called with both)
     mixed_holders: list[str] = field(default_factory=list)
@@ -841,8 +844,10 @@ def _hook_helpers(files: list[FileFacts], index: ModuleIndex,
 
 
 def _constructor_parameters(graph: _Graph) -> None:
-    """`Service(client)` passes the client to `Service.__init__(self, client)`."""
+    """`Service(client)` passes the client to `Service.__init__(self, client)`; `Binance(redis=
+    r)` to the `__init__` of its base `Provider` when Binance has none of its own."""
     marker = f".__init__.{ARGS}."
+    slots: dict[str, list[str]] = defaultdict(list)  # class -> its __init__'s argument slots
     for argument in list(graph.parameters):  # one look at each argument, not one per class
         at = argument.find(marker)
         while at != -1:
@@ -850,7 +855,31 @@ def _constructor_parameters(graph: _Graph) -> None:
             if cls in graph.classes:
                 slot = argument[at + len(marker):]
                 graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[argument]
+                slots[cls].append(slot)
             at = argument.find(marker, at + 1)
+    for cls in graph.classes:
+        if cls in slots:
+            continue
+        base = _inherited_init(cls, graph.classes, slots)
+        for slot in slots.get(base or "", ()):
+            graph.parameters[f"{cls}.{ARGS}.{slot}"] |= graph.parameters[f"{base}.{ARGS}.{slot}"]
+
+
+def _inherited_init(cls: str, classes: dict[str, tuple[str, ...]],
+                    slots: dict[str, list[str]]) -> str | None:
+    """The base whose `__init__` a class without one runs: the first, depth first (Python's
+    order for single inheritance and for the usual mixin-first classes)."""
+    seen = {cls}
+    todo = list(classes.get(cls, ()))
+    while todo:
+        base = todo.pop(0)
+        if base in seen:
+            continue
+        seen.add(base)
+        if base in slots:
+            return base
+        todo[:0] = classes.get(base, ())
+    return None
 
 
 def _refine_holder(site: LinkedSite, graph: _Graph) -> None:
@@ -999,6 +1028,8 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
                         note = f"stored in a container at {facts.path}:{escape.loc.line}"
                     if note not in site.escapes:
                         site.escapes.append(note)
+                    site.escaped_into.extend(k for k in escape.into
+                                             if k not in site.escaped_into)
 
 
 def _factory_calls(facts: FileFacts, instance: InstanceFact, sites: dict[str, LinkedSite],

@@ -26,6 +26,7 @@ from pathlib import Path
 from redis_migrate.analysis import scopes
 from redis_migrate.analysis.extract import extract
 from redis_migrate.analysis.facts import (
+    ARGS,
     LITERAL_PREFIX,
     LOCALS,
     RETURN,
@@ -468,7 +469,10 @@ def _holder_files(fileset: FileSet, linked: list[LinkedSite],
     """
     found: set[str] = set()
     for site in linked:
-        for holder in site.holders:
+        # and the callees it is passed to without being followed: `provider_cls(redis=...)`
+        # picks a class of another module, whose __init__ (or its base's) keeps it
+        callees = [key.partition(f".{ARGS}.")[0] for key in site.escaped_into]
+        for holder in [*site.holders, *callees]:
             if holder.startswith("@") or f".{LOCALS}." in holder:
                 continue
             parts = holder.removesuffix(f".{RETURN}").split(".")
