@@ -8,7 +8,6 @@ handed to code the analysis does not follow (escapes).
 from __future__ import annotations
 
 import ast
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -339,7 +338,7 @@ class Evaluator(ABC):
             return
         first = node.args[0]
         if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            if name != "object" and _DOTTED.fullmatch(first.value):
+            if name != "object" and scopes.DOTTED_NAME.fullmatch(first.value):
                 self.facts.patched.append((first.value, self._loc(node)))
             return
         attribute = node.args[1] if len(node.args) > 1 else None
@@ -667,7 +666,6 @@ class Evaluator(ABC):
 # Calls that replace a name for a test: `patch`/`mocker.patch` take "module.name",
 # `patch.object` and `monkeypatch.setattr` an object and "name" (setattr also "module.name").
 _PATCHERS = frozenset({"patch", "object", "setattr"})
-_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 _BLOCK_ARGUMENT = {
     "blpop": (1, "timeout", 1.0), "brpop": (1, "timeout", 1.0), "bzpopmin": (1, "timeout", 1.0),

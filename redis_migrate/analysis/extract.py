@@ -418,7 +418,7 @@ class _Extractor(Evaluator):
         """`TABLE[name]` or `TABLE.get(name)` on a dispatch table (see `dispatch_tables`)."""
         value = _unwrap(value)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) \
-                and value.func.attr in ("get",):
+                and value.func.attr == "get":
             value = value.func.value
         elif isinstance(value, ast.Subscript):
             value = value.value

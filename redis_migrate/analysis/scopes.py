@@ -10,7 +10,11 @@ methods), builtins.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
+
+# A dotted name as a string spells it (`"app.cache.client"`): a patch target, a module name.
+DOTTED_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 @dataclass(slots=True)

@@ -29,8 +29,6 @@ from redis_migrate.analysis import scopes
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.scan.discovery import module_name
 
-_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-
 
 @dataclass(frozen=True, slots=True)
 class OtherProgram:
@@ -112,7 +110,7 @@ class ImportGraph:
         found: set[str] = set()
         for node in ast.walk(tree) if tree is not None else ():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                    and _DOTTED.fullmatch(node.value):
+                    and scopes.DOTTED_NAME.fullmatch(node.value):
                 parts = node.value.split(".")
                 for n in range(len(parts), 0, -1):
                     hit = self.resolve(".".join(parts[:n]))

@@ -220,17 +220,23 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
         facts.unstarted = [f"{name} at {f.path}:{loc.line}" for f in files
                            for _, name, loc in f.apps
                            if not any(_reaches(m, {f.module}, by_module) for m in mains)]
-    if not facts.wired and facts.app_lifespan is None and graph is not None:
-        _beside_other_programs(facts, files, linked, index, imports_of or (lambda m: {}), graph)
-    if graph is not None and not facts.others:
-        facts.others = _unstarted_programs(facts, files, graph)
+    if graph is None:
+        return facts
+    # the workers and scripts beside the app, with the files each runs (read once)
+    beside = _other_programs(files, graph,
+                             [k for k, kind in facts.hooks.items() if kind == "main"])
+    if not facts.wired and facts.app_lifespan is None and beside:
+        _beside_other_programs(facts, files, linked, index, imports_of or (lambda m: {}),
+                               beside)
+    if not facts.others:
+        facts.others = _unstarted(facts, files, beside or [])
     return facts
 
 
 def _beside_other_programs(facts: WiringFacts, files: list[FileFacts],
                            linked: list[LinkedSite], index: ModuleIndex,
                            imports_of: Callable[[str], dict[str, str]],
-                           graph: ImportGraph) -> None:
+                           others: list[OtherProgram]) -> None:
     """The one web app, made with no hook, beside programs the batch cannot wire (task-queue
     workers; script `main()`s that do not start the app): the app gets a lifespan, from the
     URL its own clients agree on, and the files the other programs run are theirs
@@ -242,9 +248,6 @@ def _beside_other_programs(facts: WiringFacts, files: list[FileFacts],
         return  # no web app, or hooks of the app's own (wired there)
     if mains and not facts.unstarted:
         return  # a main() starts the app: it is wired there
-    others = _other_programs(files, graph, mains)
-    if not others:
-        return  # the app is the only program: `_app_lifespan` decided already
     elsewhere = set().union(*(other.paths for other in others))
     lifespan = _app_lifespan([web[0][0]], [s for s in linked if s.path not in elsewhere],
                              index, imports_of, all_files=files)
@@ -255,16 +258,14 @@ def _beside_other_programs(facts: WiringFacts, files: list[FileFacts],
     facts.url_imports, facts.init_options = {}, {}
 
 
-def _unstarted_programs(facts: WiringFacts, files: list[FileFacts],
-                        graph: ImportGraph) -> list[OtherProgram]:
-    """The task-queue workers and script `main()`s that run none of the files that start the
-    shared client: those that call init_redis() now, and those the batch wires."""
-    mains = [key for key, kind in facts.hooks.items() if kind == "main"]
+def _unstarted(facts: WiringFacts, files: list[FileFacts],
+               programs: list[OtherProgram]) -> list[OtherProgram]:
+    """The `programs` that run none of the files that start the shared client: those that
+    call init_redis() now, and those the batch wires."""
     starting = {f.path for f in files if f.central_urls} | {a.path for a in facts.anchors}
     if facts.app_lifespan is not None:
         starting.add(facts.app_lifespan.path)
-    return [other for other in _other_programs(files, graph, mains) or []
-            if not other.paths & starting]
+    return [other for other in programs if not other.paths & starting]
 
 
 def _other_programs(files: list[FileFacts], graph: ImportGraph,
