@@ -168,6 +168,38 @@ def test_a_base_that_names_the_attribute_shares_it(tmp_path: Path) -> None:
     assert {op.split(" ")[0] for op in site.operations} == {"ping", "get"}
 
 
+def test_an_override_keeps_its_own_locals(tmp_path: Path) -> None:
+    # `Tracked.queue`'s local `pipe` is not `Store.queue`'s: two defs, two locals. Sharing them
+    # made every mixin of a class hold the locals of every method (45,000 of the 76,000 keys
+    # the closure made on a site-packages holding redis), and here made the base's client
+    # a publisher through the override's local
+    inventory = _scan_beside_base(tmp_path, """
+        import redis
+
+
+        class Store:
+            def queue(self, key):
+                pipe = redis.Redis(host="localhost")
+                pipe.get(key)
+                return pipe
+    """, {
+        "app/tracked.py": """
+            from app.base import Store
+
+
+            class Tracked(Store):
+                def queue(self, key):
+                    pipe = self.other
+                    pipe.publish("events", key)
+                    return pipe
+        """,
+    })
+    site = site_at(inventory, "app/base.py", 6, "instantiation")
+    assert {op.split(" ")[0] for op in site.operations} == {"get"}
+    assert "app.tracked.Tracked.queue.<locals>.pipe" not in site.holders
+    assert "app.base.Store.queue.<locals>.pipe" in site.holders
+
+
 def test_siblings_keep_an_attribute_their_base_never_names(tmp_path: Path) -> None:
     inventory = _scan_beside_base(tmp_path, """
         class Node:
@@ -343,6 +375,48 @@ def test_an_importer_spells_the_package_of_what_it_imports(tmp_path: Path) -> No
     assert sorted(inventory.facts) == ["app/far.py", "pkg/near.py", "pkg/typing.py"]
     site = site_at(inventory, "pkg/typing.py", 3, "instantiation")
     assert {op.split(" ")[0] for op in site.operations} == {"get", "set"}
+
+
+def test_every_spelling_of_an_import_is_an_importer(tmp_path: Path) -> None:
+    # `pkg.sub.store` holds `Store`: each way of importing it is read, whatever else the file
+    # says; the files that only share a word with it are not
+    importers = {
+        "app/dotted.py": "import pkg.sub.store\n\npkg.sub.store.Store.get('a')\n",
+        "app/from_dotted.py": "from pkg.sub.store import Store\n\nStore.get('b')\n",
+        "app/from_package.py": "from pkg.sub import (\n    other,\n    store,\n)\n\n"
+                               "store.Store.get('c')\n",
+        "app/backslash.py": "from pkg.sub \\\n    import store\n\nstore.Store.get('d')\n",
+        "app/aliased.py": "import pkg.sub as ps\n\nps.store.Store.get('e')\n",
+        "pkg/sub/near.py": "from .store import Store\n\nStore.get('f')\n",
+        "pkg/up.py": "from .sub.store import Store\n\nStore.get('g')\n",
+    }
+    look_alikes = {
+        # its own package's relative import of a `store` module that is not pkg's
+        "other/__init__.py": "", "other/store.py": "Store = dict\n",
+        "other/use.py": "from .store import Store\n\nStore.get('x')\n",
+        # `sub` ends one line and `import` starts the next: no `from pkg.sub import`
+        "lib/lines.py": "import sub\nimport store\n\nstore.Store.get('y')\n",
+    }
+    inventory = scan(write_repo(tmp_path, {
+        "pkg/__init__.py": "", "pkg/sub/__init__.py": "", "app/__init__.py": "",
+        "pkg/sub/store.py": "import redis\n\nStore = redis.Redis()\n",
+        **importers, **look_alikes,
+    }))
+    assert sorted(inventory.facts) == sorted([*importers, "pkg/sub/store.py"])
+    site = site_at(inventory, "pkg/sub/store.py", 3, "instantiation")
+    assert {op.split(" ")[0] for op in site.operations} == {"get"}
+
+
+def test_a_relative_import_reaches_across_packages_under_a_package_root(tmp_path: Path
+                                                                        ) -> None:
+    # run inside a package (its folder has an `__init__.py`): `from ..pkg.store import
+    # Store` in `app/` imports the root package's `pkg/store.py`
+    inventory = scan(write_repo(tmp_path, {
+        "__init__.py": "", "pkg/__init__.py": "", "app/__init__.py": "",
+        "pkg/store.py": "import redis\n\nStore = redis.Redis()\n",
+        "app/views.py": "from ..pkg.store import Store\n\nStore.get('k')\n",
+    }))
+    assert "app/views.py" in inventory.facts
 
 
 def test_importers_of_a_subclass_instance_are_followed(tmp_path: Path) -> None:

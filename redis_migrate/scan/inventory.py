@@ -404,11 +404,7 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
     components = sorted({m.rsplit(".", 1)[-1] for m in exports})
     names = sorted({n for ns in exports.values() for n in ns})
     name_pattern = needle_pattern(names, words=True)  # one trie: flat in the number of names
-    # An import of `a.b.c` spells a package above `c` too (`from a.b import c`, `import
-    # a.b.c`, or `b.c` from a nearer import root), unless it is relative: without this, every
-    # file that says `typing` and `Any` would import `redis.typing`.
-    packages = None if any("." not in m for m in exports) else needle_pattern(
-        sorted({c for m in exports for c in m.split(".")[:-1]}), words=True)
+    imports_module = _import_spelling(sorted(exports), (fileset.repo / "__init__.py").is_file())
     result = set()
     for path in fileset.grep(components, words=True):
         try:
@@ -416,10 +412,42 @@ def _importers(fileset: FileSet, linked: list[LinkedSite], parsed: list[FileFact
         except OSError:
             result.add(path)  # let the parse step report it
             continue
-        if name_pattern.search(data) and (packages is None or b"from ." in data
-                                          or packages.search(data)):
+        if name_pattern.search(data) and imports_module(path, data):
             result.add(path)
     return result
+
+
+def _import_spelling(modules: list[str], root_is_package: bool,
+                     ) -> Callable[[str, bytes], bool]:
+    """Whether a file's text (and its path) can import one of `modules`.
+
+    An absolute import of `a.b.c` spells the package right above `c` next to it: `b.c` (`import
+    a.b.c`, `from a.b.c import X`, `b.c` from a nearer import root), or `b` before `import`
+    or `as` (`from a.b import c`, `import a.b as ab` and then `ab.c`). A relative import (`from
+    .c import X`) reaches only the modules of its own top-level package, unless the folder
+    the tool runs in is a package itself. Without this, every file that says `typing` and
+    `Any` would import `redis.typing`, and every file of any package with a relative import
+    and a word like `Pipeline` would be read as an importer of the redis package's modules.
+    A module at the top (`cache`) is imported as `import cache`, `from cache import X`: the
+    name search alone decides.
+    """
+    if any("." not in m for m in modules):
+        return lambda _path, _data: True
+    pairs = sorted({".".join(m.split(".")[-2:]) for m in modules})
+    above = sorted({m.split(".")[-2] for m in modules})
+    tops = {m.split(".", 1)[0] for m in modules}
+    dotted = needle_pattern(pairs, words=True)
+    # `from a.b import c` (a backslash may end the line between), `import a.b as ab`; not
+    # `import asyncio` at the end of one line and `import x` on the next
+    importing = re.compile(rb"\b" + needle_pattern(above).pattern
+                           + rb"(?:[ \t]|\\\r?\n)+(?:import|as)\b")
+
+    def spelled(path: str, data: bytes) -> bool:
+        if dotted.search(data) or importing.search(data):
+            return True
+        return b"from ." in data and (root_is_package
+                                      or module_name(path)[0].split(".", 1)[0] in tops)
+    return spelled
 
 
 class _ModulesOnDisk:
