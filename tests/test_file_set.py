@@ -121,3 +121,31 @@ def test_what_was_left_out_is_counted_by_why(tmp_path: Path) -> None:
     assert left == {"in environment or dependency folders (.git, .mypy_cache, .nox, "
                     ".pytest_cache, .tox, .venv, __pycache__, node_modules, site-packages)": 1,
                     "matched by [tool.migrate] exclude": 1}, left
+
+
+def test_a_copy_of_the_client_library_is_left_out_with_its_reason(tmp_path: Path) -> None:
+    # the installed redis-py, copied as a vendored package: its own clients (the cluster's
+    # nodes, the sentinel's pools) are how the library works, not sites of the target
+    import redis as redis_py
+
+    repo = tmp_path / "repo"
+    shutil.copytree(Path(redis_py.__file__).parent, repo / "vendor" / "redis",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    vendored = sum(1 for _ in (repo / "vendor" / "redis").rglob("*.py"))
+    git_repo(repo, {"cache.py": CLIENT})
+    _, report = _report(repo)
+    assert _sites(report) == [("cache.py", "instantiation")]
+    assert report["summary"]["left_out"] == {
+        "in a copy of the Redis client library itself (redis-py or aioredis)": vendored}
+
+
+def test_an_apps_own_redis_package_is_not_the_library(tmp_path: Path) -> None:
+    # the app's wrapper package is named `redis` and has the library's file names, but not
+    # its classes: its client is a site
+    repo = git_repo(tmp_path / "repo", {
+        "app/__init__.py": "", "app/redis/__init__.py": "",
+        "app/redis/client.py": CLIENT, "app/redis/connection.py": "POOL_SIZE = 10\n",
+        "app/redis/exceptions.py": "class CacheError(Exception):\n    pass\n"})
+    _, report = _report(repo)
+    assert _sites(report) == [("app/redis/client.py", "instantiation")]
+    assert report["summary"]["left_out"] == {}

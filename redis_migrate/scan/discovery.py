@@ -239,11 +239,14 @@ def discover(repo: Path, config: Config) -> FileSet:
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
     files: list[str] = []
     left_out: Counter[str] = Counter()
+    libraries = tuple(f"{folder}/" for folder in client_library_folders(repo, candidates))
     for path in candidates:
         if not path.endswith(".py"):
             continue
         if EXCLUDED_DIRS.intersection(path.split("/")[:-1]):
             left_out[ENVIRONMENTS] += 1
+        elif libraries and path.startswith(libraries):
+            left_out[CLIENT_LIBRARY] += 1
         elif not include.match_file(path):
             left_out["not matched by [tool.migrate] include"] += 1
         elif exclude.match_file(path):
@@ -260,6 +263,44 @@ def discover(repo: Path, config: Config) -> FileSet:
 
 
 LIFECYCLE_ITSELF = "the lifecycle module itself"
+CLIENT_LIBRARY = "in a copy of the Redis client library itself (redis-py or aioredis)"
+
+# What a copy of the client library holds, in the files that tell it apart from an app's own
+# `redis/` package: redis-py and aioredis 2 (a fork of it), then aioredis 1.
+_LIBRARY_SIGNATURES = (
+    {"__init__.py": b"", "exceptions.py": b"", "client.py": b"class Redis",
+     "connection.py": b"class ConnectionPool"},
+    {"__init__.py": b"", "errors.py": b"", "connection.py": b"class RedisConnection",
+     "pool.py": b"class ConnectionsPool"},
+)
+
+
+def client_library_folders(repo: Path, paths: list[str]) -> list[str]:
+    """The folders among `paths` that are a copy of the client library (a vendored redis-py,
+    a site-packages copied under another name): its own `Redis(connection_pool=...)` calls
+    are how clients are made, not clients of the target. Rewriting them would break the
+    library, and `check` would never pass while they stand."""
+    listed = set(paths)
+    found = []
+    for path in paths:
+        folder, _, name = path.rpartition("/")
+        if name != "__init__.py" or folder.rpartition("/")[2] not in ("redis", "aioredis"):
+            continue
+        for signature in _LIBRARY_SIGNATURES:
+            if all(f"{folder}/{file}" in listed and _holds(repo / folder / file, text)
+                   for file, text in signature.items()):
+                found.append(folder)
+                break
+    return found
+
+
+def _holds(path: Path, text: bytes) -> bool:
+    if not text:
+        return True
+    try:
+        return text in path.read_bytes()
+    except OSError:
+        return False
 ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 
 
