@@ -368,7 +368,10 @@ class _Parser:
         self.total += len(tasks)
         self.report("parsing", self.done, self.total)
         results: Iterable[FileFacts]
-        if self.jobs <= 1 or len(tasks) < _PARALLEL_THRESHOLD:
+        # once the workers run (a pass before started them), even a few files go to them:
+        # the client subclasses' files read again are a library's largest (redis/client.py)
+        started = self.pool is not None and len(tasks) > 1
+        if self.jobs <= 1 or (len(tasks) < _PARALLEL_THRESHOLD and not started):
             results = map(_parse_one, tasks)
         else:
             pool = self.executor()
