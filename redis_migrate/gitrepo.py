@@ -73,22 +73,31 @@ def list_files(repo: Path, pathspec: str = "*.py") -> list[str]:
     return sorted({p for p in result.stdout.decode("utf-8", "surrogateescape").split("\0") if p})
 
 
+def _grep_args(repo: Path, options: list[str], patterns: list[str], pathspec: str,
+               outside: list[str] | None) -> list[str]:
+    """`git grep -l` with `options` for any of `patterns`: in the work tree (tracked files and
+    untracked ones not ignored), or with `outside` (exclude pathspecs) every file of the folder
+    but those, as `--no-index` reads a folder that is no work tree."""
+    # no -I: a file git takes for binary (a NUL byte) is still read, so that its parse error
+    # is reported as it is outside git
+    args = ["git", "-C", str(repo), "grep", "-l", "-z", *options, "--no-color"]
+    args += ["--untracked"] if outside is None else ["--no-index", "--no-exclude-standard"]
+    for pattern in patterns:  # as arguments, not on stdin: git starts searching at once
+        args += ["-e", pattern]
+    return [*args, "--", pathspec, *(outside or ())]
+
+
 def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
-               pathspec: str = "*.py") -> Callable[[], set[str]]:
-    """Start `git grep -l` in the background; the returned function waits for its answer.
+               pathspec: str = "*.py", outside: list[str] | None = None,
+               ) -> Callable[[], set[str]]:
+    """Start `git grep -l -F` in the background; the returned function waits for its answer
+    (and raises OSError if git failed). `outside`: see `_grep_args`.
 
     Lets the inventory search for importers while it parses the files found so far.
     """
     if not patterns:
         return set
-    # no -I: a file git takes for binary (a NUL byte) is still read, so that its parse error
-    # is reported as it is outside git
-    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-F", "--untracked", "--no-color"]
-    if words:
-        args.append("-w")
-    for pattern in patterns:  # as arguments, not on stdin: git starts searching at once
-        args += ["-e", pattern]
-    args += ["--", pathspec]
+    args = _grep_args(repo, ["-F", "-w"] if words else ["-F"], patterns, pathspec, outside)
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=git_env())
 
@@ -101,15 +110,12 @@ def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
     return wait
 
 
-def start_pcre_grep(repo: Path, patterns: list[str],
-                    pathspec: str = "*.py") -> Callable[[], set[str] | None]:
+def start_pcre_grep(repo: Path, patterns: list[str], pathspec: str = "*.py",
+                    outside: list[str] | None = None) -> Callable[[], set[str] | None]:
     """`git grep -l -P` for any of `patterns` (Perl-compatible, read as bytes), started in the
     background; the returned function waits, and answers None if git could not run it (a git
-    built without PCRE): the caller then searches another way."""
-    args = ["git", "-C", str(repo), "grep", "-l", "-z", "-P", "--untracked", "--no-color"]
-    for pattern in patterns:
-        args += ["-e", pattern]
-    args += ["--", pathspec]
+    built without PCRE): the caller then searches another way. `outside`: see `_grep_args`."""
+    args = _grep_args(repo, ["-P"], patterns, pathspec, outside)
     # the C locale: no UTF-8 mode, in which PCRE would stop at text that is not UTF-8
     process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, env=git_env({"LC_ALL": "C"}))

@@ -79,6 +79,48 @@ def test_file_search_in_workers_equals_one_process(tmp_path: Path,
         [["pkg/m1.py"]]
 
 
+def test_git_search_of_a_walked_folder_reads_only_the_walked_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # outside git, a large tree is searched by `git grep --no-index`, several times faster than
+    # Python; it must find what the walk lists (links included, which git does not follow)
+    # and nothing the walk left out (ignored folders, environments, a venv of any name)
+    write_repo(tmp_path, {
+        "app/a.py": "import redis\n", "app/odd [1]*.py": "import redis\n",
+        "app/plain.py": "x = 1\n", "app/words.py": "redistribute = 1\n",
+        ".gitignore": "ignored/\n", "ignored/b.py": "import redis\n",
+        "env/pyvenv.cfg": "home = /usr\n", "env/lib/c.py": "import redis\n",
+        ".venv/d.py": "import redis\n", "pkg/node_modules/e.py": "import redis\n",
+    })
+    (tmp_path / "app" / "nul.py").write_bytes(b"\0import redis\n")
+    (tmp_path / "app" / "link.py").symlink_to(tmp_path / "app" / "a.py")
+    (tmp_path / "linked").symlink_to(tmp_path / "app", target_is_directory=True)
+    expected = {"app/a.py", "app/odd [1]*.py", "app/nul.py", "app/link.py"}
+    monkeypatch.setattr(discovery, "PARALLEL_SEARCH", 1)
+    fileset = discover(tmp_path, Config())
+    assert not fileset.in_git and fileset.outside is not None
+    started: list[list[str]] = []
+    real_start = gitrepo.start_grep
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        started.append(list(args[1]))  # type: ignore[arg-type]
+        return real_start(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitrepo, "start_grep", recorded)
+    assert fileset.grep(["redis"]) == expected | {"app/words.py"}  # `redis` in `redistribute`
+    assert started  # git answered
+    assert fileset.grep(["redis"], words=True) == expected
+    assert fileset.grep_each([["import redis"], ["x = 1"]]) == [expected, {"app/plain.py"}]
+
+    def no_git(*_args: object, **_kwargs: object) -> object:
+        raise FileNotFoundError("git")
+
+    monkeypatch.setattr(gitrepo, "start_grep", no_git)
+    monkeypatch.setattr(gitrepo, "start_pcre_grep", no_git)
+    assert fileset.grep(["import redis"]) == expected  # the search in Python, as before
+    assert fileset.outside is None
+    assert fileset.grep(["redis"], words=True) == expected
+
+
 def test_git_word_search_equals_git_grep_w(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "a.py": "from app.cache_mod import client\n",

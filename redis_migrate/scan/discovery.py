@@ -41,6 +41,9 @@ class FileSet:
     links: list[str] = field(default_factory=list)  # among `files`; git grep skips them
     left_out: dict[str, int] = field(default_factory=dict)  # why -> how many .py files
     how: str = ""  # how the files were listed, for the message of a run that finds none
+    # a walked folder: what `git grep --no-index` must leave out to search only the walked
+    # files (the folders the walk did not enter); None in git, or once git failed here
+    outside: list[str] | None = None
     # worker processes for the searches of a large tree outside git (the parser's)
     executor: Executor | None = field(default=None, repr=False, compare=False)
 
@@ -51,7 +54,7 @@ class FileSet:
     def grep_each(self, groups: list[list[str]]) -> list[set[str]]:
         """For each group of needles, the files that contain one of them; outside git each
         file is read once for all groups."""
-        if self.in_git:
+        if self.in_git or self._git_searches():
             waits = [self.start_grep(group) for group in groups]
             return [wait() for wait in waits]
         return self._search(groups, False)
@@ -61,13 +64,33 @@ class FileSet:
         """Like `grep`, started now and answered when the returned function is called."""
         if not needles:
             return set
-        if self.in_git:
+        if self.in_git or self._git_searches():
             wanted = set(self.files)
-            wait = (_start_git_word_grep(self.repo, needles) if words
-                    else gitrepo.start_grep(self.repo, needles))
+            try:
+                wait = (_start_git_word_grep(self.repo, needles, self.outside) if words
+                        else gitrepo.start_grep(self.repo, needles, outside=self.outside))
+            except OSError:  # no git to run: only a walked folder gets here
+                return self._python_grep(needles, words)
             # read through the links here, so `readable` reports those that matter
             links = self._search([needles], words, self.links)[0] if self.links else set()
-            return lambda: (wait() & wanted) | links
+
+            def answer() -> set[str]:
+                try:
+                    return (wait() & wanted) | links
+                except OSError:
+                    if self.in_git:
+                        raise
+                    return self._python_grep(needles, words)()
+            return answer
+        return self._python_grep(needles, words)
+
+    def _git_searches(self) -> bool:
+        """Whether `git grep --no-index` searches this walked folder: it reads a large tree
+        several times faster than Python, whose `in` goes over each file once per needle."""
+        return self.outside is not None and len(self.files) >= PARALLEL_SEARCH
+
+    def _python_grep(self, needles: list[str], words: bool) -> Callable[[], set[str]]:
+        self.outside = None  # git failed here once: it is not asked again
         result = self._search([needles], words)[0]
         return lambda: result
 
@@ -204,21 +227,24 @@ _GIT_WORD_GROUP = 1000
 _git_pcre: list[bool] = []  # [] until tried: whether this git's grep takes -P
 
 
-def _start_git_word_grep(repo: Path, words: list[str]) -> Callable[[], set[str]]:
-    """`git grep -l -w` for `words` (identifiers), started now; the function waits."""
+def _start_git_word_grep(repo: Path, words: list[str], outside: list[str] | None = None,
+                         ) -> Callable[[], set[str]]:
+    """`git grep -l -w` for `words` (identifiers), started now; the function waits.
+    `outside`: a walked folder's exclude pathspecs (`gitrepo._grep_args`)."""
     if _git_pcre and not _git_pcre[0]:
-        return gitrepo.start_grep(repo, words, words=True)
+        return gitrepo.start_grep(repo, words, words=True, outside=outside)
     ordered = sorted(set(words))
     # git's -w: not preceded nor followed by an ASCII word character
     wait = gitrepo.start_pcre_grep(repo, [
         r"(?<![A-Za-z0-9_])" + _trie_source(ordered[i:i + _GIT_WORD_GROUP])
-        + r"(?![A-Za-z0-9_])" for i in range(0, len(ordered), _GIT_WORD_GROUP)])
+        + r"(?![A-Za-z0-9_])" for i in range(0, len(ordered), _GIT_WORD_GROUP)],
+        outside=outside)
 
     def answer() -> set[str]:
         found = wait()
         if found is None:  # this git has no PCRE (or failed): the plain word search
             _git_pcre[:] = [False]
-            return gitrepo.start_grep(repo, words, words=True)()
+            return gitrepo.start_grep(repo, words, words=True, outside=outside)()
         _git_pcre[:] = [True]
         return found
 
@@ -233,7 +259,8 @@ def discover(repo: Path, config: Config) -> FileSet:
     the file set never depends on what git's index happens to hold.
     """
     in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
-    candidates = gitrepo.list_files(repo) if in_git else _walk(repo)
+    walked = None if in_git else _walk(repo)
+    candidates = gitrepo.list_files(repo) if walked is None else walked.files
     include = pathspec.GitIgnoreSpec.from_lines(config.include)
     exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
@@ -257,9 +284,13 @@ def discover(repo: Path, config: Config) -> FileSet:
             files.append(path)
     how = ("files git tracks or would add" if in_git
            else "a walk of the folder that honours its .gitignore files")
-    links = gitrepo.list_links(repo) if in_git else []
-    return FileSet(repo=repo, files=files, in_git=in_git, links=links,
-                   left_out=dict(left_out), how=how)
+    if walked is None:
+        return FileSet(repo=repo, files=files, in_git=True, links=gitrepo.list_links(repo),
+                       left_out=dict(left_out), how=how)
+    kept = set(files)
+    return FileSet(repo=repo, files=files, in_git=False,
+                   links=[path for path in walked.links if path in kept],
+                   left_out=dict(left_out), how=how, outside=walked.outside())
 
 
 LIFECYCLE_ITSELF = "the lifecycle module itself"
@@ -304,27 +335,67 @@ def _holds(path: Path, text: bytes) -> bool:
 ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 
 
-def _walk(repo: Path) -> list[str]:
+@dataclass(slots=True)
+class _Walk:
+    files: list[str]  # every .py file the walk found, links to files included
+    links: list[str]  # those that are symbolic links
+    skipped_dirs: list[str]  # folders it did not enter, but for the EXCLUDED_DIRS names
+
+    def outside(self) -> list[str] | None:
+        """Exclude pathspecs for `git grep --no-index` to search what the walk found (and
+        links aside, which git does not follow): None when there are too many folders to
+        name (git matches each file against each pathspec)."""
+        if len(self.skipped_dirs) > _MAX_GIT_EXCLUDES:
+            return None
+        return ([f":(exclude,glob)**/{name}/**" for name in sorted(EXCLUDED_DIRS)]
+                + [f":(exclude,literal){folder}" for folder in self.skipped_dirs])
+
+
+_MAX_GIT_EXCLUDES = 200
+
+
+def _walk(repo: Path) -> _Walk:
     """Every .py file below `repo` that no `.gitignore` on its way ignores."""
-    found: list[str] = []
+    walk = _Walk([], [], [])
     ignores: dict[str, pathspec.GitIgnoreSpec] = {}
-    for root, dirs, filenames in os.walk(repo, followlinks=False):
-        rel_root = os.path.relpath(root, repo).replace(os.sep, "/")
-        rel_root = "" if rel_root == "." else rel_root
-        if ".gitignore" in filenames:
+    pending = [""]  # folders to read, the next one last: the order of a sorted os.walk
+    while pending:
+        rel_root = pending.pop()
+        root = repo / rel_root if rel_root else repo
+        try:
+            with os.scandir(root) as entries:
+                listed = sorted(entries, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        if any(entry.name == ".gitignore" for entry in listed):
             try:
-                lines = (Path(root) / ".gitignore").read_text(encoding="utf-8").splitlines()
+                lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
                 ignores[rel_root] = pathspec.GitIgnoreSpec.from_lines(lines)
             except (OSError, UnicodeDecodeError):
                 pass
-        dirs[:] = sorted(d for d in dirs if d not in EXCLUDED_DIRS
-                         and not (Path(root) / d / "pyvenv.cfg").exists()
-                         and not _ignored(ignores, f"{rel_root}/{d}".lstrip("/") + "/"))
-        for name in sorted(filenames):
-            rel = f"{rel_root}/{name}".lstrip("/")
-            if name.endswith(".py") and not _ignored(ignores, rel):
-                found.append(rel)
-    return found
+        below = []
+        for entry in listed:
+            rel = f"{rel_root}/{entry.name}".lstrip("/")
+            if _is_dir(entry):
+                if entry.name in EXCLUDED_DIRS or entry.is_symlink():
+                    continue  # a link to a folder is not followed, by git grep either
+                if (Path(entry.path) / "pyvenv.cfg").exists() or _ignored(ignores, rel + "/"):
+                    walk.skipped_dirs.append(rel)
+                else:
+                    below.append(rel)
+            elif entry.name.endswith(".py") and not _ignored(ignores, rel):
+                walk.files.append(rel)
+                if entry.is_symlink():
+                    walk.links.append(rel)
+        pending.extend(reversed(below))
+    return walk
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _ignored(ignores: dict[str, pathspec.GitIgnoreSpec], rel: str) -> bool:
