@@ -522,3 +522,19 @@ def test_the_module_lookup_finds_what_the_index_of_every_suffix_found() -> None:
         unique += expected is not None
     assert unique > 20  # the sample has unique and ambiguous spellings both
     assert unique < len(spellings) - 20
+
+
+def test_a_lifecycle_name_bound_in_a_nested_scope_is_still_taken() -> None:
+    # the walk of nested scopes runs only on a text that spells `_redis`, which every
+    # lifecycle name does; a name bound in a hook's body still takes it
+    from redis_migrate.analysis.extract import LIFECYCLE_NAMES, extract
+
+    assert all("_redis" in name for name in LIFECYCLE_NAMES)
+    source = (b"import redis.asyncio as redis\n\n\ndef setup(app):\n"
+              b"    async def close_redis(app):\n        await app['r'].aclose()\n"
+              b"    app.on_cleanup.append(close_redis)\n")
+    facts = extract("app.py", "app", False, source, ("core.redis",))
+    assert "close_redis" in facts.taken_names
+    plain = extract("app.py", "app", False, source.replace(b"close_redis", b"shut"),
+                    ("core.redis",))
+    assert plain.taken_names == {}
