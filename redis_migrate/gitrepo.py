@@ -87,27 +87,38 @@ def _grep_args(repo: Path, options: list[str], patterns: list[str], pathspec: st
     return [*args, "--", pathspec, *(outside or ())]
 
 
+class RunningGrep:
+    """A `git grep -l` started in the background: call it for the files it found (it waits,
+    and raises OSError if git failed), or `cancel` it unasked."""
+
+    def __init__(self, process: subprocess.Popen[bytes] | None) -> None:
+        self.process = process  # None: nothing to search for
+
+    def __call__(self) -> set[str]:
+        if self.process is None:
+            return set()
+        out, err = self.process.communicate()
+        if self.process.returncode not in (0, 1):  # 1: nothing matched
+            raise OSError(err.decode(errors="replace").strip() or "git grep failed")
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    def cancel(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
 def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
-               pathspec: str = "*.py", outside: list[str] | None = None,
-               ) -> Callable[[], set[str]]:
-    """Start `git grep -l -F` in the background; the returned function waits for its answer
-    (and raises OSError if git failed). `outside`: see `_grep_args`.
+               pathspec: str = "*.py", outside: list[str] | None = None) -> RunningGrep:
+    """Start `git grep -l -F` in the background (`outside`: see `_grep_args`).
 
     Lets the inventory search for importers while it parses the files found so far.
     """
     if not patterns:
-        return set
+        return RunningGrep(None)
     args = _grep_args(repo, ["-F", "-w"] if words else ["-F"], patterns, pathspec, outside)
-    process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=git_env())
-
-    def wait() -> set[str]:
-        out, err = process.communicate()
-        if process.returncode not in (0, 1):  # 1: nothing matched
-            raise OSError(err.decode(errors="replace").strip() or "git grep failed")
-        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
-
-    return wait
+    return RunningGrep(subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=git_env()))
 
 
 def start_pcre_grep(repo: Path, patterns: list[str], pathspec: str = "*.py",

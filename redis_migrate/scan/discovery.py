@@ -62,15 +62,26 @@ class FileSet:
     def start_grep(self, needles: list[str], *,
                    words: bool = False) -> Callable[[], set[str]]:
         """Like `grep`, started now and answered when the returned function is called."""
+        return self.start_search(needles, words=words)[0]
+
+    def start_search(self, needles: list[str], *, words: bool = False,
+                     ) -> tuple[Callable[[], set[str]], Callable[[], None]]:
+        """Like `start_grep`, and the way to drop the search unasked: a git grep runs
+        meanwhile (it is stopped), a search in Python runs only when asked."""
         if not needles:
-            return set
+            return set, _nothing
         if self.in_git or self._git_searches():
             wanted = set(self.files)
             try:
-                wait = (_start_git_word_grep(self.repo, needles, self.outside) if words
-                        else gitrepo.start_grep(self.repo, needles, outside=self.outside))
+                if words:
+                    wait = _start_git_word_grep(self.repo, needles, self.outside)
+                    cancel = _nothing
+                else:
+                    running = gitrepo.start_grep(self.repo, needles, outside=self.outside)
+                    wait, cancel = running, running.cancel
             except OSError:  # no git to run: only a walked folder gets here
-                return self._python_grep(needles, words)
+                self.outside = None  # and git is not asked again
+                return self._python_grep(needles, words), _nothing
             # read through the links here, so `readable` reports those that matter
             links = self._search([needles], words, self.links)[0] if self.links else set()
 
@@ -80,9 +91,10 @@ class FileSet:
                 except OSError:
                     if self.in_git:
                         raise
+                    self.outside = None
                     return self._python_grep(needles, words)()
-            return answer
-        return self._python_grep(needles, words)
+            return answer, cancel
+        return self._python_grep(needles, words), _nothing
 
     def _git_searches(self) -> bool:
         """Whether `git grep --no-index` searches this walked folder: it reads a large tree
@@ -90,9 +102,14 @@ class FileSet:
         return self.outside is not None and len(self.files) >= PARALLEL_SEARCH
 
     def _python_grep(self, needles: list[str], words: bool) -> Callable[[], set[str]]:
-        self.outside = None  # git failed here once: it is not asked again
-        result = self._search([needles], words)[0]
-        return lambda: result
+        """The search in Python, done when first asked."""
+        found: list[set[str]] = []
+
+        def answer() -> set[str]:
+            if not found:
+                found.append(self._search([needles], words)[0])
+            return found[0]
+        return answer
 
     def _search(self, groups: list[list[str]], words: bool,
                 paths: list[str] | None = None) -> list[set[str]]:
@@ -144,6 +161,10 @@ class FileSet:
             elif full.is_file():
                 keep.append(path)
         return keep
+
+
+def _nothing() -> None:
+    """Nothing to stop."""
 
 
 PARALLEL_SEARCH = 2000  # files; below this, handing them to worker processes costs more

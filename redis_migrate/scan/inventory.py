@@ -163,35 +163,41 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
     if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
         fileset.executor = parser.executor()  # the walk's searches read every file
     report("searching", 0, len(fileset.files))
-    mentions, framework_files = fileset.grep_each([[PREFILTER_NEEDLE],
-                                                    list(FRAMEWORK_NEEDLES)])
-    mentions = fileset.matching(mentions, _REDIS_MENTION)
-    framework_files = fileset.matching(framework_files - mentions, _FRAMEWORK_FILE)
-    framework: set[str] | None = framework_files  # None once pass 2 has read them
+    # The framework files matter only if the files that mention redis make or share a client:
+    # their search runs meanwhile (git) or when asked (Python), and is dropped otherwise.
+    # On a large tree with no client (a site-packages) it was most of the searching.
+    search_mentions = fileset.start_grep([PREFILTER_NEEDLE])
+    framework_files, drop_framework = fileset.start_search(list(FRAMEWORK_NEEDLES))
+    mentions = fileset.matching(search_mentions(), _REDIS_MENTION)
+    framework = True  # until pass 2 has read the framework files
     subclasses: dict[str, str] = {}
     todo = mentions
-    for _ in range(_MAX_PASSES):
-        for facts in parser.parse(fileset.readable(todo), subclasses or None):
-            parsed[facts.path] = facts
-        good = [f for f in parsed.values() if f.error is None]
-        if framework is not None:  # pass 1 read the files that mention redis
-            todo, framework = framework - mentions, None
-            if not _anything_to_follow(good):
-                break
-            for facts in parser.parse(fileset.readable(todo)):
+    try:
+        for _ in range(_MAX_PASSES):
+            for facts in parser.parse(fileset.readable(todo), subclasses or None):
                 parsed[facts.path] = facts
-            parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
             good = [f for f in parsed.values() if f.error is None]
-        if _read_subclass_instances(fileset, parser, parsed, subclasses):
-            good = [f for f in parsed.values() if f.error is None]
-        report("linking", 0, None)
-        linked = link(good)
-        # Not overlapped with parsing: on two cores git grep and the parser only compete.
-        report("searching for importers", 0, None)
-        todo = (_importers(fileset, linked, good, searched)
-                | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
-        if not todo:
-            break
+            if framework:  # pass 1 read the files that mention redis
+                framework = False
+                if not _anything_to_follow(good):
+                    break
+                todo = fileset.matching(framework_files() - mentions, _FRAMEWORK_FILE)
+                for facts in parser.parse(fileset.readable(todo)):
+                    parsed[facts.path] = facts
+                parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
+                good = [f for f in parsed.values() if f.error is None]
+            if _read_subclass_instances(fileset, parser, parsed, subclasses):
+                good = [f for f in parsed.values() if f.error is None]
+            report("linking", 0, None)
+            linked = link(good)
+            # Not overlapped with parsing: on two cores git grep and the parser only compete.
+            report("searching for importers", 0, None)
+            todo = (_importers(fileset, linked, good, searched)
+                    | _holder_files(fileset, linked, modules_on_disk)) - parsed.keys()
+            if not todo:
+                break
+    finally:
+        drop_framework()  # still running: nothing to follow, or a pass failed
     return parsed, linked
 
 
