@@ -160,8 +160,10 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
     parsed: dict[str, FileFacts] = {}
     linked: list[LinkedSite] = []
     searched: set[tuple[str, str]] = set()
-    if not fileset.in_git and len(fileset.files) >= PARALLEL_SEARCH:
-        fileset.executor = parser.executor()  # the walk's searches read every file
+    if not fileset.in_git and fileset.outside is None and len(fileset.files) >= PARALLEL_SEARCH:
+        # the walk's searches read every file in Python (git grep, when it can, reads them
+        # faster and needs no worker processes)
+        fileset.executor = parser.executor()
     report("searching", 0, len(fileset.files))
     # The framework files matter only if the files that mention redis make or share a client:
     # their search runs meanwhile (git) or when asked (Python), and is dropped otherwise.
