@@ -116,8 +116,11 @@ def test_git_search_of_a_walked_folder_reads_only_the_walked_files(
 
     monkeypatch.setattr(gitrepo, "start_grep", no_git)
     monkeypatch.setattr(gitrepo, "start_pcre_grep", no_git)
+    lent: list[bool] = []
+    fileset.start_executor = lambda: lent.append(True)  # type: ignore[func-returns-value]
     assert fileset.grep(["import redis"]) == expected  # the search in Python, as before
     assert fileset.outside is None
+    assert lent  # and it asked for the worker processes (here: none, so it ran alone)
     assert fileset.grep(["redis"], words=True) == expected
 
 

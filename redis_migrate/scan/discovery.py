@@ -44,8 +44,11 @@ class FileSet:
     # a walked folder: what `git grep --no-index` must leave out to search only the walked
     # files (the folders the walk did not enter); None in git, or once git failed here
     outside: list[str] | None = None
-    # worker processes for the searches of a large tree outside git (the parser's)
+    # worker processes for the searches of a large tree outside git (the parser's), or how to
+    # start them when a search in Python first needs them (git grep, when it runs, needs none)
     executor: Executor | None = field(default=None, repr=False, compare=False)
+    start_executor: Callable[[], Executor | None] | None = field(default=None, repr=False,
+                                                                compare=False)
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
@@ -120,6 +123,8 @@ class FileSet:
         paths = self.files if paths is None else paths
         repo = str(self.repo)
         found: list[set[str]] = [set() for _ in groups]
+        if self.executor is None and self.start_executor and len(paths) >= PARALLEL_SEARCH:
+            self.executor = self.start_executor()
         if self.executor is None or len(paths) < PARALLEL_SEARCH:
             parts: Iterable[list[list[str]]] = [_search_files(repo, paths, groups, words)]
         else:

@@ -51,7 +51,6 @@ from redis_migrate.redis_api import CLIENT_CLASSES
 from redis_migrate.scan.classify import classify
 from redis_migrate.scan.discovery import (
     LIFECYCLE_ITSELF,
-    PARALLEL_SEARCH,
     FileSet,
     discover,
     module_name,
@@ -160,10 +159,10 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
     parsed: dict[str, FileFacts] = {}
     linked: list[LinkedSite] = []
     searched: set[tuple[str, str]] = set()
-    if not fileset.in_git and fileset.outside is None and len(fileset.files) >= PARALLEL_SEARCH:
-        # the walk's searches read every file in Python (git grep, when it can, reads them
-        # faster and needs no worker processes)
-        fileset.executor = parser.executor()
+    if not fileset.in_git:
+        # a search of the walk in Python reads every file: in the parser's worker processes,
+        # started then (git grep, when it can run, reads them faster and needs none)
+        fileset.start_executor = parser.executor
     report("searching", 0, len(fileset.files))
     # The framework files matter only if the files that mention redis make or share a client:
     # their search runs meanwhile (git) or when asked (Python), and is dropped otherwise.
