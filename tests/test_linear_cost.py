@@ -63,7 +63,7 @@ def test_file_search_in_workers_equals_one_process(tmp_path: Path,
     fileset = discover(tmp_path, Config())
     assert not fileset.in_git
     groups = [["redis"], ["Depends(", ".state."]]
-    alone = fileset.grep_each(groups)
+    alone = [fileset.grep(group) for group in groups]
     alone_words = fileset.grep(["client", "cache_mod"], words=True)
     for group, found in zip(groups, alone):
         assert found == {p for p in files if any(n in files[p] for n in group)}
@@ -73,7 +73,7 @@ def test_file_search_in_workers_equals_one_process(tmp_path: Path,
     monkeypatch.setattr(discovery, "_SEARCH_CHUNK_MIN", 7)
     with ProcessPoolExecutor(max_workers=2) as pool:
         fileset.executor = pool
-        assert fileset.grep_each(groups) == alone
+        assert [fileset.grep(group) for group in groups] == alone
         assert fileset.grep(["client", "cache_mod"], words=True) == alone_words
     assert _search_files(str(tmp_path), ["pkg/m1.py", "gone.py"], [["#"]], False) == \
         [["pkg/m1.py"]]
@@ -109,7 +109,8 @@ def test_git_search_of_a_walked_folder_reads_only_the_walked_files(
     assert fileset.grep(["redis"]) == expected | {"app/words.py"}  # `redis` in `redistribute`
     assert started  # git answered
     assert fileset.grep(["redis"], words=True) == expected
-    assert fileset.grep_each([["import redis"], ["x = 1"]]) == [expected, {"app/plain.py"}]
+    assert [fileset.grep(group) for group in [["import redis"], ["x = 1"]]] == \
+        [expected, {"app/plain.py"}]
 
     def no_git(*_args: object, **_kwargs: object) -> object:
         raise FileNotFoundError("git")

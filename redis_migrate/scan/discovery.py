@@ -2,7 +2,9 @@
 
 In a git work tree: the files git tracks plus untracked ones that are not ignored, grepped with
 `git grep`. Elsewhere: a walk that honours every `.gitignore` on the way and never follows
-symbolic links (so a link looping back cannot trap it), grepped in Python.
+symbolic links (so a link looping back cannot trap it), grepped with `git grep --no-index` over
+what it listed when the tree is large, in Python when it is small or git cannot run. A copy of
+the client library itself is left out, with the other files left out and why.
 """
 
 from __future__ import annotations
@@ -53,14 +55,6 @@ class FileSet:
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
         return self.start_grep(needles, words=words)()
-
-    def grep_each(self, groups: list[list[str]]) -> list[set[str]]:
-        """For each group of needles, the files that contain one of them; outside git each
-        file is read once for all groups."""
-        if self.in_git or self._git_searches():
-            waits = [self.start_grep(group) for group in groups]
-            return [wait() for wait in waits]
-        return self._search(groups, False)
 
     def start_grep(self, needles: list[str], *,
                    words: bool = False) -> Callable[[], set[str]]:
@@ -320,6 +314,7 @@ def discover(repo: Path, config: Config) -> FileSet:
 
 
 LIFECYCLE_ITSELF = "the lifecycle module itself"
+ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 CLIENT_LIBRARY = "in a copy of the Redis client library itself (redis-py or aioredis)"
 
 # What a copy of the client library holds, in the files that tell it apart from an app's own
@@ -358,7 +353,6 @@ def _holds(path: Path, text: bytes) -> bool:
         return text in path.read_bytes()
     except OSError:
         return False
-ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 
 
 @dataclass(slots=True)
