@@ -29,6 +29,7 @@ from redis_migrate.analysis.facts import (
     site_atom,
 )
 from redis_migrate.analysis.frameworks import (
+    ANNOTATED,
     ASYNC_APPS,
     CLOSING_WRAPPERS,
     DEPENDENCY_MARKERS,
@@ -221,6 +222,8 @@ class Evaluator(ABC):
 
     def _subscript(self, node: ast.Subscript) -> tuple[str, ...]:
         """`app["redis"]` and `app[REDIS_KEY]` are attribute-like keys: `app.[redis]`."""
+        if self._annotated_dependencies(node) is not None:
+            return ()  # a type: holds nothing at run time (its parameters do)
         table = self._dispatch_table(node.value)
         if table is not None:
             self._eval(node.slice)
@@ -231,6 +234,15 @@ class Evaluator(ABC):
             self._eval(node.slice)
             return ()
         return self._attr(values, item)
+
+    def _annotated_dependencies(self, node: ast.expr) -> tuple[str, ...] | None:
+        """What a parameter annotated `Annotated[Redis, Depends(get_redis)]` is given (the
+        provider's return); None when `node` is not an `Annotated[...]` with a dependency."""
+        if not isinstance(node, ast.Subscript) or not any(
+                v in ANNOTATED for v in self._eval_pure(node.value)):
+            return None
+        calls = dependency_calls(node, self._eval_pure)
+        return tuple(v for call in calls for v in self._eval(call)) if calls else None
 
     def _eval(self, node: ast.expr | None) -> tuple[str, ...]:
         """Evaluate an expression: record what it creates and uses, return what it may be."""
@@ -594,6 +606,9 @@ class Evaluator(ABC):
                                any(c.endswith(".from_pool") for c in callees)):
             pool_keys.extend(values)
             return
+        if isinstance(call.func, ast.Name) and call.func.id in READ_ONLY_BUILTINS \
+                and self._name_key(call.func.id) is None:
+            return  # `print(app.state.redis)`: read for its text or type, never kept or closed
         target = _callee_text(call.func)
         slot = keyword if keyword is not None else position
         # where a def of the callee would receive it (the link binds it to the parameter)
@@ -714,6 +729,27 @@ def _item_name(item: ast.expr,
         if keys and not keys[0].startswith(INSTANCE_PREFIX):
             return "[" + keys[0].replace(".", ":") + "]"
     return None
+
+
+# Builtins that only read what they are given (its text, type or identity): a client passed
+# to one is not handed to code that may keep or close it.
+READ_ONLY_BUILTINS = frozenset({
+    "print", "repr", "str", "format", "id", "type", "isinstance", "hash", "bool", "callable",
+    "hasattr",
+})
+
+
+def dependency_calls(annotation: ast.expr | None,
+                     evaluate: Callable[[ast.expr], tuple[str, ...]]) -> list[ast.Call]:
+    """The `Depends(...)` calls inside `Annotated[...]`."""
+    if annotation is None or not isinstance(annotation, ast.Subscript):
+        return []
+    found = []
+    for node in ast.walk(annotation.slice):
+        if isinstance(node, ast.Call) and any(
+                k in DEPENDENCY_MARKERS for k in evaluate(node.func)):
+            found.append(node)
+    return found
 
 
 def _annotation_parts(annotation: ast.expr) -> list[ast.expr]:

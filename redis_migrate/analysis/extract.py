@@ -24,11 +24,13 @@ from redis_migrate.analysis.evaluate import (
     _Frame,
     _item_name,
     _unwrap,
+    dependency_calls,
 )
 from redis_migrate.analysis.facts import (
     ARGS,
     ENV_PREFIX,
     HOST_PREFIX,
+    INJECTED,
     INSTANCE_PREFIX,
     LITERAL_PREFIX,
     LOCALS,
@@ -40,7 +42,6 @@ from redis_migrate.analysis.facts import (
 )
 from redis_migrate.analysis.frameworks import (
     CONTEXT_MANAGER_DECORATORS,
-    DEPENDENCY_MARKERS,
     FRAMEWORK_CLASSES,
     HOOK_EVENTS,
     HOOK_LISTS,
@@ -236,9 +237,7 @@ class _Extractor(Evaluator):
                 self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
                                          named_dependency(arg.arg)))
         for arg in (*positional, *args.kwonlyargs):
-            for marker in _dependency_calls(arg.annotation, self._eval_pure):
-                for value in self._eval(marker):  # `Annotated[Redis, Depends(get_cache)]`
-                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+            self._annotated_parameter(qualname, arg)
         self._type_parameters(frame, args)
         is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
                         for d in node.decorator_list)
@@ -255,6 +254,18 @@ class _Extractor(Evaluator):
         self.frames.pop()
 
     _stmt_AsyncFunctionDef = _stmt_FunctionDef
+
+    def _annotated_parameter(self, qualname: str, arg: ast.arg) -> None:
+        """What a parameter's annotation injects: `Annotated[Redis, Depends(get_cache)]`, or
+        an alias of one made in any module (`redis: GetRedis`), through its `<injected>` key."""
+        for marker in dependency_calls(arg.annotation, self._eval_pure):
+            for value in self._eval(marker):
+                self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
+        if isinstance(arg.annotation, (ast.Name, ast.Attribute)):
+            for alias in self._eval_pure(arg.annotation):
+                if not alias.startswith(INSTANCE_PREFIX):
+                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
+                                             f"{alias}.{INJECTED}"))
 
     def _injected_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef
                              ) -> list[tuple[str, str]]:
@@ -338,6 +349,13 @@ class _Extractor(Evaluator):
         if node.value is None:
             return
         read_before = len(self.facts.import_time_reads)
+        injected = self._annotated_dependencies(node.value) \
+            if self.frames[-1].kind == "module" else None
+        if injected is not None:  # `GetRedis = Annotated[Redis, Depends(get_redis)]`
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                for key in self._bind(target, node.value, ()):
+                    self.facts.edges.extend((f"{key}.{INJECTED}", v) for v in injected)
+            return
         values = self._eval(node.value)
         name = _field_default(node, self.frames[-1], self._eval_pure)
         if name is not None:
@@ -529,6 +547,12 @@ class _Extractor(Evaluator):
 
     def _key_of(self, node: ast.expr) -> str | None:
         """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id == "str" and len(node.args) == 1 and not node.keywords \
+                and self._name_key("str") is None:
+            # `str(settings.redis_url)` (a pydantic RedisDsn) connects where the name does;
+            # a hook that spells it writes `str(...)` again (scan/wiring.py)
+            node = node.args[0]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # hashed: URLs can hold passwords, and equal URLs only need equal keys
             return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
@@ -633,19 +657,6 @@ def _field_default(node: ast.Assign | ast.AnnAssign, frame: _Frame,
            for v in (*evaluate(annotation), *evaluate(node.value.func))):
         return None
     return node.target.id
-
-
-def _dependency_calls(annotation: ast.expr | None,
-                      evaluate: Callable[[ast.expr], tuple[str, ...]]) -> list[ast.Call]:
-    """The `Depends(...)` calls inside `Annotated[...]`."""
-    if annotation is None or not isinstance(annotation, ast.Subscript):
-        return []
-    found = []
-    for node in ast.walk(annotation.slice):
-        if isinstance(node, ast.Call) and any(
-                k in DEPENDENCY_MARKERS for k in evaluate(node.func)):
-            found.append(node)
-    return found
 
 
 def _is_property(decorator: ast.expr) -> bool:

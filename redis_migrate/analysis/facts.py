@@ -30,6 +30,9 @@ LITERAL_PREFIX = "literal:"
 LOCALS = "<locals>"
 ENV_PREFIX = "env:"  # the URL key of a URL read from the environment (`env:REDIS_URL`)
 ARGS = "<args>"
+# what a parameter annotated with an alias is given (`GetRedis = Annotated[Redis,
+# Depends(get_redis)]`, then `redis: GetRedis`): `m.GetRedis.<injected>`
+INJECTED = "<injected>"
 
 
 def site_atom(path: str, index: int) -> str:

@@ -68,6 +68,9 @@ DEPENDENCY_MARKERS: Final[frozenset[str]] = frozenset({
     "litestar.Provide",
 })
 
+# `Annotated[T, Depends(provider)]`: a parameter so annotated holds what the provider gives.
+ANNOTATED: Final[frozenset[str]] = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+
 # Callables that wrap a function and bind its first arguments: `partial(close, client)`.
 PARTIALS: Final[frozenset[str]] = frozenset({"functools.partial"})
 

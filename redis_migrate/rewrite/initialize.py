@@ -296,15 +296,31 @@ _IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)
 
 
 def import_name(repo: Path, relative: str) -> str:
-    """How the app's code imports the module at `relative`: a `src/` layout (no
-    `src/__init__.py`, no `import src.…` anywhere) is installed without the `src.`."""
+    """How the app's code imports the module at `relative`. Under `src/`, without the
+    `src.` when nothing imports `src.…` and either `src/` is a layout folder (no
+    `src/__init__.py`) or the app imports the modules inside it as top-level names (`from
+    settings import settings` for `src/settings.py`: it runs from inside `src/`)."""
     name = module_name(relative)[0]
-    if not name.startswith("src.") or (repo / "src" / "__init__.py").exists():
+    if not name.startswith("src."):
         return name
     files = discover(repo, Config()).files
-    if any(_IMPORTS_SRC.search((repo / f).read_bytes()) for f in files):
+    if not (repo / "src" / "__init__.py").exists():
+        if any(_IMPORTS_SRC.search((repo / f).read_bytes()) for f in files):
+            return name
+        return name.removeprefix("src.")
+    # the files that will import it are the app's, inside `src/` (an alembic `env.py` beside
+    # it may import `src.models`, run from the root)
+    texts = [(repo / f).read_bytes() for f in files if f.startswith("src/")]
+    if any(_IMPORTS_SRC.search(text) for text in texts):
         return name
-    return name.removeprefix("src.")
+    inside = {p.stem for p in (repo / "src").iterdir()
+              if p.stem != "__init__" and p.stem.isidentifier()
+              and (p.suffix == ".py" or (p.is_dir() and any(p.glob("*.py"))))}
+    imported = {m[1].decode() for text in texts for m in _ROOT_IMPORT.finditer(text)}
+    # a name that is also at the root (`settings.py` beside `src/`) proves nothing
+    own = {n for n in imported & inside
+           if not (repo / f"{n}.py").exists() and not (repo / n).is_dir()}
+    return name.removeprefix("src.") if own else name
 
 
 def proposed_module_path(repo: Path) -> str:

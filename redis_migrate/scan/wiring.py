@@ -196,8 +196,10 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
                         hooks=_redis_hooks(app_hooks(files, index), files, linked),
                         apps=[f"{name} at {f.path}:{loc.line}" for f in files
                               for _, name, loc in f.apps])
+    # `await init_redis()` goes right before the client: not in a plain def the hook calls
+    # (`setup_redis(app)`), which cannot await; the hook itself is wired then (below)
     candidates = sorted((s for s in linked if s.kind == "instantiation" and s.hook in STARTING
-                         and s.url_code and s.holder != "return"
+                         and s.url_code and s.holder != "return" and s.in_async_function
                          and (s.family == "client" or s.clients_of_pool)),
                         key=lambda s: (STARTING.index(s.hook or "main"), s.path, s.loc.line))
     app = next((s for s in candidates if s.hook != "main"), None)
@@ -337,6 +339,7 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
                          _literal_codes(wirable))
     if spelled is None:
         return None
+    spelled = _as_clients_spell(spelled, next(iter(urls)), wirable)
     return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled,
                        url_key=next(iter(urls)),
                        options=_shared_options(wirable, app_file, files, index, imports_of))
@@ -371,6 +374,16 @@ def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
     return {s.url_key: code for s in sites
             if s.url_key and s.url_key.startswith((LITERAL_PREFIX, HOST_PREFIX))
             for code in [literal_code(s.url_code)] if code is not None}
+
+
+def _as_clients_spell(spelled: tuple[str, tuple[str, str] | None], url_key: str,
+                      sites: Iterable[LinkedSite]) -> tuple[str, tuple[str, str] | None]:
+    """`str(settings.redis_url)` when a client with that URL spelled it so: a pydantic
+    `RedisDsn` is not a string, and `init_redis()` hands the URL to `from_url()`."""
+    code, needed = spelled
+    if any(s.url_key == url_key and (s.url_code or "").startswith("str(") for s in sites):
+        return f"str({code})", needed
+    return spelled
 
 
 def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
@@ -414,7 +427,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
                              literals)
         if spelled is None:
             continue
-        code, needed = spelled
+        code, needed = _as_clients_spell(spelled, next(iter(urls)), clients)
         facts.anchors.append(_hook_anchor(by_module[module].path, key, kind,
                                           next(iter(urls)), code))
         if needed is not None:
