@@ -57,11 +57,14 @@ class UpdateRedisImports(RewriteCommand):
     def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
                  also_unused: Collection[str] = (),
                  aliases: Mapping[str, str] | None = None,
-                 setup_modules: Mapping[str, str] | None = None) -> None:
+                 setup_modules: Mapping[str, str] | None = None,
+                 read_before: Collection[str] | None = None) -> None:
         """`aliases`: accessor -> the name the file imports it as, where the file binds the
         accessor's own name (`get_redis` is its dependency): `import get_redis as …`.
         `setup_modules`: module -> a call it makes at import (`load_dotenv()`); an import of
-        its client that goes stays as an import of the module, so the call still runs."""
+        its client that goes stays as an import of the module, so the call still runs.
+        `read_before`: the names the file read before the rewrite; an import of a name it did
+        not read was unused already, and stays (None: every unused one goes)."""
         super().__init__(context)
         self.lifecycle = lifecycle
         # where each accessor comes from: the compat wrapper sits beside the lifecycle module
@@ -71,6 +74,7 @@ class UpdateRedisImports(RewriteCommand):
         self.module_name, self.package = module, package
         self.also_unused = frozenset(also_unused)  # modules whose clients were removed
         self.setup_modules = dict(setup_modules or {})
+        self.read_before = frozenset(read_before) if read_before is not None else None
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
         self._imported: set[str] = set()  # accessors imported from the lifecycle module
 
@@ -78,7 +82,7 @@ class UpdateRedisImports(RewriteCommand):
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
         """Built from one file's edit plan (the engine picks it by `SERVES`)."""
         return cls(context, run.lifecycle, plan.module, plan.package, plan.removed_modules,
-                   dict(plan.aliases), plan.setup_modules)
+                   dict(plan.aliases), plan.setup_modules, plan.read_before)
 
     def _is_ours(self, module: str) -> bool:
         top = module.split(".")[0]
@@ -89,7 +93,7 @@ class UpdateRedisImports(RewriteCommand):
             name = dotted(alias.name) or ""
             if name in self.setup_modules:
                 continue  # imported for its setup calls (`module_import`), not for a name
-            if self._is_ours(name):
+            if self._is_ours(name) and self._was_read(bound_name(alias) or name.split(".")[0]):
                 asname = bound_name(alias)
                 if self._plainly_unused(asname or name.split(".")[0]):
                     self._drop.add(_alias_key(alias))
@@ -103,6 +107,10 @@ class UpdateRedisImports(RewriteCommand):
         # large file's nodes) are not visited at all
         return any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in node.body)
 
+    def _was_read(self, bound: str) -> bool:
+        """Whether the file read `bound` before the rewrite (or that is not known)."""
+        return self.read_before is None or bound in self.read_before
+
     def _plainly_unused(self, bound: str) -> bool:
         """Nothing in the file reads `bound`, not even a string (an annotation, `__all__`):
         the import goes here, without the scope analysis that costs a pass over a large file."""
@@ -114,6 +122,7 @@ class UpdateRedisImports(RewriteCommand):
         self._string_words = found.string_words
         self._plainly_read = found.plainly_read
         self._drop: set[tuple[str, str | None]] = set()
+        self._placeholders = 0  # dropped imports whose comment lines wait for a home
         bound = self._bindings(found)
         resolved = {call: _resolved(call, bound) for call in found.calls}
         for accessor in ACCESSORS:
@@ -166,8 +175,20 @@ class UpdateRedisImports(RewriteCommand):
 
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine,
                                   updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        if not updated.body and any(line.comment for line in updated.leading_lines):
+            # a dropped import's own line goes, the comments above it stay (as ruff's fix
+            # does): held by a placeholder that its block hands on to the next statement
+            self._placeholders += 1
+            return updated.with_changes(body=[cst.Expr(cst.Name(_KEPT_COMMENTS))])
         kept = self.context.scratch.get(SETUP_IMPORTS)
         return with_setup_comment(updated, self.package, kept) if kept else updated
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not self._placeholders:
+            return updated
+        body, footer = _hand_on_comments(list(updated.body), list(updated.footer))
+        return updated.with_changes(body=body, footer=footer)
 
     def leave_Import(self, original: cst.Import,
                      updated: cst.Import) -> cst.Import | cst.RemovalSentinel:
@@ -215,7 +236,8 @@ class UpdateRedisImports(RewriteCommand):
                 continue  # renamed to redis.exceptions in leave_ImportFrom, still used
             elif f"{source}.{obj}" in self.setup_modules:
                 continue  # `from . import db`, kept for its setup calls
-            elif self._is_ours(source) or f"{source}.{obj}" in self.also_unused:
+            elif (self._is_ours(source) or f"{source}.{obj}" in self.also_unused) \
+                    and self._was_read(asname or obj):
                 if self._plainly_unused(asname or obj):
                     self._drop.add(_alias_key(alias))
                     continue
@@ -228,6 +250,9 @@ class UpdateRedisImports(RewriteCommand):
         return False
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self._placeholders:
+            body, footer = _hand_on_comments(list(updated.body), list(updated.footer))
+            updated = updated.with_changes(body=body, footer=footer)
         for accessor in sorted(ACCESSORS):  # one `from … import a, b` line, in order
             home = self.homes[accessor]
             alias = self.aliases.get(accessor)
@@ -239,6 +264,29 @@ class UpdateRedisImports(RewriteCommand):
         # than by the pass LibCST would run after this one
         wanted = self.context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, [])
         return add_at_top(self.context, updated, wanted) if wanted else updated
+
+
+_KEPT_COMMENTS = "__redis_migrate_kept_comments__"
+
+
+def _hand_on_comments(body: list[cst.BaseStatement], footer: list[cst.EmptyLine],
+                      ) -> tuple[list[cst.BaseStatement], list[cst.EmptyLine]]:
+    """Remove the placeholders of dropped imports; the comment lines above each go to the
+    statement after it (or to the block's end)."""
+    held: list[cst.EmptyLine] = []
+    kept: list[cst.BaseStatement] = []
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
+                and isinstance(statement.body[0], cst.Expr) \
+                and isinstance(statement.body[0].value, cst.Name) \
+                and statement.body[0].value.value == _KEPT_COMMENTS:
+            held += list(statement.leading_lines)
+            continue
+        if held and isinstance(statement, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            statement = statement.with_changes(leading_lines=[*held, *statement.leading_lines])
+            held = []
+        kept.append(statement)
+    return kept, [*held, *footer]
 
 
 class DropOrphanedStdlibImports(RewriteCommand):

@@ -398,3 +398,74 @@ class WireAppLifespan(RewriteCommand):
                                                                            *lines[first:]])]
             break
         return updated.with_changes(body=body)
+
+
+STARTUP_NAME = "redis_startup"
+
+
+class WireStartupHook(RewriteCommand):
+    """A FastAPI app whose one hook is a shutdown hook gets a startup hook beside it,
+    registered the same way (FastAPI runs no `on_event` hook once `lifespan=` is given):
+
+        @app.on_event("shutdown")              @app.on_event("startup")
+        async def shutdown_event():      →     async def redis_startup():
+            ...                                    await init_redis("redis://localhost")
+
+
+                                               @app.on_event("shutdown")
+                                               async def shutdown_event():
+                                                   ...
+
+    The shutdown def is found by name at module level, and must be registered as
+    `@<app>.on_event("shutdown")`; anything else skips the file.
+    """
+
+    DESCRIPTION = "A shutdown-only FastAPI app -> an on_event startup hook calling init_redis()."
+    SERVES = Serves(kinds=("wire_startup",), order=95)
+
+    def __init__(self, context: CodemodContext, app: str, beside: str, init_call: str,
+                 imports: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(context)
+        self.app, self.beside, self.init_call = app, beside, init_call
+        self.imports = tuple(imports)
+        self.name = STARTUP_NAME
+
+    @classmethod
+    def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
+        """Built from one file's edit plan (the engine picks it by `SERVES`)."""
+        if plan.wire_startup is None:
+            raise ValueError("the plan wires no startup hook")
+        app, beside, init = plan.wire_startup
+        return cls(context, app, beside, spelled_call(init, plan), plan.wire_imports)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        if m.findall(node, m.Name(STARTUP_NAME)):  # the app has one of that name already
+            self.name = f"lifecycle_{STARTUP_NAME}"
+        for module, name in self.imports:  # the URL's spelling: `from app.config import settings`
+            AddImportsVisitor.add_needed_import(self.context, module, name)
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        body = list(updated.body)
+        registered = m.Decorator(decorator=m.Call(
+            func=m.Attribute(value=m.Name(self.app), attr=m.Name("on_event")),
+            args=[m.Arg(value=m.SimpleString('"shutdown"') | m.SimpleString("'shutdown'"))]))
+        for index, statement in enumerate(body):
+            if not (isinstance(statement, cst.FunctionDef)
+                    and statement.name.value == self.beside):
+                continue
+            if not any(m.matches(d, registered) for d in statement.decorators):
+                raise SkipFile(f"{self.beside}() is not registered with "
+                               f"@{self.app}.on_event(\"shutdown\")")
+            hook = cst.parse_statement(
+                f'@{self.app}.on_event("startup")\nasync def {self.name}():\n'
+                f"    await {self.init_call}\n")
+            blank = [cst.EmptyLine(), cst.EmptyLine()]
+            # the new hook takes the lines above the shutdown hook (its comments stay with it)
+            lines = list(statement.leading_lines)
+            first = next((i for i, line in enumerate(lines) if line.comment is not None),
+                         len(lines))
+            body[index:index + 1] = [hook.with_changes(leading_lines=lines[:first] or blank),
+                                     statement.with_changes(leading_lines=[*blank,
+                                                                           *lines[first:]])]
+            return updated.with_changes(body=body)
+        raise SkipFile(f"no module-level def {self.beside}() to put the startup hook beside")

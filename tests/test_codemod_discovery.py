@@ -37,7 +37,7 @@ ACCESSOR = Accessor(LIFECYCLE)
 ORDER = ["InlineFunctionClient", "ClientAttributeToProperty", "RewriteLazyGetter",
          "ReplaceClientReferences", "RemoveModuleClient", "FieldDefaultFactory",
          "RemoveCloseCalls", "WireClose",
-         "ConvertAioredisCalls", "WireAppLifespan", "UpdateRedisImports"]
+         "ConvertAioredisCalls", "WireAppLifespan", "WireStartupHook", "UpdateRedisImports"]
 
 # a non-empty value of every plan field a codemod serves
 SAMPLES: dict[str, Any] = {
@@ -53,6 +53,7 @@ SAMPLES: dict[str, Any] = {
     "wire_close": {"shutdown": "shutdown"},
     "convert": "aioredis2",
     "wire_app": (False, "init_redis(settings.REDIS_URL)"),
+    "wire_startup": ("app", "shutdown_event", "init_redis(settings.REDIS_URL)"),
 }
 
 

@@ -42,6 +42,7 @@ from redis_migrate.analysis.facts import (
 )
 from redis_migrate.analysis.frameworks import (
     CONTEXT_MANAGER_DECORATORS,
+    FASTAPI_CLASSES,
     FRAMEWORK_CLASSES,
     HOOK_EVENTS,
     HOOK_LISTS,
@@ -124,6 +125,7 @@ class _Extractor(Evaluator):
         self.init_redis_names = {f"{m}.init_redis" for m in lifecycle_modules}
         self.close_redis_names = {f"{m}.close_redis" for m in lifecycle_modules}
         self.module_types: dict[str, str] = {}
+        self.fastapi_apps: set[str] = set()  # module-level names bound to `FastAPI(...)`
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
         self.tool_script = False
@@ -175,9 +177,12 @@ class _Extractor(Evaluator):
             pseudo = next((FRAMEWORK_CLASSES[k] for k in self._eval_pure(value.func)
                            if k in FRAMEWORK_CLASSES), None)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            fastapi = any(k in FASTAPI_CLASSES for k in self._eval_pure(value.func))
             for target in targets:
                 if pseudo is not None and isinstance(target, ast.Name):
                     self.module_types[f"{self.facts.module}.{target.id}"] = pseudo
+                    if fastapi:
+                        self.fastapi_apps.add(target.id)
 
     def _record_imports(self, frame: _Frame) -> None:
         for local, target in frame.info.imports.items():
@@ -296,18 +301,23 @@ class _Extractor(Evaluator):
                          qualname: str) -> None:
         """`@app.on_event("startup")`, `@app.on_startup` (aiohttp-style lists as decorators)."""
         for decorator in node.decorator_list:
-            kind = None
+            kind, on_app = None, ""
             if (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)
                     and decorator.func.attr in ("on_event", "listener") and decorator.args
                     and isinstance(decorator.args[0], ast.Constant)
                     and isinstance(decorator.args[0].value, str)):
                 kind = HOOK_EVENTS.get(decorator.args[0].value)
+                receiver = decorator.func.value
+                if decorator.func.attr == "on_event" and isinstance(receiver, ast.Name) \
+                        and receiver.id in self.fastapi_apps and len(self.frames) == 1 \
+                        and self._name_key(receiver.id) == f"{self.facts.module}.{receiver.id}":
+                    on_app = receiver.id
             elif isinstance(decorator, ast.Attribute) and decorator.attr in (
                     "on_startup", "on_shutdown", "before_serving", "after_serving"):
                 kind = HOOK_LISTS.get(decorator.attr) or (
                     "startup" if decorator.attr == "before_serving" else "shutdown")
             if kind is not None:
-                self.facts.hooks.append(HookFact(qualname, kind, self._loc(decorator)))
+                self.facts.hooks.append(HookFact(qualname, kind, self._loc(decorator), on_app))
 
     def _record_parameters(self, args: ast.arguments, qualname: str, skip_first: bool) -> None:
         """What callers pass (`f.<args>.0`, `f.<args>.r`) lands in the parameter `f.<locals>.r`.

@@ -121,6 +121,9 @@ class HookFact:
     function: str  # the key of the def (or lambda) registered
     kind: str  # "startup" | "shutdown" | "lifespan" (both, split by its yield) | "main"
     loc: Location  # where it is registered
+    # `@app.on_event(...)` on a FastAPI app made in this module: that app's name (a startup
+    # hook can be put beside it the same way, scan/wiring.py)
+    on_app: str = ""
 
 
 @dataclass(slots=True)

@@ -50,6 +50,12 @@ class FilePlan:
     wire_imports: list[tuple[str, str]] = field(default_factory=list)  # for the init's URL
     # an app made with no hook: (whether lifespan= takes a list, the init call)
     wire_app: tuple[bool, str] | None = None
+    # a FastAPI app whose one hook is a shutdown hook: (the app's name, the shutdown def the
+    # new `@app.on_event("startup")` hook goes before, the init call)
+    wire_startup: tuple[str, str, str] | None = None
+    # the names the file read before the rewrite (set as it starts): an import of Redis that
+    # was unused already stays, as the rewrite found it
+    read_before: frozenset[str] | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # accessor -> the name this file calls it by
     # modules this file imported a moved client from that run calls of their own at import
     # (`load_dotenv()`): module -> the first such call; a dropped import keeps them running
@@ -196,11 +202,18 @@ def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool
             app.path, module, module if is_package else module.rpartition(".")[0])
     options = [(name, code) for name, _, code in app.options.options] if takes_options else []
     call = init_call(app.url_code if init_takes_url else None, options)
-    plan.wire_app = (app.listed, call)
     if app.url_import is not None and init_takes_url:
         plan.wire_imports.append(app.url_import)
     if options:
         plan.wire_imports += [i for i in app.options.imports if i not in plan.wire_imports]
+    if app.beside:
+        plan.wire_startup = (app.on_app, app.beside, call)
+        plan.wire_close[app.beside] = "shutdown"
+        return [f"{app.path}: the app's one hook is a shutdown hook, {app.beside}(): it gets "
+                f"@{app.on_app}.on_event(\"startup\") beside it, which starts the shared client "
+                f"({mask_secrets(f'await {call}')}), and {app.beside}() stops it "
+                f"(await close_redis(), at its end)"]
+    plan.wire_app = (app.listed, call)
     return [f"{app.path}: the app made at line {app.line} has no hook: it gets "
             f"lifespan={'[redis_lifespan]' if app.listed else 'redis_lifespan'}, which starts "
             f"the shared client ({mask_secrets(f'await {call}')}) and stops it "

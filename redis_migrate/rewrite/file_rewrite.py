@@ -148,6 +148,7 @@ def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
             return None
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     orphans = DropOrphanedStdlibImports(context, tree)
+    plan.read_before = orphans.read_before
     for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
         # the last two look at a few nodes: a whole pass each (a deep copy, every node visited)
         # costs more than the rest of the work on a large file

@@ -51,7 +51,7 @@ from redis_migrate.analysis.facts import (
     FileFacts,
     Location,
 )
-from redis_migrate.analysis.frameworks import LIFESPAN_CONSTRUCTORS, WORKER_APPS
+from redis_migrate.analysis.frameworks import FASTAPI_CLASSES, LIFESPAN_CONSTRUCTORS, WORKER_APPS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.redis_api import URL_PARTS
@@ -92,6 +92,11 @@ class AppLifespan:
     url_import: tuple[str, str] | None
     url_key: str = ""  # what that URL resolves to: the central client's, once wired
     options: SharedOptions = SharedOptions()  # what init_redis() gives the shared client
+    # a FastAPI app whose one hook is a module-level `@app.on_event("shutdown")` def: the
+    # startup hook goes before that def, registered the same way (`lifespan=` would stop
+    # FastAPI from running its on_event hooks), and the shutdown hook closes
+    beside: str = ""
+    on_app: str = ""
 
 
 @dataclass(slots=True)
@@ -173,7 +178,7 @@ class WiringFacts:
                     f"startup hook of its own: the worker main() the batch would wire does not "
                     f"start it. Give the app one (lifespan / on_startup) that calls `await "
                     f"init_redis(<url>)`, and `await close_redis()` at shutdown")
-        if not self.needs_wiring or self.anchor is not None:
+        if not self.needs_wiring or self.anchor is not None or self.app_lifespan is not None:
             return None
         names = sorted({f"{_short(k)}()" for k in self.hooks})
         return ("init_redis() is called nowhere, and none of the app's hooks ("
@@ -210,6 +215,9 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     facts.anchors = sorted(programs.values(), key=lambda s: s is not app)
     if facts.needs_wiring and not facts.anchors:
         _hook_anchors(facts, files, linked, index, imports_of or (lambda module: {}))
+    if facts.needs_wiring and not facts.anchors:
+        facts.app_lifespan = _startup_beside(facts, files, linked, index,
+                                             imports_of or (lambda module: {}))
     if facts.needs_wiring:
         for anchor in facts.anchors:
             _init_options(facts, anchor, files, linked, index, imports_of or (lambda m: {}))
@@ -343,6 +351,36 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled,
                        url_key=next(iter(urls)),
                        options=_shared_options(wirable, app_file, files, index, imports_of))
+
+
+def _startup_beside(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
+                    index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+                    ) -> AppLifespan | None:
+    """A FastAPI app whose one hook is a shutdown hook, a module-level def registered with
+    `@app.on_event("shutdown")` where the app is made: it gets a startup hook beside it, with
+    the URL its clients agree on (as `_app_lifespan`). None when any of that does not hold."""
+    if len(facts.hooks) != 1:
+        return None
+    [(key, kind)] = facts.hooks.items()
+    found = [(f, h) for f in files for h in f.hooks if h.function == key and h.on_app]
+    if kind != "shutdown" or len(found) != 1:
+        return None
+    app_file, hook = found[0]
+    name = key[len(app_file.module) + 1:] if key.startswith(app_file.module + ".") else ""
+    made = [loc for cls, _, loc in app_file.apps if cls in FASTAPI_CLASSES]
+    wirable = _wirable(linked)
+    urls = _url_keys(wirable)
+    if not name or "." in name or len(made) != 1 or len(urls) != 1:
+        return None
+    spelled = spell_url(next(iter(urls)), app_file, files, index, imports_of,
+                        _literal_codes(wirable))
+    if spelled is None:
+        return None
+    code, needed = _as_clients_spell(spelled, next(iter(urls)), wirable)
+    return AppLifespan(app_file.path, made[0].line, False, code, needed,
+                       url_key=next(iter(urls)),
+                       options=_shared_options(wirable, app_file, files, index, imports_of),
+                       beside=name, on_app=hook.on_app)
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
