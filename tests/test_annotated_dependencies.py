@@ -179,3 +179,41 @@ def test_the_lifecycle_import_follows_how_the_code_in_src_imports_its_modules(
         "src/__init__.py": "", "src/settings.py": "", "settings.py": "",
         "src/app.py": "from settings import URL\n"})
     assert import_name(beside, "src/redis_client.py") == "src.redis_client"
+
+
+def test_an_alias_re_exported_by_its_package_is_followed(tmp_path: Path) -> None:
+    """`from app.deps import GetRedis`, where `app/deps/__init__.py` re-exports it from
+    `app/deps/redis.py`: the parameter still receives the yield dependency's client."""
+    repo = git_repo(tmp_path / "svc", {
+        "app/__init__.py": "",
+        "app/deps/__init__.py": "from app.deps.redis import GetRedis as GetRedis\n",
+        "app/deps/redis.py": '''from typing import Annotated
+
+from fastapi import Depends
+from redis.asyncio import Redis
+
+
+async def get_redis():
+    client = Redis.from_url("redis://localhost")
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+GetRedis = Annotated[Redis, Depends(get_redis)]
+''',
+        "app/main.py": '''from fastapi import FastAPI
+
+from app.deps import GetRedis
+
+app = FastAPI()
+
+
+@app.get("/k")
+async def read(redis: GetRedis):
+    return await redis.get("k")
+''',
+    })
+    site = _instantiation(repo)
+    assert (site["status"], site["purpose"]) == ("pending", "read-cache"), site

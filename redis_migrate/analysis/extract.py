@@ -365,6 +365,7 @@ class _Extractor(Evaluator):
             for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
                 for key in self._bind(target, node.value, ()):
                     self.facts.edges.extend((f"{key}.{INJECTED}", v) for v in injected)
+                    self.facts.dependency_aliases.append(key)
             return
         values = self._eval(node.value)
         name = _field_default(node, self.frames[-1], self._eval_pure)

@@ -172,6 +172,8 @@ class FileFacts:
     # then its shutdown steps. (calling def, callee key, after a yield)
     steps: list[tuple[str, str, bool]] = field(default_factory=list)
     defs: list[str] = field(default_factory=list)  # qualified names of the defs made here
+    # `GetRedis = Annotated[Redis, Depends(get_redis)]` made here: re-exported like a def
+    dependency_aliases: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)  # the defs here that yield a value
     # (argument key, parameter key) of every def: `f.<args>.0` and `f.<args>.r` -> `f.<locals>.r`
     parameters: list[tuple[str, str]] = field(default_factory=list)

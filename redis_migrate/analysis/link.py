@@ -19,6 +19,7 @@ from redis_migrate.analysis.consumers import consumer_of
 from redis_migrate.analysis.facts import (
     ARGS,
     ENV_PREFIX,
+    INJECTED,
     INSTANCE_PREFIX,
     LOCALS,
     RETURN,
@@ -166,7 +167,7 @@ class ModuleIndex:
         (and `Depends(get_redis)` after `from core import get_redis`) name the def itself."""
         files = list(files)
         index = cls(f.module for f in files)
-        defined = {d for f in files for d in (*f.defs, *f.classes)}
+        defined = {d for f in files for d in (*f.defs, *f.classes, *f.dependency_aliases)}
         for facts in files:
             for scope, local, target in facts.imports:
                 name = f"{facts.module}.{local}"
@@ -627,7 +628,7 @@ def _attach_holders(sites: dict[str, LinkedSite], graph: _Graph) -> None:
     holders: dict[str, list[str]] = defaultdict(list)
     for key, atoms in graph.holds.items():
         for atom in graph.sites_in(atoms, sites):
-            if key != atom:
+            if key != atom and not key.endswith(f".{INJECTED}"):  # a type alias holds nothing
                 holders[atom].append(key)
     for atom, keys in holders.items():
         sites[atom].holders = sorted(keys)
