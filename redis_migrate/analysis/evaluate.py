@@ -33,6 +33,7 @@ from redis_migrate.analysis.frameworks import (
     ASYNC_APPS,
     CLOSING_WRAPPERS,
     DEPENDENCY_MARKERS,
+    DI_PROVIDERS,
     FRAMEWORK_ATTRIBUTES,
     FRAMEWORK_CLASSES,
     FRAMEWORK_GLOBALS,
@@ -95,6 +96,7 @@ class Evaluator(ABC):
     uses_litestar: bool  # the module imports litestar
     subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
     statement_call: ast.Call | None  # the call an expression statement makes (`await f()`)
+    deferred_call: bool  # evaluating a call a DI container makes later, not at import
     # module-level dicts of names, set once and never changed: `PROVIDERS = {"a": A, "b": B}`;
     # `PROVIDERS[name]` and `PROVIDERS.get(name)` may be any of their values
     dispatch_tables: dict[str, tuple[ast.expr, ...]]
@@ -334,7 +336,7 @@ class Evaluator(ABC):
             self.facts.calls.extend(made)
             if node is self.statement_call:
                 self.facts.steps.extend((c, k, caller.yielded) for c, k in made)
-        else:  # `stats = Stats(make_client())` runs at import
+        elif not self.deferred_call:  # `stats = Stats(make_client())` runs at import
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
                 if not c.startswith(INSTANCE_PREFIX))
@@ -366,6 +368,23 @@ class Evaluator(ABC):
         read, an injector's bind or get); None for any other call."""
         if any(c in PARTIALS for c in callees) and node.args:
             return self._partial(node)
+        if isinstance(node.func, ast.Name) and node.func.id in ("anext", "next") \
+                and node.args and self._name_key(node.func.id) is None:
+            # `await anext(init_pool(...))`: what the generator yields first
+            for default in node.args[1:]:
+                self._eval(default)
+            return self._eval(node.args[0])
+        if any(c in DI_PROVIDERS for c in callees) and node.args \
+                and not isinstance(node.args[0], ast.Starred):
+            # `providers.Factory(Service, redis=pool)`: the container makes the call later
+            forwarded = ast.copy_location(
+                ast.Call(func=node.args[0], args=node.args[1:], keywords=node.keywords), node)
+            ast.fix_missing_locations(forwarded)
+            deferred, self.deferred_call = self.deferred_call, True
+            try:
+                return self._call(forwarded)
+            finally:
+                self.deferred_call = deferred
         if method in MAPPING_READS and isinstance(node.func, ast.Attribute):
             table = self._dispatch_table(node.func.value)
             if table is not None:

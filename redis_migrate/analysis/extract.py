@@ -126,6 +126,7 @@ class _Extractor(Evaluator):
         self.close_redis_names = {f"{m}.close_redis" for m in lifecycle_modules}
         self.module_types: dict[str, str] = {}
         self.fastapi_apps: set[str] = set()  # module-level names bound to `FastAPI(...)`
+        self.deferred_call = False
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
         self.tool_script = False

@@ -71,6 +71,14 @@ DEPENDENCY_MARKERS: Final[frozenset[str]] = frozenset({
 # `Annotated[T, Depends(provider)]`: a parameter so annotated holds what the provider gives.
 ANNOTATED: Final[frozenset[str]] = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 
+# dependency-injector providers: `providers.Factory(Service, redis=pool)` makes the container
+# call `Service(redis=<what pool provides>)` when asked; `providers.Resource(init_pool, ...)`
+# provides what `init_pool` returns or yields.
+DI_PROVIDERS: Final[frozenset[str]] = frozenset(
+    f"dependency_injector.providers.{name}" for name in (
+        "Factory", "Singleton", "ThreadSafeSingleton", "ThreadLocalSingleton",
+        "ContextLocalSingleton", "Resource", "Callable", "Coroutine"))
+
 # Callables that wrap a function and bind its first arguments: `partial(close, client)`.
 PARTIALS: Final[frozenset[str]] = frozenset({"functools.partial"})
 
