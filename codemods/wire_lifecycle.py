@@ -294,6 +294,19 @@ def _at_end(body: list[cst.BaseStatement],
     return [*body, close]
 
 
+def _put_above(body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement], index: int,
+               hook: cst.SimpleStatementLine | cst.BaseCompoundStatement) -> None:
+    """Put `hook` right above `body[index]`, two blank lines apart: the hook takes the blank
+    lines above that statement (at the top of the module, none), the statement keeps its
+    comments."""
+    statement = body[index]
+    blank = [cst.EmptyLine(), cst.EmptyLine()]
+    lines = list(statement.leading_lines)
+    first = next((i for i, line in enumerate(lines) if line.comment is not None), len(lines))
+    body[index:index + 1] = [hook.with_changes(leading_lines=blank if index else lines[:first]),
+                             statement.with_changes(leading_lines=[*blank, *lines[first:]])]
+
+
 LIFESPAN_NAME = "redis_lifespan"
 
 
@@ -387,15 +400,7 @@ class WireAppLifespan(RewriteCommand):
                 f"@asynccontextmanager\nasync def {self.name}(app):\n"
                 f"    await {self.init_call}\n    try:\n        yield\n    finally:\n"
                 f"        await {self.close_name}()\n")
-            blank = [cst.EmptyLine(), cst.EmptyLine()]
-            # the hook takes the blank lines above the app; the app keeps its comments
-            lines = list(statement.leading_lines)
-            first = next((i for i, line in enumerate(lines) if line.comment is not None),
-                         len(lines))
-            above = blank if index else lines[:first]
-            body[index:index + 1] = [hook.with_changes(leading_lines=above),
-                                     statement.with_changes(leading_lines=[*blank,
-                                                                           *lines[first:]])]
+            _put_above(body, index, hook)
             break
         return updated.with_changes(body=body)
 
@@ -459,13 +464,6 @@ class WireStartupHook(RewriteCommand):
             hook = cst.parse_statement(
                 f'@{self.app}.on_event("startup")\nasync def {self.name}():\n'
                 f"    await {self.init_call}\n")
-            blank = [cst.EmptyLine(), cst.EmptyLine()]
-            # the new hook takes the lines above the shutdown hook (its comments stay with it)
-            lines = list(statement.leading_lines)
-            first = next((i for i, line in enumerate(lines) if line.comment is not None),
-                         len(lines))
-            body[index:index + 1] = [hook.with_changes(leading_lines=lines[:first] or blank),
-                                     statement.with_changes(leading_lines=[*blank,
-                                                                           *lines[first:]])]
+            _put_above(body, index, hook)
             return updated.with_changes(body=body)
         raise SkipFile(f"no module-level def {self.beside}() to put the startup hook beside")
