@@ -631,6 +631,28 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                         key == own for key, _ in hook_file.edges):
                     return None  # the hook's module binds that name to something else
                 return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
+    return _from_imported_module(url_key, hook_file, index, module_level)
+
+
+def _from_imported_module(url_key: str, hook_file: FileFacts, index: ModuleIndex,
+                          module_level: dict[str, str]) -> tuple[str, tuple[str, str]] | None:
+    """`settings.get_url` of a module the hook's file already imports from (`from
+    app.redis.config import redis`): one more name from it, `from app.redis.config import
+    settings`, runs nothing the file did not run already. None when no such module holds the
+    URL's first name, or the file binds that name to something else."""
+    modules = {target.rpartition(".")[0] for scope, _, target in hook_file.imports
+               if scope == hook_file.module and "." in target}
+    for module in sorted(modules, key=len, reverse=True):
+        home = index.canonical(module)
+        if home not in index.full or not url_key.startswith(home + "."):
+            continue
+        rest = url_key[len(home) + 1:]
+        name = rest.split(".")[0]
+        own = f"{hook_file.module}.{name}"
+        if f"{home}.{name}" in index.full or name in module_level \
+                or own in hook_file.classes or any(key == own for key, _ in hook_file.edges):
+            return None
+        return rest, (module, name)
     return None
 
 
