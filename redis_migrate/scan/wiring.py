@@ -11,8 +11,13 @@ after the lifespan's `yield` (or at the end of a startup hook's paired shutdown 
 When no hook creates a client itself (the lifespan calls `await manager.connect()`, or the
 clients are created lazily on first use), the hook is still wired, as its first statement,
 provided the app's clients agree on one URL that is a module-level name of the target
-(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it. A URL
-the clients all spell as the same string literal (`"redis://localhost"`) is copied as written.
+(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it, or
+as one more name from a module it imports from already. A URL the clients all spell as the
+same string literal (`"redis://localhost"`) is copied as written.
+
+A FastAPI app whose one hook is a module-level `@app.on_event("shutdown")` def gets a startup
+hook beside it, registered the same way (`lifespan=` would stop FastAPI running on_event
+hooks); a plain def that a hook calls is never an anchor (it cannot await init_redis()).
 
 Options that change what the client does and that every client of the program takes from the
 same name (`db=settings.REDIS_DB`) go with the URL, when the lifecycle module's init_redis()
