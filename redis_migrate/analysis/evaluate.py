@@ -628,6 +628,8 @@ class Evaluator(ABC):
         if isinstance(call.func, ast.Name) and call.func.id in READ_ONLY_BUILTINS \
                 and self._name_key(call.func.id) is None:
             return  # `print(app.state.redis)`: read for its text or type, never kept or closed
+        if self._function() is None and not self.deferred_call:
+            self.facts.import_time_args.extend((value, self._loc(arg)) for value in values)
         target = _callee_text(call.func)
         slot = keyword if keyword is not None else position
         # where a def of the callee would receive it (the link binds it to the parameter)

@@ -157,6 +157,9 @@ class FileFacts:
     setup_calls: list[str] = field(default_factory=list)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # values handed to a call made at import (`storage = RedisStorage(redis=client)` at module
+    # level): an async client cannot be get_redis() there; a sync one can be get_sync_redis()
+    import_time_args: list[tuple[str, Location]] = field(default_factory=list)
     # names a test replaces by name (`mock.patch("app.cache.client")`, `patch.object(cache,
     # "client")`, `monkeypatch.setattr(...)`): (key, where)
     patched: list[tuple[str, Location]] = field(default_factory=list)

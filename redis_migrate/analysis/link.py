@@ -690,6 +690,11 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
             for atom in graph.sites_in(_atoms(graph, key), sites):
                 if atom in sites:
                     sites[atom].field_defaults.append((facts.path, cls, name))
+    for facts in files:
+        for key, loc in facts.import_time_args:
+            for atom in graph.sites_in(_atoms(graph, key), sites):
+                if atom in sites and sites[atom].library != "redis-sync":
+                    sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
     suffix = f".{RETURN}"
     for facts in files:
         for key, loc in facts.import_time_reads:

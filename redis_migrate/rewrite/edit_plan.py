@@ -63,10 +63,15 @@ class FilePlan:
     # (class path, field): dataclass fields made from a moved client, made default_factory
     field_defaults: set[tuple[str, str]] = field(default_factory=set)
 
+    # module-level pools the batch removes that this file imports (`from app.redis import
+    # POOL`): their import goes once the clients built on them have moved
+    dropped_imports: set[str] = field(default_factory=set)
+
     @property
     def removed_modules(self) -> set[str]:
-        """Modules whose clients this file referenced (their imports may now be unused)."""
-        return {name.rpartition(".")[0] for name in self.references}
+        """Modules whose clients or pools this file referenced (their imports may now be
+        unused)."""
+        return {name.rpartition(".")[0] for name in (*self.references, *self.dropped_imports)}
 
 
 def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
@@ -259,11 +264,15 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
     if linked.function is None:  # module-client or pool-client at module level
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
         plan.remove_names.add(name)
+        # every name the client or pool is reachable under: its own, and re-exports of it
+        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
         if linked.family == "client":
-            # every name the client is reachable under: its own, and re-exports of it
-            keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
             for path, targets in imports.references(keys, plan.module).items():
                 plan_for(path).references.update({t: accessor for t in targets})
+        else:  # a pool: the clients built on it move with it; its imports elsewhere go
+            for path, targets in imports.references(keys, plan.module).items():
+                if path != plan.path:
+                    plan_for(path).dropped_imports.update(targets)
         return
     function = _relative(linked.function, plan.module) or ""
     if linked.rewrite == "instance-attribute":
