@@ -68,6 +68,22 @@ def git(repo: Path, *args: str) -> str:
         cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
+# every batch, in the order a migration applies them
+BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
+           "locks-rate-limits"]
+
+
+def init_and_apply_every_batch(repo: Path) -> None:
+    """`migrate init` (committed), then `apply --no-git` of every batch in order; each must
+    exit 0."""
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert run.exit_code == 0, run.stdout + run.stderr
+
+
 def git_repo(path: Path, files: dict[str, str | bytes] | None = None, commit: bool = True) -> Path:
     """A fresh git repository at `path` holding `files` (committed unless `commit` is false)."""
     path.mkdir(parents=True, exist_ok=True)

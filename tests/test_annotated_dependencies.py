@@ -20,12 +20,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import git, git_repo, migrate, run_python
+from cli_helpers import git_repo, init_and_apply_every_batch, migrate, run_python
 
 from redis_migrate.rewrite.initialize import import_name
-
-BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
-           "locks-rate-limits"]
 
 APP = {
     "app/__init__.py": "",
@@ -124,12 +121,7 @@ def test_an_annotated_alias_hands_out_the_client_and_the_lifespan_is_wired(
     assert (site["status"], site["purpose"], site["batch"]) == (
         "pending", "write-cache", "write-caches"), site
     assert "purge" not in json.dumps(site)
-    assert migrate("init", "-C", repo).exit_code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    for batch in BATCHES:
-        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
-        assert run.exit_code == 0, run.stdout + run.stderr
+    init_and_apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     setup = (repo / "app/redis_setup.py").read_text()
     # the lifespan starts the shared client before setup_redis() reads it; the plain def

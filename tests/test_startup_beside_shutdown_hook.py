@@ -15,10 +15,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from cli_helpers import git, git_repo, migrate, run_python
-
-BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
-           "locks-rate-limits"]
+from cli_helpers import BATCHES, git, git_repo, migrate, run_python
 
 STORE = '''import os
 
