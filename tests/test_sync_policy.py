@@ -224,3 +224,30 @@ def test_a_hand_edited_tail_is_not_trusted(tmp_path: Path, redis_url: str) -> No
     git(repo, "commit", "-qm", "init, edited")
     sites = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}
     assert sites["app/counter.py"]["reason_code"] == "url-differs", sites["app/counter.py"]
+
+
+def test_in_a_tie_init_takes_the_url_of_the_client_the_app_keeps(tmp_path: Path) -> None:
+    """Found on sanguo-server: the app's own pool (a global set in its `_init()`, on the
+    settings' host and port) against a one-off client made inside a loader on a literal
+    host, one vote each. The module is configured with the kept client's URL, so the app's
+    own pool moves and the one-off waits (`url-differs`), not the other way round."""
+    repo = git_repo(tmp_path / "r", {
+        "app/__init__.py": "",
+        "app/settings.py": "REDIS_HOST = 'cache.internal'\nREDIS_PORT = 6379\n",
+        "app/drives.py": ("import redis\n\nfrom app import settings\n\nredis_client = None\n\n\n"
+                          "def _init():\n    global redis_client\n"
+                          "    pool = redis.ConnectionPool(host=settings.REDIS_HOST, "
+                          "port=settings.REDIS_PORT, db=0)\n"
+                          "    redis_client = redis.Redis(connection_pool=pool)\n\n\n"
+                          "def bump(key):\n    return redis_client.incr(key)\n"),
+        "app/loader.py": ("def load():\n    import redis\n\n"
+                          "    r = redis.Redis(host='127.0.0.1', port=6380)\n"
+                          "    return r.zrange('board', 0, -1)\n"),
+    })
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    tail = (repo / "app/redis_client.py").read_text()[len(template_text()):]
+    assert 'return f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0"' in tail, tail
+    report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    codes = {s["file"]: s["reason_code"] for s in report["sites"] if s["kind"] == "instantiation"}
+    assert codes["app/loader.py"] == "url-differs" and codes["app/drives.py"] is None, codes

@@ -252,10 +252,14 @@ def _derive_sync_url(result: DerivedCentral, inventory: Inventory, path: str,
         return
     votes = Counter(s.url_key or "" for s in sites)
     by_key = {s.url_key: s for s in sites}
+    # a client held in a module global, or a pool such a client is built on
+    held = {linked.atom for linked in inventory.details.values() if linked.scope == "module"}
+    long_lived = {s.url_key for s in sites if s.atom in held or held & set(s.clients_of_pool)}
     # most clients' URL; in a tie, $REDIS_URL, which get_sync_redis() reads unconfigured: a
-    # module that configures nothing changes the least
+    # module that configures nothing changes the least; then a module-level client's (the
+    # app's own, not a one-off made inside a def)
     key, _ = max(votes.items(), key=lambda item: (
-        item[1], sync_url_refusal(by_key[item[0]]) is None, item[0]))
+        item[1], sync_url_refusal(by_key[item[0]]) is None, item[0] in long_lived, item[0]))
     users = [s for s in sites if s.url_key == key]
     if sync_url_refusal(users[0]) is None:
         return  # they read $REDIS_URL, as get_sync_redis() does without being configured
