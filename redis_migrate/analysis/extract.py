@@ -175,10 +175,10 @@ class _Extractor(Evaluator):
             value = stmt.value
             if not isinstance(value, ast.Call):
                 continue
-            pseudo = next((FRAMEWORK_CLASSES[k] for k in self._eval_pure(value.func)
-                           if k in FRAMEWORK_CLASSES), None)
+            made = self._eval_pure(value.func)
+            pseudo = next((FRAMEWORK_CLASSES[k] for k in made if k in FRAMEWORK_CLASSES), None)
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            fastapi = any(k in FASTAPI_CLASSES for k in self._eval_pure(value.func))
+            fastapi = any(k in FASTAPI_CLASSES for k in made)
             for target in targets:
                 if pseudo is not None and isinstance(target, ast.Name):
                     self.module_types[f"{self.facts.module}.{target.id}"] = pseudo

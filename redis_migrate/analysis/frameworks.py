@@ -117,15 +117,14 @@ WORKER_APPS: Final[frozenset[str]] = frozenset({
     "celery.Celery", "celery.app.base.Celery", "dramatiq.set_broker", "huey.RedisHuey",
 })
 
-# ASGI apps that take `lifespan=` in their constructor: an app made with no hook at all gets
-# one there. Litestar takes a list of them; FastAPI and Starlette take one.
 # FastAPI alone still runs `@app.on_event("startup")` hooks (Starlette 1.0 dropped them).
 FASTAPI_CLASSES: Final[frozenset[str]] = frozenset({"fastapi.FastAPI",
                                                     "fastapi.applications.FastAPI"})
 
+# ASGI apps that take `lifespan=` in their constructor: an app made with no hook at all gets
+# one there. Litestar takes a list of them; FastAPI and Starlette take one.
 LIFESPAN_CONSTRUCTORS: Final[dict[str, bool]] = {
-    **dict.fromkeys(("fastapi.FastAPI", "fastapi.applications.FastAPI",
-                     "starlette.applications.Starlette"), False),
+    **dict.fromkeys((*sorted(FASTAPI_CLASSES), "starlette.applications.Starlette"), False),
     **dict.fromkeys(("litestar.Litestar", "litestar.app.Litestar"), True),
 }
 

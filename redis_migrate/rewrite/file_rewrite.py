@@ -18,9 +18,10 @@ from redis_migrate.analysis.facts import FileFacts
 from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
 from redis_migrate.codemods._accessor import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
+from redis_migrate.codemods._import_layout import TidyModuleStart
 from redis_migrate.codemods._tree_memo import note_parsed
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
-from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, TidyModuleStart
+from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports
 from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
 from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask

@@ -344,18 +344,8 @@ def _app_lifespan(files: list[FileFacts], linked: list[LinkedSite], index: Modul
     if len(made) != 1 or made[0][1] not in LIFESPAN_CONSTRUCTORS:
         return None
     app_file, cls, loc = made[0]
-    wirable = _wirable(linked)
-    urls = _url_keys(wirable)
-    if len(urls) != 1:
-        return None
-    spelled = spell_url(next(iter(urls)), app_file, files, index, imports_of,
-                         _literal_codes(wirable))
-    if spelled is None:
-        return None
-    spelled = _as_clients_spell(spelled, next(iter(urls)), wirable)
-    return AppLifespan(app_file.path, loc.line, LIFESPAN_CONSTRUCTORS[cls], *spelled,
-                       url_key=next(iter(urls)),
-                       options=_shared_options(wirable, app_file, files, index, imports_of))
+    return _hook_for_app(app_file, loc.line, LIFESPAN_CONSTRUCTORS[cls], files, linked, index,
+                         imports_of)
 
 
 def _startup_beside(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
@@ -373,19 +363,31 @@ def _startup_beside(facts: WiringFacts, files: list[FileFacts], linked: list[Lin
     app_file, hook = found[0]
     name = key[len(app_file.module) + 1:] if key.startswith(app_file.module + ".") else ""
     made = [loc for cls, _, loc in app_file.apps if cls in FASTAPI_CLASSES]
+    if not name or "." in name or len(made) != 1:
+        return None
+    return _hook_for_app(app_file, made[0].line, False, files, linked, index, imports_of,
+                         beside=name, on_app=hook.on_app)
+
+
+def _hook_for_app(app_file: FileFacts, line: int, listed: bool, files: list[FileFacts],
+                  linked: list[LinkedSite], index: ModuleIndex,
+                  imports_of: Callable[[str], dict[str, str]], beside: str = "",
+                  on_app: str = "") -> AppLifespan | None:
+    """The hook the app made at `app_file:line` is given, with the one URL its clients agree
+    on as the app's file can spell it (`str(...)` where they spelled it so), and the options
+    they share; None when they agree on no URL that file can spell."""
     wirable = _wirable(linked)
     urls = _url_keys(wirable)
-    if not name or "." in name or len(made) != 1 or len(urls) != 1:
+    if len(urls) != 1:
         return None
-    spelled = spell_url(next(iter(urls)), app_file, files, index, imports_of,
-                        _literal_codes(wirable))
+    [url] = urls
+    spelled = spell_url(url, app_file, files, index, imports_of, _literal_codes(wirable))
     if spelled is None:
         return None
-    code, needed = _as_clients_spell(spelled, next(iter(urls)), wirable)
-    return AppLifespan(app_file.path, made[0].line, False, code, needed,
-                       url_key=next(iter(urls)),
+    code, needed = _as_clients_spell(spelled, url, wirable)
+    return AppLifespan(app_file.path, line, listed, code, needed, url_key=url,
                        options=_shared_options(wirable, app_file, files, index, imports_of),
-                       beside=name, on_app=hook.on_app)
+                       beside=beside, on_app=on_app)
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
