@@ -457,8 +457,8 @@ def test_each_program_is_wired_with_the_url_of_its_own_package(tmp_path: Path) -
         ("api/redis.py", "pending"), ("ingest/redis.py", "pending")]
     anchors = {(a.path, a.url_code) for a in inventory.wiring.anchors}
     assert anchors == {("api/app.py", "REDIS_URL"), ("ingest/main.py", "REDIS_URL")}
-    assert inventory.wiring.url_imports == {"api.app.lifespan": ("api.config", "REDIS_URL"),
-                                            "ingest.main.run": ("ingest.config", "REDIS_URL")}
+    assert inventory.wiring.url_imports == {"api.app.lifespan": (("api.config", "REDIS_URL"),),
+                                            "ingest.main.run": (("ingest.config", "REDIS_URL"),)}
 
 
 def test_python_inject_binding_is_read_by_instance_attr_autoparams_and_params(

@@ -8,12 +8,12 @@ import pytest
 from redis_migrate.analysis.extract import extract
 from redis_migrate.scan.sync_url import read_tail, render_tail, spell, split_tail
 
-SPELLINGS = {  # url key -> how the lifecycle module names it, and the import it needs
-    "app.settings.REDIS_URL": ("settings.REDIS_URL", ("app", "settings")),
-    "app.settings.REDIS_HOST": ("settings.REDIS_HOST", ("app", "settings")),
-    "app.settings.REDIS_PORT": ("settings.REDIS_PORT", ("app", "settings")),
+SPELLINGS = {  # url key -> how the lifecycle module names it, and the imports it needs
+    "app.settings.REDIS_URL": ("settings.REDIS_URL", (("app", "settings"),)),
+    "app.settings.REDIS_HOST": ("settings.REDIS_HOST", (("app", "settings"),)),
+    "app.settings.REDIS_PORT": ("settings.REDIS_PORT", (("app", "settings"),)),
     "env:REDIS_URL=redis://cache:6379": ('getenv("REDIS_URL", "redis://cache:6379")',
-                                         ("os", "getenv")),
+                                         (("os", "getenv"),)),
 }
 
 
@@ -40,7 +40,7 @@ def test_a_clients_url_reads_back_as_its_key(client: str) -> None:
     url_code = repr("redis://cache:6380/2") if "'cache'" in client else (
         'f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/3"' if "host=" in client
         else code)
-    literals = {key: (repr("redis://cache:6380/2"), None)} if "from_url('" in client else {}
+    literals = {key: (repr("redis://cache:6380/2"), ())} if "from_url('" in client else {}
     spelled = spell(key, url_code, lambda k: SPELLINGS.get(k) or literals.get(k))
     assert spelled is not None, key
     tail = render_tail(*spelled, ["app/store.py:2"])

@@ -560,10 +560,11 @@ class _Extractor(Evaluator):
     def _key_of(self, node: ast.expr) -> str | None:
         """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id == "str" and len(node.args) == 1 and not node.keywords \
-                and self._name_key("str") is None:
+                and node.func.id in ("str", "int") and len(node.args) == 1 \
+                and not node.keywords and self._name_key(node.func.id) is None:
             # `str(settings.redis_url)` (a pydantic RedisDsn) connects where the name does;
-            # a hook that spells it writes `str(...)` again (scan/wiring.py)
+            # a hook that spells it writes `str(...)` again (scan/wiring.py). So does
+            # `port=int(REDIS_PORT)`, a port read from the environment as a string
             node = node.args[0]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # hashed: URLs can hold passwords, and equal URLs only need equal keys

@@ -129,12 +129,18 @@ class LinkedSite:
 def follow_reexports(key: str, target_of: Callable[[str], str | None]) -> str:
     """`key` with its longest prefix that `target_of` names as a re-export (`core.settings`
     -> `core.config.settings`) replaced by what it re-exports, again until none is: a chain of
-    re-exports, bounded so that a cycle ends."""
+    re-exports, bounded so that a cycle ends.
+
+    A target below its own prefix is not followed: `from linkly.settings import settings` in
+    `linkly/__init__.py` binds `linkly.settings` to `linkly.settings.settings`, but a key
+    under `linkly.settings` names that module's globals, and following it would only grow
+    the key (`linkly.settings.settings.settings…`)."""
     for _ in range(8):
         parts = key.split(".")
         for n in range(len(parts), 1, -1):
-            target = target_of(".".join(parts[:n]))
-            if target is not None:
+            prefix = ".".join(parts[:n])
+            target = target_of(prefix)
+            if target is not None and not target.startswith(f"{prefix}."):
                 key = ".".join([target, *parts[n:]])
                 break
         else:

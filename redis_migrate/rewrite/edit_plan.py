@@ -157,9 +157,9 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     options = shared.options if shared is not None else ()
     call = init_call(url, [(name, code) for name, _, code in options])
     plan.wire_init[function] = (anchor.loc.line, call)
-    needed = wiring.url_imports.get(anchor.function or "")
-    if needed is not None and url:
-        plan.wire_imports.append(needed)
+    if url:
+        plan.wire_imports += [i for i in wiring.url_imports.get(anchor.function or "", ())
+                              if i not in plan.wire_imports]
     if shared is not None:
         plan.wire_imports += [i for i in shared.imports if i not in plan.wire_imports]
     shown = mask_secrets(f"await {call}")
@@ -207,8 +207,8 @@ def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool
             app.path, module, module if is_package else module.rpartition(".")[0])
     options = [(name, code) for name, _, code in app.options.options] if takes_options else []
     call = init_call(app.url_code if init_takes_url else None, options)
-    if app.url_import is not None and init_takes_url:
-        plan.wire_imports.append(app.url_import)
+    if init_takes_url:
+        plan.wire_imports += [i for i in app.url_imports if i not in plan.wire_imports]
     if options:
         plan.wire_imports += [i for i in app.options.imports if i not in plan.wire_imports]
     if app.beside:

@@ -20,7 +20,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from redis_migrate.analysis import scopes
@@ -120,7 +120,12 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     report("classifying", 0, None)
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
-    imports_of = partial(_module_imports, repo, modules_on_disk)
+    imports_of = cache(partial(_module_imports, repo, modules_on_disk))
+    for site in linked:
+        # the central URL is followed through re-exports below: each client's URL is too, or
+        # `from app import settings` (re-exported from app.config) differs from itself
+        if site.url_key:
+            site.url_key = _through_reexports(site.url_key, imports_of)
     if lifecycle is not None and lifecycle.sync_url is not None:
         lifecycle.sync_url = _canonical_sync_url(lifecycle.sync_url, good, imports_of)
     wiring = wiring_facts(good, linked, imports_of,

@@ -27,7 +27,7 @@ MARKER = "# --- written by `migrate init`: the URL of the app's sync clients "
 FUNCTION = "_app_sync_url"
 
 # Spells one URL key in the lifecycle module: (code, the `from m import n` it needs) or None.
-Speller = Callable[[str], "tuple[str, tuple[str, str] | None] | None"]
+Speller = Callable[[str], "tuple[str, tuple[tuple[str, str], ...]] | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def spell(url_key: str, url_code: str | None, speller: Speller,
         spelled = speller(url_key)
         if spelled is None:
             return None
-        return spelled[0], [spelled[1]] if spelled[1] else []
+        return spelled[0], list(spelled[1])
     literal = literal_code(url_code)
     if literal is not None:
         return literal, []  # redis://localhost:6379/0: every part a literal
@@ -65,8 +65,7 @@ def spell(url_key: str, url_code: str | None, speller: Speller,
         if spelled is None or "{" in spelled[0] or "}" in spelled[0]:
             return None
         codes.append("{" + spelled[0] + "}")
-        if spelled[1] is not None and spelled[1] not in imports:
-            imports.append(spelled[1])
+        imports += [i for i in spelled[1] if i not in imports]
     return f'f"redis://{codes[0]}:{codes[1]}/{codes[2]}"', imports
 
 

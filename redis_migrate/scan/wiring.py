@@ -64,6 +64,9 @@ from redis_migrate.scan.discovery import is_test_path
 from redis_migrate.scan.programs import ImportGraph, OtherProgram
 
 STARTING = ("lifespan", "startup", "main")
+# the (module, name) imports a spelling of a URL needs in the hook's file, and the spelling
+Imports = tuple[tuple[str, str], ...]
+Spelled = tuple[str, Imports]
 # The options init_redis(clients={"default": ...}) can carry for the shared client, because
 # they change what its commands return or where they go; timeouts and pool sizing it sets
 # itself (scan/safety.py). aioredis 1.x clients: only db means the same thing in redis-py.
@@ -94,7 +97,7 @@ class AppLifespan:
     line: int
     listed: bool
     url_code: str
-    url_import: tuple[str, str] | None
+    url_imports: Imports  # (module, name) the app's file must import for url_code
     url_key: str = ""  # what that URL resolves to: the central client's, once wired
     options: SharedOptions = SharedOptions()  # what init_redis() gives the shared client
     # a FastAPI app whose one hook is a module-level `@app.on_event("shutdown")` def: the
@@ -116,7 +119,7 @@ class WiringFacts:
     anchors: list[LinkedSite] = field(default_factory=list)
     # for an anchor that is a hook without a client of its own: the (module, name) its file
     # must import to spell the URL (`from app.config import settings`), by hook function key
-    url_imports: dict[str, tuple[str, str]] = field(default_factory=dict)
+    url_imports: dict[str, Imports] = field(default_factory=dict)
     apps: list[str] = field(default_factory=list)  # async app objects made here, with where
     # an app made with no hook, that a batch gives a lifespan (see `AppLifespan`)
     app_lifespan: AppLifespan | None = None
@@ -421,8 +424,8 @@ def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
             for code in [literal_code(s.url_code)] if code is not None}
 
 
-def _as_clients_spell(spelled: tuple[str, tuple[str, str] | None], url_key: str,
-                      sites: Iterable[LinkedSite]) -> tuple[str, tuple[str, str] | None]:
+def _as_clients_spell(spelled: Spelled, url_key: str,
+                      sites: Iterable[LinkedSite]) -> Spelled:
     """`str(settings.redis_url)` when a client with that URL spelled it so: a pydantic
     `RedisDsn` is not a string, and `init_redis()` hands the URL to `from_url()`."""
     code, needed = spelled
@@ -475,7 +478,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         code, needed = _as_clients_spell(spelled, next(iter(urls)), clients)
         facts.anchors.append(_hook_anchor(by_module[module].path, key, kind,
                                           next(iter(urls)), code))
-        if needed is not None:
+        if needed:
             facts.url_imports[key] = needed
 
 
@@ -517,8 +520,7 @@ def _shared_options(clients: list[LinkedSite], hook_file: FileFacts, files: list
         if spelled is None:
             continue
         found.append((name, key, spelled[0]))
-        if spelled[1] is not None and spelled[1] not in needed:
-            needed.append(spelled[1])
+        needed += [i for i in spelled[1] if i not in needed]
     return SharedOptions(tuple(found), tuple(needed))
 
 
@@ -598,16 +600,16 @@ def _module_of(key: str, by_module: dict[str, FileFacts]) -> str | None:
 def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
                literals: dict[str, str] | None = None,
-               ) -> tuple[str, tuple[str, str] | None] | None:
+               ) -> Spelled | None:
     """How the hook's file spells the URL, and the import that makes it so (None: none
     needed); None when it cannot (the name it needs is bound to something else there).
     `literals`: the code of the literal URLs, by key."""
     if url_key.startswith(LITERAL_PREFIX):
         code = (literals or {}).get(url_key)
-        return (code, None) if code is not None else None
+        return (code, ()) if code is not None else None
     if url_key.startswith(HOST_PREFIX):
         if url_key in (literals or {}):  # Redis(host="cache", port=6380): redis://cache:6380/0
-            return (literals or {})[url_key], None
+            return (literals or {})[url_key], ()
         return _spell_host(url_key, lambda part: spell_url(part, hook_file, files, index,
                                                            imports_of))
     module_level = {local: target for scope, local, target in hook_file.imports
@@ -626,7 +628,7 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                                   for local, target in imports_of(module).items()})
             canonical = reexports.get(canonical, canonical)
         if url_key == canonical or url_key.startswith(canonical + "."):
-            return local + url_key[len(canonical):], None
+            return local + url_key[len(canonical):], ()
     # the app's own spelling of an import of the URL's first name, from any of its files
     for facts in files:
         for _, local, target in facts.imports:
@@ -637,12 +639,12 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
                 if name in module_level or own in hook_file.classes or any(
                         key == own for key, _ in hook_file.edges):
                     return None  # the hook's module binds that name to something else
-                return name + url_key[len(canonical):], (target.rpartition(".")[0], name)
+                return name + url_key[len(canonical):], ((target.rpartition(".")[0], name),)
     return _from_imported_module(url_key, hook_file, index, module_level)
 
 
 def _from_imported_module(url_key: str, hook_file: FileFacts, index: ModuleIndex,
-                          module_level: dict[str, str]) -> tuple[str, tuple[str, str]] | None:
+                          module_level: dict[str, str]) -> Spelled | None:
     """`settings.get_url` of a module the hook's file already imports from (`from
     app.redis.config import redis`): one more name from it, `from app.redis.config import
     settings`, runs nothing the file did not run already. None when no such module holds the
@@ -659,17 +661,18 @@ def _from_imported_module(url_key: str, hook_file: FileFacts, index: ModuleIndex
         if f"{home}.{name}" in index.full or name in module_level \
                 or own in hook_file.classes or any(key == own for key, _ in hook_file.edges):
             return None
-        return rest, (module, name)
+        return rest, ((module, name),)
     return None
 
 
-def _spell_host(url_key: str, spell: Callable[[str], tuple[str, tuple[str, str] | None] | None],
-                ) -> tuple[str, tuple[str, str] | None] | None:
+def _spell_host(url_key: str, spell: Callable[[str], Spelled | None]) -> Spelled | None:
     """`host:<host>|<port>|<db>` as `f"redis://{settings.HOST}:{settings.PORT}/0"`, each
-    named part spelled as the hook's file can (one import at most); None when one cannot be
-    (a literal host beside a named port: its text is only known by its hash)."""
+    named part spelled as the hook's file can (its imports from one module at most: two names
+    of a module it already imports from, `REDIS_HOST` and `REDIS_PORT`, run nothing new);
+    None when one cannot be (a literal host beside a named port: its text is only known by
+    its hash)."""
     parts: list[str] = []
-    needed: set[tuple[str, str]] = set()
+    needed: list[tuple[str, str]] = []
     for part in url_key[len(HOST_PREFIX):].split("|"):
         if part.isdigit():
             parts.append(part)
@@ -678,17 +681,16 @@ def _spell_host(url_key: str, spell: Callable[[str], tuple[str, tuple[str, str] 
         if spelled is None or "'" in spelled[0]:
             return None
         parts.append("{" + spelled[0] + "}")
-        if spelled[1] is not None:
-            needed.add(spelled[1])
-    if len(parts) != 3 or len(needed) > 1:
+        needed += [i for i in spelled[1] if i not in needed]
+    if len(parts) != 3 or len({module for module, _ in needed}) > 1:
         return None
     quote = "'" if any('"' in p for p in parts) else '"'
     return (f"f{quote}redis://{parts[0]}:{parts[1]}/{parts[2]}{quote}",
-            next(iter(needed), None))
+            tuple(needed))
 
 
 def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
-               ) -> tuple[str, tuple[str, str] | None] | None:
+               ) -> Spelled | None:
     """`env:REDIS_URL` as `os.getenv("REDIS_URL")` (with its default, if it had one) where
     the hook's file imports os, else as `getenv(...)` with `from os import getenv`. The hook
     reads the environment at startup where the client read it at import: the same value,
@@ -699,12 +701,12 @@ def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
     arguments = ", ".join(_quoted(s) for s in ([name, default] if equals else [name]))
     os_name = next((local for local, target in module_level.items() if target == "os"), None)
     if os_name is not None:
-        return f"{os_name}.getenv({arguments})", None
+        return f"{os_name}.getenv({arguments})", ()
     own = f"{hook_file.module}.getenv"
     if own in hook_file.classes or any(key == own for key, _ in hook_file.edges) or (
             "getenv" in module_level and module_level["getenv"] != "os.getenv"):
         return None  # the file binds `getenv` to something else
-    needed = None if module_level.get("getenv") == "os.getenv" else ("os", "getenv")
+    needed: Imports = () if module_level.get("getenv") == "os.getenv" else (("os", "getenv"),)
     return f"getenv({arguments})", needed
 
 
