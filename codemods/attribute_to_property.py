@@ -11,7 +11,7 @@ tests that read, set or `patch.object` the attribute keep working.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Self
 
 import libcst as cst
@@ -29,9 +29,13 @@ class ClientAttributeToProperty(PathAwareCommand):
     SERVES = Serves(kinds=("attributes",), order=20)
 
     def __init__(self, context: CodemodContext,
-                 attributes: Mapping[tuple[str, str], Accessor]) -> None:
+                 attributes: Mapping[tuple[str, str], Accessor],
+                 moved: Collection[str] = ()) -> None:
         super().__init__(context)
         self.attributes = dict(attributes)  # (class path, attribute) -> accessor
+        # qualified names of the module clients that move: `self.client = client` in an
+        # `__init__` becomes a property too (the object is built before init_redis())
+        self.moved = frozenset(moved)
         self._self_names: list[str | None] = []
         # class path -> [(method name, attribute, accessor)] removed in that class
         self._removed: dict[str, list[tuple[str, str, Accessor]]] = {}
@@ -40,7 +44,7 @@ class ClientAttributeToProperty(PathAwareCommand):
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
         """Built from one file's edit plan (the engine picks it by `SERVES`)."""
-        return cls(context, plan.attributes)
+        return cls(context, plan.attributes, plan.references)
 
     def left_class(self, path: str, original: cst.ClassDef,
                    updated: cst.ClassDef) -> cst.ClassDef:
@@ -106,7 +110,11 @@ class ClientAttributeToProperty(PathAwareCommand):
         if key not in self.attributes or statement.value is None:
             return updated
         value = unwrap_await(statement.value)
-        if not (isinstance(value, cst.Call) and is_constructor(
+        if isinstance(value, (cst.Name, cst.Attribute)):
+            names = {q.name for q in self.qualified_names(value)}
+            if method != "__init__" or not names & self.moved:
+                return updated
+        elif not (isinstance(value, cst.Call) and is_constructor(
                 self.qualified_names(value.func))):
             return updated
         accessor = self.attributes[key]

@@ -379,11 +379,21 @@ class _Extractor(Evaluator):
                 (self.frames[-1].qualname, name, key, loc) for key, loc in moved)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         keys = [key for target in targets for key in self._bind(target, node.value, values)]
+        call = _unwrap(node.value)
+        frame = self.frames[-1]
+        if frame.self_class is not None and frame.qualname.endswith(".__init__") \
+                and not (isinstance(call, ast.Call) and id(call) in self.site_of_call):
+            # `self.client = client`: a value read as the object is built (a client made
+            # here instead becomes a property, read when used)
+            plain = isinstance(call, (ast.Name, ast.Attribute))
+            self.facts.init_reads.extend(
+                (frame.self_class, t.attr, value, plain) for t in targets for value in values
+                if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                and t.value.id == frame.self_name)
         if self.frames[-1].kind == "class":  # arq: `class WorkerSettings: on_startup = startup`
             for target in targets:
                 if isinstance(target, ast.Name) and target.id in ("on_startup", "on_shutdown"):
                     self._register_hook(node.value, HOOK_LISTS[target.id], node)
-        call = _unwrap(node.value)
         if self.frames[-1].kind == "module" and isinstance(call, (ast.Name, ast.Attribute)):
             # `cache_client = client` at import: the value is read when the module loads
             self.facts.import_time_reads.extend((value, self._loc(node)) for value in values)

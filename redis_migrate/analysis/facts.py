@@ -167,6 +167,10 @@ class FileFacts:
     # class body runs, at import, unless the rewrite makes them a `default_factory`, read at
     # each construction. (class, field, value key, where)
     field_defaults: list[tuple[str, str, str, Location]] = field(default_factory=list)
+    # values a class's `__init__` stores on `self` (`self.client = client`), but not a client
+    # made there: read at each construction, so at import where the class is built at import
+    # (`cache = Cache()`). (class, attribute, value key, the value is a plain name)
+    init_reads: list[tuple[str, str, str, bool]] = field(default_factory=list)
     # (calling def, callee key) of every call made inside a def: a startup hook's helpers
     # (`await on_start()` in the lifespan) start the app too
     calls: list[tuple[str, str]] = field(default_factory=list)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import builtins
 import sys
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -114,6 +114,9 @@ class LinkedSite:
     # dataclass fields whose default is made from it (path, class, field): each becomes a
     # `default_factory` when the site moves (see FileFacts.field_defaults)
     field_defaults: list[tuple[str, str, str]] = field(default_factory=list)
+    # attributes a class built at import sets to it in `__init__` (path, class, attribute):
+    # each becomes a property returning the accessor, read when used (a module client only)
+    init_attributes: list[tuple[str, str, str]] = field(default_factory=list)
     hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
     url_code: str | None = None  # the URL argument's source, unmasked (never printed)
     receiver: str | None = None  # for a close: the closed expression as source
@@ -687,15 +690,10 @@ def _referenced(files: list[FileFacts], graph: _Graph) -> set[str]:
 def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],
                               graph: _Graph) -> None:
     """A client read at import (`alias = client`) cannot become get_redis(). A dataclass
-    field default made from it is read at each construction once it is a default_factory:
-    at import only where the class is built at import."""
-    by_class: dict[str, list[str]] = defaultdict(list)  # class -> value keys of its defaults
-    for facts in files:
-        for cls, name, key, _loc in facts.field_defaults:
-            by_class[graph.index.canonical(cls)].append(key)
-            for atom in graph.sites_in(_atoms(graph, key), sites):
-                if atom in sites:
-                    sites[atom].field_defaults.append((facts.path, cls, name))
+    field default made from it is read at each construction once it is a default_factory,
+    and what an `__init__` stores on self at each construction: at import only where the
+    class is built at import."""
+    by_class, stored = _read_at_construction(files, sites, graph)
     for facts in files:
         for key, loc in facts.import_time_args:
             for atom in graph.sites_in(_atoms(graph, key), sites):
@@ -705,10 +703,62 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
     for facts in files:
         for key, loc in facts.import_time_reads:
             built = graph.index.canonical(key[:-len(suffix)]) if key.endswith(suffix) else ""
-            for read in (key, *by_class.get(built, ())):
+            constructed = _with_bases(built, graph.classes) if built else []
+            for read in (key, *(k for cls in constructed for k in by_class.get(cls, ()))):
+                lazy = next(((cls, *stored[(cls, read)]) for cls in constructed
+                             if (cls, read) in stored), None)
                 for atom in graph.sites_in(_atoms(graph, read), sites):
-                    if atom in sites:
-                        sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
+                    if atom not in sites:
+                        continue
+                    site = sites[atom]
+                    if lazy is not None and _module_global(site, read, graph):
+                        cls, path, attribute = lazy
+                        if (path, cls, attribute) not in site.init_attributes:
+                            site.init_attributes.append((path, cls, attribute))
+                    else:
+                        site.import_time_uses.append(f"{facts.path}:{loc.line}")
+
+
+def _read_at_construction(files: list[FileFacts], sites: dict[str, LinkedSite], graph: _Graph,
+                          ) -> tuple[dict[str, list[str]], dict[tuple[str, str], tuple[str, str]]]:
+    """Per class, the value keys read each time it is built (its dataclass field defaults,
+    what its `__init__` stores on self); and the module clients an `__init__` stores once,
+    as a plain name, in an attribute nothing else in the class sets: (class, key) -> (path,
+    attribute), which become properties rather than reads. Records each field default on
+    the sites it holds."""
+    by_class: dict[str, list[str]] = defaultdict(list)
+    stored: dict[tuple[str, str], tuple[str, str]] = {}
+    for facts in files:
+        assigned = Counter(key for key, _ in facts.edges)
+        for cls, attribute, key, plain in facts.init_reads:
+            canonical = graph.index.canonical(cls)
+            by_class[canonical].append(key)
+            if plain and assigned[f"{cls}.{attribute}"] == 1:
+                stored[(canonical, key)] = (facts.path, attribute)
+        for cls, name, key, _loc in facts.field_defaults:
+            by_class[graph.index.canonical(cls)].append(key)
+            for atom in graph.sites_in(_atoms(graph, key), sites):
+                if atom in sites:
+                    sites[atom].field_defaults.append((facts.path, cls, name))
+    return by_class, stored
+
+
+def _module_global(site: LinkedSite, key: str, graph: _Graph) -> bool:
+    """Whether `key` names the module global that holds `site` (or a re-export of it)."""
+    if site.holder != "global" or site.function is not None or site.family != "client":
+        return False
+    canonical = graph.index.canonical(key)
+    return canonical == site.bound_to or canonical in (graph.index.canonical(h)
+                                                       for h in site.holders)
+
+
+def _with_bases(cls: str, classes: dict[str, tuple[str, ...]]) -> list[str]:
+    """`cls` and its bases the analysis knows, nearest first (a subclass built at import runs
+    its base's `__init__`)."""
+    found = [cls]
+    for known in found:
+        found += [b for b in classes.get(known, ()) if b not in found]
+    return found
 
 
 def _attach_patches(files: list[FileFacts], sites: dict[str, LinkedSite],

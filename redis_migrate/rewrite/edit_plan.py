@@ -269,6 +269,11 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         if linked.family == "client":
             for path, targets in imports.references(keys, plan.module).items():
                 plan_for(path).references.update({t: accessor for t in targets})
+            for path, cls, attribute in linked.init_attributes:
+                # `self.client = client` in the __init__ of an object built at import:
+                # get_redis() there would run before init_redis(); a property reads it later
+                holder = plan_for(path)
+                holder.attributes[(_relative(cls, holder.module) or cls, attribute)] = accessor
         else:  # a pool: the clients built on it move with it; its imports elsewhere go
             for path, targets in imports.references(keys, plan.module).items():
                 if path != plan.path:
