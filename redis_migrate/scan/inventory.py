@@ -120,7 +120,9 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     report("classifying", 0, None)
     good = [f for f in parsed.values() if f.error is None]
     lifecycle = read_team_module(repo, config)
-    imports_of = cache(partial(_module_imports, repo, modules_on_disk))
+    imports_of = cache(partial(_module_imports, repo, modules_on_disk, {
+        f.module: {local: target for scope, local, target in f.imports if scope == f.module}
+        for f in good}))
     for site in linked:
         # the central URL is followed through re-exports below: each client's URL is too, or
         # `from app import settings` (re-exported from app.config) differs from itself
@@ -195,6 +197,7 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
             if _read_subclass_instances(fileset, parser, parsed, subclasses):
                 good = [f for f in parsed.values() if f.error is None]
             report("linking", 0, None)
+            linked = []  # the last pass's result is not needed while this one links
             linked = link(good)
             # Not overlapped with parsing: on two cores git grep and the parser only compete.
             report("searching for importers", 0, None)
@@ -489,9 +492,12 @@ class _ModulesOnDisk:
         return next(iter(found)) if len(found) == 1 else None
 
 
-def _module_imports(repo: Path, modules: _ModulesOnDisk, module: str) -> dict[str, str]:
-    """The module-level imports of a module the analysis did not parse (local -> target);
-    empty when it cannot be read."""
+def _module_imports(repo: Path, modules: _ModulesOnDisk, parsed: dict[str, dict[str, str]],
+                    module: str) -> dict[str, str]:
+    """The module-level imports of a module (local -> target): from its facts if the
+    analysis parsed it, else read from disk; empty when it cannot be read."""
+    if module in parsed:
+        return parsed[module]
     path = modules.path_of(module)
     if path is None:
         return {}
