@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import example_repo, git, git_repo, migrate
+from cli_helpers import example_repo, git, git_repo, host_and_port, migrate
 
 from redis_migrate.scan.lifecycle import template_text
 
@@ -251,3 +251,39 @@ def test_in_a_tie_init_takes_the_url_of_the_client_the_app_keeps(tmp_path: Path)
     report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
     codes = {s["file"]: s["reason_code"] for s in report["sites"] if s["kind"] == "instantiation"}
     assert codes["app/loader.py"] == "url-differs" and codes["app/drives.py"] is None, codes
+
+
+def test_a_sync_apps_url_read_from_the_environment_is_configured_and_reads_back(
+        tmp_path: Path, redis_url: str) -> None:
+    """Found on two public Flask apps (chrisvugrinec/azure-openshift-pythonflaskapp,
+    gonzalo123/flask_k8s_tutorial): `Redis(host=os.environ['REDIS_HOST'], port=6379)` and
+    `port=os.getenv('REDIS_PORT', 6379)`. init spelled the first as
+    `f"redis://{getenv("REDIS_HOST")}:6379/0"`, which Python 3.11 cannot read back (an f-string
+    holding its own quotes), and had no key for the second (an int default): both stayed
+    `url-differs`. Now both move, and the counter counts on the real server the env names."""
+    host, port = host_and_port(redis_url)
+    repo = git_repo(tmp_path / "r", {"app.py": (
+        "import os\n\nfrom redis import Redis\n\n"
+        "redis = Redis(host=os.environ['REDIS_HOST'], port=os.getenv('REDIS_PORT', 6379))\n\n\n"
+        "def hit() -> int:\n    return redis.incr('env-hits')\n")})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stderr
+    module = (repo / "redis_client.py").read_text()
+    assert ("return f'redis://{getenv(\"REDIS_HOST\")}:{getenv(\"REDIS_PORT\", \"6379\")}/0'"
+            in module), module
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    app = (repo / "app.py").read_text()
+    assert "return get_sync_redis().incr('env-hits')" in app, app
+    env = {**os.environ, "REDIS_HOST": host, "REDIS_PORT": port}
+    env.pop("REDIS_URL", None)
+    script = ("import redis, os\nfrom app import hit\n"
+              f"redis.Redis.from_url({redis_url!r}).delete('env-hits')\n"
+              "print(hit(), hit())\n")
+    counted = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["1", "2"]

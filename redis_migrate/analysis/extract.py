@@ -600,13 +600,15 @@ class _Extractor(Evaluator):
             wanted = "os.getenv" if reader and reader[0] == "os.getenv" else "os.environ.get"
         else:
             return None
-        constants = [a.value for a in args if isinstance(a, ast.Constant)
-                     and isinstance(a.value, (str, type(None)))]
-        if not reader or reader[0] != wanted or len(constants) != len(args) \
-                or not isinstance(constants[0], str):
+        if not reader or reader[0] != wanted or not all(
+                isinstance(a, ast.Constant) and type(a.value) in (str, int, type(None))
+                for a in args):
             return None
-        name = constants[0]
-        default = constants[1] if len(constants) > 1 else None
+        first = args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            return None
+        name = first.value
+        default = _env_constant(args[1]) if len(args) > 1 else None
         if default is None:
             return f"{ENV_PREFIX}{name}"
         if "@" in default:
@@ -740,3 +742,12 @@ def _dispatch_tables(tree: ast.Module) -> dict[str, tuple[ast.expr, ...]]:
         if isinstance(changed, ast.Name):
             tables.pop(changed.id, None)
     return tables
+
+
+def _env_constant(node: ast.expr) -> str | None:
+    """An environment name or default as its text: a string, or an int default
+    (`os.getenv("REDIS_PORT", 6379)`), which means what its text says where it goes (a URL,
+    a port); None for anything else, `None` included."""
+    if isinstance(node, ast.Constant) and type(node.value) in (str, int):
+        return str(node.value)
+    return None

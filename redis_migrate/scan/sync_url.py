@@ -66,7 +66,12 @@ def spell(url_key: str, url_code: str | None, speller: Speller,
             return None
         codes.append("{" + spelled[0] + "}")
         imports += [i for i in spelled[1] if i not in imports]
-    return f'f"redis://{codes[0]}:{codes[1]}/{codes[2]}"', imports
+    # before Python 3.12 an f-string cannot hold its own quote: `getenv("REDIS_HOST")` goes
+    # in single quotes, and a part holding both kinds cannot be spelled
+    quote = "'" if any('"' in code for code in codes) else '"'
+    if quote == "'" and any("'" in code for code in codes):
+        return None
+    return f"f{quote}redis://{codes[0]}:{codes[1]}/{codes[2]}{quote}", imports
 
 
 def render_tail(code: str, imports: Iterable[tuple[str, str]], origins: list[str]) -> str:
