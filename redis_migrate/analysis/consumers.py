@@ -20,6 +20,9 @@ class Consumer:
     keyword: str | None
     operations: tuple[str, ...]
     purpose_note: str
+    # the library sends its commands from sync code (rq): they are no use in async code, and
+    # a sync client handed to it is not a sync client used in an `async def`
+    sync: bool = False
 
     def slots(self) -> tuple[str, ...]:
         """The argument slots (`0`, `redis`) the client may be passed in."""
@@ -37,7 +40,7 @@ def known_consumers() -> dict[str, Consumer]:
         try:
             consumer = Consumer(str(entry["callable"]), entry.get("argument"),
                                 entry.get("keyword"), tuple(entry["operations"]),
-                                str(entry.get("purpose_note", "")))
+                                str(entry.get("purpose_note", "")), entry.get("sync") is True)
         except KeyError as exc:
             raise ConfigError(f"{where}: missing key {exc}") from None
         unknown = set(consumer.operations) - TRACKED_METHODS

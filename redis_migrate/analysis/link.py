@@ -1088,7 +1088,7 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
                     # a library known to keep it: its commands count as the site's own
                     for method in consumer.operations:
                         site.operations.append(Operation(method, facts.path, escape.loc,
-                                                         False, True))
+                                                         False, not consumer.sync))
                     note = f"{consumer.callable} at {facts.path}:{escape.loc.line}"
                     if note not in site.consumers:
                         site.consumers.append(note)

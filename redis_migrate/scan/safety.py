@@ -143,7 +143,8 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
         function = (site.function or "").rpartition(".")[2]
         return Refusal("escapes", f"the client escapes: it is returned to the callers of "
                                   f"{function}(), none of which the analysis sees")
-    if site.import_time_uses:
+    # get_sync_redis() needs no startup call: a sync client may be used at import
+    if site.import_time_uses and site.library != "redis-sync":
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
     if site.patched_by_name:
