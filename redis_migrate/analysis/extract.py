@@ -135,6 +135,9 @@ class _Extractor(Evaluator):
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
         self.dispatch_tables: dict[str, tuple[ast.expr, ...]] = {}
         self.picked: dict[str, tuple[str, ...]] = {}
+        # module globals bound once, to what the environment says (`REDIS_HOST =
+        # os.getenv("REDIS_HOST", "redis")`): key -> `env:` key (see `_env_constants`)
+        self.env_constants: dict[str, str] = {}
 
     # --- driving -------------------------------------------------------------------------
 
@@ -158,6 +161,8 @@ class _Extractor(Evaluator):
                 self.unannotated_types = {**spellings, **self.unannotated_types}
         self._module_framework_objects(tree.body)
         self.dispatch_tables = _dispatch_tables(tree)
+        if "environ" in self.text or "getenv" in self.text:
+            self.env_constants = self._env_constants(tree)
         for name in LIFECYCLE_NAMES & info.bound:
             self.facts.taken_names[name] = info.imports.get(name, "")
         # `async def close_redis(app)` inside a startup hook; every such name spells `_redis`,
@@ -166,6 +171,34 @@ class _Extractor(Evaluator):
         for name in LIFECYCLE_NAMES & nested:
             self.facts.taken_names.setdefault(name, "")
         self._stmts(tree.body)
+
+    def _env_constants(self, tree: ast.Module) -> dict[str, str]:
+        """Module globals bound once in the whole module, at its top level, to an environment
+        read (`REDIS_URL = os.getenv("REDIS_URL", "redis://cache")`, also through `int()` or
+        `str()`): a URL or option that names one connects where the environment says, as the
+        read spelled in place would, and compares equal to it. A name bound again anywhere
+        (another assignment, a loop, `global`) keeps its own key."""
+        found: dict[str, str] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name):
+                key = self._key_of(stmt.value)
+                if key is not None and key.startswith(ENV_PREFIX):
+                    found[stmt.targets[0].id] = key
+        if not found:
+            return {}
+        stores: Counter[str] = Counter()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] += 1
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                stores.update({name: 2 for name in node.names})
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                stores.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores[node.name] += 1
+        return {f"{self.facts.module}.{name}": key for name, key in found.items()
+                if stores[name] == 1}
 
     def _module_framework_objects(self, body: list[ast.stmt]) -> None:
         """`app = FastAPI()` at module level: `app` is the app everywhere in this module."""
@@ -585,6 +618,8 @@ class _Extractor(Evaluator):
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return None
         keys = self._eval_pure(node)
+        if keys and keys[0] in self.env_constants:
+            return self.env_constants[keys[0]]
         return keys[0] if keys else None
 
     def _env_key(self, node: ast.expr) -> str | None:
