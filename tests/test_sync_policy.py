@@ -287,3 +287,88 @@ def test_a_sync_apps_url_read_from_the_environment_is_configured_and_reads_back(
                              capture_output=True, text=True, timeout=60)
     assert counted.returncode == 0, counted.stderr
     assert counted.stdout.split() == ["1", "2"]
+
+
+def test_a_sync_client_used_at_import_or_handed_to_rq_still_moves(
+        tmp_path: Path, redis_url: str) -> None:
+    """Found on two public apps (jkleinkauff/docker-compose, a Django view that runs
+    `r.set("visits", 0)` at import; coordnet/transcription-api, `Queue(connection=redis)` at
+    module level). The first was `import-time-use` ("get_redis() only works after
+    init_redis()"), but get_sync_redis() needs no startup call; the second was `sync-in-async`:
+    rq's commands counted as sent from async code. Both move, and the counter still counts;
+    the look-alike, an async client used at import, stays `import-time-use`."""
+    repo = git_repo(tmp_path / "r", {
+        "views.py": ("import os\n\nimport redis\n\n"
+                     "r = redis.Redis.from_url(os.environ['REDIS_URL'])\n"
+                     "r.set('visits', 0)\n\n\n"
+                     "def index() -> int:\n    return r.incr('visits')\n"),
+        "jobs.py": ("import os\n\nimport redis\nfrom rq import Queue\n\n"
+                    "connection = redis.from_url(os.environ['REDIS_URL'])\n"
+                    "queue = Queue(connection=connection)\n"),
+    })
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    by_file = {s["file"]: s for s in _sites(repo) if s["kind"] == "instantiation"}
+    assert {f: (s["status"], s["reason_code"]) for f, s in by_file.items()} == {
+        "views.py": ("pending", None), "jobs.py": ("pending", None)}, by_file
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    views = (repo / "views.py").read_text()
+    assert "get_sync_redis().set('visits', 0)" in views, views
+    assert "Queue(connection=get_sync_redis())" in (repo / "jobs.py").read_text()
+    env = {**os.environ, "REDIS_URL": redis_url}
+    counted = subprocess.run([sys.executable, "-c", "from views import index\n"
+                              "print(index(), index())\n"], cwd=repo, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["1", "2"]
+
+
+def test_an_async_client_used_at_import_stays_manual(tmp_path: Path) -> None:
+    repo = git_repo(tmp_path / "r", {
+        "app.py": ("import os\n\nimport redis.asyncio as redis\n\n"
+                   "r = redis.Redis.from_url(os.environ['REDIS_URL'])\n"
+                   "pubsub = r.pubsub()\n"),
+    })
+    assert migrate("init", "-C", repo).exit_code == 0
+    [site] = [s for s in _sites(repo) if s["kind"] == "instantiation"]
+    assert (site["status"], site["reason_code"]) == ("manual", "import-time-use"), site
+
+
+def test_a_module_constant_read_from_the_environment_is_that_read(
+        tmp_path: Path, redis_url: str) -> None:
+    """Found on two public apps (coordnet/transcription-api: `redis_url =
+    os.getenv("REDIS_URL", "redis://…")` then `redis.from_url(redis_url)`; Om801022/DevOps:
+    `REDIS_HOST = os.getenv(...)`, `REDIS_PORT = int(os.getenv(...))`): the URL had the key of
+    the module's own name, which the lifecycle module cannot import, so both stayed
+    `url-differs`. A global bound once, to an environment read, is that read. The look-alike,
+    a constant bound again later, keeps its own name and stays."""
+    app = ("import os\n\nimport redis\n\n"
+           "REDIS_URL = os.getenv('REDIS_URL', 'redis://cache:6379')\n"
+           "client = redis.from_url(REDIS_URL)\n\n\n"
+           "def hit() -> int:\n    return client.incr('constant-hits')\n")
+    repo = git_repo(tmp_path / "r", {"app.py": app})
+    assert migrate("init", "-C", repo).exit_code == 0
+    assert ("return getenv(\"REDIS_URL\", \"redis://cache:6379\")"
+            in (repo / "redis_client.py").read_text())
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    assert "return get_sync_redis().incr('constant-hits')" in (repo / "app.py").read_text()
+    env = {**os.environ, "REDIS_URL": redis_url}
+    script = (f"import redis\nredis.Redis.from_url({redis_url!r}).delete('constant-hits')\n"
+              "from app import hit\nprint(hit(), hit())\n")
+    counted = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["1", "2"]
+
+    rebound = git_repo(tmp_path / "rebound", {"app.py": app.replace(
+        "client = redis", "REDIS_URL = REDIS_URL.strip()\nclient = redis")})
+    assert migrate("init", "-C", rebound).exit_code == 0
+    [site] = [s for s in _sites(rebound) if s["kind"] == "instantiation"]
+    assert (site["status"], site["reason_code"]) == ("manual", "url-differs"), site
