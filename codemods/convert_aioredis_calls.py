@@ -209,6 +209,11 @@ class ConvertAioredisCalls(PathAwareCommand):
         method = self._client_call(original)
         if method is None:
             return self._pipeline_call(original, updated)
+        return self._convert(original, updated, method)
+
+    def _convert(self, original: cst.Call, updated: cst.Call, method: str,
+                 ) -> cst.BaseExpression:
+        """The rules of `method` applied to a command call (on the client or a pipeline)."""
         constants = {rules.code(a.value): self._constant(a.value) for a in original.args}
         site = rules.Site(updated, method, result_usage(original, self._parent),
                           lambda e: constants.get(rules.code(e)))
@@ -268,6 +273,10 @@ class ConvertAioredisCalls(PathAwareCommand):
                 for t in parent.targets):
             self._flag(original, "P3", "pipeline futures are gone: map the result to its "
                                        "position in execute()")
+        else:
+            # a command queued on the pipeline takes the client's arguments in both
+            # libraries: `pipe.zadd(k, 0, member)` changes as `client.zadd(...)` does
+            return self._convert(original, updated, func.attr.value)
         return updated
 
     # --------------------------------------------------------------------- statements
