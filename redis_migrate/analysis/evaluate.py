@@ -46,6 +46,7 @@ from redis_migrate.analysis.frameworks import (
     MAPPING_READS,
     PARTIALS,
     RUNNERS,
+    SANIC_EVENTS,
     WORKER_APPS,
     injected,
     named_dependency,
@@ -526,6 +527,11 @@ class Evaluator(ABC):
         if method == "add_event_handler" and len(node.args) >= 2 and isinstance(
                 node.args[0], ast.Constant) and node.args[0].value in HOOK_EVENTS:
             registered.append((node.args[1], HOOK_EVENTS[node.args[0].value]))
+        event = node.args[1] if len(node.args) >= 2 else next(
+            (k.value for k in node.keywords if k.arg == "event"), None)
+        if method == "register_listener" and node.args and isinstance(event, ast.Constant) \
+                and event.value in SANIC_EVENTS:  # Sanic: `app.register_listener(f, event)`
+            registered.append((node.args[0], SANIC_EVENTS[event.value]))
         for keyword in node.keywords:
             if keyword.arg in HOOK_KEYWORDS:
                 value = keyword.value

@@ -51,6 +51,7 @@ from redis_migrate.analysis.frameworks import (
     INJECT_PARAMS,
     LITESTAR_HANDLERS,
     LITESTAR_MODULE,
+    SANIC_EVENTS,
     TOOL_SCRIPT_IMPORTS,
     UNANNOTATED_PARAMETERS,
     injected,
@@ -350,6 +351,8 @@ class _Extractor(Evaluator):
                     "on_startup", "on_shutdown", "before_serving", "after_serving"):
                 kind = HOOK_LISTS.get(decorator.attr) or (
                     "startup" if decorator.attr == "before_serving" else "shutdown")
+            elif isinstance(decorator, ast.Attribute) and decorator.attr in SANIC_EVENTS:
+                kind = SANIC_EVENTS[decorator.attr]  # Sanic: `@app.before_server_start`
             if kind is not None:
                 self.facts.hooks.append(HookFact(qualname, kind, self._loc(decorator), on_app))
 

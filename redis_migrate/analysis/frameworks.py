@@ -102,7 +102,14 @@ HOOK_KEYWORDS: Final[dict[str, str]] = {
     "lifespan": "lifespan", "on_startup": "startup", "on_shutdown": "shutdown",
     "lifespan_context": "lifespan",
 }
-HOOK_EVENTS: Final[dict[str, str]] = {"startup": "startup", "shutdown": "shutdown"}
+# Sanic's server events, as `@app.listener("before_server_start")`, `@app.before_server_start`
+# or `app.register_listener(f, "before_server_start")`: each worker process runs them
+SANIC_EVENTS: Final[dict[str, str]] = {
+    "before_server_start": "startup", "after_server_start": "startup",
+    "before_server_stop": "shutdown", "after_server_stop": "shutdown",
+}
+HOOK_EVENTS: Final[dict[str, str]] = {"startup": "startup", "shutdown": "shutdown",
+                                      **SANIC_EVENTS}
 # `asyncio.run(main())`: the worker's whole run, the place to wire the lifecycle.
 RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run"})
 # A runner in a module that imports these is a tool's script (alembic's env.py runs migrations

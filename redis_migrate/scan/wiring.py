@@ -456,7 +456,9 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     literals = _literal_codes(clients)
     for key, kind in chosen:
         module = _module_of(key, by_module)
-        if module is None:
+        if module is None or key not in by_module[module].defs:
+            # `app.register_listener(conn.connect, ...)`: a method of an object, not a def of
+            # that module the batch could put init_redis() in
             continue
         top = program_of(by_module[module].path)
         own = [s for s in clients if program_of(s.path) == top]
