@@ -15,6 +15,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
+import pytest
 from cli_helpers import git_repo, host_and_port, init_and_apply_every_batch, run_python
 
 APP = {
@@ -24,8 +25,9 @@ APP = {
 
         import redis.asyncio as redis
 
-        REDIS_HOST = os.getenv("REDIS_HOST")
-        REDIS_PORT = os.getenv("REDIS_PORT")
+        CONFIG = {"host": os.environ["REDIS_HOST"], "port": os.environ["REDIS_PORT"]}
+        REDIS_HOST = CONFIG["host"]
+        REDIS_PORT = CONFIG["port"]
 
         redis_client = redis.Redis(host=REDIS_HOST, port=int(REDIS_PORT), decode_responses=True)
 
@@ -67,20 +69,35 @@ print(type(answers[-1]).__name__, answers[-1])
 '''
 
 
-def test_a_host_and_port_read_from_two_names_are_wired(tmp_path: Path, redis_url: str) -> None:
+@pytest.mark.parametrize("read", ["config", "environment"])
+def test_a_host_and_port_read_from_two_names_are_wired(tmp_path: Path, redis_url: str,
+                                                      read: str) -> None:
+    """Names bound to a config's values are imported, both from the module the hook's file
+    already imports from; names bound to environment reads (as Bloggy's are) are those reads,
+    spelled `getenv(...)` in the hook."""
     warnings.simplefilter("ignore", DeprecationWarning)
     host, port = host_and_port(redis_url)
     env = {"REDIS_HOST": host, "REDIS_PORT": port}
-    repo = git_repo(tmp_path / "bloggy", {k: textwrap.dedent(v).lstrip() for k, v in APP.items()})
+    files = {k: textwrap.dedent(v).lstrip() for k, v in APP.items()}
+    if read == "environment":
+        files["app/redis_config.py"] = files["app/redis_config.py"].replace(
+            'REDIS_HOST = CONFIG["host"]', 'REDIS_HOST = os.getenv("REDIS_HOST")').replace(
+            'REDIS_PORT = CONFIG["port"]', 'REDIS_PORT = os.getenv("REDIS_PORT")')
+    repo = git_repo(tmp_path / "bloggy", files)
     # one lifetime: a second, on a new event loop, fails before the migration (the module's
     # client is bound to the first loop: "Event loop is closed")
     kind, before = run_python(repo, "-c", DRIVE, "1", env=env).splitlines()[-1].split()
     assert kind == "str"  # decode_responses=True: the app returns text
     init_and_apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
-    assert "from .redis_config import REDIS_HOST, REDIS_PORT, verify_redis_connection" in main, \
-        main
-    assert 'await init_redis(f"redis://{REDIS_HOST}:{REDIS_PORT}/0")' in main, main
+    if read == "config":
+        assert "from .redis_config import REDIS_HOST, REDIS_PORT, verify_redis_connection" \
+            in main, main
+        assert 'await init_redis(f"redis://{REDIS_HOST}:{REDIS_PORT}/0")' in main, main
+    else:
+        assert "from os import getenv" in main, main
+        assert ("""await init_redis(f'redis://{getenv("REDIS_HOST")}:{getenv("REDIS_PORT")}/0')"""
+                in main), main
     assert "redis.Redis(" not in (repo / "app/redis_config.py").read_text()
     kind, after = run_python(repo, "-c", DRIVE, "2", env=env).splitlines()[-1].split()
     assert kind == "str", after  # the shared client decodes too
