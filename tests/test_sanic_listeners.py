@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from analysis_helpers import scan, write_repo
+from cli_helpers import git_repo, init_and_apply_every_batch
 
 LISTENER = {
     "decorator call": '@app.listener("before_server_start")\nasync def setup(app, loop):',
@@ -63,3 +64,47 @@ def test_a_listener_that_is_a_method_of_an_object_is_not_wired(tmp_path: Path) -
     })
     [client] = [s for s in scan(tmp_path).sites if s.kind == "instantiation"]
     assert (client.status, client.reason_code) == ("manual", "lifecycle-not-wired"), client
+
+
+SERVER = """\
+import os
+
+import redis.asyncio as redis
+from sanic import Sanic
+
+app = Sanic('demo')
+
+
+@app.before_server_start
+async def setup(app, loop):
+    app.ctx.redis = redis.from_url(os.environ['REDIS_URL'])
+
+
+@app.after_server_stop
+async def stop(app, loop):
+    await app.ctx.redis.aclose()
+
+
+@app.get('/')
+async def index(request):
+    return await request.app.ctx.redis.get('k')
+"""
+
+
+def test_a_client_kept_on_app_ctx_is_followed_and_wired(tmp_path: Path) -> None:
+    """The shape the corpus search for Sanic apps returned most (`app.ctx.redis = ...` in a
+    `before_server_start` listener, whose `app` is not annotated, read through
+    `request.app.ctx` in handlers). It was `unsupported-shape` ("stored on another object").
+    (saweima12/peon-tgbot stores it with `setattr(app.ctx, name, client)`, which stays
+    `passed-to`.)
+    `app.ctx` of a Sanic app is now one namespace, like FastAPI's `app.state`: the listener
+    starts the shared client, stores `get_redis()` there, and the shutdown listener closes it
+    (the handlers read it unchanged)."""
+    repo = git_repo(tmp_path / "sanic", {"server.py": SERVER})
+    init_and_apply_every_batch(repo)
+    server = (repo / "server.py").read_text()
+    assert ("    await init_redis(os.environ['REDIS_URL'])\n"
+            "    app.ctx.redis = get_redis()\n") in server, server
+    assert "async def stop(app, loop):\n    await close_redis()\n" in server, server
+    assert "return await request.app.ctx.redis.get('k')" in server, server
+    compile(server, "server.py", "exec")

@@ -18,6 +18,8 @@ ASGI_REQUEST: Final = "@asgi.Request"
 AIOHTTP_APP: Final = "@aiohttp.App"
 AIOHTTP_REQUEST: Final = "@aiohttp.Request"
 FLASK_APP: Final = "@flask.App"
+SANIC_APP: Final = "@sanic.App"  # what a Sanic app keeps lives on `app.ctx`
+SANIC_REQUEST: Final = "@sanic.Request"
 
 # Qualified class name -> the pseudo-class its instances are.
 FRAMEWORK_CLASSES: Final[dict[str, str]] = {
@@ -34,6 +36,8 @@ FRAMEWORK_CLASSES: Final[dict[str, str]] = {
                      "aiohttp.web_request.Request", "aiohttp.web_request.BaseRequest"),
                     AIOHTTP_REQUEST),
     **dict.fromkeys(("flask.Flask", "flask.app.Flask", "quart.Quart"), FLASK_APP),
+    **dict.fromkeys(("sanic.Sanic", "sanic.app.Sanic"), SANIC_APP),
+    **dict.fromkeys(("sanic.Request", "sanic.request.Request"), SANIC_REQUEST),
 }
 
 # Attributes of a pseudo-class that are another framework object: `request.app` is the app;
@@ -42,6 +46,7 @@ FRAMEWORK_ATTRIBUTES: Final[dict[str, str]] = {
     f"{ASGI_REQUEST}.app": ASGI_APP,
     f"{AIOHTTP_REQUEST}.app": AIOHTTP_APP,
     f"{AIOHTTP_REQUEST}.config_dict": AIOHTTP_APP,
+    f"{SANIC_REQUEST}.app": SANIC_APP,
 }
 
 # Module-level proxies that stand for the running app.
@@ -60,6 +65,8 @@ MAPPING_READS: Final[frozenset[str]] = frozenset({"get", "setdefault"})
 UNANNOTATED_PARAMETERS: Final[dict[str, dict[str, str]]] = {
     "aiohttp": {"request": AIOHTTP_REQUEST, "req": AIOHTTP_REQUEST, "app": AIOHTTP_APP},
     "starlette": {"request": ASGI_REQUEST, "websocket": ASGI_REQUEST},
+    # Sanic passes handlers the request and listeners the app, rarely annotated
+    "sanic": {"request": SANIC_REQUEST, "app": SANIC_APP},
 }
 
 # `Depends(provider)`: the parameter holds what the provider returns or yields.
@@ -116,7 +123,7 @@ RUNNERS: Final[frozenset[str]] = frozenset({"asyncio.run", "anyio.run", "trio.ru
 # with asyncio.run), not a program of the app: it is no place to start Redis.
 TOOL_SCRIPT_IMPORTS: Final[frozenset[str]] = frozenset({"alembic"})
 # App objects whose startup can call init_redis() (a sync Flask app has none to offer).
-ASYNC_APPS: Final[frozenset[str]] = frozenset({ASGI_APP, AIOHTTP_APP})
+ASYNC_APPS: Final[frozenset[str]] = frozenset({ASGI_APP, AIOHTTP_APP, SANIC_APP})
 # Task-queue apps: a program of their own (a worker process) that runs the app's code, with
 # no lifespan the analysis can put init_redis() in. A repository that makes one beside its web
 # app is not wired through the web app alone.
