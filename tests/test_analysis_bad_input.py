@@ -54,6 +54,23 @@ def test_syntax_error_is_skipped_with_line_and_rest_is_scanned(tmp_path: Path) -
     assert inv.skipped[0].reason
 
 
+def test_a_python_2_file_is_said_to_be_python_2(tmp_path: Path) -> None:
+    """yueyoum/sanguo-server (a public Python 2 game server in the corpus) gave only "invalid
+    syntax" for its files: the reason now says which Python 2 statement it met. A plain
+    syntax error, and a Python 3 `print(...)` beside one, are not called Python 2."""
+    write_repo(tmp_path, {
+        "app/good.py": GOOD,
+        "app/py2.py": 'import redis\n\nr = redis.Redis()\nprint "connected", r\n',
+        "app/py2_except.py": ("import redis\n\ntry:\n    redis.Redis().ping()\n"
+                              "except redis.ConnectionError, e:\n    pass\n"),
+        "app/bad.py": BROKEN,
+    })
+    reasons = {s.file: s.reason for s in scan(tmp_path).skipped}
+    assert "Python 2: a print statement" in reasons["app/py2.py"], reasons
+    assert "Python 2: `except E, e:`" in reasons["app/py2_except.py"], reasons
+    assert "Python 2" not in reasons["app/bad.py"], reasons
+
+
 def test_cli_syntax_error_exit_1_one_line_on_stderr_no_traceback(tmp_path: Path) -> None:
     write_repo(tmp_path, {"app/good.py": GOOD, "app/bad.py": BROKEN})
     code, data, stderr = cli_json(tmp_path)

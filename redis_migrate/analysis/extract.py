@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 
@@ -97,7 +98,9 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     try:
         tree = parse_source(text, filename=path)
     except SyntaxError as exc:
-        facts.error = f"does not parse: {exc.msg}"
+        python2 = _python2_hint(text, exc.lineno)
+        facts.error = f"does not parse: {exc.msg}" + (
+            f" (Python 2: {python2}; the tool reads Python 3 code)" if python2 else "")
         facts.error_line = exc.lineno
         return facts
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -789,3 +792,22 @@ def _env_constant(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and type(node.value) in (str, int):
         return str(node.value)
     return None
+
+
+# Python 2 statements, as the line a SyntaxError points at spells them
+_PYTHON2_LINES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*print\s+[^\s(=.,)]"), "a print statement"),
+    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "`except E, e:`"),
+    (re.compile(r"^\s*exec\s+[\"']"), "an exec statement"),
+    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "`raise E, message`"),
+)
+
+
+def _python2_hint(text: str, line: int | None) -> str | None:
+    """What Python 2 statement the line that does not parse is, if it is one: such a file is
+    reported as Python 2 rather than as a plain syntax error."""
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    return next((what for pattern, what in _PYTHON2_LINES if pattern.match(lines[line - 1])),
+                None)
