@@ -7,19 +7,19 @@ Why the standard library's `ast` and not LibCST here: the inventory must parse e
 file of a large backend quickly; `ast` is about 8x faster than LibCST's parser and 80x faster
 than LibCST with scope metadata (measured on redis-py's client.py). The codemods use LibCST for
 the rewrite itself and receive these facts, positions included, as data.
+
+The statement walk is here; expressions are evaluated by `evaluate.Evaluator`, and where a
+constructor's arguments say it connects by `url_keys.UrlKeys`, which this walk extends.
 """
 
 from __future__ import annotations
 
 import ast
-import hashlib
-import re
 from collections import Counter
 from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis import scopes
 from redis_migrate.analysis.evaluate import (
-    Evaluator,
     _annotation_parts,
     _child_name,
     _Frame,
@@ -29,11 +29,8 @@ from redis_migrate.analysis.evaluate import (
 )
 from redis_migrate.analysis.facts import (
     ARGS,
-    ENV_PREFIX,
-    HOST_PREFIX,
     INJECTED,
     INSTANCE_PREFIX,
-    LITERAL_PREFIX,
     LOCALS,
     RETURN,
     FileFacts,
@@ -59,26 +56,15 @@ from redis_migrate.analysis.frameworks import (
     named_dependency,
 )
 from redis_migrate.analysis.newer_syntax import parse_source
-from redis_migrate.analysis.source_text import decode_source
+from redis_migrate.analysis.source_text import decode_source, python2_hint
+from redis_migrate.analysis.url_keys import UrlKeys
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 
-_URL_ARGS = ("url", "address", "host")
 # dict methods that change it: a dict called with one is no dispatch table
 _MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
-# callables whose first positional argument is the URL (aioredis 1.x: the address)
-_URL_FIRST = frozenset({"from_url", "create_redis_pool", "create_redis", "create_pool",
-                        "create_connection"})
 LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync_redis",
                              "get_blocking_redis"})
-
-
-def _parses(code: str) -> bool:
-    try:
-        ast.parse(code, mode="eval")
-    except SyntaxError:
-        return False
-    return True
 
 
 def extract(path: str, module: str, is_package: bool, data: bytes,
@@ -98,7 +84,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     try:
         tree = parse_source(text, filename=path)
     except SyntaxError as exc:
-        python2 = _python2_hint(text, exc.lineno)
+        python2 = python2_hint(text, exc.lineno)
         facts.error = f"does not parse: {exc.msg}" + (
             f" (Python 2: {python2}; the tool reads Python 3 code)" if python2 else "")
         facts.error_line = exc.lineno
@@ -112,7 +98,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     return facts
 
 
-class _Extractor(Evaluator):
+class _Extractor(UrlKeys):
     """Walks one module, evaluating expressions to the keys and atoms they may stand for."""
 
     def __init__(self, facts: FileFacts, text: str, is_package: bool,
@@ -175,34 +161,6 @@ class _Extractor(Evaluator):
         for name in LIFECYCLE_NAMES & nested:
             self.facts.taken_names.setdefault(name, "")
         self._stmts(tree.body)
-
-    def _env_constants(self, tree: ast.Module) -> dict[str, str]:
-        """Module globals bound once in the whole module, at its top level, to an environment
-        read (`REDIS_URL = os.getenv("REDIS_URL", "redis://cache")`, also through `int()` or
-        `str()`): a URL or option that names one connects where the environment says, as the
-        read spelled in place would, and compares equal to it. A name bound again anywhere
-        (another assignment, a loop, `global`) keeps its own key."""
-        found: dict[str, str] = {}
-        for stmt in tree.body:
-            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
-                    and isinstance(stmt.targets[0], ast.Name):
-                key = self._key_of(stmt.value)
-                if key is not None and key.startswith(ENV_PREFIX):
-                    found[stmt.targets[0].id] = key
-        if not found:
-            return {}
-        stores: Counter[str] = Counter()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                stores[node.id] += 1
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                stores.update({name: 2 for name in node.names})
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                stores.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stores[node.name] += 1
-        return {f"{self.facts.module}.{name}": key for name, key in found.items()
-                if stores[name] == 1}
 
     def _module_framework_objects(self, body: list[ast.stmt]) -> None:
         """`app = FastAPI()` at module level: `app` is the app everywhere in this module."""
@@ -576,139 +534,6 @@ class _Extractor(Evaluator):
             one_line = one_line[:117] + "..."
         return one_line
 
-    def _url_argument(self, node: ast.Call) -> ast.expr | None:
-        for keyword in node.keywords:
-            if keyword.arg in _URL_ARGS:
-                return keyword.value
-        return node.args[0] if node.args and not _from_pool(node) else None
-
-    def _url_key(self, node: ast.Call) -> str | None:
-        given = {k.arg: k.value for k in node.keywords if k.arg}
-        if "host" in given and not given.keys() & {"url", "address"}:
-            return self._host_key(given)
-        argument = self._url_argument(node)
-        return self._key_of(argument) if argument is not None else None
-
-    def _host_key(self, given: dict[str, ast.expr]) -> str | None:
-        """`Redis(host=h, port=p, db=n)`: where it connects is all three (two clients on one
-        host and two ports are two servers); None when a part has no key."""
-        parts = []
-        for name, default in (("host", None), ("port", 6379), ("db", 0)):
-            value = given.get(name)
-            if value is None:
-                parts.append(str(default))
-            elif isinstance(value, ast.Constant) and isinstance(value.value, int):
-                parts.append(str(value.value))
-            else:
-                key = self._key_of(value)
-                if key is None:
-                    return None
-                parts.append(key)
-        return HOST_PREFIX + "|".join(parts)
-
-    def _key_of(self, node: ast.expr) -> str | None:
-        """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
-                and node.func.id in ("str", "int") and len(node.args) == 1 \
-                and not node.keywords and self._name_key(node.func.id) is None:
-            # `str(settings.redis_url)` (a pydantic RedisDsn) connects where the name does;
-            # a hook that spells it writes `str(...)` again (scan/wiring.py). So does
-            # `port=int(REDIS_PORT)`, a port read from the environment as a string
-            node = node.args[0]
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # hashed: URLs can hold passwords, and equal URLs only need equal keys
-            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
-        env = self._env_key(node)
-        if env is not None:
-            return env
-        if not isinstance(node, (ast.Name, ast.Attribute)):
-            return None
-        keys = self._eval_pure(node)
-        if keys and keys[0] in self.env_constants:
-            return self.env_constants[keys[0]]
-        return keys[0] if keys else None
-
-    def _env_key(self, node: ast.expr) -> str | None:
-        """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
-        `env:REDIS_URL`; a default joins the key (`env:REDIS_URL=redis://cache:6379`), or
-        its hash when it holds credentials."""
-        args: list[ast.expr]
-        if isinstance(node, ast.Subscript):
-            reader, args = self._eval_pure(node.value), [node.slice]
-            wanted = "os.environ"
-        elif isinstance(node, ast.Call) and not node.keywords and 1 <= len(node.args) <= 2:
-            reader, args = self._eval_pure(node.func), list(node.args)
-            wanted = "os.getenv" if reader and reader[0] == "os.getenv" else "os.environ.get"
-        else:
-            return None
-        if not reader or reader[0] != wanted or not all(
-                isinstance(a, ast.Constant) and type(a.value) in (str, int, type(None))
-                for a in args):
-            return None
-        first = args[0]
-        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            return None
-        name = first.value
-        default = _env_constant(args[1]) if len(args) > 1 else None
-        if default is None:
-            return f"{ENV_PREFIX}{name}"
-        if "@" in default:
-            return f"{ENV_PREFIX}{name}#" + hashlib.sha256(default.encode()).hexdigest()[:16]
-        return f"{ENV_PREFIX}{name}={default}"
-
-    def _host_url_code(self, node: ast.Call) -> str | None:
-        """`Redis(host=h, port=p, db=n)` as the URL it connects to (`redis://h:p/n`, an
-        f-string when a part is not a literal); None with credentials, TLS or a socket."""
-        given = {k.arg: k.value for k in node.keywords if k.arg}
-        if "host" not in given or node.args or given.keys() & {
-                "password", "username", "ssl", "unix_socket_path", "connection_pool"}:
-            return None
-        parts = []
-        for name, default in (("host", None), ("port", 6379), ("db", 0)):
-            value = given.get(name)
-            if value is None:
-                parts.append(str(default))
-            elif isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
-                parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
-            else:
-                parts.append("{" + ast.unparse(value) + "}")
-        url = f"redis://{parts[0]}:{parts[1]}/{parts[2]}"
-        return f'f"{url}"' if "{" in url.replace("{{", "") else repr(url)
-
-    def _url_code(self, node: ast.Call) -> str | None:
-        """The URL argument as code (`settings.REDIS_URL`), when the call takes a URL."""
-        argument = next((k.value for k in node.keywords if k.arg in ("url", "address")), None)
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
-            node.func, "id", "")
-        if argument is None and node.args and name in _URL_FIRST:
-            argument = node.args[0]
-        if argument is None and _from_pool(node):
-            return None  # `Redis.from_pool(pool)`: the pool's URL, not an argument's
-        if argument is None:
-            return self._host_url_code(node)
-        if isinstance(argument, (ast.Tuple, ast.List)):
-            return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
-        if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
-            line = self.lines[argument.lineno - 1].encode("utf-8")
-            code = line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
-            if _parses(code):
-                return code
-            # newer syntax (`f"{os.getenv("H")}"`, Python 3.12): the code is copied into other
-            # files, which may be older, so it is spelled as the running Python spells it
-        try:
-            return ast.unparse(argument)  # spread over lines: one line, as Python spells it
-        except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
-            return None
-
-    def _url(self, node: ast.Call) -> str | None:
-        argument = self._url_argument(node)
-        return self._snippet(argument) if argument is not None else None
-
-
-def _from_pool(node: ast.Call) -> bool:
-    """`Redis.from_pool(pool)`: a client built on a pool, whose argument is no URL."""
-    return isinstance(node.func, ast.Attribute) and node.func.attr == "from_pool"
-
 
 def _field_default(node: ast.Assign | ast.AnnAssign, frame: _Frame,
                    evaluate: Callable[[ast.expr], tuple[str, ...]]) -> str | None:
@@ -783,31 +608,3 @@ def _dispatch_tables(tree: ast.Module) -> dict[str, tuple[ast.expr, ...]]:
         if isinstance(changed, ast.Name):
             tables.pop(changed.id, None)
     return tables
-
-
-def _env_constant(node: ast.expr) -> str | None:
-    """An environment name or default as its text: a string, or an int default
-    (`os.getenv("REDIS_PORT", 6379)`), which means what its text says where it goes (a URL,
-    a port); None for anything else, `None` included."""
-    if isinstance(node, ast.Constant) and type(node.value) in (str, int):
-        return str(node.value)
-    return None
-
-
-# Python 2 statements, as the line a SyntaxError points at spells them
-_PYTHON2_LINES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"^\s*print\s+[^\s(=.,)]"), "a print statement"),
-    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "`except E, e:`"),
-    (re.compile(r"^\s*exec\s+[\"']"), "an exec statement"),
-    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "`raise E, message`"),
-)
-
-
-def _python2_hint(text: str, line: int | None) -> str | None:
-    """What Python 2 statement the line that does not parse is, if it is one: such a file is
-    reported as Python 2 rather than as a plain syntax error."""
-    lines = text.splitlines()
-    if line is None or not 1 <= line <= len(lines):
-        return None
-    return next((what for pattern, what in _PYTHON2_LINES if pattern.match(lines[line - 1])),
-                None)

@@ -21,3 +21,22 @@ def decode_source(data: bytes) -> str:
 def has_rate_limit_hint(text: str) -> bool:
     """Whether a name or key, split into words, contains a rate-limiting word."""
     return any(word.lower() in RATE_LIMIT_HINTS for word in _WORD_BREAK.split(text) if word)
+
+
+# Python 2 statements, as the line a SyntaxError points at spells them
+_PYTHON2_LINES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s*print\s+[^\s(=.,)]"), "a print statement"),
+    (re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), "`except E, e:`"),
+    (re.compile(r"^\s*exec\s+[\"']"), "an exec statement"),
+    (re.compile(r"^\s*raise\s+[\w.]+\s*,"), "`raise E, message`"),
+)
+
+
+def python2_hint(text: str, line: int | None) -> str | None:
+    """What Python 2 statement the line that does not parse is, if it is one: such a file is
+    reported as Python 2 rather than as a plain syntax error."""
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    return next((what for pattern, what in _PYTHON2_LINES if pattern.match(lines[line - 1])),
+                None)

@@ -1,0 +1,208 @@
+"""Where a client connects: the URL, host/port or environment read its arguments name, as a
+key that two spellings of one server share (`settings.REDIS_URL`, `env:REDIS_URL`,
+`host:<host>|<port>|<db>`, `literal:<hash>`), and as code a hook can pass to `init_redis()`.
+
+The half of the extractor that reads a constructor's arguments; `extract._Extractor` is the
+rest of the walk.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections import Counter
+
+from redis_migrate.analysis.evaluate import Evaluator
+from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
+
+_URL_ARGS = ("url", "address", "host")
+# callables whose first positional argument is the URL (aioredis 1.x: the address)
+_URL_FIRST = frozenset({"from_url", "create_redis_pool", "create_redis", "create_pool",
+                        "create_connection"})
+
+
+class UrlKeys(Evaluator):
+    """The URL half of the Evaluator's hooks (`_url`, `_url_key`, `_url_code`, `_key_of`)."""
+
+    lines: list[str]  # the module's source lines
+    # module globals bound once, to what the environment says (`REDIS_HOST =
+    # os.getenv("REDIS_HOST", "redis")`): key -> `env:` key (see `_env_constants`)
+    env_constants: dict[str, str]
+
+    def _env_constants(self, tree: ast.Module) -> dict[str, str]:
+        """Module globals bound once in the whole module, at its top level, to an environment
+        read (`REDIS_URL = os.getenv("REDIS_URL", "redis://cache")`, also through `int()` or
+        `str()`): a URL or option that names one connects where the environment says, as the
+        read spelled in place would, and compares equal to it. A name bound again anywhere
+        (another assignment, a loop, `global`) keeps its own key."""
+        found: dict[str, str] = {}
+        for stmt in tree.body:
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
+                    and isinstance(stmt.targets[0], ast.Name):
+                key = self._key_of(stmt.value)
+                if key is not None and key.startswith(ENV_PREFIX):
+                    found[stmt.targets[0].id] = key
+        if not found:
+            return {}
+        stores: Counter[str] = Counter()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                stores[node.id] += 1
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                stores.update({name: 2 for name in node.names})
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                stores.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                stores[node.name] += 1
+        return {f"{self.facts.module}.{name}": key for name, key in found.items()
+                if stores[name] == 1}
+
+    def _url_argument(self, node: ast.Call) -> ast.expr | None:
+        for keyword in node.keywords:
+            if keyword.arg in _URL_ARGS:
+                return keyword.value
+        return node.args[0] if node.args and not _from_pool(node) else None
+
+    def _url_key(self, node: ast.Call) -> str | None:
+        given = {k.arg: k.value for k in node.keywords if k.arg}
+        if "host" in given and not given.keys() & {"url", "address"}:
+            return self._host_key(given)
+        argument = self._url_argument(node)
+        return self._key_of(argument) if argument is not None else None
+
+    def _host_key(self, given: dict[str, ast.expr]) -> str | None:
+        """`Redis(host=h, port=p, db=n)`: where it connects is all three (two clients on one
+        host and two ports are two servers); None when a part has no key."""
+        parts = []
+        for name, default in (("host", None), ("port", 6379), ("db", 0)):
+            value = given.get(name)
+            if value is None:
+                parts.append(str(default))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, int):
+                parts.append(str(value.value))
+            else:
+                key = self._key_of(value)
+                if key is None:
+                    return None
+                parts.append(key)
+        return HOST_PREFIX + "|".join(parts)
+
+    def _key_of(self, node: ast.expr) -> str | None:
+        """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) \
+                and node.func.id in ("str", "int") and len(node.args) == 1 \
+                and not node.keywords and self._name_key(node.func.id) is None:
+            # `str(settings.redis_url)` (a pydantic RedisDsn) connects where the name does;
+            # a hook that spells it writes `str(...)` again (scan/wiring.py). So does
+            # `port=int(REDIS_PORT)`, a port read from the environment as a string
+            node = node.args[0]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            # hashed: URLs can hold passwords, and equal URLs only need equal keys
+            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+        env = self._env_key(node)
+        if env is not None:
+            return env
+        if not isinstance(node, (ast.Name, ast.Attribute)):
+            return None
+        keys = self._eval_pure(node)
+        if keys and keys[0] in self.env_constants:
+            return self.env_constants[keys[0]]
+        return keys[0] if keys else None
+
+    def _env_key(self, node: ast.expr) -> str | None:
+        """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
+        `env:REDIS_URL`; a default joins the key (`env:REDIS_URL=redis://cache:6379`), or
+        its hash when it holds credentials."""
+        args: list[ast.expr]
+        if isinstance(node, ast.Subscript):
+            reader, args = self._eval_pure(node.value), [node.slice]
+            wanted = "os.environ"
+        elif isinstance(node, ast.Call) and not node.keywords and 1 <= len(node.args) <= 2:
+            reader, args = self._eval_pure(node.func), list(node.args)
+            wanted = "os.getenv" if reader and reader[0] == "os.getenv" else "os.environ.get"
+        else:
+            return None
+        if not reader or reader[0] != wanted or not all(
+                isinstance(a, ast.Constant) and type(a.value) in (str, int, type(None))
+                for a in args):
+            return None
+        first = args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            return None
+        name = first.value
+        default = _env_constant(args[1]) if len(args) > 1 else None
+        if default is None:
+            return f"{ENV_PREFIX}{name}"
+        if "@" in default:
+            return f"{ENV_PREFIX}{name}#" + hashlib.sha256(default.encode()).hexdigest()[:16]
+        return f"{ENV_PREFIX}{name}={default}"
+
+    def _host_url_code(self, node: ast.Call) -> str | None:
+        """`Redis(host=h, port=p, db=n)` as the URL it connects to (`redis://h:p/n`, an
+        f-string when a part is not a literal); None with credentials, TLS or a socket."""
+        given = {k.arg: k.value for k in node.keywords if k.arg}
+        if "host" not in given or node.args or given.keys() & {
+                "password", "username", "ssl", "unix_socket_path", "connection_pool"}:
+            return None
+        parts = []
+        for name, default in (("host", None), ("port", 6379), ("db", 0)):
+            value = given.get(name)
+            if value is None:
+                parts.append(str(default))
+            elif isinstance(value, ast.Constant) and isinstance(value.value, (str, int)):
+                parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+            else:
+                parts.append("{" + ast.unparse(value) + "}")
+        url = f"redis://{parts[0]}:{parts[1]}/{parts[2]}"
+        return f'f"{url}"' if "{" in url.replace("{{", "") else repr(url)
+
+    def _url_code(self, node: ast.Call) -> str | None:
+        """The URL argument as code (`settings.REDIS_URL`), when the call takes a URL."""
+        argument = next((k.value for k in node.keywords if k.arg in ("url", "address")), None)
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(
+            node.func, "id", "")
+        if argument is None and node.args and name in _URL_FIRST:
+            argument = node.args[0]
+        if argument is None and _from_pool(node):
+            return None  # `Redis.from_pool(pool)`: the pool's URL, not an argument's
+        if argument is None:
+            return self._host_url_code(node)
+        if isinstance(argument, (ast.Tuple, ast.List)):
+            return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
+        if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
+            line = self.lines[argument.lineno - 1].encode("utf-8")
+            code = line[argument.col_offset:argument.end_col_offset].decode("utf-8", "replace")
+            if _parses(code):
+                return code
+            # newer syntax (`f"{os.getenv("H")}"`, Python 3.12): the code is copied into other
+            # files, which may be older, so it is spelled as the running Python spells it
+        try:
+            return ast.unparse(argument)  # spread over lines: one line, as Python spells it
+        except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
+            return None
+
+    def _url(self, node: ast.Call) -> str | None:
+        argument = self._url_argument(node)
+        return self._snippet(argument) if argument is not None else None
+
+
+def _from_pool(node: ast.Call) -> bool:
+    """`Redis.from_pool(pool)`: a client built on a pool, whose argument is no URL."""
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "from_pool"
+
+
+def _env_constant(node: ast.expr) -> str | None:
+    """An environment name or default as its text: a string, or an int default
+    (`os.getenv("REDIS_PORT", 6379)`), which means what its text says where it goes (a URL,
+    a port); None for anything else, `None` included."""
+    if isinstance(node, ast.Constant) and type(node.value) in (str, int):
+        return str(node.value)
+    return None
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code, mode="eval")
+    except SyntaxError:
+        return False
+    return True
