@@ -20,14 +20,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from redis_migrate.analysis.extract import extract
-from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
-from redis_migrate.scan.wiring import literal_code
+from redis_migrate.analysis.facts import HOST_PREFIX
+from redis_migrate.scan.wiring import Spelled, literal_code, spell_host
 
 MARKER = "# --- written by `migrate init`: the URL of the app's sync clients "
 FUNCTION = "_app_sync_url"
 
 # Spells one URL key in the lifecycle module: (code, the `from m import n` it needs) or None.
-Speller = Callable[[str], "tuple[str, tuple[tuple[str, str], ...]] | None"]
+Speller = Callable[[str], "Spelled | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,36 +42,14 @@ def spell(url_key: str, url_code: str | None, speller: Speller,
           ) -> tuple[str, list[tuple[str, str]]] | None:
     """The expression the lifecycle module returns for a client whose URL is `url_key`, and
     the imports it needs; None when a part of it cannot be named from the module."""
-    if not url_key.startswith(HOST_PREFIX):
+    if url_key.startswith(HOST_PREFIX):
+        literal = literal_code(url_code)
+        if literal is not None:
+            return literal, []  # redis://localhost:6379/0: every part a literal
+        spelled = spell_host(url_key, speller)
+    else:
         spelled = speller(url_key)
-        if spelled is None:
-            return None
-        return spelled[0], list(spelled[1])
-    literal = literal_code(url_code)
-    if literal is not None:
-        return literal, []  # redis://localhost:6379/0: every part a literal
-    parts = url_key[len(HOST_PREFIX):].split("|")
-    if len(parts) != 3:
-        return None
-    codes: list[str] = []
-    imports: list[tuple[str, str]] = []
-    for part in parts:
-        if part.isdigit():
-            codes.append(part)
-            continue
-        if part.startswith(LITERAL_PREFIX):
-            return None  # a literal host beside a configured port: only its hash is known
-        spelled = speller(part)
-        if spelled is None or "{" in spelled[0] or "}" in spelled[0]:
-            return None
-        codes.append("{" + spelled[0] + "}")
-        imports += [i for i in spelled[1] if i not in imports]
-    # before Python 3.12 an f-string cannot hold its own quote: `getenv("REDIS_HOST")` goes
-    # in single quotes, and a part holding both kinds cannot be spelled
-    quote = "'" if any('"' in code for code in codes) else '"'
-    if quote == "'" and any("'" in code for code in codes):
-        return None
-    return f"f{quote}redis://{codes[0]}:{codes[1]}/{codes[2]}{quote}", imports
+    return (spelled[0], list(spelled[1])) if spelled is not None else None
 
 
 def render_tail(code: str, imports: Iterable[tuple[str, str]], origins: list[str]) -> str:

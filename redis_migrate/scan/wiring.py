@@ -668,27 +668,39 @@ def _from_imported_module(url_key: str, hook_file: FileFacts, index: ModuleIndex
 
 
 def _spell_host(url_key: str, spell: Callable[[str], Spelled | None]) -> Spelled | None:
+    """`host:<host>|<port>|<db>` as the hook's file spells it (`spell_host`), with its imports
+    from one module at most: two names of a module it already imports from, `REDIS_HOST`
+    and `REDIS_PORT`, run nothing new."""
+    spelled = spell_host(url_key, spell)
+    if spelled is None or len({module for module, _ in spelled[1]}) > 1:
+        return None
+    return spelled
+
+
+def spell_host(url_key: str, spell: Callable[[str], Spelled | None]) -> Spelled | None:
     """`host:<host>|<port>|<db>` as `f"redis://{settings.HOST}:{settings.PORT}/0"`, each
-    named part spelled as the hook's file can (its imports from one module at most: two names
-    of a module it already imports from, `REDIS_HOST` and `REDIS_PORT`, run nothing new);
-    None when one cannot be (a literal host beside a named port: its text is only known by
-    its hash)."""
-    parts: list[str] = []
+    named part as `spell` names it, and the imports they need; None when one cannot be (a
+    literal host beside a named port: its text is only known by its hash). Before Python
+    3.12 an f-string cannot hold its own quote: `getenv("REDIS_HOST")` goes in single
+    quotes, and parts holding both kinds cannot be spelled."""
+    parts = url_key[len(HOST_PREFIX):].split("|")
+    if len(parts) != 3:
+        return None
+    codes: list[str] = []
     needed: list[tuple[str, str]] = []
-    for part in url_key[len(HOST_PREFIX):].split("|"):
+    for part in parts:
         if part.isdigit():
-            parts.append(part)
+            codes.append(part)
             continue
         spelled = None if part.startswith(LITERAL_PREFIX) else spell(part)
-        if spelled is None or "'" in spelled[0]:
+        if spelled is None or "{" in spelled[0] or "}" in spelled[0]:
             return None
-        parts.append("{" + spelled[0] + "}")
+        codes.append("{" + spelled[0] + "}")
         needed += [i for i in spelled[1] if i not in needed]
-    if len(parts) != 3 or len({module for module, _ in needed}) > 1:
+    quote = "'" if any('"' in code for code in codes) else '"'
+    if quote == "'" and any("'" in code for code in codes):
         return None
-    quote = "'" if any('"' in p for p in parts) else '"'
-    return (f"f{quote}redis://{parts[0]}:{parts[1]}/{parts[2]}{quote}",
-            tuple(needed))
+    return f"f{quote}redis://{codes[0]}:{codes[1]}/{codes[2]}{quote}", tuple(needed)
 
 
 def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
