@@ -14,7 +14,7 @@ ReasonCode = Literal[
     "sync-client", "sync-in-async", "url-differs", "options-differ", "central-unknown",
     "escapes", "passed-to", "import-time-use", "unsupported-shape", "unclassified",
     "cluster-client", "sentinel-client", "custom-client", "lifecycle-not-wired",
-    "patched-by-name",
+    "patched-by-name", "unreadable-importer",
     "lifecycle-lacks-shared-client", "lifecycle-lacks-blocking-client",
     "lifecycle-lacks-named-client", "lifecycle-lacks-sync-client",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -225,34 +226,47 @@ def test_file_that_stopped_parsing_is_never_written_by_the_cli(
     assert status(repo) == " M backend/reads2.py\n"
 
 
-def test_batch_with_an_unparseable_importer_is_refused_as_a_whole(tmp_path: Path) -> None:
-    """A file that does not parse may import the client the batch removes: write nothing.
+def test_a_client_an_unparseable_file_may_import_is_left_manual_with_its_reason(
+        tmp_path: Path) -> None:
+    """A file that does not parse may import the client the batch removes: leave it.
 
     The inventory skips `backend/user.py` (reported with its path and line), so it cannot see
     that user.py does `from backend.writes import client`. Removing `client` from writes.py
-    would break user.py once it is fixed, so the batch stands or falls together: refused.
+    would break user.py once it is fixed: the site is `manual` (`unreadable-importer`) in the
+    inventory, `check` and the batch, and nothing is written. Before, the batch was refused
+    as a whole on stderr while the inventory left the site `pending`, with no reason.
     """
     repo = repo_with(tmp_path, {"backend/writes.py": WRITES, "backend/user.py": USER})
     (repo / "backend/user.py").write_text(USER + "\n\ndef oops(:\n    pass\n", encoding="utf-8")
     git(repo, "commit", "-qam", "user.py stops parsing")
 
-    inventory = migrate("inventory", "-C", repo)
+    inventory = migrate("inventory", "-C", repo, "--format", "json")
     assert "backend/user.py:8" in inventory.stderr, inventory.stderr  # skipped, path and line
+    [site] = [s for s in json.loads(inventory.stdout)["sites"] if s["kind"] == "instantiation"]
+    assert (site["status"], site["reason_code"]) == ("manual", "unreadable-importer")
+    assert "backend/user.py could not be analysed" in site["reason"]
+    assert "may import client" in site["reason"]
 
     for flags in (["--dry-run"], ["--no-git"]):
         run = migrate("apply", "--batch", "write-caches", *flags, "-C", repo)
-        assert run.exit_code == 1, run.stdout + run.stderr
-        assert "backend/user.py: could not be analysed" in run.stderr
+        assert run.exit_code == 1, run.stdout + run.stderr  # 1: a file was skipped
+        assert "[unreadable-importer]" in run.stdout
         assert "+++" not in run.stdout
         assert status(repo) == ""  # nothing written
     assert "client =" in (repo / "backend/writes.py").read_text(encoding="utf-8")
+
+    (repo / "backend/user.py").write_text(USER, encoding="utf-8")
+    git(repo, "commit", "-qam", "user.py parses again")
+    run = migrate("apply", "--batch", "write-caches", "--dry-run", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "unreadable-importer" not in run.stdout and "+++ b/backend/writes.py" in run.stdout
 
 
 def test_an_unparseable_file_that_cannot_name_the_client_does_not_block_the_batch(
         tmp_path: Path) -> None:
     """A Python 2 deploy script (`print "..."`, `from fabric.api import *`) never spells the
     removed client's name nor star-imports one of the app's modules: it cannot import it, so
-    it does not stop the batch. One that star-imports the app's module still does."""
+    the client moves. One that star-imports the app's module may: the client stays."""
     fabfile = ('from fabric.api import *\n\n\ndef deploy():\n    print "deploying"\n'
                '    sudo("service redis-server restart")\n')  # names redis: the scan reads it
     repo = repo_with(tmp_path, {"backend/writes.py": WRITES, "fabfile.py": fabfile})
@@ -260,7 +274,7 @@ def test_an_unparseable_file_that_cannot_name_the_client_does_not_block_the_batc
     assert "fabfile.py:5" in inventory.stderr, inventory.stderr  # read, and skipped
     run = migrate("apply", "--batch", "write-caches", "--dry-run", "-C", repo)
     assert run.exit_code == 1, run.stdout + run.stderr  # 1: a file was skipped (reported)
-    assert "could not be analysed" not in run.stderr
+    assert "unreadable-importer" not in run.stdout
     assert "+    await get_redis().set(key, value)" in run.stdout
 
     (repo / "fabfile.py").write_text("from backend.writes import *\n" + fabfile,
@@ -268,8 +282,8 @@ def test_an_unparseable_file_that_cannot_name_the_client_does_not_block_the_batc
     git(repo, "commit", "-qam", "the deploy script star-imports the app's module")
     run = migrate("apply", "--batch", "write-caches", "--dry-run", "-C", repo)
     assert run.exit_code == 1, run.stdout + run.stderr
-    assert "fabfile.py: could not be analysed" in run.stderr
-    assert "+++" not in run.stdout  # refused as a whole
+    assert "[unreadable-importer] fabfile.py could not be analysed" in run.stdout
+    assert "+++" not in run.stdout
 
 
 # --- nothing to do, secrets -------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,10 +84,6 @@ def _run_batch(repo: Path, config: Config, batches: list[Batch], batch: Batch,
     lifecycle = inventory.lifecycle
     takes_url = lifecycle is None or lifecycle.template or lifecycle.url_parameter
     wiring_lines = plan_wiring(inventory, batch.name, plans, takes_url)
-    refused = _unreadable_importer(repo, inventory, plans)
-    if refused:
-        result.problems.append(refused)
-        return result
     _rewrite_batch(repo, config, inventory, plans, compat, result, rewriter)
     if result.ok and wiring_lines:
         result.lifecycle_changes.extend(wiring_lines)
@@ -130,40 +125,6 @@ def _check_batch(repo: Path, config: Config, inventory: Inventory, batches: list
                          f"lifecycle module has no get_sync_redis(); add it (the template "
                          f"in redis_migrate/templates has one) or set sync-policy = \"manual\"")
     return warnings
-
-
-def _unreadable_importer(repo: Path, inventory: Inventory,
-                         plans: dict[str, FilePlan]) -> str | None:
-    """Why the batch is refused as a whole when a file that could not be analysed may import
-    a module-level client it removes; None when none can."""
-    unreadable = [s for s in inventory.skipped if not s.reason.startswith("symbolic link")]
-    removes = sorted(name for plan in plans.values() for name in plan.remove_names)
-    if not unreadable or not removes:
-        return None
-    packages = {facts.module.split(".")[0] for facts in inventory.facts.values()}
-    for skipped in unreadable:
-        if _may_import(repo / skipped.file, removes, packages):
-            return (f"{skipped.file}: could not be analysed, and this batch removes "
-                    f"module-level clients ({', '.join(removes)}) it may import; fix the "
-                    f"file first")
-    return None
-
-
-_STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
-
-
-def _may_import(path: Path, names: list[str], packages: set[str]) -> bool:
-    """Whether a file the parser could not read may bind one of `names` from the app: it
-    spells one of them (`from app.cache import client`, `cache.client`), or star-imports
-    one of the app's own modules. A file that cannot be read at all may."""
-    try:
-        text = path.read_bytes()
-    except OSError:
-        return True
-    if any(re.search(rb"\b" + re.escape(name.encode()) + rb"\b", text) for name in names):
-        return True
-    return any(dots or module.split(b".")[0].decode("ascii", "replace") in packages
-               for dots, module in _STAR_IMPORT.findall(text))
 
 
 def _rewrite_batch(repo: Path, config: Config, inventory: Inventory,

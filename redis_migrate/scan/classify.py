@@ -35,6 +35,7 @@ from redis_migrate.scan.discovery import is_test_path
 from redis_migrate.scan.lifecycle_reader import DEFAULT_SOCKET_TIMEOUT, UNKNOWN, LifecycleFacts
 from redis_migrate.scan.safety import (
     Refusal,
+    UnreadableImporters,
     escape_refusal,
     refuse,
     sync_url_refusal,
@@ -93,7 +94,9 @@ TEST_CODE_NOTE = ("test code: outside the batches and the gate (set include-test
 class _Classifier:
     def __init__(self, linked: list[LinkedSite], batches: list[Batch], config: Config,
                  central_urls: set[str], lifecycle: LifecycleFacts | None = None,
-                 wiring: WiringFacts | None = None) -> None:
+                 wiring: WiringFacts | None = None,
+                 unreadable: UnreadableImporters | None = None) -> None:
+        self.unreadable = unreadable
         self.lifecycle = lifecycle
         self.wiring = wiring
         self.not_wired = wiring.refusal() if wiring is not None else None
@@ -176,6 +179,10 @@ class _Classifier:
                 found = found or refuse(self.by_atom[client], self.ops(site),
                                         self._sync_urls(site) or self.central_urls, site, notes,
                                         self.config.clients, chosen, self.lifecycle)
+            if found is None and self.unreadable is not None:
+                # last: a reason of its own comes first, and this one reads files
+                found = self.unreadable.refusal(
+                    [site, *(self.by_atom[c] for c in site.clients_of_pool)])
             result = (found, notes, chosen[0] if chosen and not found else None)
         self._refusals[atom] = result
         return result
@@ -396,7 +403,10 @@ def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | No
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,
              central_urls: set[str] | None = None,
              lifecycle: LifecycleFacts | None = None,
-             wiring: WiringFacts | None = None) -> list[Site]:
-    """Turn linked sites into inventory sites with purpose, batch, status and reason."""
-    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle, wiring)
+             wiring: WiringFacts | None = None,
+             unreadable: UnreadableImporters | None = None) -> list[Site]:
+    """Turn linked sites into inventory sites with purpose, batch, status and reason.
+    `unreadable`: the files the analysis skipped, which may import a client it removes."""
+    classifier = _Classifier(linked, batches, config, central_urls or set(), lifecycle, wiring,
+                             unreadable)
     return [classifier.site(s) for s in linked]

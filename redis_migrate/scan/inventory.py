@@ -60,6 +60,7 @@ from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
 from redis_migrate.scan.programs import ImportGraph
 from redis_migrate.scan.report import Inventory
+from redis_migrate.scan.safety import UnreadableImporters
 from redis_migrate.scan.sync_url import SyncUrl
 from redis_migrate.scan.wiring import WiringFacts, wiring_facts
 from redis_migrate.workers import cpu_count, process_pool
@@ -142,11 +143,12 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
         passed = wiring.central_options if wires else central_option_keys(good)
         lifecycle.passed_options = {name: _through_reexports(key, imports_of)
                                     for name, key in passed.items()}
-    sites = classify(linked, batches, config, central, lifecycle, wiring)
-    if wanted is not None:
-        sites = [s for s in sites if _selected(s.file, wanted)]
     skipped = list(fileset.skipped)
     skipped += [Skipped(f.path, f.error_line, f.error) for f in parsed.values() if f.error]
+    unreadable = UnreadableImporters.of(repo, skipped, {f.module.split(".")[0] for f in good})
+    sites = classify(linked, batches, config, central, lifecycle, wiring, unreadable)
+    if wanted is not None:
+        sites = [s for s in sites if _selected(s.file, wanted)]
     if wanted is not None:
         skipped = [s for s in skipped if _selected(s.file, wanted)]
     skipped.sort(key=lambda s: s.file)

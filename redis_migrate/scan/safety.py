@@ -9,13 +9,15 @@ from __future__ import annotations
 import ast
 import codecs
 import dataclasses
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
 from redis_migrate.analysis.link import LinkedSite
-from redis_migrate.model import ReasonCode
+from redis_migrate.model import ReasonCode, Skipped
 from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
 
@@ -381,3 +383,62 @@ def _codec(name: Any) -> str:
         return codecs.lookup(str(name)).name
     except LookupError:
         return str(name)
+
+
+_STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
+
+
+def may_import(text: bytes | None, names: list[str], packages: set[str]) -> bool:
+    """Whether a file the parser could not read (`text`; None: not readable at all) may bind
+    one of `names` from the app: it spells one of them (`from app.cache import client`,
+    `cache.client`), or star-imports one of the app's own modules."""
+    if text is None:
+        return True
+    if any(re.search(rb"\b" + re.escape(name.encode()) + rb"\b", text) for name in names):
+        return True
+    return any(dots or module.split(b".")[0].decode("ascii", "replace") in packages
+               for dots, module in _STAR_IMPORT.findall(text))
+
+
+@dataclass(slots=True)
+class UnreadableImporters:
+    """The files the analysis skipped (they do not parse), asked whether one may import a
+    module-level client a rewrite would remove: it would break unseen, once fixed. Each file
+    is read once, when first asked about."""
+
+    repo: Path
+    skipped: list[Skipped]
+    packages: set[str]  # the app's top-level packages (`from app.cache import *`)
+    _texts: dict[str, bytes | None] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, repo: Path, skipped: list[Skipped], packages: set[str]) -> UnreadableImporters:
+        # a symbolic link is left out, not misread: it is not part of the analysed code
+        return cls(repo, [s for s in skipped if not s.reason.startswith("symbolic link")],
+                   packages)
+
+    def importer(self, names: list[str]) -> Skipped | None:
+        """The first skipped file that may import one of `names` (None: none may)."""
+        for skipped in self.skipped:
+            if skipped.file not in self._texts:
+                try:
+                    self._texts[skipped.file] = (self.repo / skipped.file).read_bytes()
+                except OSError:
+                    self._texts[skipped.file] = None
+            if may_import(self._texts[skipped.file], names, self.packages):
+                return skipped
+        return None
+
+    def refusal(self, sites: list[LinkedSite]) -> Refusal | None:
+        """Why a module-level client (with its pool's other clients) cannot move: its global,
+        which the rewrite removes, may be imported by a file the analysis could not read."""
+        names = sorted({site.bound_to.rpartition(".")[2] for site in sites
+                        if site.kind == "instantiation" and site.function is None
+                        and site.bound_to})
+        found = self.importer(names) if names and self.skipped else None
+        if found is None:
+            return None
+        return Refusal("unreadable-importer",
+                       f"{found.file} could not be analysed ({found.reason}) and may import "
+                       f"{', '.join(names)}, which the rewrite removes: fix that file first, "
+                       f"or migrate this client by hand")
