@@ -250,3 +250,29 @@ def test_init_takes_an_async_apps_central_client_from_its_async_clients(
     by_file = {(s["file"], s["line"]): s for s in sites if s["kind"] == "instantiation"}
     assert by_file[("app/cache.py", 5)]["status"] == "pending", by_file
     assert by_file[("app/docs.py", 6)]["reason_code"] == "sync-client"
+
+
+def test_init_never_advises_a_host_alone_as_the_url(tmp_path: Path) -> None:
+    """footy-sync's shape: a client given host, port, a password and TLS has no URL init can
+    spell (the password and `rediss://` are not in its key). Before, init printed its host
+    as the URL, `await init_redis(settings.REDIS_HOST)`, which raises at startup ("Redis URL
+    must specify one of the following schemes"); now it has no vote, and the advice is
+    `init_redis()` with $REDIS_URL. The client stays manual for its TLS option."""
+    repo = git_repo(tmp_path / "t", {
+        "app/__init__.py": "",
+        "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\nREDIS_PASSWORD = 'x'\n",
+        "app/cache.py": ("from redis.asyncio import Redis\nfrom app import settings\n\n"
+                         "client = Redis(host=settings.REDIS_HOST, port=settings.REDIS_PORT,\n"
+                         "               password=settings.REDIS_PASSWORD, ssl=True)\n\n\n"
+                         "async def read(key):\n    return await client.get(key)\n"),
+        "app/main.py": "from fastapi import FastAPI\n\napp = FastAPI()\n"})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "REDIS_HOST" not in run.stdout, run.stdout
+    assert "url: $REDIS_URL" in run.stdout
+    assert "await init_redis()" in run.stdout
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sites = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
+    [site] = [s for s in sites if s["kind"] == "instantiation"]
+    assert site["reason_code"] == "options-differ", site

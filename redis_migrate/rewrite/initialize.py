@@ -11,7 +11,7 @@ from pathlib import Path
 import tomlkit
 
 from redis_migrate import gitrepo
-from redis_migrate.analysis.facts import FileFacts
+from redis_migrate.analysis.facts import HOST_PREFIX, FileFacts
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.source_text import decode_source
@@ -293,6 +293,10 @@ def _url_of(linked: LinkedSite) -> str | None:
     code = linked.url_code
     if code and code != linked.url and "redis://" in code:
         return code  # built from host=, port=, db=
+    if linked.url_key.startswith(HOST_PREFIX):
+        # `Redis(host=h, password=p, ssl=True)`: no URL spelled from it (the key does not
+        # hold credentials or TLS); its host alone is no URL init_redis() could take
+        return None
     return linked.url
 
 
