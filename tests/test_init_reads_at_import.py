@@ -154,7 +154,8 @@ def test_a_value_that_cannot_become_a_property_is_used_at_import(tmp_path: Path)
         write_repo(root, _files(cache=textwrap.dedent(CACHE).replace(old, new)))
         site = _client(root)
         assert (site.status, site.reason_code) == ("manual", "import-time-use"), site
-        assert "app/routes.py:3" in (site.reason or ""), site
+        # the line is `users_cache = Cache(...)`: the reason says the client is in it
+        assert "app/routes.py:3: Cache() is built with it" in (site.reason or ""), site
 
 
 def test_a_client_made_by_init_of_an_object_built_at_import_still_moves(

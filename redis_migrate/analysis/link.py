@@ -716,7 +716,11 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
                         if (path, cls, attribute) not in site.init_attributes:
                             site.init_attributes.append((path, cls, attribute))
                     else:
-                        site.import_time_uses.append(f"{facts.path}:{loc.line}")
+                        # read at construction: say which object holds it, the line alone
+                        # shows only `cache = Cacher()`
+                        via = "" if read == key else f": {built.rpartition('.')[2]}() is " \
+                                                     f"built with it"
+                        site.import_time_uses.append(f"{facts.path}:{loc.line}{via}")
 
 
 def _read_at_construction(files: list[FileFacts], sites: dict[str, LinkedSite], graph: _Graph,
