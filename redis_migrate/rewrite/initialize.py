@@ -11,7 +11,7 @@ from pathlib import Path
 import tomlkit
 
 from redis_migrate import gitrepo
-from redis_migrate.analysis.facts import HOST_PREFIX, FileFacts
+from redis_migrate.analysis.facts import FileFacts
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.source_text import decode_source
@@ -26,7 +26,7 @@ from redis_migrate.scan.inventory import read_team_module
 from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.safety import HARMLESS_OPTIONS, sync_url_refusal
 from redis_migrate.scan.sync_url import read_tail, render_tail, spell
-from redis_migrate.scan.wiring import literal_code, spell_url
+from redis_migrate.scan.wiring import literal_code, most_used_url, spell_url, url_text
 
 
 @dataclass(slots=True)
@@ -205,7 +205,7 @@ def _derive_options(inventory: Inventory) -> DerivedCentral:
     for linked in clients:
         pool = pools.get(linked.atom or "")
         options = {**(dict(pool.options) if pool else {}), **dict(linked.options)}
-        url = _url_of(linked) or (_url_of(pool) if pool else None)
+        url = url_text(linked) or (url_text(pool) if pool else None)
         if url is not None:
             urls[url] += 1
         if linked.library == "aioredis1":
@@ -223,8 +223,8 @@ def _derive_options(inventory: Inventory) -> DerivedCentral:
     if urls:
         # most clients' URL; in a tie, one the app configures (`settings.REDIS_URL`) before a
         # literal, which is how scripts and examples beside the app spell theirs
-        result.url, result.url_votes = max(urls.items(), key=lambda item: (
-            item[1], literal_code(item[0]) is None, item[0]))
+        result.url = most_used_url(urls, {url: url for url in urls})
+        result.url_votes = urls[result.url]
         result.others = sorted(u for u in urls if u != result.url)
     if decodes:
         # a tie: as the clients on the chosen URL all do, else redis-py's default (bytes), the
@@ -281,23 +281,6 @@ def _derive_sync_url(result: DerivedCentral, inventory: Inventory, path: str,
         return
     result.sync_url, result.sync_imports, result.sync_origins = code, imports, origins
 
-
-def _url_of(linked: LinkedSite) -> str | None:
-    """The URL a client connects to, as code init can pass to init_redis(): `Redis(host=h,
-    port=p)` as `f"redis://{h}:{p}/0"`, not its host alone. None for a parameter or a local
-    (`url`), which names no URL init can use, even where the analysis knows what its callers
-    pass (the wiring spells that in the hook's file)."""
-    if (not linked.url or not linked.url_key or "<locals>" in linked.url_key
-            or linked.url_parameter is not None):
-        return None
-    code = linked.url_code
-    if code and code != linked.url and "redis://" in code:
-        return code  # built from host=, port=, db=
-    if linked.url_key.startswith(HOST_PREFIX):
-        # `Redis(host=h, password=p, ssl=True)`: no URL spelled from it (the key does not
-        # hold credentials or TLS); its host alone is no URL init_redis() could take
-        return None
-    return linked.url
 
 
 _IMPORTS_SRC = re.compile(rb"^\s*(?:from|import)\s+src\.", re.MULTILINE)

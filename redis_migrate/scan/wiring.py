@@ -10,10 +10,11 @@ after the lifespan's `yield` (or at the end of a startup hook's paired shutdown 
 
 When no hook creates a client itself (the lifespan calls `await manager.connect()`, or the
 clients are created lazily on first use), the hook is still wired, as its first statement,
-provided the app's clients agree on one URL that is a module-level name of the target
-(`settings.REDIS_URL`): the hook's file imports that name as the app already spells it, or
-as one more name from a module it imports from already. A URL the clients all spell as the
-same string literal (`"redis://localhost"`) is copied as written.
+with the URL the app's clients agree on, or else the one most of them use (the URL `migrate
+init` chose for the module; clients on the others stay `manual`, `url-differs`), when it is
+a module-level name of the target (`settings.REDIS_URL`): the hook's file imports that name
+as the app already spells it, or as one more name from a module it imports from already. A
+URL the clients spell as a string literal (`"redis://localhost"`) is copied as written.
 
 A FastAPI app whose one hook is a module-level `@app.on_event("shutdown")` def gets a startup
 hook beside it, registered the same way (`lifespan=` would stop FastAPI running on_event
@@ -43,7 +44,8 @@ rewritten site says so in a note.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from redis_migrate.analysis.facts import (
@@ -380,10 +382,9 @@ def _hook_for_app(app_file: FileFacts, line: int, listed: bool, files: list[File
     on as the app's file can spell it (`str(...)` where they spelled it so), and the options
     they share; None when they agree on no URL that file can spell."""
     wirable = _wirable(linked)
-    urls = _url_keys(wirable)
-    if len(urls) != 1:
+    url = _hook_url(wirable)
+    if url is None:
         return None
-    [url] = urls
     spelled = spell_url(url, app_file, files, index, imports_of, _literal_codes(wirable))
     if spelled is None:
         return None
@@ -434,9 +435,38 @@ def _as_clients_spell(spelled: Spelled, url_key: str,
     return spelled
 
 
-def _url_keys(sites: Iterable[LinkedSite]) -> set[str]:
-    """The URL keys of `_wirable` sites (each has one)."""
-    return {s.url_key for s in sites if s.url_key}
+def _hook_url(sites: list[LinkedSite]) -> str | None:
+    """The URL key a hook passes to init_redis() for the `_wirable` sites of a program: the
+    one they agree on, else the one most of them use, as `migrate init` chose it for the
+    module it wrote (the others stay `manual`, `url-differs`). None: no site has one."""
+    votes: Counter[str] = Counter(s.url_key for s in sites if s.url_key)
+    texts = {s.url_key: url_text(s) or s.url_key for s in reversed(sites) if s.url_key}
+    return most_used_url(votes, texts) if votes else None
+
+
+def most_used_url(votes: Mapping[str, int], texts: Mapping[str, str]) -> str:
+    """The URL most clients use (`votes`, by URL); in a tie, one the app configures
+    (`settings.REDIS_URL`) before a literal, which is how scripts and examples beside the app
+    spell theirs, then by its text (`texts`, by URL), for the same answer on every run."""
+    return max(votes, key=lambda url: (votes[url], literal_code(texts[url]) is None, texts[url]))
+
+
+def url_text(linked: LinkedSite) -> str | None:
+    """The URL a client connects to, as code init can pass to init_redis(): `Redis(host=h,
+    port=p)` as `f"redis://{h}:{p}/0"`, not its host alone. None for a parameter or a local
+    (`url`), which names no URL init can use, even where the analysis knows what its callers
+    pass (the wiring spells that in the hook's file)."""
+    if (not linked.url or not linked.url_key or "<locals>" in linked.url_key
+            or linked.url_parameter is not None):
+        return None
+    code = linked.url_code
+    if code and code != linked.url and "redis://" in code:
+        return code  # built from host=, port=, db=
+    if linked.url_key.startswith(HOST_PREFIX):
+        # `Redis(host=h, password=p, ssl=True)`: no URL spelled from it (the key does not
+        # hold credentials or TLS); its host alone is no URL init_redis() could take
+        return None
+    return linked.url
 
 
 def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[LinkedSite],
@@ -464,22 +494,18 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         own = [s for s in clients if program_of(s.path) == top]
         if kind == "main" and not _reaches(module, client_modules, by_module):
             continue  # a script that neither holds a client nor imports one: no Redis there
-        urls = _url_keys(own) or _url_keys(clients)
-        if not urls:  # no URL with a key: one expression every client of the program spells?
+        url = _hook_url(own) or _hook_url(clients)
+        if url is None:  # no URL with a key: one expression every client of the program spells?
             code = _shared_expression([s for s in made if program_of(s.path) == top] or made,
                                       by_module[module], by_module)
             if code is not None:
                 facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, None, code))
             continue
-        if len(urls) != 1:
-            continue
-        spelled = spell_url(next(iter(urls)), by_module[module], files, index, imports_of,
-                             literals)
+        spelled = spell_url(url, by_module[module], files, index, imports_of, literals)
         if spelled is None:
             continue
-        code, needed = _as_clients_spell(spelled, next(iter(urls)), clients)
-        facts.anchors.append(_hook_anchor(by_module[module].path, key, kind,
-                                          next(iter(urls)), code))
+        code, needed = _as_clients_spell(spelled, url, clients)
+        facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, url, code))
         if needed:
             facts.url_imports[key] = needed
 
