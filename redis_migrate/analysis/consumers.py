@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 
 from redis_migrate.errors import ConfigError
-from redis_migrate.redis_api import TRACKED_METHODS
+from redis_migrate.redis_api import BLOCKING_OPS, TRACKED_METHODS
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,9 @@ class Consumer:
     # the library sends its commands from sync code (rq): they are no use in async code, and
     # a sync client handed to it is not a sync client used in an `async def`
     sync: bool = False
+    # how long its blocking reads (`operations` in BLOCKING_OPS) wait, in seconds: rq's worker
+    # waits up to its dequeue timeout on BRPOP, longer than a shared client's socket_timeout
+    block_seconds: int | None = None
 
     def slots(self) -> tuple[str, ...]:
         """The argument slots (`0`, `redis`) the client may be passed in."""
@@ -40,12 +43,18 @@ def known_consumers() -> dict[str, Consumer]:
         try:
             consumer = Consumer(str(entry["callable"]), entry.get("argument"),
                                 entry.get("keyword"), tuple(entry["operations"]),
-                                str(entry.get("purpose_note", "")), entry.get("sync") is True)
+                                str(entry.get("purpose_note", "")), entry.get("sync") is True,
+                                entry.get("block_seconds"))
         except KeyError as exc:
             raise ConfigError(f"{where}: missing key {exc}") from None
         unknown = set(consumer.operations) - TRACKED_METHODS
         if unknown or not consumer.slots():
             raise ConfigError(f"{where}: unknown operations {sorted(unknown)} or no argument")
+        if consumer.block_seconds is not None and not (
+                isinstance(consumer.block_seconds, int) and consumer.block_seconds >= 0
+                and BLOCKING_OPS & set(consumer.operations)):
+            raise ConfigError(f"{where}: block_seconds needs a whole number of seconds and a "
+                              f"blocking read among its operations")
         table[consumer.callable] = consumer
     return table
 

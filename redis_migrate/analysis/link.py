@@ -42,6 +42,7 @@ from redis_migrate.model import Library, Scope, SiteKind
 from redis_migrate.redis_api import (
     AIOREDIS1_API,
     ASYNC_WITH,
+    BLOCKING_OPS,
     CLOSE_METHODS,
     LIBRARY_PREFIXES,
     POOL_CLOSE_METHODS,
@@ -1091,8 +1092,10 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
                 if site is not None and consumer is not None:
                     # a library known to keep it: its commands count as the site's own
                     for method in consumer.operations:
-                        site.operations.append(Operation(method, facts.path, escape.loc,
-                                                         False, not consumer.sync))
+                        block = consumer.block_seconds if method in BLOCKING_OPS else None
+                        site.operations.append(Operation(
+                            method, facts.path, escape.loc, False, not consumer.sync,
+                            None if block is None else str(block)))
                     note = f"{consumer.callable} at {facts.path}:{escape.loc.line}"
                     if note not in site.consumers:
                         site.consumers.append(note)
