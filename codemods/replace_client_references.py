@@ -20,6 +20,7 @@ from ._common import (
     RewriteCommand,
     absolute_names,
     dotted,
+    leading_lines,
     module_import,
     resolve_relative,
 )
@@ -45,6 +46,7 @@ class ReplaceClientReferences(RewriteCommand):
         self.package = package
         self.setup_modules = dict(setup_modules or {})
         self.replaced = 0
+        self._dropped: set[int] = set()  # ids of the import statements removed whole
 
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
@@ -72,6 +74,7 @@ class ReplaceClientReferences(RewriteCommand):
         if not kept:
             module = module_import(updated, self.package, self.setup_modules)
             if module is None:
+                self._dropped.add(id(original))
                 return cst.RemovalSentinel.REMOVE
             # UpdateRedisImports, in a pass of its own, says on the line why it stays
             self.context.scratch.setdefault(SETUP_IMPORTS, {})[module[1]] = \
@@ -79,6 +82,21 @@ class ReplaceClientReferences(RewriteCommand):
             return module[0]
         kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         return updated.with_changes(names=kept)
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        """A block that began with an import dropped whole (`from app.cache import client`
+        at the top of a def) begins with the next statement, without the blank lines that
+        set it apart from the import. (The import's own comment lines go with it, as at the
+        top of a module: they were about the import.)"""
+        first = original.body[0] if original.body else None
+        if not (isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1
+                and id(first.body[0]) in self._dropped and updated.body):
+            return updated
+        head = updated.body[0]
+        kept = [line for line in leading_lines(head) if line.comment is not None]
+        return updated.with_changes(body=[head.with_changes(leading_lines=kept),
+                                          *updated.body[1:]])
 
     def _accessor(self, node: cst.Name | cst.Attribute) -> Accessor | None:
         if self.get_metadata(ExpressionContextProvider, node, None) is not ExpressionContext.LOAD:
