@@ -128,10 +128,12 @@ class _Extractor(UrlKeys):
         # module globals bound once, to what the environment says (`REDIS_HOST =
         # os.getenv("REDIS_HOST", "redis")`): key -> `env:` key (see `_env_constants`)
         self.env_constants: dict[str, str] = {}
+        self._stores = None
 
     # --- driving -------------------------------------------------------------------------
 
     def run(self, tree: ast.Module) -> None:
+        self.tree = tree
         info = scopes.collect_scope(tree.body, self.package)
         self.frames.append(_Frame("module", self.facts.module, info))
         self._record_imports(self.frames[-1])
@@ -366,6 +368,9 @@ class _Extractor(UrlKeys):
                     self.facts.dependency_aliases.append(key)
             return
         values = self._eval(node.value)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and self.frames[-1].kind != "class":
+            self._bind_url_constant(self.tree, node.targets[0], node.value)
         name = _field_default(node, self.frames[-1], self._eval_pure)
         if name is not None:
             # read at construction once the rewrite makes it a default_factory: recorded as

@@ -25,9 +25,13 @@ class UrlKeys(Evaluator):
     """The URL half of the Evaluator's hooks (`_url`, `_url_key`, `_url_code`, `_key_of`)."""
 
     lines: list[str]  # the module's source lines
-    # module globals bound once, to what the environment says (`REDIS_HOST =
-    # os.getenv("REDIS_HOST", "redis")`): key -> `env:` key (see `_env_constants`)
+    # names bound once, to a URL with a key of its own: key -> that key. Module globals bound
+    # to what the environment says (`REDIS_HOST = os.getenv("REDIS_HOST", "redis")`, see
+    # `_env_constants`), and globals or locals bound to a string method's result
+    # (`redis_url = settings.redis_url.replace(...)`, see `_bind_url_constant`)
     env_constants: dict[str, str]
+    _stores: Counter[str] | None  # how often each name is bound anywhere in the module
+    tree: ast.Module
 
     def _env_constants(self, tree: ast.Module) -> dict[str, str]:
         """Module globals bound once in the whole module, at its top level, to an environment
@@ -44,18 +48,41 @@ class UrlKeys(Evaluator):
                     found[stmt.targets[0].id] = key
         if not found:
             return {}
-        stores: Counter[str] = Counter()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                stores[node.id] += 1
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                stores.update({name: 2 for name in node.names})
-            elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                stores.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                stores[node.name] += 1
+        stores = self._store_counts(tree)
         return {f"{self.facts.module}.{name}": key for name, key in found.items()
                 if stores[name] == 1}
+
+    def _store_counts(self, tree: ast.Module) -> Counter[str]:
+        """How often each bare name is bound anywhere in the module, in any scope (counted
+        once per module, when first asked): a name bound once is bound once in its scope."""
+        if self._stores is None:
+            stores: Counter[str] = Counter()
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                    stores[node.id] += 1
+                elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                    stores.update({name: 2 for name in node.names})
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    stores.update((a.asname or a.name).split(".")[0] for a in node.names)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    stores[node.name] += 1
+                elif isinstance(node, ast.arg):
+                    stores[node.arg] += 1
+            self._stores = stores
+        return self._stores
+
+    def _bind_url_constant(self, tree: ast.Module, target: ast.expr, value: ast.expr) -> None:
+        """`redis_url = settings.redis_url.replace("redis://", "rediss://")`, a global or a
+        local of a def: where the name is bound nowhere else in the module, a client made
+        from it connects where that expression says, and compares equal to another client
+        made from the same expression (Linkly: a module global in one file, a lifespan's
+        local in another)."""
+        if not (isinstance(target, ast.Name) and _str_method_call(value)):
+            return
+        key = self._key_of(value)
+        name = self._name_key(target.id, store=True)
+        if key is not None and name is not None and self._store_counts(tree)[target.id] == 1:
+            self.env_constants[name] = key
 
     def _url_argument(self, node: ast.Call) -> ast.expr | None:
         for keyword in node.keywords:
@@ -99,6 +126,17 @@ class UrlKeys(Evaluator):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             # hashed: URLs can hold passwords, and equal URLs only need equal keys
             return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+        if _str_method_call(node):
+            # `settings.redis_url.replace("redis://", "rediss://")`: a string method with
+            # literal arguments gives the same string for the same string. The key names the
+            # method and hashes its arguments (no dot inside it); no hook can spell it
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            base = self._key_of(node.func.value)
+            if base is None:
+                return None
+            arguments = repr([a.value for a in node.args if isinstance(a, ast.Constant)])
+            digest = hashlib.sha256(arguments.encode()).hexdigest()[:12]
+            return f"{base}.<{node.func.attr}:{digest}>"
         env = self._env_key(node)
         if env is not None:
             return env
@@ -206,3 +244,16 @@ def _parses(code: str) -> bool:
     except SyntaxError:
         return False
     return True
+
+
+# string methods whose result depends only on the string and their literal arguments
+_STR_METHODS = frozenset({"replace", "strip", "lstrip", "rstrip", "removeprefix",
+                          "removesuffix", "lower"})
+
+
+def _str_method_call(node: ast.expr) -> bool:
+    """`<expr>.replace("redis://", "rediss://")`: a pure string method, literal arguments."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _STR_METHODS and not node.keywords
+            and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    for a in node.args))

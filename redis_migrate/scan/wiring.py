@@ -632,6 +632,8 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
     """How the hook's file spells the URL, and the import that makes it so (None: none
     needed); None when it cannot (the name it needs is bound to something else there).
     `literals`: the code of the literal URLs, by key."""
+    if "<" in url_key:
+        return None  # `settings.url.<replace:…>`: a method's result, not a name to import
     if url_key.startswith(LITERAL_PREFIX):
         code = (literals or {}).get(url_key)
         return (code, ()) if code is not None else None
