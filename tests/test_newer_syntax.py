@@ -108,3 +108,32 @@ def test_inventory_and_apply_reach_sites_in_a_file_with_newer_syntax(tmp_path: P
     assert "type UserId = int" in users and "def name_of[T]" in users
     cst.parse_module(users)
     assert "client = " not in (repo / "app/cache.py").read_text()
+
+
+# QuickDraw (Hyun-hyo-min/QuickDraw, a public FastAPI app, run on python:3.12): a line break
+# inside a replacement field of a one-quote f-string, a client call after it on its last line
+BROKEN_FIELD = '''import logging
+
+logger = logging.getLogger(__name__)
+
+
+async def leave(client, user_id, session_id):
+    logger.info(f"Client {user_id} left session {
+                session_id}"); await client.srem("s", user_id)
+    return await client.scard("s")
+'''
+
+
+def test_a_line_break_in_a_field_is_joined_and_what_follows_keeps_its_place() -> None:
+    lowered = lower_newer_syntax(BROKEN_FIELD)
+    assert lowered is not None
+    assert len(lowered.splitlines()) == len(BROKEN_FIELD.splitlines())
+    tree = ast.parse(lowered)
+    calls = {n.func.attr: (n.lineno, n.col_offset) for n in ast.walk(tree)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)}
+    original = BROKEN_FIELD.splitlines()
+    # the call after the string is on its own line and column, as in the file
+    assert calls["srem"][0] == 8 and original[7][calls["srem"][1]:].startswith("client.srem")
+    assert calls["scard"][0] == 9
+    joined = next(n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr))
+    assert ast.unparse(joined) == "f'Client {user_id} left session {session_id}'"

@@ -89,7 +89,8 @@ def test_an_rq_worker_and_job_fetch_run_on_the_sync_accessor(tmp_path: Path,
     app = (repo / "app.py").read_text()
     assert 'Queue("default", connection=get_sync_redis())' in app and "redis =" not in app, app
     # the worker's client (it blocks) is the one Job.fetch() is given too
-    assert "def result(job_id):\n    return Job.fetch(job_id, connection=get_sync_redis(blocking=True))" in app, app
+    assert ("def result(job_id):\n"
+            "    return Job.fetch(job_id, connection=get_sync_redis(blocking=True))") in app, app
     assert _result(repo, redis_url) == "5"
 
 

@@ -86,7 +86,8 @@ before = admin.info("stats")["total_connections_received"]
 for _ in range(int(sys.argv[1])):
     with TestClient(app) as client:
         counts = [client.post("/hits").json() for _ in range(20)]
-print(counts[-1], int(admin.get("hits")), admin.info("stats")["total_connections_received"] - before)
+opened = admin.info("stats")["total_connections_received"] - before
+print(counts[-1], int(admin.get("hits")), opened)
 """
 
 

@@ -69,10 +69,36 @@ class _Collector(cst.CSTVisitor):
     def visit_FormattedString(self, node: cst.FormattedString) -> bool:
         quote = node.start[-1]
         triple = node.start.endswith(quote * 3)
+        where = self._range(node)
+        if not triple and where.start.line != where.end.line:
+            self._join_lines(node, quote, where)
+            return False
         for part in node.parts:
             if isinstance(part, cst.FormattedStringExpression):
                 self._lower_field(part, quote, triple)
         return False  # nested f-strings are inside the fields handled here
+
+    def _join_lines(self, node: cst.FormattedString, quote: str, where: CodeRange) -> None:
+        """`f"... {<line break>    self.session_id}")`: a line break in a field of a one-quote
+        f-string (Python 3.12). The string is written on its first line without it, each line it
+        spanned ends in a backslash (an explicit line join, valid anywhere), and what followed
+        the string keeps its line and column."""
+        flat = node.with_changes(parts=[
+            part.with_changes(whitespace_before_expression=cst.SimpleWhitespace(""),
+                              whitespace_after_expression=cst.SimpleWhitespace(""))
+            if isinstance(part, cst.FormattedStringExpression) else part
+            for part in node.parts])
+        code = cst.Module([]).code_for_node(flat)
+        fields = [cst.Module([]).code_for_node(part.expression) for part in node.parts
+                  if isinstance(part, cst.FormattedStringExpression)]
+        if "\n" in code or "\r" in code or not all(
+                _field_is_old_syntax(field, quote, False) for field in fields):
+            self.failed = True  # a field's expression itself spans lines, or is newer
+            return
+        joins = " \\\n" + "\\\n" * (where.end.line - where.start.line - 1)
+        self.edits.append(((where.start.line, where.start.column),
+                           (where.end.line, where.end.column),
+                           code + joins))  # `_apply` indents the last line
 
     def _lower_field(self, field: cst.FormattedStringExpression, quote: str,
                      triple: bool) -> None:
@@ -118,6 +144,10 @@ def _apply(text: str, edits: list[_Edit]) -> str | None:
         old = text[begin:stop]
         if replacement is None:
             pieces.append(_blanked(old))
+        elif replacement.endswith("\n"):
+            # lines joined (`_join_lines`): what followed on the last line keeps its byte column
+            last = text[starts[end_line - 1]:stop]
+            pieces.append(replacement + " " * len(last.encode("utf-8")))
         else:
             padding = len(old.encode("utf-8")) - len(replacement.encode("utf-8"))
             if padding < 0:
