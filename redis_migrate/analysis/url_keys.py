@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from collections import Counter
 
 from redis_migrate.analysis.evaluate import Evaluator
@@ -140,12 +141,55 @@ class UrlKeys(Evaluator):
         env = self._env_key(node)
         if env is not None:
             return env
+        if isinstance(node, ast.JoinedStr):
+            return self._fstring_host_key(node)
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return None
         keys = self._eval_pure(node)
         if keys and keys[0] in self.env_constants:
             return self.env_constants[keys[0]]
         return keys[0] if keys else None
+
+    def _fstring_host_key(self, node: ast.JoinedStr) -> str | None:
+        """`f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0"` connects where
+        `Redis(host=settings.REDIS_HOST, port=settings.REDIS_PORT, db=0)` does: the same key
+        (`host:<host>|<port>|<db>`), a part missing being the default (6379, 0). None for any
+        other shape: credentials, TLS (`rediss://`), a query, a part that mixes text and a
+        field, a conversion or a format spec."""
+        fields: list[ast.expr] = []
+        template = ""
+        for value in node.values:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                if "\x00" in value.value:
+                    return None
+                template += value.value
+            elif isinstance(value, ast.FormattedValue) and value.conversion == -1 \
+                    and value.format_spec is None:
+                template += f"\x00{len(fields)}\x00"
+                fields.append(value.value)
+            else:
+                return None
+        matched = _FSTRING_URL.fullmatch(template)
+        if matched is None:
+            return None
+        parts = []
+        for name, default in (("host", None), ("port", "6379"), ("db", "0")):
+            text = matched.group(name) or default
+            if text is None:
+                return None
+            field = _FIELD.fullmatch(text)
+            if field is not None:
+                key = self._key_of(fields[int(field.group(1))])
+            elif "\x00" in text:
+                return None  # `{prefix}-cache`: text and a field in one part
+            elif name == "host":
+                key = self._key_of(ast.Constant(text))
+            else:
+                key = text if text.isdigit() else None
+            if key is None:
+                return None
+            parts.append(str(int(key)) if key.isdigit() else key)
+        return HOST_PREFIX + "|".join(parts)
 
     def _env_key(self, node: ast.expr) -> str | None:
         """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
@@ -257,3 +301,9 @@ def _str_method_call(node: ast.expr) -> bool:
             and node.func.attr in _STR_METHODS and not node.keywords
             and all(isinstance(a, ast.Constant) and isinstance(a.value, str)
                     for a in node.args))
+
+
+# `redis://host[:port][/db]` with `\x00<n>\x00` where the f-string has its n-th field
+_FSTRING_URL = re.compile(r"redis://(?P<host>[^:/@?#]+)(?::(?P<port>[^/@?#]+))?"
+                          r"(?:/(?P<db>[^/@?#]*))?")
+_FIELD = re.compile("\x00(\\d+)\x00")

@@ -460,8 +460,8 @@ def url_text(linked: LinkedSite) -> str | None:
             or linked.url_parameter is not None):
         return None
     code = linked.url_code
-    if code and code != linked.url and "redis://" in code:
-        return code  # built from host=, port=, db=
+    if code and "redis://" in code:
+        return code  # built from host=, port=, db=, or an f-string URL of such parts
     if linked.url_key.startswith(HOST_PREFIX):
         # `Redis(host=h, password=p, ssl=True)`: no URL spelled from it (the key does not
         # hold credentials or TLS); its host alone is no URL init_redis() could take
