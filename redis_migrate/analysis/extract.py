@@ -40,6 +40,10 @@ from redis_migrate.analysis.facts import (
 )
 from redis_migrate.analysis.frameworks import (
     CONTEXT_MANAGER_DECORATORS,
+    DISHKA_CONTAINER,
+    DISHKA_FROM,
+    DISHKA_MODULE,
+    DISHKA_PROVIDE,
     FASTAPI_CLASSES,
     FRAMEWORK_CLASSES,
     HOOK_EVENTS,
@@ -119,6 +123,7 @@ class _Extractor(UrlKeys):
         self.deferred_call = False
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
+        self.uses_dishka = False
         self.tool_script = False
         self.uses_litestar = False
         self.frames: list[_Frame] = []
@@ -146,6 +151,7 @@ class _Extractor(UrlKeys):
         )
         imported = {target.split(".")[0] for target in info.imports.values()}
         self.uses_inject = INJECT_MODULE in imported
+        self.uses_dishka = DISHKA_MODULE in imported
         self.tool_script = bool(TOOL_SCRIPT_IMPORTS & imported)
         self.uses_litestar = LITESTAR_MODULE in imported
         for framework, spellings in UNANNOTATED_PARAMETERS.items():
@@ -233,6 +239,8 @@ class _Extractor(UrlKeys):
             self.facts.managed.append(qualname)
         for name, cls in self._injected_parameters(node):  # `@inject.autoparams("redis")`
             self.facts.edges.append((f"{qualname}.{LOCALS}.{name}", injected(cls)))
+        if self.uses_dishka:
+            self._dishka(node, qualname)
         if self.uses_litestar and any(  # `@get("/")`: Litestar injects dependencies by name
                 c in LITESTAR_HANDLERS for d in node.decorator_list
                 for c in self._eval_pure(d.func if isinstance(d, ast.Call) else d)):
@@ -246,6 +254,13 @@ class _Extractor(UrlKeys):
                         for d in node.decorator_list)
         if parent.kind == "class" and positional and not is_static:
             frame.self_name, frame.self_class = positional[0].arg, parent.qualname
+            if any(isinstance(d, ast.Name) and d.id == "classmethod"
+                   for d in node.decorator_list):
+                # `cls._instance`: an attribute of the class itself, read or set on it
+                self.facts.class_attributes.extend(sorted({
+                    f"{parent.qualname}.{n.attr}" for n in ast.walk(node)
+                    if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                    and n.value.id == frame.self_name}))
             frame.types.pop(frame.self_name, None)
         self._record_parameters(node.args, qualname, skip_first=frame.self_name is not None)
         if parent.kind == "class" and any(_is_property(d) for d in node.decorator_list):
@@ -269,6 +284,34 @@ class _Extractor(UrlKeys):
                 if not alias.startswith(INSTANCE_PREFIX):
                     self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
                                              f"{alias}.{INJECTED}"))
+
+    def _dishka(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
+        """dishka (see `DISHKA_PROVIDE`): a `@provide` def's return or yield is held under its
+        return type's key; its typed parameters, and a handler's `FromDishka[T]` ones, read
+        the key of their type."""
+        args = node.args
+        params = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation]
+        provides = any(c in DISHKA_PROVIDE for d in node.decorator_list
+                       for c in self._eval_pure(d.func if isinstance(d, ast.Call) else d))
+        if provides and node.returns is not None:
+            for part in _annotation_parts(node.returns):
+                for cls in self._eval_pure(part):
+                    self.facts.edges.append((injected(cls, DISHKA_CONTAINER),
+                                             f"{qualname}.{RETURN}"))
+        for arg in params:
+            annotation = arg.annotation
+            assert annotation is not None
+            if isinstance(annotation, ast.Subscript) and any(
+                    c in DISHKA_FROM for c in self._eval_pure(annotation.value)):
+                parts = _annotation_parts(annotation)  # `FromDishka[Redis]`
+            elif provides:
+                parts = _annotation_parts(annotation)
+            else:
+                continue
+            for part in parts:
+                for cls in self._eval_pure(part):
+                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
+                                             injected(cls, DISHKA_CONTAINER)))
 
     def _injected_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef
                              ) -> list[tuple[str, str]]:

@@ -171,6 +171,8 @@ class FileFacts:
     # made there: read at each construction, so at import where the class is built at import
     # (`cache = Cache()`). (class, attribute, value key, the value is a plain name)
     init_reads: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    # `Class.attr` read or set through `cls` in a classmethod: an attribute of the class itself
+    class_attributes: list[str] = field(default_factory=list)
     # (calling def, callee key) of every call made inside a def: a startup hook's helpers
     # (`await on_start()` in the lifespan) start the app too
     calls: list[tuple[str, str]] = field(default_factory=list)

@@ -154,9 +154,20 @@ INJECT_AUTOPARAMS: Final[frozenset[str]] = frozenset({"inject.autoparams"})
 INJECT_PARAMS: Final[frozenset[str]] = frozenset({"inject.params"})
 
 
-def injected(cls: str) -> str:
+def injected(cls: str, injector: str = INJECTOR) -> str:
     """The injector's key for what is bound to the class `cls`."""
-    return f"{INJECTOR}.[{cls}]"
+    return f"{injector}.[{cls}]"
+
+# dishka: a `@provide` method (or function) of a `Provider` provides its return annotation's
+# type (`-> Redis`, `-> AsyncIterator[Redis]`: what it returns or yields), and the container
+# passes it to every parameter of that type: of other `@provide` methods, and of handlers
+# through `FromDishka[Redis]`.
+DISHKA_CONTAINER: Final = "@dishka.Container"
+DISHKA_MODULE: Final = "dishka"
+DISHKA_PROVIDE: Final[frozenset[str]] = frozenset({"dishka.provide",
+                                                   "dishka.provider.provide"})
+DISHKA_FROM: Final[frozenset[str]] = frozenset({"dishka.FromDishka",
+                                                "dishka.integrations.base.FromDishka"})
 
 # Litestar: `dependencies={"redis": Provide(provide_redis)}` on the app, a router, a controller
 # or a handler; a route handler's parameter of that name receives what the provider returns or

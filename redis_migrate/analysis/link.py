@@ -118,6 +118,8 @@ class LinkedSite:
     # attributes a class built at import sets to it in `__init__` (path, class, attribute):
     # each becomes a property returning the accessor, read when used (a module client only)
     init_attributes: list[tuple[str, str, str]] = field(default_factory=list)
+    # held in an attribute a classmethod reads or sets on the class (`cls._instance`)
+    on_class: bool = False
     hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
     url_code: str | None = None  # the URL argument's source, unmasked (never printed)
     receiver: str | None = None  # for a close: the closed expression as source
@@ -565,6 +567,7 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
             site.rewrite = "function-local"
     _attach_escapes(files, sites, graph)
     _attach_import_time_reads(files, sites, graph)
+    _attach_class_attributes(files, sites)
     _attach_patches(files, sites, graph)
     owners = _owner_singletons(files, sites, graph)
     result = [*sites.values(), *closes, *owners]
@@ -686,6 +689,17 @@ def _referenced(files: list[FileFacts], graph: _Graph) -> set[str]:
     # `f.<return>` kept or used by a caller is a reference to `f` (its own locals are not)
     suffix = f".{RETURN}"
     return found | {key[:-len(suffix)] for key in found if key.endswith(suffix)}
+
+
+def _attach_class_attributes(files: list[FileFacts], sites: dict[str, LinkedSite]) -> None:
+    """A client held in `Class.attr` that a classmethod reads or sets through `cls`: on the
+    class itself, where a property (what the rewrite makes of `self.attr`) is not read."""
+    keys = {key for facts in files for key in facts.class_attributes}
+    if not keys:
+        return
+    for site in sites.values():
+        if site.holder == "member" and (site.bound_to in keys or keys & set(site.holders)):
+            site.on_class = True
 
 
 def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSite],

@@ -191,6 +191,10 @@ def _unsupported_holder(site: LinkedSite) -> str | None:
     if site.holder == "member" and site.function is None:
         return ("client held in a class attribute: read through the class, it cannot become a "
                 "property")
+    if site.on_class:
+        return (f"kept on the class, read or set by a classmethod through `cls` "
+                f"({site.bound_to}): read through the class, it cannot become a property; "
+                f"make the classmethod return get_redis() and drop its close by hand")
     if site.function is None and site.holder != "global":
         return "created at import time without being bound to a module-level name"
     if site.holder == "attribute":
