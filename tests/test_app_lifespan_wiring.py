@@ -547,16 +547,17 @@ def _run_worker(repo: Path, redis_url: str) -> str:
 
 def test_a_worker_is_wired_with_the_one_url_expression_its_clients_share(
         tmp_path: Path, redis_url: str) -> None:
-    """No client is made in main() and the URL has no key (an f-string): the program's one
-    client spells it, with names (`os`) that worker.py imports too, so main() is wired with
-    it as written, after the line that sets up the environment, and runs on a real server."""
+    """No client is made in main(), and the program's one client spells its URL as an
+    f-string of two environment reads: host and port, the key of `Redis(host=, port=)`. main()
+    is wired with that URL spelled part by part (`/0`, the database it had by default), after
+    the line that sets up the environment, and runs on a real server."""
     repo = git_repo(tmp_path / "worker", EXPRESSION_WORKER)
     assert _run_worker(repo, redis_url) == "1"
     _init(repo)
     _apply_every_batch(repo)
     worker = (repo / "worker.py").read_text()
-    assert ('    os.environ.setdefault("REDIS_PORT", "6379")\n    await init_redis(f"redis://'
-            "{os.getenv('REDIS_HOST')}:{os.getenv('REDIS_PORT')}\")\n") in worker, worker
+    assert ('    os.environ.setdefault("REDIS_PORT", "6379")\n    await init_redis(f\'redis://'
+            '{os.getenv("REDIS_HOST")}:{os.getenv("REDIS_PORT")}/0\')\n') in worker, worker
     # the worker's own close is the shared client's now (it was `get_redis().aclose()` beside
     # the wired close_redis(): a close site left for the health batch)
     assert worker.count("close") == 2 and "    await close_redis()\n" in worker, worker
@@ -577,14 +578,20 @@ def test_a_url_in_newer_syntax_is_wired_in_syntax_the_running_python_reads(
     _init(repo)
     _apply_every_batch(repo)
     worker = (repo / "worker.py").read_text()
-    assert "await init_redis(f\"redis://" in worker, worker
+    assert "await init_redis(f'redis://" in worker or 'await init_redis(f"redis://' in worker
     compile(worker, "worker.py", "exec")  # raises SyntaxError if it does not
     compile((repo / "db.py").read_text(), "db.py", "exec")
     assert _run_worker(repo, redis_url) == "1"
 
 
 def test_an_expression_the_hooks_file_cannot_spell_is_not_wired(tmp_path: Path) -> None:
-    files = {**EXPRESSION_WORKER,
+    """A URL with no key (a concatenation) is copied only where the hook's file imports every
+    name it uses: worker.py, without `import os`, cannot say `os.getenv(...)`."""
+    db = EXPRESSION_WORKER["db.py"].replace(
+        """f"redis://{os.getenv('REDIS_HOST')}:{os.getenv('REDIS_PORT')}\"""",
+        """"redis://" + os.getenv('REDIS_HOST') + ":" + os.getenv('REDIS_PORT')""")
+    assert "+ os.getenv('REDIS_PORT')" in db
+    files = {**EXPRESSION_WORKER, "db.py": db,
              "worker.py": EXPRESSION_WORKER["worker.py"].replace("import os\n", "")
              .replace('    os.environ.setdefault("REDIS_PORT", "6379")\n', "")}
     repo = git_repo(tmp_path / "no-os", files)
