@@ -12,6 +12,7 @@ import ast
 import hashlib
 import re
 from collections import Counter
+from urllib.parse import urlsplit
 
 from redis_migrate.analysis.evaluate import Evaluator
 from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
@@ -96,6 +97,10 @@ class UrlKeys(Evaluator):
         if "host" in given and not given.keys() & {"url", "address"}:
             return self._host_key(given)
         argument = self._url_argument(node)
+        merged = _merged_url(argument, given)
+        if merged is not None:  # `from_url("redis://127.0.0.1", db=1)`: host, port and db
+            host, port, db = merged
+            return HOST_PREFIX + "|".join((self._key_of(ast.Constant(host)) or "", port, db))
         return self._key_of(argument) if argument is not None else None
 
     def _host_key(self, given: dict[str, ast.expr]) -> str | None:
@@ -249,6 +254,9 @@ class UrlKeys(Evaluator):
             return None  # `Redis.from_pool(pool)`: the pool's URL, not an argument's
         if argument is None:
             return self._host_url_code(node)
+        merged = _merged_url(argument, {k.arg: k.value for k in node.keywords if k.arg})
+        if merged is not None:
+            return repr("redis://{}:{}/{}".format(*merged))
         if isinstance(argument, (ast.Tuple, ast.List)):
             return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
         if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
@@ -307,3 +315,33 @@ def _str_method_call(node: ast.expr) -> bool:
 _FSTRING_URL = re.compile(r"redis://(?P<host>[^:/@?#]+)(?::(?P<port>[^/@?#]+))?"
                           r"(?:/(?P<db>[^/@?#]*))?")
 _FIELD = re.compile("\x00(\\d+)\x00")
+
+
+def _merged_url(argument: ast.expr | None,
+                given: dict[str, ast.expr]) -> tuple[str, str, str] | None:
+    """(host, port, db) a `from_url("redis://127.0.0.1", port=6379, db=1)` connects to: a
+    literal URL with no credentials, query or socket, and `port=`/`db=` given as numbers,
+    which apply where the URL has none of its own (redis-py: the URL's own parts win). None
+    when no such keyword is given, or the URL or a keyword is anything else."""
+    if not (given.keys() & {"port", "db"}) or not (
+            isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
+        return None
+    try:
+        parts = urlsplit(argument.value)
+        own_port = parts.port
+    except ValueError:
+        return None
+    path = parts.path.strip("/")
+    if parts.scheme != "redis" or parts.username or parts.password or parts.query \
+            or parts.fragment or not parts.hostname or (path and not path.isdigit()):
+        return None
+    numbers = {}
+    for name in ("port", "db"):
+        value = given.get(name)
+        if value is not None and not (isinstance(value, ast.Constant)
+                                      and type(value.value) is int):
+            return None
+        numbers[name] = str(value.value) if isinstance(value, ast.Constant) else None
+    port = str(own_port) if own_port is not None else numbers["port"] or "6379"
+    db = str(int(path)) if path else numbers["db"] or "0"
+    return parts.hostname, port, db
