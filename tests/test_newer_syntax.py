@@ -137,3 +137,13 @@ def test_a_line_break_in_a_field_is_joined_and_what_follows_keeps_its_place() ->
     assert calls["scard"][0] == 9
     joined = next(n for n in ast.walk(tree) if isinstance(n, ast.JoinedStr))
     assert ast.unparse(joined) == "f'Client {user_id} left session {session_id}'"
+
+
+def test_a_string_continued_by_a_backslash_is_left_as_it_is() -> None:
+    """The look-alike: a one-quote f-string spread over lines by a backslash inside its text
+    (valid in every Python) is not joined; the file's other newer syntax is still lowered."""
+    source = 'type K = str\nx = 1\nmessage = f"a {x} \\\nb {x}"\nafter = 2\n'
+    lowered = lower_newer_syntax(source)
+    assert lowered is not None
+    assert lowered.splitlines()[2:] == source.splitlines()[2:]
+    assert ast.parse(lowered)

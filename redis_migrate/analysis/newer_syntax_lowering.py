@@ -70,7 +70,9 @@ class _Collector(cst.CSTVisitor):
         quote = node.start[-1]
         triple = node.start.endswith(quote * 3)
         where = self._range(node)
-        if not triple and where.start.line != where.end.line:
+        if not triple and where.start.line != where.end.line and any(
+                _breaks(part) for part in node.parts
+                if isinstance(part, cst.FormattedStringExpression)):
             self._join_lines(node, quote, where)
             return False
         for part in node.parts:
@@ -117,6 +119,14 @@ class _Collector(cst.CSTVisitor):
             self.edits.append((start, end, "_" + " " * (len(code.encode("utf-8")) - 1)))
         else:
             self.failed = True
+
+
+def _breaks(field: cst.FormattedStringExpression) -> bool:
+    """Whether a line break sits in a field's whitespace (`{<line break> x}`)."""
+    return any("\n" in cst.Module([]).code_for_node(space) or "\r" in
+               cst.Module([]).code_for_node(space)
+               for space in (field.whitespace_before_expression,
+                             field.whitespace_after_expression))
 
 
 def _field_is_old_syntax(code: str, quote: str, triple: bool) -> bool:
