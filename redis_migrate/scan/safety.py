@@ -26,6 +26,9 @@ from redis_migrate.scan.lifecycle_reader import UNKNOWN, LifecycleFacts
 # aioredis 1.x pool sizing and connect timeout: the central pool sets its own (facts C1).
 AIOREDIS1_POOL_OPTIONS = frozenset({"minsize", "maxsize", "timeout", "loop"})
 
+# aioredis 1.x's connection and pool (not its `Redis`): raw `execute()` and pub/sub channels
+AIOREDIS1_LOW_LEVEL = frozenset({"create_pool", "create_connection"})
+
 HARMLESS_OPTIONS = frozenset({
     "url", "address", "connection_pool", "host", "port", "unix_socket_path", "username",
     "password",  # where it connects: compared as the URL, not as an option
@@ -74,6 +77,11 @@ def topology_refusal(site: LinkedSite) -> Refusal | None:
         return Refusal("custom-client", f"an instance of {name}, the app's own subclass of "
                                         f"{site.base or 'a Redis client'}: get_redis() returns "
                                         f"a plain client without what the subclass adds")
+    if site.library == "aioredis1" and name in AIOREDIS1_LOW_LEVEL:
+        return Refusal("unsupported-shape", f"aioredis 1.x's low-level {name}(): its "
+                                            f"execute()/execute_pubsub() and Channel API have "
+                                            f"no redis.asyncio client to move to; convert the "
+                                            f"code that uses it by hand")
     return None
 
 
