@@ -130,9 +130,8 @@ class _Extractor(UrlKeys):
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
         self.dispatch_tables: dict[str, tuple[ast.expr, ...]] = {}
         self.picked: dict[str, tuple[str, ...]] = {}
-        # module globals bound once, to what the environment says (`REDIS_HOST =
-        # os.getenv("REDIS_HOST", "redis")`): key -> `env:` key (see `_env_constants`)
-        self.env_constants: dict[str, str] = {}
+        # names bound once to a URL with a key of its own (see UrlKeys.bound_constants)
+        self.bound_constants: dict[str, str] = {}
         self._stores = None
 
     # --- driving -------------------------------------------------------------------------
@@ -160,7 +159,7 @@ class _Extractor(UrlKeys):
         self._module_framework_objects(tree.body)
         self.dispatch_tables = _dispatch_tables(tree)
         if "environ" in self.text or "getenv" in self.text:
-            self.env_constants = self._env_constants(tree)
+            self.bound_constants = self._env_constants()
         for name in LIFECYCLE_NAMES & info.bound:
             self.facts.taken_names[name] = info.imports.get(name, "")
         # `async def close_redis(app)` inside a startup hook; every such name spells `_redis`,
@@ -413,7 +412,7 @@ class _Extractor(UrlKeys):
         values = self._eval(node.value)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and self.frames[-1].kind != "class":
-            self._bind_url_constant(self.tree, node.targets[0], node.value)
+            self._bind_url_constant(node.targets[0], node.value)
         name = _field_default(node, self.frames[-1], self._eval_pure)
         if name is not None:
             # read at construction once the rewrite makes it a default_factory: recorded as

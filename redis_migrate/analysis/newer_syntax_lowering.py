@@ -123,10 +123,10 @@ class _Collector(cst.CSTVisitor):
 
 def _breaks(field: cst.FormattedStringExpression) -> bool:
     """Whether a line break sits in a field's whitespace (`{<line break> x}`)."""
-    return any("\n" in cst.Module([]).code_for_node(space) or "\r" in
-               cst.Module([]).code_for_node(space)
-               for space in (field.whitespace_before_expression,
-                             field.whitespace_after_expression))
+    spaces = "".join(cst.Module([]).code_for_node(space)
+                     for space in (field.whitespace_before_expression,
+                                   field.whitespace_after_expression))
+    return "\n" in spaces or "\r" in spaces
 
 
 def _field_is_old_syntax(code: str, quote: str, triple: bool) -> bool:

@@ -12,7 +12,6 @@ import ast
 import hashlib
 import re
 from collections import Counter
-from urllib.parse import urlsplit
 
 from redis_migrate.analysis.evaluate import Evaluator
 from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
@@ -31,18 +30,18 @@ class UrlKeys(Evaluator):
     # to what the environment says (`REDIS_HOST = os.getenv("REDIS_HOST", "redis")`, see
     # `_env_constants`), and globals or locals bound to a string method's result
     # (`redis_url = settings.redis_url.replace(...)`, see `_bind_url_constant`)
-    env_constants: dict[str, str]
+    bound_constants: dict[str, str]
     _stores: Counter[str] | None  # how often each name is bound anywhere in the module
     tree: ast.Module
 
-    def _env_constants(self, tree: ast.Module) -> dict[str, str]:
+    def _env_constants(self) -> dict[str, str]:
         """Module globals bound once in the whole module, at its top level, to an environment
         read (`REDIS_URL = os.getenv("REDIS_URL", "redis://cache")`, also through `int()` or
         `str()`): a URL or option that names one connects where the environment says, as the
         read spelled in place would, and compares equal to it. A name bound again anywhere
         (another assignment, a loop, `global`) keeps its own key."""
         found: dict[str, str] = {}
-        for stmt in tree.body:
+        for stmt in self.tree.body:
             if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 \
                     and isinstance(stmt.targets[0], ast.Name):
                 key = self._key_of(stmt.value)
@@ -50,16 +49,16 @@ class UrlKeys(Evaluator):
                     found[stmt.targets[0].id] = key
         if not found:
             return {}
-        stores = self._store_counts(tree)
+        stores = self._store_counts()
         return {f"{self.facts.module}.{name}": key for name, key in found.items()
                 if stores[name] == 1}
 
-    def _store_counts(self, tree: ast.Module) -> Counter[str]:
+    def _store_counts(self) -> Counter[str]:
         """How often each bare name is bound anywhere in the module, in any scope (counted
         once per module, when first asked): a name bound once is bound once in its scope."""
         if self._stores is None:
             stores: Counter[str] = Counter()
-            for node in ast.walk(tree):
+            for node in ast.walk(self.tree):
                 if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                     stores[node.id] += 1
                 elif isinstance(node, (ast.Global, ast.Nonlocal)):
@@ -73,7 +72,7 @@ class UrlKeys(Evaluator):
             self._stores = stores
         return self._stores
 
-    def _bind_url_constant(self, tree: ast.Module, target: ast.expr, value: ast.expr) -> None:
+    def _bind_url_constant(self, target: ast.expr, value: ast.expr) -> None:
         """`redis_url = settings.redis_url.replace("redis://", "rediss://")`, a global or a
         local of a def: where the name is bound nowhere else in the module, a client made
         from it connects where that expression says, and compares equal to another client
@@ -83,8 +82,8 @@ class UrlKeys(Evaluator):
             return
         key = self._key_of(value)
         name = self._name_key(target.id, store=True)
-        if key is not None and name is not None and self._store_counts(tree)[target.id] == 1:
-            self.env_constants[name] = key
+        if key is not None and name is not None and self._store_counts()[target.id] == 1:
+            self.bound_constants[name] = key
 
     def _url_argument(self, node: ast.Call) -> ast.expr | None:
         for keyword in node.keywords:
@@ -99,8 +98,7 @@ class UrlKeys(Evaluator):
         argument = self._url_argument(node)
         merged = _merged_url(argument, given)
         if merged is not None:  # `from_url("redis://127.0.0.1", db=1)`: host, port and db
-            host, port, db = merged
-            return HOST_PREFIX + "|".join((self._key_of(ast.Constant(host)) or "", port, db))
+            return self._host_key(merged)
         return self._key_of(argument) if argument is not None else None
 
     def _host_key(self, given: dict[str, ast.expr]) -> str | None:
@@ -140,7 +138,7 @@ class UrlKeys(Evaluator):
             base = self._key_of(node.func.value)
             if base is None:
                 return None
-            arguments = repr([a.value for a in node.args if isinstance(a, ast.Constant)])
+            arguments = repr([ast.literal_eval(a) for a in node.args])
             digest = hashlib.sha256(arguments.encode()).hexdigest()[:12]
             return f"{base}.<{node.func.attr}:{digest}>"
         env = self._env_key(node)
@@ -151,8 +149,8 @@ class UrlKeys(Evaluator):
         if not isinstance(node, (ast.Name, ast.Attribute)):
             return None
         keys = self._eval_pure(node)
-        if keys and keys[0] in self.env_constants:
-            return self.env_constants[keys[0]]
+        if keys and keys[0] in self.bound_constants:
+            return self.bound_constants[keys[0]]
         return keys[0] if keys else None
 
     def _fstring_host_key(self, node: ast.JoinedStr) -> str | None:
@@ -174,27 +172,8 @@ class UrlKeys(Evaluator):
                 fields.append(value.value)
             else:
                 return None
-        matched = _FSTRING_URL.fullmatch(template)
-        if matched is None:
-            return None
-        parts = []
-        for name, default in (("host", None), ("port", "6379"), ("db", "0")):
-            text = matched.group(name) or default
-            if text is None:
-                return None
-            field = _FIELD.fullmatch(text)
-            if field is not None:
-                key = self._key_of(fields[int(field.group(1))])
-            elif "\x00" in text:
-                return None  # `{prefix}-cache`: text and a field in one part
-            elif name == "host":
-                key = self._key_of(ast.Constant(text))
-            else:
-                key = text if text.isdigit() else None
-            if key is None:
-                return None
-            parts.append(str(int(key)) if key.isdigit() else key)
-        return HOST_PREFIX + "|".join(parts)
+        parts = _url_parts(template, fields)
+        return self._host_key(parts) if parts is not None else None
 
     def _env_key(self, node: ast.expr) -> str | None:
         """`os.getenv("REDIS_URL")`, `os.environ.get(...)`, `os.environ["REDIS_URL"]` as
@@ -256,7 +235,10 @@ class UrlKeys(Evaluator):
             return self._host_url_code(node)
         merged = _merged_url(argument, {k.arg: k.value for k in node.keywords if k.arg})
         if merged is not None:
-            return repr("redis://{}:{}/{}".format(*merged))
+            return repr("redis://{}:{}/{}".format(*(
+                part.value if isinstance(part, ast.Constant) else default
+                for part, default in ((merged.get("host"), ""), (merged.get("port"), 6379),
+                                      (merged.get("db"), 0)))))
         if isinstance(argument, (ast.Tuple, ast.List)):
             return None  # aioredis 1.x also takes (host, port): no URL to hand to init_redis
         if argument.lineno == argument.end_lineno and argument.end_col_offset is not None:
@@ -311,37 +293,56 @@ def _str_method_call(node: ast.expr) -> bool:
                     for a in node.args))
 
 
-# `redis://host[:port][/db]` with `\x00<n>\x00` where the f-string has its n-th field
-_FSTRING_URL = re.compile(r"redis://(?P<host>[^:/@?#]+)(?::(?P<port>[^/@?#]+))?"
-                          r"(?:/(?P<db>[^/@?#]*))?")
+# `redis://host[:port][/db]`; in an f-string's text, `\x00<n>\x00` stands for its n-th field
+_SIMPLE_URL = re.compile(r"redis://(?P<host>[^:/@?#]+)(?::(?P<port>[^/@?#]+))?"
+                         r"(?:/(?P<db>[^/@?#]*))?")
 _FIELD = re.compile("\x00(\\d+)\x00")
 
 
+def _url_parts(text: str, fields: list[ast.expr]) -> dict[str, ast.expr] | None:
+    """`redis://host[:port][/db]` as the keywords `Redis(host=, port=, db=)` takes, for
+    `_host_key`: a part missing is left out (its default), a field is its expression, a
+    literal host a string and a literal port or database a number. None for any other
+    shape: credentials, TLS, a socket, a query, a part that mixes text and a field."""
+    matched = _SIMPLE_URL.fullmatch(text)
+    if matched is None:
+        return None
+    parts: dict[str, ast.expr] = {}
+    for name in ("host", "port", "db"):
+        piece = matched.group(name)
+        if not piece:
+            continue
+        field = _FIELD.fullmatch(piece)
+        if field is not None:
+            parts[name] = fields[int(field.group(1))]
+        elif "\x00" in piece:
+            return None  # `{prefix}-cache`: text and a field in one part
+        elif name == "host":
+            parts[name] = ast.Constant(piece)
+        elif piece.isdigit():
+            parts[name] = ast.Constant(int(piece))
+        else:
+            return None
+    return parts
+
+
 def _merged_url(argument: ast.expr | None,
-                given: dict[str, ast.expr]) -> tuple[str, str, str] | None:
-    """(host, port, db) a `from_url("redis://127.0.0.1", port=6379, db=1)` connects to: a
-    literal URL with no credentials, query or socket, and `port=`/`db=` given as numbers,
-    which apply where the URL has none of its own (redis-py: the URL's own parts win). None
-    when no such keyword is given, or the URL or a keyword is anything else."""
+                given: dict[str, ast.expr]) -> dict[str, ast.expr] | None:
+    """What `from_url("redis://127.0.0.1", port=6379, db=1)` connects to, as `_url_parts`: a
+    literal URL of that shape, and `port=`/`db=` given as numbers, which apply where the URL
+    has none of its own (redis-py: the URL's own parts win). None when no such keyword is
+    given, or the URL or a keyword is anything else."""
     if not (given.keys() & {"port", "db"}) or not (
             isinstance(argument, ast.Constant) and isinstance(argument.value, str)):
         return None
-    try:
-        parts = urlsplit(argument.value)
-        own_port = parts.port
-    except ValueError:
+    parts = _url_parts(argument.value, [])
+    if parts is None:
         return None
-    path = parts.path.strip("/")
-    if parts.scheme != "redis" or parts.username or parts.password or parts.query \
-            or parts.fragment or not parts.hostname or (path and not path.isdigit()):
-        return None
-    numbers = {}
     for name in ("port", "db"):
         value = given.get(name)
-        if value is not None and not (isinstance(value, ast.Constant)
-                                      and type(value.value) is int):
+        if value is None:
+            continue
+        if not (isinstance(value, ast.Constant) and type(value.value) is int):
             return None
-        numbers[name] = str(value.value) if isinstance(value, ast.Constant) else None
-    port = str(own_port) if own_port is not None else numbers["port"] or "6379"
-    db = str(int(path)) if path else numbers["db"] or "0"
-    return parts.hostname, port, db
+        parts.setdefault(name, value)
+    return parts

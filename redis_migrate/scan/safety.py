@@ -400,7 +400,7 @@ def _codec(name: Any) -> str:
 _STAR_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*)([\w.]*)[ \t]+import[ \t]*\*", re.MULTILINE)
 
 
-def may_import(text: bytes | None, names: list[str], packages: set[str]) -> bool:
+def _may_import(text: bytes | None, names: list[str], packages: set[str]) -> bool:
     """Whether a file the parser could not read (`text`; None: not readable at all) may bind
     one of `names` from the app: it spells one of them (`from app.cache import client`,
     `cache.client`), or star-imports one of the app's own modules."""
@@ -437,7 +437,7 @@ class UnreadableImporters:
                     self._texts[skipped.file] = (self.repo / skipped.file).read_bytes()
                 except OSError:
                     self._texts[skipped.file] = None
-            if may_import(self._texts[skipped.file], names, self.packages):
+            if _may_import(self._texts[skipped.file], names, self.packages):
                 return skipped
         return None
 
