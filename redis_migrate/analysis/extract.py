@@ -19,14 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis import scopes
-from redis_migrate.analysis.evaluate import (
-    _annotation_parts,
-    _child_name,
-    _Frame,
-    _item_name,
-    _unwrap,
-    dependency_calls,
-)
+from redis_migrate.analysis.evaluate import _child_name, _Frame, _item_name, _unwrap
 from redis_migrate.analysis.facts import (
     ARGS,
     INJECTED,
@@ -40,17 +33,12 @@ from redis_migrate.analysis.facts import (
 )
 from redis_migrate.analysis.frameworks import (
     CONTEXT_MANAGER_DECORATORS,
-    DISHKA_CONTAINER,
-    DISHKA_FROM,
     DISHKA_MODULE,
-    DISHKA_PROVIDE,
     FASTAPI_CLASSES,
     FRAMEWORK_CLASSES,
     HOOK_EVENTS,
     HOOK_LISTS,
-    INJECT_AUTOPARAMS,
     INJECT_MODULE,
-    INJECT_PARAMS,
     LITESTAR_HANDLERS,
     LITESTAR_MODULE,
     SANIC_EVENTS,
@@ -59,9 +47,9 @@ from redis_migrate.analysis.frameworks import (
     injected,
     named_dependency,
 )
+from redis_migrate.analysis.injections import Injections
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.source_text import decode_source, python2_hint
-from redis_migrate.analysis.url_keys import UrlKeys
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import AIOREDIS1_API, ASYNC_WITH, CLIENT_CLASSES
 
@@ -102,7 +90,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     return facts
 
 
-class _Extractor(UrlKeys):
+class _Extractor(Injections):
     """Walks one module, evaluating expressions to the keys and atoms they may stand for."""
 
     def __init__(self, facts: FileFacts, text: str, is_package: bool,
@@ -271,71 +259,6 @@ class _Extractor(UrlKeys):
         self.frames.pop()
 
     _stmt_AsyncFunctionDef = _stmt_FunctionDef
-
-    def _annotated_parameter(self, qualname: str, arg: ast.arg) -> None:
-        """What a parameter's annotation injects: `Annotated[Redis, Depends(get_cache)]`, or
-        an alias of one made in any module (`redis: GetRedis`), through its `<injected>` key."""
-        for marker in dependency_calls(arg.annotation, self._eval_pure):
-            for value in self._eval(marker):
-                self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}", value))
-        if isinstance(arg.annotation, (ast.Name, ast.Attribute)):
-            for alias in self._eval_pure(arg.annotation):
-                if not alias.startswith(INSTANCE_PREFIX):
-                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
-                                             f"{alias}.{INJECTED}"))
-
-    def _dishka(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
-        """dishka (see `DISHKA_PROVIDE`): a `@provide` def's return or yield is held under its
-        return type's key; its typed parameters, and a handler's `FromDishka[T]` ones, read
-        the key of their type."""
-        args = node.args
-        params = [a for a in (*args.posonlyargs, *args.args, *args.kwonlyargs) if a.annotation]
-        provides = any(c in DISHKA_PROVIDE for d in node.decorator_list
-                       for c in self._eval_pure(d.func if isinstance(d, ast.Call) else d))
-        if provides and node.returns is not None:
-            for part in _annotation_parts(node.returns):
-                for cls in self._eval_pure(part):
-                    self.facts.edges.append((injected(cls, DISHKA_CONTAINER),
-                                             f"{qualname}.{RETURN}"))
-        for arg in params:
-            annotation = arg.annotation
-            assert annotation is not None
-            if isinstance(annotation, ast.Subscript) and any(
-                    c in DISHKA_FROM for c in self._eval_pure(annotation.value)):
-                parts = _annotation_parts(annotation)  # `FromDishka[Redis]`
-            elif provides:
-                parts = _annotation_parts(annotation)
-            else:
-                continue
-            for part in parts:
-                for cls in self._eval_pure(part):
-                    self.facts.edges.append((f"{qualname}.{LOCALS}.{arg.arg}",
-                                             injected(cls, DISHKA_CONTAINER)))
-
-    def _injected_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef
-                             ) -> list[tuple[str, str]]:
-        """(parameter, class) pairs python-inject fills: `@inject.autoparams` takes the
-        annotated parameters (those it names, if any), `@inject.params(r=Redis)` the named."""
-        if not self.uses_inject:
-            return []
-        args = node.args
-        annotated = {a.arg: a.annotation for a in (*args.posonlyargs, *args.args,
-                                                    *args.kwonlyargs) if a.annotation}
-        found: list[tuple[str, str]] = []
-        for decorator in node.decorator_list:
-            call = decorator if isinstance(decorator, ast.Call) else None
-            callees = self._eval_pure(call.func if call else decorator)
-            if any(c in INJECT_AUTOPARAMS for c in callees):
-                named = {a.value for a in (call.args if call else ())
-                         if isinstance(a, ast.Constant) and isinstance(a.value, str)}
-                for name, annotation in annotated.items():
-                    if not named or name in named:
-                        found.extend((name, cls) for part in _annotation_parts(annotation)
-                                     for cls in self._eval_pure(part))
-            elif call is not None and any(c in INJECT_PARAMS for c in callees):
-                found.extend((k.arg, cls) for k in call.keywords if k.arg
-                             for cls in self._eval_pure(k.value))
-        return found
 
     def _decorator_hooks(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
                          qualname: str) -> None:
