@@ -583,6 +583,14 @@ def init(
             print(f"  {line}")
         for line in result.wiring:
             print(line)
+        if result.named_clients:
+            from redis_migrate.redact import mask_secrets
+
+            print(f"named clients for the other URLs, written to [tool.migrate.clients] in "
+                  f"{result.config_file} (the batch that wires init_redis() creates them; "
+                  f"their sites move onto get_redis(\"<name>\")):")
+            for line in result.named_clients:
+                print(f"  {mask_secrets(line)}")
     elif not result.problems:
         print(f"{result.lifecycle_module}: has init_redis, get_redis, close_redis and "
               f"explicit timeouts")

@@ -217,7 +217,7 @@ def test_init_prefers_the_configured_url_and_its_decoding_in_a_tie(tmp_path: Pat
     url = 'f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0"'
     assert f"url: {url} (used by 1 of 2 clients)" in run.stdout, run.stdout
     assert "decode_responses: True (1 of 2 clients)" in run.stdout
-    assert "other URL 'redis://localhost:6379/0'" in run.stdout
+    assert "other URL 'redis://localhost:6379/0': a named client (below)" in run.stdout
     assert f"await init_redis({url})" in run.stdout
 
 

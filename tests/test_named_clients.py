@@ -17,7 +17,9 @@ FILES = {
                            'QUEUE_REDIS_URL = "redis://localhost/3"\n',
     "backend/main.py": "from backend import settings\n"
                        "from backend.services.redis_client import init_redis\n\n\n"
-                       "async def startup():\n    await init_redis(settings.REDIS_URL)\n",
+                       "async def startup():\n    await init_redis(settings.REDIS_URL, clients={\n"
+                       "        \"queue\": {\"url\": settings.QUEUE_REDIS_URL, "
+                       "\"decode_responses\": True}})\n",
     "backend/queue.py": "from redis.asyncio import Redis\n\nfrom backend import settings\n\n"
                         "queue = Redis.from_url(settings.QUEUE_REDIS_URL, "
                         "decode_responses=True)\n\n\n"

@@ -271,7 +271,9 @@ def test_init_creates_a_module_that_fits_the_app(tmp_path: Path) -> None:
     out = run.stdout
     assert "url: settings.REDIS_URL (used by 2 of 3 clients)" in out, out
     assert "decode_responses: True (2 of 3 clients)" in out, out
-    assert "other URL settings.CACHE_URL: proposed as a named client" in out
+    # proposed, not written: only a function reads that URL (see test_wiring_named_clients)
+    assert "other URL settings.CACHE_URL: a named client (below)" in out
+    assert "[tool.migrate.clients.cache]" in out.split("add named clients to", 1)[1], out
     assert "await init_redis(settings.REDIS_URL)" in out
     assert "(the app is created in shop/main.py)" in out
     assert "await close_redis()" in out

@@ -5,8 +5,10 @@ Found on nuxt-fastapi-template (a public FastAPI app): its lifespan makes no cli
 `LIMITER_URL`, `ARQ_URL`). `migrate init` chose `settings.REDIS_URL` for the module and told
 the team to start it with that, but the batches wired nothing, because the clients did not
 all agree on one URL: every site stayed `lifecycle-not-wired`. Now the lifespan starts the
-shared client on the URL init chose; the clients on it move, and the others stay `manual`
-(`url-differs`), each reason naming both URLs.
+shared client on the URL init chose, and the clients on it move. Without a named client for
+it, a client on another URL stays `manual` (`url-differs`), its reason naming both URLs;
+`init` writes one for the limiter's, which the wired call creates
+(`tests/test_wiring_named_clients.py`), so after every batch the limiter is on it.
 """
 
 from __future__ import annotations
@@ -118,12 +120,14 @@ def test_the_lifespan_starts_the_url_init_chose_and_the_app_still_works(
     assert before[0] == "20" and before[2:] == ["b'1'", "0"], before
     init_and_apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
-    assert "    await init_redis(str(settings.REDIS_URL))\n    await init_limiter()" in main, main
+    assert ('    await init_redis(str(settings.REDIS_URL), clients={"limiter": {"url": '
+            'str(settings.LIMITER_URL)}})\n    await init_limiter()') in main, main
     assert "    yield\n    await close_redis()" in main, main
     sessions = (repo / "app/sessions.py").read_text()
     assert "redis_connection" not in sessions, sessions
     assert "async with get_redis().client() as session:" in sessions, sessions
-    assert "limiter_connection = Redis.from_url" in (repo / "app/limiter.py").read_text()
+    limiter = (repo / "app/limiter.py").read_text()
+    assert 'await get_redis("limiter").set("limiter:ready", 1)' in limiter, limiter
     last, opened, limiter_ready, in_main_db = run_python(repo, "-c", DRIVE,
                                                          env=_env(redis_url)).split()
     assert last == "20", last

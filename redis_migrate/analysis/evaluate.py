@@ -438,6 +438,8 @@ class Evaluator(ABC):
             default = _default_client_options(clients)
             if default is not None:
                 self.facts.central_options += self._option_keys(default)
+            if clients is not None:
+                self.facts.central_clients += _client_names(clients)
         if any(c in self.close_redis_names for c in callees):
             self.facts.central_closes += 1
 
@@ -817,6 +819,14 @@ def _callee_text(func: ast.expr) -> str:
         return ast.unparse(func)
     except (ValueError, AttributeError):  # pragma: no cover - unparse of odd nodes
         return "a call"
+
+
+def _client_names(clients: ast.expr) -> list[str]:
+    """The names `clients={"default": {...}, "queue": {...}}` creates ("*": any, for a
+    value that is not a dict literal of string keys)."""
+    names = [k.value for k in clients.keys if isinstance(k, ast.Constant)
+             and isinstance(k.value, str)] if isinstance(clients, ast.Dict) else []
+    return names if isinstance(clients, ast.Dict) and len(names) == len(clients.keys) else ["*"]
 
 
 def _default_client_options(clients: ast.expr | None) -> list[ast.keyword] | None:

@@ -142,6 +142,9 @@ class FileFacts:
     central_urls: list[str] = field(default_factory=list)  # init_redis() URL keys ("" = none)
     # what init_redis(clients={"default": {...}}) passes the shared client: (option, key)
     central_options: list[tuple[str, str]] = field(default_factory=list)
+    # the named clients those calls create: the literal keys of `clients={...}` ("*": a
+    # `clients=` that is not a dict literal of string keys, which may create any)
+    central_clients: list[str] = field(default_factory=list)
     central_closes: int = 0  # calls of the lifecycle module's close_redis()
     hooks: list[HookFact] = field(default_factory=list)
     # defs decorated @contextmanager / @asynccontextmanager: `with f() as x` runs their own

@@ -19,7 +19,7 @@ from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
 from redis_migrate.scan.discovery import module_name
 from redis_migrate.scan.report import Inventory
-from redis_migrate.scan.wiring import AppLifespan, enclosing_def
+from redis_migrate.scan.wiring import AppLifespan, Imports, WiringFacts, enclosing_def
 
 
 @dataclass(slots=True)
@@ -126,7 +126,7 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     moving = [s for s in inventory.sites if s.batch == batch and s.status == "pending"
               and s.kind == "instantiation"]
     if wiring is not None and wiring.app_lifespan is not None and moving:
-        return _wire_app(plans, wiring.app_lifespan, init_takes_url,
+        return _wire_app(plans, wiring, wiring.app_lifespan, init_takes_url,
                          inventory.lifecycle is not None
                          and bool(inventory.lifecycle.passed_options)) + [
             f"{other.name} is not started by it: the sites of the files it runs wait "
@@ -155,11 +155,12 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     shared = wiring.init_options.get(anchor.function or "") \
         if url and lifecycle is not None and lifecycle.passed_options else None
     options = shared.options if shared is not None else ()
-    call = init_call(url, [(name, code) for name, _, code in options])
+    named = _named_entries(wiring, anchor.function or "") if url else ([], ())
+    call = init_call(url, [(name, code) for name, _, code in options], named[0])
     plan.wire_init[function] = (anchor.loc.line, call)
     if url:
-        plan.wire_imports += [i for i in wiring.url_imports.get(anchor.function or "", ())
-                              if i not in plan.wire_imports]
+        plan.wire_imports += [i for i in (*wiring.url_imports.get(anchor.function or "", ()),
+                                          *named[1]) if i not in plan.wire_imports]
     if shared is not None:
         plan.wire_imports += [i for i in shared.imports if i not in plan.wire_imports]
     shown = mask_secrets(f"await {call}")
@@ -187,17 +188,31 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     return lines
 
 
-def init_call(url: str | None, options: list[tuple[str, str]]) -> str:
-    """`init_redis(<url>)`, with the options the shared client is given, if any."""
+def _named_entries(wiring: WiringFacts, hook: str) -> tuple[list[tuple[str, str]], Imports]:
+    """The named clients the hook's init_redis() creates, and the imports they need."""
+    named = wiring.named
+    if named is None:
+        return [], ()
+    return named.entries.get(hook, []), named.imports.get(hook, ())
+
+
+def init_call(url: str | None, options: list[tuple[str, str]],
+              named: list[tuple[str, str]] | None = None) -> str:
+    """`init_redis(<url>)`, with the options the shared client is given, if any, and the
+    named clients (`"limiter": {"url": ...}`) it creates beside it."""
     if not url:
         return "init_redis()"
-    if not options:
+    entries = [f'"{name}": {entry}' for name, entry in named or []]
+    if options:
+        given = ", ".join(f'"{name}": {code}' for name, code in options)
+        entries.insert(0, f'"default": {{{given}}}')
+    if not entries:
         return f"init_redis({url})"
-    given = ", ".join(f'"{name}": {code}' for name, code in options)
-    return f'init_redis({url}, clients={{"default": {{{given}}}}})'
+    return f"init_redis({url}, clients={{{', '.join(entries)}}})"
 
 
-def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool,
+def _wire_app(plans: dict[str, FilePlan], wiring: WiringFacts, app: AppLifespan,
+              init_takes_url: bool,
               takes_options: bool) -> list[str]:
     """An app made with no hook gets `lifespan=` (see `WireAppLifespan`)."""
     plan = plans.get(app.path)
@@ -206,9 +221,11 @@ def _wire_app(plans: dict[str, FilePlan], app: AppLifespan, init_takes_url: bool
         plan = plans[app.path] = FilePlan(
             app.path, module, module if is_package else module.rpartition(".")[0])
     options = [(name, code) for name, _, code in app.options.options] if takes_options else []
-    call = init_call(app.url_code if init_takes_url else None, options)
+    named = _named_entries(wiring, app.path) if init_takes_url else ([], ())
+    call = init_call(app.url_code if init_takes_url else None, options, named[0])
     if init_takes_url:
-        plan.wire_imports += [i for i in app.url_imports if i not in plan.wire_imports]
+        plan.wire_imports += [i for i in (*app.url_imports, *named[1])
+                              if i not in plan.wire_imports]
     if options:
         plan.wire_imports += [i for i in app.options.imports if i not in plan.wire_imports]
     if app.beside:

@@ -18,13 +18,18 @@ from redis_migrate.analysis.source_text import decode_source
 from redis_migrate.config import MIGRATE_TOML, PYPROJECT, Config, find_config_file, load_config
 from redis_migrate.errors import UsageError
 from redis_migrate.redact import mask_secrets
-from redis_migrate.redis_api import URL_PARTS
+from redis_migrate.rewrite.client_table import (
+    NamedClientProposal,
+    client_proposals,
+    table_text,
+    write_clients,
+)
 from redis_migrate.rewrite.fileio import write_atomic
 from redis_migrate.scan import lifecycle
 from redis_migrate.scan.discovery import discover, module_name
 from redis_migrate.scan.inventory import read_team_module
 from redis_migrate.scan.report import Inventory
-from redis_migrate.scan.safety import HARMLESS_OPTIONS, sync_url_refusal
+from redis_migrate.scan.safety import sync_url_refusal
 from redis_migrate.scan.sync_url import read_tail, render_tail, spell
 from redis_migrate.scan.wiring import literal_code, most_used_url, spell_url, url_text
 
@@ -45,6 +50,7 @@ class InitResult:
     unreadable: list[str] = field(default_factory=list)  # facts it could not read: exit 2
     derived: list[str] = field(default_factory=list)  # how a new module's client was chosen
     wiring: list[str] = field(default_factory=list)  # lines to add to the app's startup
+    named_clients: list[str] = field(default_factory=list)  # written to [tool.migrate.clients]
 
 
 def detect_lifecycle(repo: Path) -> str | None:
@@ -99,16 +105,30 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
     wiring: list[str] = []
     if central is not None:
         _create_module(repo, lifecycle_module, central)
-        derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central)
         created = True
+    proposals = client_proposals(repo)
+    named: list[NamedClientProposal] = []
+    if created and written:
+        # the batch that wires init_redis() creates these (scan/named_clients.py); a table
+        # the team wrote is theirs, and so is a module they have
+        named = [p for p in proposals if p.wirable]
+        if named:
+            write_clients(config_path, named)
+            proposals = [p for p in proposals if not p.wirable]
+    if central is not None:
+        # an other URL is said to be a named client only where one is written or proposed:
+        # a client on it left manual for another reason (passed to ArqRedis()) has none
+        listed = {p.code for p in [*named, *proposals]}
+        central.others = [url for url in central.others if url in listed]
+        derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central, named)
     problems = lifecycle.validate(repo, lifecycle_module)
     config = load_config(repo)
     facts = read_team_module(repo, config)
     read = facts.summary() if facts is not None else []
     unreadable = list(facts.problems) if facts is not None else []
     return InitResult(config_path.name, written, lifecycle_module, lifecycle_import, created,
-                      problems, detected, propose_clients(repo), read, unreadable, derived,
-                      wiring)
+                      problems, detected, table_text(proposals), read, unreadable, derived,
+                      wiring, [p.describe() for p in named])
 
 
 @dataclass(slots=True)
@@ -158,7 +178,7 @@ class DerivedCentral:
                          f"the module passes it to configure_sync_redis(), read on first use")
         elif self.sync_gap:
             lines.append(f"sync url: not written ({self.sync_gap})")
-        lines += [f"other URL {url}: proposed as a named client below" for url in self.others]
+        lines += [f"other URL {url}: a named client (below)" for url in self.others]
         return lines
 
 
@@ -361,9 +381,17 @@ _NOT_THE_APP = frozenset({"tests", "test", "docs", "examples", "scripts", "migra
                           "venv", "site-packages", "node_modules", "build", "dist"})
 
 
-def wiring_lines(repo: Path, import_name: str, central: DerivedCentral) -> list[str]:
-    """What the app's startup and shutdown must call; where, if the app object is found."""
+def wiring_lines(repo: Path, import_name: str, central: DerivedCentral,
+                 named: list[NamedClientProposal] | None = None) -> list[str]:
+    """What the app's startup and shutdown must call; where, if the app object is found;
+    with the `named` clients, which init_redis() creates beside the shared one."""
     url = central.url or ""
+    if named and url:
+        entries = ", ".join(
+            f'"{p.name}": {{' + ", ".join(f'"{k}": {p.code if k == "url" else repr(v)}'
+                                          for k, v in p.spec.items()) + "}"
+            for p in named)
+        url = f"{url}, clients={{{entries}}}"
     if central.all_sync and central.sync_url is not None:
         return ["a sync app: get_sync_redis() needs no startup call; the module configures it",
                 f"with {mask_secrets(central.sync_url)}, the URL its sync clients used"]
@@ -386,51 +414,6 @@ def _app_file(repo: Path) -> str | None:
         if found:
             return found[0]
     return None
-
-
-def propose_clients(repo: Path) -> str:
-    """A `[tool.migrate.clients]` table for the sites left manual for another URL (SPEC §5).
-
-    Only proposed, never written: each named client must also be created by
-    `init_redis(clients=...)`, which is the team's decision.
-    """
-    from redis_migrate.batch_catalog import load_batches
-    from redis_migrate.scan.inventory import build_inventory
-
-    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
-    proposals: dict[str, dict[str, str]] = {}
-    for site in inventory.sites:
-        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
-        if site.reason_code != "url-differs" or linked is None or not linked.url:
-            continue
-        url = linked.url
-        name = _client_name(url)
-        options = {k: v for k, v in linked.options if k not in URL_PARTS | HARMLESS_OPTIONS}
-        proposals.setdefault(name, {"url": url, **options})
-    if not proposals:
-        return ""
-    document = tomlkit.document()
-    tool = tomlkit.table(is_super_table=True)
-    migrate = tomlkit.table(is_super_table=True)
-    clients = tomlkit.table(is_super_table=True)
-    for name, spec in sorted(proposals.items()):
-        table = tomlkit.table()
-        table.add("url", spec.pop("url"))
-        for key, source in spec.items():
-            table.add(key, _toml_value(source))
-        clients.add(name, table)
-    migrate.add("clients", clients)
-    tool.add("migrate", migrate)
-    document.add("tool", tool)
-    return tomlkit.dumps(document)
-
-
-def _client_name(url_source: str) -> str:
-    """`settings.QUEUE_REDIS_URL` -> `queue`."""
-    last = url_source.rsplit(".", 1)[-1].strip("\"'").lower()
-    for suffix in ("_redis_url", "_url", "_redis"):
-        last = last.removesuffix(suffix)
-    return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
 
 
 def _toml_value(source: str) -> object:

@@ -183,9 +183,22 @@ class _Classifier:
                 # last: a reason of its own comes first, and this one reads files
                 found = self.unreadable.refusal(
                     [site, *(self.by_atom[c] for c in site.clients_of_pool)])
-            result = (found, notes, chosen[0] if chosen and not found else None)
+            name = chosen[0] if chosen and not found else None
+            missing = self._uncreated(name)
+            if missing is not None:
+                found, name = Refusal("lifecycle-lacks-named-client", missing), None
+            result = (found, notes, name)
         self._refusals[atom] = result
         return result
+
+    def _uncreated(self, name: str | None) -> str | None:
+        """Why get_redis(name) would raise once the app runs: no init_redis() call of the
+        app creates that named client, and the one a batch wires cannot (None: it exists, or
+        the team's own module decides)."""
+        wiring = self.wiring
+        if name is None or wiring is None or wiring.named is None:
+            return None
+        return wiring.named.missing(name, wiring)
 
     def _own_refusal(self, site: LinkedSite, notes: list[str],
                      chosen: list[str]) -> Refusal | None:

@@ -58,6 +58,7 @@ from redis_migrate.scan.discovery import (
 )
 from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
+from redis_migrate.scan.named_clients import named_clients
 from redis_migrate.scan.programs import ImportGraph
 from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.safety import UnreadableImporters
@@ -134,6 +135,9 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     wiring = wiring_facts(good, linked, imports_of,
                           ImportGraph(repo, fileset.files, modules_on_disk.path_of,
                                       partial(fileset.grep, words=True)))
+    if lifecycle is None or lifecycle.template:
+        # only the template's init_redis() is known to take clients=
+        wiring.named = named_clients(wiring, good, linked, imports_of, config.clients)
     central = {_through_reexports(key, imports_of) if key else key
                for key in _central_urls(lifecycle, good, wiring)}
     if lifecycle is not None and lifecycle.template:

@@ -47,6 +47,7 @@ import ast
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from redis_migrate.analysis.facts import (
     ENV_PREFIX,
@@ -67,6 +68,9 @@ from redis_migrate.scan.programs import ImportGraph, OtherProgram
 
 STARTING = ("lifespan", "startup", "main")
 # the (module, name) imports a spelling of a URL needs in the hook's file, and the spelling
+if TYPE_CHECKING:
+    from redis_migrate.scan.named_clients import NamedClients
+
 Imports = tuple[tuple[str, str], ...]
 Spelled = tuple[str, Imports]
 # The options init_redis(clients={"default": ...}) can carry for the shared client, because
@@ -132,6 +136,8 @@ class WiringFacts:
     init_options: dict[str, SharedOptions] = field(default_factory=dict)
     # programs beside the app that gets a lifespan, which the batch does not wire
     others: list[OtherProgram] = field(default_factory=list)
+    # the named clients the app's calls create and the wired call would (template only)
+    named: NamedClients | None = None
 
     @property
     def central_options(self) -> dict[str, str]:
@@ -385,10 +391,10 @@ def _hook_for_app(app_file: FileFacts, line: int, listed: bool, files: list[File
     url = _hook_url(wirable)
     if url is None:
         return None
-    spelled = spell_url(url, app_file, files, index, imports_of, _literal_codes(wirable))
+    spelled = spell_url(url, app_file, files, index, imports_of, literal_codes(wirable))
     if spelled is None:
         return None
-    code, needed = _as_clients_spell(spelled, url, wirable)
+    code, needed = as_clients_spell(spelled, url, wirable)
     return AppLifespan(app_file.path, line, listed, code, needed, url_key=url,
                        options=_shared_options(wirable, app_file, files, index, imports_of),
                        beside=beside, on_app=on_app)
@@ -418,14 +424,14 @@ def literal_code(code: str | None) -> str | None:
         else None
 
 
-def _literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
+def literal_codes(sites: Iterable[LinkedSite]) -> dict[str, str]:
     """URL key -> the literal as written, for the sites whose URL is a string literal."""
     return {s.url_key: code for s in sites
             if s.url_key and s.url_key.startswith((LITERAL_PREFIX, HOST_PREFIX))
             for code in [literal_code(s.url_code)] if code is not None}
 
 
-def _as_clients_spell(spelled: Spelled, url_key: str,
+def as_clients_spell(spelled: Spelled, url_key: str,
                       sites: Iterable[LinkedSite]) -> Spelled:
     """`str(settings.redis_url)` when a client with that URL spelled it so: a pydantic
     `RedisDsn` is not a string, and `init_redis()` hands the URL to `from_url()`."""
@@ -483,7 +489,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
     clients = _wirable(linked)
     made = [s for s in linked if s.kind == "instantiation" and not is_test_path(s.path)]
     client_modules = {f.module for f in files if f.path in {s.path for s in made}}
-    literals = _literal_codes(clients)
+    literals = literal_codes(clients)
     for key, kind in chosen:
         module = _module_of(key, by_module)
         if module is None or key not in by_module[module].defs:
@@ -504,7 +510,7 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
         spelled = spell_url(url, by_module[module], files, index, imports_of, literals)
         if spelled is None:
             continue
-        code, needed = _as_clients_spell(spelled, url, clients)
+        code, needed = as_clients_spell(spelled, url, clients)
         facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, url, code))
         if needed:
             facts.url_imports[key] = needed

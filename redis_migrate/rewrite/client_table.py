@@ -1,0 +1,125 @@
+"""The `[tool.migrate.clients]` table `init` derives from the clients on other URLs.
+
+A client whose URL is not the shared client's stays `manual` (`url-differs`) unless a named
+client of `[tool.migrate.clients]` has its URL and options: then it moves onto
+`get_redis("<name>")`, which works only where an `init_redis(clients=...)` call created that
+name. When `init` creates the lifecycle module from the template, the batch that wires
+`init_redis()` into the app's startup creates them (`redis_migrate.scan.named_clients`), so
+`init` writes the table for the app's async module clients, whose URL the app already reads
+as it loads. Otherwise (a module the team has, sync clients, test code, a URL only a method
+reads) it only proposes it: creating them is then the team's change.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+
+from redis_migrate.config import load_config
+from redis_migrate.redis_api import URL_PARTS
+from redis_migrate.rewrite.fileio import write_atomic
+from redis_migrate.scan.discovery import is_test_path
+from redis_migrate.scan.safety import HARMLESS_OPTIONS
+from redis_migrate.scan.wiring import url_text
+
+
+@dataclass(slots=True)
+class NamedClientProposal:
+    """One named client: its name, `url` and options as the config holds them, and whether
+    every site on it is the app's async code (what a wired init_redis() can create)."""
+
+    name: str
+    spec: dict[str, object]
+    wirable: bool
+    code: str  # the URL as code init_redis() can take (`Redis(host=h)`: `f"redis://{h}:…"`)
+
+    def describe(self) -> str:
+        options = ", ".join(f"{k} = {v!r}" for k, v in self.spec.items() if k != "url")
+        return f"{self.name}: {self.spec['url']}" + (f" ({options})" if options else "")
+
+
+def client_proposals(repo: Path) -> list[NamedClientProposal]:
+    """A named client per other URL the sites left `url-differs` use (SPEC §5), by name."""
+    from redis_migrate.batch_catalog import load_batches
+    from redis_migrate.scan.inventory import build_inventory
+
+    inventory = build_inventory(repo, load_config(repo), load_batches(), allow_empty=True)
+    found: dict[str, NamedClientProposal] = {}
+    at_import: dict[str, bool] = {}
+    for site in inventory.sites:
+        linked = inventory.details.get((site.file, site.line, site.col, site.kind))
+        if site.reason_code != "url-differs" or linked is None or not linked.url:
+            continue
+        name = client_name(linked.url)
+        wirable = linked.library != "redis-sync" and not is_test_path(site.file)
+        if name in found:
+            found[name].wirable = found[name].wirable and wirable
+            at_import[name] = at_import[name] or site.scope == "module"
+            continue
+        options = {k: _toml_value(v) for k, v in linked.options
+                   if k not in URL_PARTS | HARMLESS_OPTIONS}
+        found[name] = NamedClientProposal(name, {"url": linked.url, **options}, wirable,
+                                          url_text(linked) or linked.url)
+        at_import[name] = site.scope == "module"
+    wiring = inventory.wiring
+    # a batch wires init_redis() into the app's startup: nothing else would create them
+    wires = wiring is not None and (wiring.app_lifespan is not None
+                                    or (wiring.needs_wiring and bool(wiring.anchors)))
+    for name, proposal in found.items():
+        # the wired init_redis() reads the URL as the app starts: only one the app already
+        # reads as its modules load (a module client on it), not one a method reads lazily
+        # inside a `try` (which may fail there and be caught)
+        proposal.wirable = wires and proposal.wirable and at_import[name]
+    return [found[name] for name in sorted(found)]
+
+
+def table_text(proposals: list[NamedClientProposal]) -> str:
+    """The proposals as a `[tool.migrate.clients.NAME]` TOML document ("" for none)."""
+    if not proposals:
+        return ""
+    document = tomlkit.document()
+    tool = tomlkit.table(is_super_table=True)
+    migrate = tomlkit.table(is_super_table=True)
+    migrate.add("clients", _clients_table(proposals))
+    tool.add("migrate", migrate)
+    document.add("tool", tool)
+    return tomlkit.dumps(document)
+
+
+def write_clients(path: Path, proposals: list[NamedClientProposal]) -> None:
+    """Add the proposals to the `[tool.migrate]` table of `path` as `clients`."""
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    # item assignment: a split `[tool.*]` table is an OutOfOrderTableProxy, with no .add()
+    document["tool"]["migrate"]["clients"] = _clients_table(proposals)
+    write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
+
+
+def _clients_table(proposals: list[NamedClientProposal]) -> tomlkit.items.Table:
+    clients = tomlkit.table(is_super_table=True)
+    for proposal in proposals:
+        table = tomlkit.table()
+        for key, value in proposal.spec.items():
+            table.add(key, value)
+        table.add(tomlkit.nl())  # a blank line before whatever table the file has next
+        clients.add(proposal.name, table)
+    return clients
+
+
+def client_name(url_source: str) -> str:
+    """`settings.QUEUE_REDIS_URL` -> `queue`; `str(settings.LIMITER_URL)` -> `limiter`."""
+    last = url_source.rstrip(")").rsplit(".", 1)[-1].strip("\"'").lower()
+    for suffix in ("_redis_url", "_url", "_redis"):
+        last = last.removesuffix(suffix)
+    return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
+
+
+def _toml_value(source: str) -> object:
+    """An option's literal value (`True`, `10`, `"utf-8"`), else its source text."""
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return source
+    return value if isinstance(value, (str, bool, int, float)) else source
