@@ -173,7 +173,7 @@ def test_non_ascii_identifier_and_string_before_call_col_in_characters(tmp_path:
         from redis.asyncio import Redis
 
         ключ = Redis.from_url("redis://localhost/0")
-        s = "ü€😀"; клиент = Redis.from_url("redis://localhost/1")
+        s = "ü€😀"; клиент = Redis.from_url("redis://localhost:6379/0")
 
 
         async def f():

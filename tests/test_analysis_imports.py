@@ -371,7 +371,7 @@ def test_two_aliases_in_one_file_two_sites(tmp_path: Path) -> None:
         from redis.asyncio import Redis as R
 
         a = aioredis.from_url("redis://localhost/0")
-        b = R.from_url("redis://localhost/1")
+        b = R.from_url("redis://localhost:6379")
 
 
         async def go():

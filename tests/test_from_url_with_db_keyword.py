@@ -88,7 +88,7 @@ def test_the_app_keeps_database_1_through_the_shared_client(tmp_path: Path,
 
 @pytest.mark.parametrize("url, keywords, moves", [
     ("'redis://127.0.0.1'", "port=6379, db=1", True),
-    ("'redis://127.0.0.1:6379/1'", "", False),  # the same place, spelled as a plain literal
+    ("'redis://127.0.0.1:6379/1'", "", True),  # the same place, spelled as a plain literal
     ("'redis://127.0.0.1/2'", "db=1", False),  # the URL's own database wins: 2
     ("'redis://127.0.0.1'", "db=3", False),
 ])

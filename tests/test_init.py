@@ -221,6 +221,35 @@ def test_init_prefers_the_configured_url_and_its_decoding_in_a_tie(tmp_path: Pat
     assert f"await init_redis({url})" in run.stdout
 
 
+def test_with_no_hook_a_client_on_another_url_than_inits_choice_stays_manual(
+        tmp_path: Path) -> None:
+    """The same two clients, and nothing that starts the module: whatever program imports
+    this code passes init_redis() the URL init chose, the one most clients use. The probe on
+    localhost would connect there instead; before, with no URL passed anywhere, every client
+    moved onto get_redis() whatever its URL. Its named client is proposed, not written:
+    no batch wires an init_redis() call here that could create it."""
+    repo = git_repo(tmp_path / "t", {
+        "app/__init__.py": "",
+        "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\n",
+        "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
+                         "client = redis.Redis(host=settings.REDIS_HOST, "
+                         "port=settings.REDIS_PORT, decode_responses=True)\n\n\n"
+                         "async def read(key):\n    return await client.get(key)\n"),
+        "app/probe.py": ("import redis.asyncio as redis\n\n"
+                         "probe = redis.Redis(host='localhost', port=6379, db=0)\n\n\n"
+                         "async def send():\n    await probe.publish('test', 'test')\n")})
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "[tool.migrate.clients.localhost]" in run.stdout.split("add named clients", 1)[1]
+    assert "clients" not in (repo / "migrate.toml").read_text()
+    report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    by_file = {s["file"]: s for s in report["sites"]}
+    assert by_file["app/cache.py"]["status"] == "pending", by_file
+    probe = by_file["app/probe.py"]
+    assert (probe["status"], probe["reason_code"]) == ("manual", "url-differs"), probe
+    assert "'localhost'" in probe["reason"] and "REDIS_HOST" in probe["reason"], probe
+
+
 def test_init_takes_an_async_apps_central_client_from_its_async_clients(
         tmp_path: Path) -> None:
     """courtsight-backend's shape: the async clients share a pool on `settings.CACHE_URL`

@@ -93,6 +93,10 @@ class UrlKeys(Evaluator):
 
     def _url_key(self, node: ast.Call) -> str | None:
         given = {k.arg: k.value for k in node.keywords if k.arg}
+        if not node.args and not given.keys() & _ELSEWHERE \
+                and all(k.arg is not None for k in node.keywords):  # not `Redis(**options)`
+            # `Redis()`, `Redis(db=1)`: redis-py's defaults, localhost:6379, database 0
+            return self._host_key({"host": ast.Constant("localhost"), **given})
         if "host" in given and not given.keys() & {"url", "address"}:
             return self._host_key(given)
         argument = self._url_argument(node)
@@ -128,8 +132,7 @@ class UrlKeys(Evaluator):
             # `port=int(REDIS_PORT)`, a port read from the environment as a string
             node = node.args[0]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            # hashed: URLs can hold passwords, and equal URLs only need equal keys
-            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+            return literal_url_key(node.value)
         if _str_method_call(node):
             # `settings.redis_url.replace("redis://", "rediss://")`: a string method with
             # literal arguments gives the same string for the same string. The key names the
@@ -297,6 +300,31 @@ def _str_method_call(node: ast.expr) -> bool:
 _SIMPLE_URL = re.compile(r"redis://(?P<host>[^:/@?#]+)(?::(?P<port>[^/@?#]+))?"
                          r"(?:/(?P<db>[^/@?#]*))?")
 _FIELD = re.compile("\x00(\\d+)\x00")
+
+
+# keywords that say where a client connects other than by host, port and db (a URL, a
+# socket, a pool): without one of them or a positional argument, it is redis-py's default
+_ELSEWHERE = frozenset({"url", "address", "host", "unix_socket_path", "path",
+                        "connection_pool", "sentinels", "startup_nodes"})
+
+
+def literal_url_key(text: str) -> str:
+    """A string literal's key. A plain `redis://host[:port][/db]` connects where
+    `Redis(host=, port=, db=)` does, and gets that key (`host:<host>|<port>|<db>`), so
+    `Redis()`, `Redis(host="localhost")` and `from_url("redis://localhost:6379/0")` agree;
+    anything else is hashed (it may hold a password; equal URLs only need equal keys)."""
+    parts = _url_parts(text, [])
+    host = parts.get("host") if parts is not None else None
+    if parts is not None and isinstance(host, ast.Constant) and isinstance(host.value, str):
+        numbers = [parts.get(name) for name in ("port", "db")]
+        values = [n.value if isinstance(n, ast.Constant) else default
+                  for n, default in zip(numbers, (6379, 0))]
+        return HOST_PREFIX + "|".join([_hashed(host.value), *(str(v) for v in values)])
+    return _hashed(text)
+
+
+def _hashed(text: str) -> str:
+    return LITERAL_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _url_parts(text: str, fields: list[ast.expr]) -> dict[str, ast.expr] | None:

@@ -308,6 +308,10 @@ def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
         passed = {wiring.anchor.url_key or ""}
     elif wiring is not None and wiring.app_lifespan is not None:
         passed = {wiring.app_lifespan.url_key}
+    elif wiring is not None and not passed and wiring.assumed_url is not None:
+        # nothing here starts the module: the program that does passes the URL init chose,
+        # the one most clients use; a client on another would connect elsewhere
+        passed = {wiring.assumed_url}
     central = lifecycle.central if lifecycle is not None else None
     if central is None or lifecycle is None or lifecycle.template:
         return passed

@@ -12,17 +12,16 @@ never replaced by the template's; `[tool.migrate] central = {...}` may state it.
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redis_migrate.analysis.facts import LITERAL_PREFIX
 from redis_migrate.analysis.newer_syntax import parse_source
 from redis_migrate.analysis.scopes import bind_import
 from redis_migrate.analysis.source_text import decode_source
+from redis_migrate.analysis.url_keys import literal_url_key
 from redis_migrate.codemods._ast_chain import ast_dotted
 from redis_migrate.redact import mask_secrets
 from redis_migrate.redis_api import CONSTRUCTORS
@@ -513,7 +512,7 @@ class _ModuleReader:
     def _key(self, node: ast.expr, scope: ast.AST | None) -> str | None:
         """The key a URL expression names, in the analysis' key space (see analysis/facts)."""
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return LITERAL_PREFIX + hashlib.sha256(node.value.encode()).hexdigest()[:16]
+            return literal_url_key(node.value)
         chain = _dotted(node)
         if chain is None:
             return None

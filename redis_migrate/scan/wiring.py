@@ -136,6 +136,9 @@ class WiringFacts:
     init_options: dict[str, SharedOptions] = field(default_factory=dict)
     # programs beside the app that gets a lifespan, which the batch does not wire
     others: list[OtherProgram] = field(default_factory=list)
+    # no init_redis() call and no hook (a library, or an app started from elsewhere): the
+    # URL most clients use, which `migrate init` told the team to pass to init_redis()
+    assumed_url: str | None = None
     # the named clients the app's calls create and the wired call would (template only)
     named: NamedClients | None = None
 
@@ -240,6 +243,8 @@ def wiring_facts(files: list[FileFacts], linked: list[LinkedSite],
     if not facts.wired and not facts.hooks and facts.apps:
         facts.app_lifespan = _app_lifespan(files, linked, index,
                                            imports_of or (lambda module: {}))
+    if not facts.wired and not facts.hooks and not facts.apps:
+        facts.assumed_url = _hook_url(_wirable(linked))
     if not facts.wired and facts.hooks and all(k == "main" for k in facts.hooks.values()):
         by_module = {f.module: f for f in files}
         mains = [m for m in (_module_of(k, by_module) for k in facts.hooks) if m is not None]
