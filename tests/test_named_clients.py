@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_helpers import git_repo, migrate
 
+from redis_migrate.rewrite.client_table import client_name
 from redis_migrate.scan.lifecycle import template_text
 
 LIFECYCLE = "backend/services/redis_client.py"
@@ -85,3 +87,15 @@ def test_init_proposes_a_clients_table_for_other_urls(tmp_path: Path) -> None:
     assert "clients" not in config  # proposed, never written: init_redis() must create it too
     (repo / "migrate.toml").write_text(config + proposal)
     assert _queue_site(repo)["client"] == "queue"  # the proposal, once adopted, matches
+
+
+@pytest.mark.parametrize("url, name", [
+    ("settings.QUEUE_REDIS_URL", "queue"),
+    ("str(settings.LIMITER_URL)", "limiter"),  # once "limiter-url)"
+    ('os.environ["REDIS_URL"]', "redis"),  # once "environ--redis-url"
+    ('os.getenv("REDIS_CACHE_URL", "redis://cache:6379/0")', "cache"),
+    ("settings.redis_cache.REDIS_CACHE_URL", "cache"),
+    ('"redis://:s3cret@cache:6380/1"', "cache-6380-1"),  # no password in a name
+])
+def test_a_named_client_is_named_for_what_its_url_spells(url: str, name: str) -> None:
+    assert client_name(url) == name

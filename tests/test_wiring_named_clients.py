@@ -249,3 +249,89 @@ def test_a_url_only_a_method_reads_is_proposed_not_written(tmp_path: Path) -> No
         "cache": {"url": "settings.CACHE_URL"}}, proposal
     cache = _sites(repo)["app/cache.py"]
     assert (cache["status"], cache["reason_code"]) == ("manual", "url-differs"), cache
+
+
+SHADOWED = {
+    "app/__init__.py": "",
+    "app/config.py": """
+        import os
+
+
+        class Settings:
+            LIMITER_URL = os.environ["LIMITER_URL"]
+
+
+        settings = Settings()
+    """,
+    "app/sessions.py": """
+        import os
+
+        from redis.asyncio import Redis
+
+        redis_connection = Redis.from_url(os.environ["REDIS_URL"])
+        audit_connection = Redis.from_url(os.environ["REDIS_URL"])
+
+
+        async def get_session():
+            await audit_connection.incr("sessions")
+            async with redis_connection.client() as session:
+                yield session
+    """,
+    "app/limiter.py": """
+        from redis.asyncio import Redis
+
+        from app.config import settings
+
+        limiter_connection = Redis.from_url(settings.LIMITER_URL)
+
+
+        async def init_limiter():
+            await limiter_connection.set("limiter:ready", "yes")
+    """,
+    # the app's file binds `settings` to something else: `from app.config import settings`
+    # added to it would be shadowed, and `settings.LIMITER_URL` would raise at startup
+    "app/main.py": """
+        from contextlib import asynccontextmanager
+
+        from fastapi import Depends, FastAPI
+
+        from app.limiter import init_limiter
+        from app.sessions import get_session
+
+        settings = {"title": "demo"}
+
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            await init_limiter()
+            yield
+
+
+        app = FastAPI(lifespan=lifespan, title=settings["title"])
+
+
+        @app.post("/hits/{key}")
+        async def hit(key: str, session=Depends(get_session)) -> int:
+            return await session.incr("hits:" + key)
+    """,
+}
+
+
+def test_a_named_client_the_hook_cannot_spell_stays_manual_and_the_rest_moves(
+        tmp_path: Path) -> None:
+    repo = _repo(tmp_path, SHADOWED)
+    _init(repo)
+    sites = _sites(repo)
+    limiter = sites["app/limiter.py"]
+    assert (limiter["status"], limiter["reason_code"]) == (
+        "manual", "lifecycle-lacks-named-client"), limiter
+    assert "cannot be spelled there" in limiter["reason"] and "app/main.py" in limiter["reason"]
+    assert sites["app/sessions.py"]["status"] == "pending"
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert run.exit_code == 0, run.stdout + run.stderr
+    main = (repo / "app/main.py").read_text()
+    # started on the URL the session clients share, and nothing named `settings` imported
+    assert '    await init_redis(getenv("REDIS_URL"))\n' in main, main
+    assert "import settings" not in main, main
+    compile(main, "main.py", "exec")

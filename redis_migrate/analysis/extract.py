@@ -345,6 +345,9 @@ class _Extractor(Injections):
             self.facts.field_defaults.extend(
                 (self.frames[-1].qualname, name, key, loc) for key, loc in moved)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if self.frames[-1].kind == "module":
+            self.facts.module_names.extend(n.id for t in targets for n in ast.walk(t)
+                                           if isinstance(n, ast.Name))
         keys = [key for target in targets for key in self._bind(target, node.value, values)]
         call = _unwrap(node.value)
         frame = self.frames[-1]

@@ -184,6 +184,9 @@ class FileFacts:
     # then its shutdown steps. (calling def, callee key, after a yield)
     steps: list[tuple[str, str, bool]] = field(default_factory=list)
     defs: list[str] = field(default_factory=list)  # qualified names of the defs made here
+    # every name a module-level assignment binds, whatever its value (`settings = {...}`): a
+    # name an import added to the module would be shadowed by
+    module_names: list[str] = field(default_factory=list)
     # `GetRedis = Annotated[Redis, Depends(get_redis)]` made here: re-exported like a def
     dependency_aliases: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)  # the defs here that yield a value

@@ -13,6 +13,7 @@ reads) it only proposes it: creating them is then the team's change.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,10 @@ def client_proposals(repo: Path) -> list[NamedClientProposal]:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))
         if site.reason_code != "url-differs" or linked is None or not linked.url:
             continue
-        name = client_name(linked.url)
+        name = base = client_name(linked.url)
+        while name in found and found[name].spec["url"] != linked.url:
+            # `settings.CACHE_URL` and `os.getenv("CACHE_URL")`: two names
+            name = f"{base}-{sum(n == base or n.startswith(base + '-') for n in found) + 1}"
         wirable = linked.library != "redis-sync" and not is_test_path(site.file)
         if name in found:
             found[name].wirable = found[name].wirable and wirable
@@ -109,10 +113,18 @@ def _clients_table(proposals: list[NamedClientProposal]) -> tomlkit.items.Table:
 
 
 def client_name(url_source: str) -> str:
-    """`settings.QUEUE_REDIS_URL` -> `queue`; `str(settings.LIMITER_URL)` -> `limiter`."""
-    last = url_source.rstrip(")").rsplit(".", 1)[-1].strip("\"'").lower()
+    """A name for the client on the URL `url_source` spells: `settings.QUEUE_REDIS_URL` ->
+    `queue`, `str(settings.LIMITER_URL)` -> `limiter`, `os.getenv("REDIS_CACHE_URL")` ->
+    `cache`, `"redis://cache:6380/1"` -> `cache-6380-1`."""
+    quoted = re.findall(r"""["']([^"']+)["']""", url_source)
+    if quoted:  # an environment variable's name, or a literal URL or host
+        last = quoted[0].split("@")[-1].removeprefix("redis://").removeprefix("rediss://")
+    else:
+        last = url_source.rstrip(")").rsplit(".", 1)[-1]
+    last = last.lower()
     for suffix in ("_redis_url", "_url", "_redis"):
         last = last.removesuffix(suffix)
+    last = last.removeprefix("redis_")
     return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
 
 

@@ -55,6 +55,8 @@ class NamedClients:
         """Why `get_redis(name)` would raise once the app runs (None: it is created)."""
         if ANY_NAME in self.created or name in self.created:
             return None
+        if wiring is not None and wiring.refusal() is not None:
+            return None  # nothing starts the module at all: that is the reason to give
         wires = wiring is not None and (wiring.needs_wiring or wiring.app_lifespan is not None)
         if wires and name in self.wired():
             return None

@@ -676,9 +676,7 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
             canonical = index.canonical(target)
             if (url_key.startswith(canonical + ".") or url_key == canonical) and "." in target:
                 name = target.rpartition(".")[2]
-                own = f"{hook_file.module}.{name}"
-                if name in module_level or own in hook_file.classes or any(
-                        key == own for key, _ in hook_file.edges):
+                if name in module_level or _binds(hook_file, name):
                     return None  # the hook's module binds that name to something else
                 return name + url_key[len(canonical):], ((target.rpartition(".")[0], name),)
     return _from_imported_module(url_key, hook_file, index, module_level)
@@ -698,9 +696,7 @@ def _from_imported_module(url_key: str, hook_file: FileFacts, index: ModuleIndex
             continue
         rest = url_key[len(home) + 1:]
         name = rest.split(".")[0]
-        own = f"{hook_file.module}.{name}"
-        if f"{home}.{name}" in index.full or name in module_level \
-                or own in hook_file.classes or any(key == own for key, _ in hook_file.edges):
+        if f"{home}.{name}" in index.full or name in module_level or _binds(hook_file, name):
             return None
         return rest, ((module, name),)
     return None
@@ -755,12 +751,19 @@ def _spell_env(url_key: str, hook_file: FileFacts, module_level: dict[str, str],
     os_name = next((local for local, target in module_level.items() if target == "os"), None)
     if os_name is not None:
         return f"{os_name}.getenv({arguments})", ()
-    own = f"{hook_file.module}.getenv"
-    if own in hook_file.classes or any(key == own for key, _ in hook_file.edges) or (
+    if _binds(hook_file, "getenv") or (
             "getenv" in module_level and module_level["getenv"] != "os.getenv"):
         return None  # the file binds `getenv` to something else
     needed: Imports = () if module_level.get("getenv") == "os.getenv" else (("os", "getenv"),)
     return f"getenv({arguments})", needed
+
+
+def _binds(hook_file: FileFacts, name: str) -> bool:
+    """Whether the hook's module binds `name` itself (a class, a def, an assignment of
+    anything): an import of that name added to it would be shadowed, or shadow it."""
+    own = f"{hook_file.module}.{name}"
+    return (name in hook_file.module_names or own in hook_file.classes
+            or own in hook_file.defs or any(key == own for key, _ in hook_file.edges))
 
 
 def _quoted(text: str) -> str:
