@@ -198,20 +198,25 @@ def test_init_keeps_src_in_the_import_when_the_app_imports_src(tmp_path: Path) -
     assert table["lifecycle-import"] == "src.core.redis_client"
 
 
+# restaurant-backend's shape: the app's client reads its settings and decodes; a script
+# beside it spells "localhost" and does not
+APP_AND_PROBE = {
+    "app/__init__.py": "",
+    "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\n",
+    "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
+                     "client = redis.Redis(host=settings.REDIS_HOST, "
+                     "port=settings.REDIS_PORT, decode_responses=True)\n\n\n"
+                     "async def read(key):\n    return await client.get(key)\n"),
+    "app/probe.py": ("import redis.asyncio as redis\n\n"
+                     "probe = redis.Redis(host='localhost', port=6379, db=0)\n\n\n"
+                     "async def send():\n    await probe.publish('test', 'test')\n")}
+
+
 def test_init_prefers_the_configured_url_and_its_decoding_in_a_tie(tmp_path: Path) -> None:
     """restaurant-backend's shape: the app's client reads its settings and decodes; a script
     beside it spells "localhost" and does not. One vote each: the central client is the
     app's, and a host/port client is given as the URL it connects to, not its host alone."""
-    repo = git_repo(tmp_path / "t", {
-        "app/__init__.py": "",
-        "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\n",
-        "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
-                         "client = redis.Redis(host=settings.REDIS_HOST, "
-                         "port=settings.REDIS_PORT, decode_responses=True)\n\n\n"
-                         "async def read(key):\n    return await client.get(key)\n"),
-        "app/probe.py": ("import redis.asyncio as redis\n\n"
-                         "probe = redis.Redis(host='localhost', port=6379, db=0)\n\n\n"
-                         "async def send():\n    await probe.publish('test', 'test')\n")})
+    repo = git_repo(tmp_path / "t", APP_AND_PROBE)
     run = migrate("init", "-C", repo)
     assert run.exit_code == 0, run.stdout + run.stderr
     url = 'f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0"'
@@ -228,16 +233,7 @@ def test_with_no_hook_a_client_on_another_url_than_inits_choice_stays_manual(
     localhost would connect there instead; before, with no URL passed anywhere, every client
     moved onto get_redis() whatever its URL. Its named client is proposed, not written:
     no batch wires an init_redis() call here that could create it."""
-    repo = git_repo(tmp_path / "t", {
-        "app/__init__.py": "",
-        "app/settings.py": "REDIS_HOST = 'cache'\nREDIS_PORT = 6380\n",
-        "app/cache.py": ("import redis.asyncio as redis\nfrom app import settings\n\n"
-                         "client = redis.Redis(host=settings.REDIS_HOST, "
-                         "port=settings.REDIS_PORT, decode_responses=True)\n\n\n"
-                         "async def read(key):\n    return await client.get(key)\n"),
-        "app/probe.py": ("import redis.asyncio as redis\n\n"
-                         "probe = redis.Redis(host='localhost', port=6379, db=0)\n\n\n"
-                         "async def send():\n    await probe.publish('test', 'test')\n")})
+    repo = git_repo(tmp_path / "t", APP_AND_PROBE)
     run = migrate("init", "-C", repo)
     assert run.exit_code == 0, run.stdout + run.stderr
     assert "[tool.migrate.clients.localhost]" in run.stdout.split("add named clients", 1)[1]
