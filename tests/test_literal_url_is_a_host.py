@@ -11,6 +11,9 @@ and a client given no location has redis-py's defaults.
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
+
+from cli_helpers import git_repo, init_and_apply_every_batch
 
 from redis_migrate.analysis.extract import extract
 from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
@@ -64,3 +67,39 @@ def test_options_from_a_dict_or_a_socket_are_not_the_defaults() -> None:
     keys = _keys()
     assert keys["j"] is None  # Redis(**OPTIONS): where it connects is in the dict
     assert keys["k"] is None  # a unix socket
+
+
+def test_redis_py_defaults_are_spelled_as_the_url_they_connect_to() -> None:
+    facts = extract("app/clients.py", "app.clients", False, textwrap.dedent('''
+        import redis
+        a = redis.Redis()
+        b = redis.Redis(db=1, decode_responses=True)
+        c = redis.Redis(password="s3cret")
+    ''').encode(), ())
+    codes = [site.url_code for site in facts.sites]
+    # the last: a password the URL would have to carry, so no URL is spelled for it
+    assert codes == ["'redis://localhost:6379/0'", "'redis://localhost:6379/1'", None], codes
+
+
+def test_a_sync_app_on_the_defaults_is_configured_with_them_and_moves(tmp_path: Path) -> None:
+    """mastbaum/redis-flask-example: a Flask app's one client is `Redis()`. Nothing named its
+    URL, so get_sync_redis() would have read $REDIS_URL (`url-differs`); the module `init`
+    writes now configures the URL it connected to, and the client moves."""
+    repo = git_repo(tmp_path / "flask", {"app.py": textwrap.dedent('''
+        from flask import Flask, jsonify
+        from redis import Redis
+
+        app = Flask(__name__)
+        redis = Redis()
+
+
+        @app.route("/set/<int:value>")
+        def set_value(value):
+            return jsonify(response=redis.set("testfield", value))
+    ''').lstrip()})
+    init_and_apply_every_batch(repo)
+    module = (repo / "redis_client.py").read_text()
+    assert "    return 'redis://localhost:6379/0'\n" in module, module[-600:]
+    assert "configure_sync_redis(_app_sync_url)" in module
+    app = (repo / "app.py").read_text()
+    assert "Redis()" not in app and 'get_sync_redis().set("testfield", value)' in app, app

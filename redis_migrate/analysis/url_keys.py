@@ -93,8 +93,7 @@ class UrlKeys(Evaluator):
 
     def _url_key(self, node: ast.Call) -> str | None:
         given = {k.arg: k.value for k in node.keywords if k.arg}
-        if not node.args and not given.keys() & _ELSEWHERE \
-                and all(k.arg is not None for k in node.keywords):  # not `Redis(**options)`
+        if _defaults_to_localhost(node, given):
             # `Redis()`, `Redis(db=1)`: redis-py's defaults, localhost:6379, database 0
             return self._host_key({"host": ast.Constant("localhost"), **given})
         if "host" in given and not given.keys() & {"url", "address"}:
@@ -210,6 +209,8 @@ class UrlKeys(Evaluator):
         """`Redis(host=h, port=p, db=n)` as the URL it connects to (`redis://h:p/n`, an
         f-string when a part is not a literal); None with credentials, TLS or a socket."""
         given = {k.arg: k.value for k in node.keywords if k.arg}
+        if _defaults_to_localhost(node, given):  # `Redis()`: redis://localhost:6379/0
+            given = {"host": ast.Constant("localhost"), **given}
         if "host" not in given or node.args or given.keys() & {
                 "password", "username", "ssl", "unix_socket_path", "connection_pool"}:
             return None
@@ -306,6 +307,13 @@ _FIELD = re.compile("\x00(\\d+)\x00")
 # socket, a pool): without one of them or a positional argument, it is redis-py's default
 _ELSEWHERE = frozenset({"url", "address", "host", "unix_socket_path", "path",
                         "connection_pool", "sentinels", "startup_nodes"})
+
+
+def _defaults_to_localhost(node: ast.Call, given: dict[str, ast.expr]) -> bool:
+    """Whether the call says nothing of where it connects (no URL, host, socket or pool,
+    no positional argument, no `**options`): redis-py's default, localhost:6379."""
+    return not node.args and not given.keys() & _ELSEWHERE \
+        and all(k.arg is not None for k in node.keywords)
 
 
 def literal_url_key(text: str) -> str:
