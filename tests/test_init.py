@@ -301,3 +301,28 @@ def test_init_never_advises_a_host_alone_as_the_url(tmp_path: Path) -> None:
     sites = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)["sites"]
     [site] = [s for s in sites if s["kind"] == "instantiation"]
     assert site["reason_code"] == "options-differ", site
+
+
+def test_a_url_parameters_default_is_the_env_read_its_global_is_bound_to(
+        tmp_path: Path) -> None:
+    """The benchmark corpus's shape (and a common one): `REDIS_URL = os.environ.get(...)`, a
+    module client on it, and a class whose `__init__(self, url=REDIS_URL)` nothing passes.
+    The module client's URL is the environment read; the class's parameter resolved to the
+    global's name, another key, so once a repository with no hook compared URLs at all, the
+    class's client was `url-differs` from the URL it shares."""
+    repo = git_repo(tmp_path / "t", {
+        "app/__init__.py": "",
+        "app/cache.py": (
+            "import os\n\nfrom redis.asyncio import Redis\n\n"
+            "REDIS_URL = os.environ.get('REDIS_URL', 'redis://localhost:6379/0')\n"
+            "client = Redis.from_url(REDIS_URL)\n\n\n"
+            "class Catalog:\n    def __init__(self, url: str = REDIS_URL) -> None:\n"
+            "        self._redis = Redis.from_url(url)\n\n"
+            "    async def get(self, key):\n        return await self._redis.get(key)\n\n\n"
+            "catalog = Catalog()\n\n\n"
+            "async def put(key, value):\n    await client.set(key, value)\n")})
+    assert migrate("init", "-C", repo).exit_code == 0
+    report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
+    statuses = {(s["line"], s["kind"]): s["status"] for s in report["sites"]}
+    assert statuses == {(6, "instantiation"): "pending", (11, "instantiation"): "pending",
+                        (17, "owner-singleton"): "pending"}, report["sites"]

@@ -156,6 +156,7 @@ class _Extractor(Injections):
         for name in LIFECYCLE_NAMES & nested:
             self.facts.taken_names.setdefault(name, "")
         self._stmts(tree.body)
+        self.facts.url_constants = dict(self.bound_constants)
 
     def _module_framework_objects(self, body: list[ast.stmt]) -> None:
         """`app = FastAPI()` at module level: `app` is the app everywhere in this module."""

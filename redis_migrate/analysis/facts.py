@@ -187,6 +187,9 @@ class FileFacts:
     # every name a module-level assignment binds, whatever its value (`settings = {...}`): a
     # name an import added to the module would be shadowed by
     module_names: list[str] = field(default_factory=list)
+    # module globals bound once to a URL with a key of its own (`REDIS_URL = os.environ.get(
+    # "REDIS_URL", ...)` -> `env:REDIS_URL=...`): the key a client made from the name gets
+    url_constants: dict[str, str] = field(default_factory=dict)
     # `GetRedis = Annotated[Redis, Depends(get_redis)]` made here: re-exported like a def
     dependency_aliases: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)  # the defs here that yield a value

@@ -553,7 +553,8 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     index = ModuleIndex.of(files)
     graph, site_facts = _build_graph(files, index)
     sites = _instantiation_sites(site_facts, index)
-    _parameter_sources(sites.values(), graph)
+    _parameter_sources(sites.values(), graph,
+                       {k: v for f in files for k, v in f.url_constants.items()})
     _attach_holders(sites, graph)
     _attach_returns(files, sites, graph)
     _attach_pools(sites, site_facts, graph)
@@ -794,7 +795,8 @@ def _attach_patches(files: list[FileFacts], sites: dict[str, LinkedSite],
                     site.patched_by_name.append((f"{facts.path}:{loc.line}", key))
 
 
-def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph) -> None:
+def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph,
+                       constants: Mapping[str, str]) -> None:
     """A URL or option that is a parameter of the site's def stands for what its callers
     pass, when that is one key: `def make_pool(url, max_connection)` called only as
     `make_pool(settings.REDIS_URL, settings.REDIS_MAX)`, or `def connect(url=settings.URL)`
@@ -820,7 +822,11 @@ def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph) -> None:
         for value in feeding.get(key, ()):
             found.update(feeding.get(value, ()) if f".{ARGS}." in value else (value,))
         only = next(iter(found)) if len(found) == 1 else None
-        return only if only is not None and not local(only) else key
+        if only is None or local(only):
+            return key
+        # `def __init__(self, url=REDIS_URL)` with `REDIS_URL = os.environ.get(...)`: the key
+        # `from_url(REDIS_URL)` gets in that module, not the global's name
+        return constants.get(only, only)
 
     for site in sites:
         if site.url_key and local(site.url_key):
