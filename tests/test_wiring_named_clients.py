@@ -335,3 +335,25 @@ def test_a_named_client_the_hook_cannot_spell_stays_manual_and_the_rest_moves(
     assert '    await init_redis(getenv("REDIS_URL"))\n' in main, main
     assert "import settings" not in main, main
     compile(main, "main.py", "exec")
+
+
+def test_a_named_client_with_an_option_spelled_as_code_is_proposed_not_written(
+        tmp_path: Path) -> None:
+    import tomllib
+
+    # `db=settings.LIMITER_DB` is no value the config can hold: written, it would be the
+    # string "settings.LIMITER_DB", and the wired call could not create the client
+    files = {**FILES,
+             "app/config.py": FILES["app/config.py"].replace(
+                 '            LIMITER_URL = os.environ["LIMITER_URL"]\n',
+                 '            LIMITER_URL = os.environ["LIMITER_URL"]\n'
+                 '            LIMITER_DB = 3\n'),
+             "app/limiter.py": FILES["app/limiter.py"].replace(
+                 "decode_responses=True)", "decode_responses=True, db=settings.LIMITER_DB)")}
+    repo = _repo(tmp_path, files)
+    out = _init(repo)
+    config = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
+    assert "clients" not in config, config
+    proposal = out.split("(and create them in init_redis(clients=...)):", 1)[1]
+    assert tomllib.loads(proposal)["tool"]["migrate"]["clients"]["limiter"]["db"] == \
+        "settings.LIMITER_DB", proposal

@@ -12,6 +12,7 @@ import ast
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis.evaluate import Evaluator
 from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
@@ -107,19 +108,7 @@ class UrlKeys(Evaluator):
     def _host_key(self, given: dict[str, ast.expr]) -> str | None:
         """`Redis(host=h, port=p, db=n)`: where it connects is all three (two clients on one
         host and two ports are two servers); None when a part has no key."""
-        parts = []
-        for name, default in (("host", None), ("port", 6379), ("db", 0)):
-            value = given.get(name)
-            if value is None:
-                parts.append(str(default))
-            elif isinstance(value, ast.Constant) and isinstance(value.value, int):
-                parts.append(str(value.value))
-            else:
-                key = self._key_of(value)
-                if key is None:
-                    return None
-                parts.append(key)
-        return HOST_PREFIX + "|".join(parts)
+        return host_key(given, self._key_of)
 
     def _key_of(self, node: ast.expr) -> str | None:
         """The key a Name/Attribute chain names (`settings.REDIS_URL`), else None."""
@@ -322,13 +311,29 @@ def literal_url_key(text: str) -> str:
     `Redis()`, `Redis(host="localhost")` and `from_url("redis://localhost:6379/0")` agree;
     anything else is hashed (it may hold a password; equal URLs only need equal keys)."""
     parts = _url_parts(text, [])
-    host = parts.get("host") if parts is not None else None
-    if parts is not None and isinstance(host, ast.Constant) and isinstance(host.value, str):
-        numbers = [parts.get(name) for name in ("port", "db")]
-        values = [n.value if isinstance(n, ast.Constant) else default
-                  for n, default in zip(numbers, (6379, 0))]
-        return HOST_PREFIX + "|".join([_hashed(host.value), *(str(v) for v in values)])
-    return _hashed(text)
+    key = host_key(parts, lambda host: _hashed(host.value) if isinstance(host, ast.Constant)
+                   and isinstance(host.value, str) else None) if parts is not None else None
+    return key if key is not None else _hashed(text)
+
+
+def host_key(given: Mapping[str, ast.expr],
+             key_of: Callable[[ast.expr], str | None]) -> str | None:
+    """`host:<host>|<port>|<db>` for the keywords `Redis(host=, port=, db=)` takes, a number
+    as itself, a part missing as redis-py's default, anything else as `key_of` names it;
+    None when a part has no key."""
+    parts = []
+    for name, default in (("host", None), ("port", 6379), ("db", 0)):
+        value = given.get(name)
+        if value is None:
+            parts.append(str(default))
+        elif isinstance(value, ast.Constant) and isinstance(value.value, int):
+            parts.append(str(value.value))
+        else:
+            key = key_of(value)
+            if key is None:
+                return None
+            parts.append(key)
+    return HOST_PREFIX + "|".join(parts)
 
 
 def _hashed(text: str) -> str:

@@ -63,10 +63,12 @@ def client_proposals(repo: Path) -> list[NamedClientProposal]:
             found[name].wirable = found[name].wirable and wirable
             at_import[name] = at_import[name] or site.scope == "module"
             continue
-        options = {k: _toml_value(v) for k, v in linked.options
-                   if k not in URL_PARTS | HARMLESS_OPTIONS}
-        found[name] = NamedClientProposal(name, {"url": linked.url, **options}, wirable,
-                                          url_text(linked) or linked.url)
+        sources = {k: v for k, v in linked.options if k not in URL_PARTS | HARMLESS_OPTIONS}
+        options = {k: _toml_value(v) for k, v in sources.items()}
+        # an option spelled as code (`db=settings.DB`) is no value the config can hold
+        literal = all(_is_literal(v) for v in sources.values())
+        found[name] = NamedClientProposal(name, {"url": linked.url, **options},
+                                          wirable and literal, url_text(linked) or linked.url)
         at_import[name] = site.scope == "module"
     wiring = inventory.wiring
     # a batch wires init_redis() into the app's startup: nothing else would create them
@@ -126,6 +128,14 @@ def client_name(url_source: str) -> str:
         last = last.removesuffix(suffix)
     last = last.removeprefix("redis_")
     return "".join(c if c.isalnum() else "-" for c in last).strip("-") or "other"
+
+
+def _is_literal(source: str) -> bool:
+    try:
+        ast.literal_eval(source)
+    except (ValueError, SyntaxError):
+        return False
+    return True
 
 
 def _toml_value(source: str) -> object:

@@ -28,6 +28,7 @@ from redis_migrate.rewrite.fileio import write_atomic
 from redis_migrate.scan import lifecycle
 from redis_migrate.scan.discovery import discover, module_name
 from redis_migrate.scan.inventory import read_team_module
+from redis_migrate.scan.named_clients import client_entry
 from redis_migrate.scan.report import Inventory
 from redis_migrate.scan.safety import sync_url_refusal
 from redis_migrate.scan.sync_url import read_tail, render_tail, spell
@@ -116,11 +117,8 @@ def run_init(repo: Path, lifecycle_module: str | None, lifecycle_import: str | N
             write_clients(config_path, named)
             proposals = [p for p in proposals if not p.wirable]
     if central is not None:
-        # an other URL is said to be a named client only where one is written or proposed:
-        # a client on it left manual for another reason (passed to ArqRedis()) has none
-        listed = {p.code for p in [*named, *proposals]}
-        central.others = [url for url in central.others if url in listed]
-        derived, wiring = central.explain(), wiring_lines(repo, lifecycle_import, central, named)
+        derived = central.explain({p.code for p in [*named, *proposals]})
+        wiring = wiring_lines(repo, lifecycle_import, central, named)
     problems = lifecycle.validate(repo, lifecycle_module)
     config = load_config(repo)
     facts = read_team_module(repo, config)
@@ -156,7 +154,9 @@ class DerivedCentral:
         accessor, so that is the policy, not `manual` for every one of them."""
         return self.clients > 0 and self.sync_clients == self.clients
 
-    def explain(self) -> list[str]:
+    def explain(self, named: set[str] | None = None) -> list[str]:
+        """How the client was chosen; `named`: the other URLs written or proposed as named
+        clients (a client on another URL left manual for another reason has none)."""
         if not self.clients:
             return ["no Redis client found: the template's defaults ($REDIS_URL, bytes replies)"]
         starts = "configure_sync_redis()" if self.all_sync else "init_redis()"
@@ -178,7 +178,8 @@ class DerivedCentral:
                          f"the module passes it to configure_sync_redis(), read on first use")
         elif self.sync_gap:
             lines.append(f"sync url: not written ({self.sync_gap})")
-        lines += [f"other URL {url}: a named client (below)" for url in self.others]
+        lines += [f"other URL {url}: a named client (below)" for url in self.others
+                  if named is None or url in named]
         return lines
 
 
@@ -387,10 +388,8 @@ def wiring_lines(repo: Path, import_name: str, central: DerivedCentral,
     with the `named` clients, which init_redis() creates beside the shared one."""
     url = central.url or ""
     if named and url:
-        entries = ", ".join(
-            f'"{p.name}": {{' + ", ".join(f'"{k}": {p.code if k == "url" else repr(v)}'
-                                          for k, v in p.spec.items()) + "}"
-            for p in named)
+        entries = ", ".join(f'"{p.name}": ' + client_entry(
+            p.code, {k: v for k, v in p.spec.items() if k != "url"}) for p in named)
         url = f"{url}, clients={{{entries}}}"
     if central.all_sync and central.sync_url is not None:
         return ["a sync app: get_sync_redis() needs no startup call; the module configures it",

@@ -57,8 +57,7 @@ class NamedClients:
             return None
         if wiring is not None and wiring.refusal() is not None:
             return None  # nothing starts the module at all: that is the reason to give
-        wires = wiring is not None and (wiring.needs_wiring or wiring.app_lifespan is not None)
-        if wires and name in self.wired():
+        if name in self.wired():  # entries exist only for the hooks a batch wires
             return None
         if name in self.problems:
             return self.problems[name]
@@ -102,10 +101,8 @@ def named_clients(wiring: WiringFacts, files: list[FileFacts], linked: list[Link
                     f"clients=...) by hand")
                 break
             code, needed = as_clients_spell(spelled, users[0].url_key or "", users)
-            entry = ", ".join([f'"url": {code}', *options])
-            found.entries.setdefault(hook, []).append((name, "{" + entry + "}"))
-            found.imports[hook] = (*found.imports.get(hook, ()),
-                                   *(i for i in needed if i not in found.imports.get(hook, ())))
+            found.entries.setdefault(hook, []).append((name, client_entry(code, options)))
+            found.imports[hook] = tuple(dict.fromkeys((*found.imports.get(hook, ()), *needed)))
     for hook in list(found.entries):
         # a name one hook could not spell is created by none: the sites on it stay manual
         found.entries[hook] = [(n, e) for n, e in found.entries[hook] if n not in found.problems]
@@ -121,11 +118,17 @@ def _hooks(wiring: WiringFacts) -> dict[str, str]:
     return {anchor.function or "": anchor.path for anchor in wiring.anchors}
 
 
-def _options_code(spec: Mapping[str, Any], users: list[LinkedSite]) -> list[str] | None:
-    """`"decode_responses": True` for each option of the named client, as Python code; None
-    when one is source text (`db = "settings.DB"`) rather than a literal value."""
+def client_entry(url_code: str, options: Mapping[str, object]) -> str:
+    """A named client's entry in `init_redis(clients=...)`: `{"url": <code>, "db": 1}`."""
+    return "{" + ", ".join([f'"url": {url_code}',
+                            *(f'"{name}": {value!r}' for name, value in options.items())]) + "}"
+
+
+def _options_code(spec: Mapping[str, Any], users: list[LinkedSite]) -> dict[str, object] | None:
+    """The named client's options, each a literal value; None when one is source text
+    (`db = "settings.DB"`) rather than a literal value."""
     written = {name: source for s in users for name, source in s.options}
-    entries = []
+    options: dict[str, object] = {}
     for name, value in sorted(spec.items()):
         if name == "url":
             continue
@@ -133,8 +136,8 @@ def _options_code(spec: Mapping[str, Any], users: list[LinkedSite]) -> list[str]
             return None
         if not isinstance(value, (str, bool, int, float)):
             return None
-        entries.append(f'"{name}": {value!r}')
-    return entries
+        options[name] = value
+    return options
 
 
 def _is_literal(source: str | None, value: str) -> bool:

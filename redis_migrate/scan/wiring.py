@@ -66,11 +66,11 @@ from redis_migrate.redis_api import URL_PARTS
 from redis_migrate.scan.discovery import is_test_path
 from redis_migrate.scan.programs import ImportGraph, OtherProgram
 
-STARTING = ("lifespan", "startup", "main")
-# the (module, name) imports a spelling of a URL needs in the hook's file, and the spelling
 if TYPE_CHECKING:
     from redis_migrate.scan.named_clients import NamedClients
 
+STARTING = ("lifespan", "startup", "main")
+# the (module, name) imports a spelling of a URL needs in the hook's file, and the spelling
 Imports = tuple[tuple[str, str], ...]
 Spelled = tuple[str, Imports]
 # The options init_redis(clients={"default": ...}) can carry for the shared client, because
