@@ -249,6 +249,10 @@ class _Extractor(Injections):
                     f"{parent.qualname}.{n.attr}" for n in ast.walk(node)
                     if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                     and n.value.id == frame.self_name}))
+                # `instance = cls()` (a singleton's classmethod): `instance.client` is the
+                # instance attribute `self.client` is in a method
+                for name in _bound_once_to_call_of(node, frame.self_name):
+                    frame.types[name] = parent.qualname
             frame.types.pop(frame.self_name, None)
         self._record_parameters(node.args, qualname, skip_first=frame.self_name is not None)
         if parent.kind == "class" and any(_is_property(d) for d in node.decorator_list):
@@ -582,3 +586,20 @@ def _dispatch_tables(tree: ast.Module) -> dict[str, tuple[ast.expr, ...]]:
         if isinstance(changed, ast.Name):
             tables.pop(changed.id, None)
     return tables
+
+
+def _bound_once_to_call_of(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                           callee: str) -> list[str]:
+    """The local names `function` binds once, and then to `callee(...)` (`cls()`)."""
+    stores: dict[str, int] = {}
+    calls: set[str] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Name) and node.value.func.id == callee:
+            calls.add(node.targets[0].id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            stores.update({name: 2 for name in node.names})  # not a local
+    return sorted(name for name in calls if stores.get(name) == 1 and name != callee)

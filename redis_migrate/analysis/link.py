@@ -121,6 +121,7 @@ class LinkedSite:
     # held in an attribute a classmethod reads or sets on the class (`cls._instance`)
     on_class: bool = False
     hook: str | None = None  # the kind of app hook its function is (startup, lifespan, main…)
+    at_start: bool = False  # its def runs as the app starts (a startup hook, or one it calls)
     url_code: str | None = None  # the URL argument's source, unmasked (never printed)
     receiver: str | None = None  # for a close: the closed expression as source
     in_lambda: bool = False  # for a close: made in a lambda's body
@@ -560,8 +561,10 @@ def link(files: list[FileFacts]) -> list[LinkedSite]:
     _attach_pools(sites, site_facts, graph)
     closes = _attach_uses(files, sites, site_facts, graph)
     hooks = app_hooks(files, index)
+    started = started_defs(files, index, hooks)
     for site in [*sites.values(), *closes]:
         site.hook = hooks.get(site.function or "")
+        site.at_start = site.function in started
         if site.rewrite == "lazy-getter" and site.hook in ("startup", "lifespan", "main"):
             # `global client; client = Redis(...)` in a startup hook is no getter: the global
             # stays and is given get_redis() there (the holder stays, as for app.state)
@@ -811,16 +814,27 @@ def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph,
         return
     feeding = _feeding(graph, wanted)
     # a parameter is fed by the argument keys of its calls (`make_pool.<args>.0`), which are
-    # fed by what each caller passes
-    arguments = {value for values in feeding.values() for value in values
-                 if f".{ARGS}." in value}
-    for key, values in _feeding(graph, arguments).items():
-        feeding[key] = values
+    # fed by what each caller passes; a method's argument key (`Limiter.init.<args>.0`) is
+    # one place with each caller's (`limiter.init.<args>.0`), which is fed by what it passes
+    for _ in range(_ARGUMENT_HOPS):
+        arguments = {value for values in feeding.values() for value in values
+                     if f".{ARGS}." in value} - feeding.keys()
+        if not arguments:
+            break
+        feeding.update(_feeding(graph, arguments))
 
-    def resolved(key: str) -> str:
+    def passed(key: str, seen: set[str]) -> set[str]:
         found: set[str] = set()
         for value in feeding.get(key, ()):
-            found.update(feeding.get(value, ()) if f".{ARGS}." in value else (value,))
+            if f".{ARGS}." not in value:
+                found.add(value)
+            elif value not in seen:
+                seen.add(value)
+                found |= passed(value, seen)
+        return found
+
+    def resolved(key: str) -> str:
+        found = passed(key, {key})
         only = next(iter(found)) if len(found) == 1 else None
         if only is None or local(only):
             return key
@@ -835,6 +849,9 @@ def _parameter_sources(sites: Collection[LinkedSite], graph: _Graph,
                 site.url_parameter = parameter
         site.option_keys = tuple((name, resolved(key) if local(key) else key)
                                  for name, key in site.option_keys)
+
+
+_ARGUMENT_HOPS = 4  # a caller's argument key, a method's, an instance's: a few hops at most
 
 
 def _feeding(graph: _Graph, keys: set[str]) -> dict[str, list[str]]:
@@ -920,22 +937,82 @@ def _hook_helpers(files: list[FileFacts], index: ModuleIndex,
     edit). In a lifespan, a step of its own (`await create_cache()`, the result unused: not a
     getter whose client the lifespan keeps) is a startup hook before the yield and a shutdown
     hook after it. A def called from hooks of both kinds is left out."""
+    return _called_by_hooks(files, index, found, depth=1, through_instances=False)
+
+
+def started_defs(files: list[FileFacts], index: ModuleIndex,
+                 hooks: dict[str, str]) -> set[str]:
+    """The defs that run as the app starts: its startup hooks (`hooks`, `app_hooks`), and
+    what they call a few calls deep, methods of module-level instances included
+    (`rate_limiter.initialize(url)` in `create_rate_limit_pool()`, which the lifespan calls).
+    Not anchors for the wiring (a method may run again later); what makes a URL one the app
+    reads as it starts."""
+    deeper = _called_by_hooks(files, index, hooks, depth=_HELPER_DEPTH, through_instances=True)
+    return {key for key, kind in deeper.items() if kind in ("startup", "lifespan", "main")}
+
+
+_HELPER_DEPTH = 3  # a hook's helper, the helper's, a method it calls
+
+
+def _called_by_hooks(files: list[FileFacts], index: ModuleIndex, found: dict[str, str],
+                     depth: int, through_instances: bool) -> dict[str, str]:
+    """`found` (hooks by kind) and the target's defs its startup and shutdown hooks call,
+    `depth` calls deep, each of the kind of the hooks calling it (none when both kinds do)."""
     defined = {name for f in files for name in f.defs}
-    helpers: dict[str, str] = {}
-    for facts in files:
-        calls = [(caller, callee, found.get(index.canonical(caller)))
-                 for caller, callee in set(facts.calls)]
-        calls += [(caller, callee, "shutdown" if late else "startup")
-                  for caller, callee, late in set(facts.steps)
-                  if found.get(index.canonical(caller)) == "lifespan"]
-        for _, callee, kind in calls:
+    methods = _MethodsOfInstances(files, defined) if through_instances else None
+    calls = [(index.canonical(caller), callee) for f in files for caller, callee in set(f.calls)]
+    steps = [(index.canonical(caller), callee, "shutdown" if late else "startup")
+             for f in files for caller, callee, late in set(f.steps)]
+    hooks = dict(found)
+    for _ in range(depth):
+        helpers: dict[str, str] = {}
+        made = [(callee, hooks.get(caller)) for caller, callee in calls]
+        made += [(callee, kind) for caller, callee, kind in steps
+                 if found.get(caller) == "lifespan"]
+        for callee, kind in made:
             if kind not in ("startup", "shutdown"):
                 continue
             key = index.canonical(callee)
+            if key not in defined and methods is not None:
+                key = methods.of(key) or key  # `limiter.init(url)`: `Limiter.init`
             if key in found or key not in defined:
                 continue
             helpers[key] = kind if helpers.get(key, kind) == kind else "mixed"
-    return {**found, **{k: kind for k, kind in helpers.items() if kind != "mixed"}}
+        deeper = {k: kind for k, kind in helpers.items() if kind != "mixed"}
+        if deeper.keys() <= hooks.keys() - found.keys():
+            break
+        hooks = {**found, **deeper}
+    return hooks
+
+
+class _MethodsOfInstances:
+    """`limiter.init` -> `app.limits.Limiter.init` for a module-level `limiter = Limiter()`
+    bound once, to an instance of a class of the target (read when first asked)."""
+
+    def __init__(self, files: list[FileFacts], defined: set[str]) -> None:
+        self.files, self.defined = files, defined
+        self.classes: dict[str, str] | None = None  # module-level name -> its one class
+
+    def of(self, key: str) -> str | None:
+        owner, _, method = key.rpartition(".")
+        if self.classes is None:
+            self.classes = self._instances()
+        cls = self.classes.get(owner)
+        return f"{cls}.{method}" if cls is not None and f"{cls}.{method}" in self.defined \
+            else None
+
+    def _instances(self) -> dict[str, str]:
+        bound: dict[str, list[str]] = defaultdict(list)
+        for facts in self.files:
+            globals_ = {f"{facts.module}.{name}" for name in facts.module_names}
+            for target, value in facts.edges:
+                if target in globals_:
+                    bound[target].append(value)
+        classes = {cls for facts in self.files for cls in facts.classes}
+        suffix = f".{RETURN}"
+        return {name: values[0].removesuffix(suffix) for name, values in bound.items()
+                if len(values) == 1 and values[0].endswith(suffix)
+                and values[0].removesuffix(suffix) in classes}
 
 
 def _constructor_parameters(graph: _Graph) -> None:

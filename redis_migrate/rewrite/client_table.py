@@ -54,32 +54,42 @@ def client_proposals(repo: Path) -> list[NamedClientProposal]:
         linked = inventory.details.get((site.file, site.line, site.col, site.kind))
         if site.reason_code != "url-differs" or linked is None or not linked.url:
             continue
-        name = base = client_name(linked.url)
-        while name in found and found[name].spec["url"] != linked.url:
+        # a URL parameter (`def initialize(cls, redis_url)`) is what its callers pass: the
+        # name it resolves to, not the parameter's, which any other def may use
+        url = linked.url_key if linked.url_parameter and linked.url_key else linked.url
+        name = base = client_name(url)
+        while name in found and found[name].spec["url"] != url:
             # `settings.CACHE_URL` and `os.getenv("CACHE_URL")`: two names
             name = f"{base}-{sum(n == base or n.startswith(base + '-') for n in found) + 1}"
         wirable = linked.library != "redis-sync" and not is_test_path(site.file)
         if name in found:
             found[name].wirable = found[name].wirable and wirable
-            at_import[name] = at_import[name] or site.scope == "module"
+            at_import[name] = at_import[name] or _read_at_start(site.scope, linked.at_start)
             continue
         sources = {k: v for k, v in linked.options if k not in URL_PARTS | HARMLESS_OPTIONS}
         options = {k: _toml_value(v) for k, v in sources.items()}
         # an option spelled as code (`db=settings.DB`) is no value the config can hold
         literal = all(_is_literal(v) for v in sources.values())
-        found[name] = NamedClientProposal(name, {"url": linked.url, **options},
-                                          wirable and literal, url_text(linked) or linked.url)
-        at_import[name] = site.scope == "module"
+        found[name] = NamedClientProposal(name, {"url": url, **options},
+                                          wirable and literal, url_text(linked) or url)
+        at_import[name] = _read_at_start(site.scope, linked.at_start)
     wiring = inventory.wiring
     # a batch wires init_redis() into the app's startup: nothing else would create them
     wires = wiring is not None and (wiring.app_lifespan is not None
                                     or (wiring.needs_wiring and bool(wiring.anchors)))
     for name, proposal in found.items():
         # the wired init_redis() reads the URL as the app starts: only one the app already
-        # reads as its modules load (a module client on it), not one a method reads lazily
-        # inside a `try` (which may fail there and be caught)
+        # reads as its modules load (a module client on it) or as it starts (a client made
+        # by its startup hooks), not one a method reads lazily inside a `try` (which may
+        # fail there and be caught)
         proposal.wirable = wires and proposal.wirable and at_import[name]
     return [found[name] for name in sorted(found)]
+
+
+def _read_at_start(scope: str, at_start: bool) -> bool:
+    """Whether the app reads a client's URL as it loads or starts: a module client, or one
+    its startup hooks (or the defs they call) make."""
+    return scope == "module" or at_start
 
 
 def table_text(proposals: list[NamedClientProposal]) -> str:
