@@ -297,7 +297,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
                     plan_for(path).dropped_imports.update(targets)
         return
     function = _relative(linked.function, plan.module) or ""
-    if linked.rewrite == "instance-attribute":
+    if linked.rewrite == "instance-attribute" and not linked.on_class:
         class_path, _, attribute = _relative(bound, plan.module).rpartition(".")
         plan.attributes[(class_path, attribute)] = accessor
     elif linked.rewrite == "lazy-getter":

@@ -199,10 +199,13 @@ def _unsupported_holder(site: LinkedSite) -> str | None:
     if site.holder == "member" and site.function is None:
         return ("client held in a class attribute: read through the class, it cannot become a "
                 "property")
-    if site.on_class:
+    if site.on_class and not (site.function is not None and site.in_async_function):
+        # an async def runs once the app's loop does, after init_redis(): its assignment
+        # can take get_redis() where it stands; a plain one may run at import
         return (f"kept on the class, read or set by a classmethod through `cls` "
-                f"({site.bound_to}): read through the class, it cannot become a property; "
-                f"make the classmethod return get_redis() and drop its close by hand")
+                f"({site.bound_to}), and made outside an async def: read through the class, "
+                f"it cannot become a property, and get_redis() may not work yet where it "
+                f"is made; make the classmethod return get_redis() and drop its close by hand")
     if site.function is None and site.holder != "global":
         return "created at import time without being bound to a module-level name"
     if site.holder == "attribute":
