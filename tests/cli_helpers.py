@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,20 @@ def init_and_apply_every_batch(repo: Path) -> None:
     for batch in BATCHES:
         run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
         assert run.exit_code == 0, run.stdout + run.stderr
+
+
+def init_committed(repo: Path) -> str:
+    """`migrate init` (it must exit 0), committed; its stdout."""
+    run = migrate("init", "-C", repo)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    return run.stdout
+
+
+def dedented_repo(path: Path, files: dict[str, str]) -> Path:
+    """`git_repo` of `files` written as indented triple-quoted text (dedented, stripped)."""
+    return git_repo(path, {name: textwrap.dedent(text).lstrip() for name, text in files.items()})
 
 
 def git_repo(path: Path, files: dict[str, str | bytes] | None = None, commit: bool = True) -> Path:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import git, git_repo, host_and_port, migrate, run_python
+from cli_helpers import git_repo, host_and_port, init_committed, migrate, run_python
 from snippets import source, yield_provider
 
 BATCHES = ["health", "read-caches", "write-caches", "pipelines", "pubsub-streams-queues",
@@ -66,13 +66,6 @@ def _drive(repo: Path, redis_url: str) -> tuple[int, int]:
     return int(last), int(opened)
 
 
-def _init(repo: Path) -> None:
-    """`migrate init`, committed."""
-    assert migrate("init", "-C", repo).exit_code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-
-
 def _apply_every_batch(repo: Path) -> None:
     for batch in BATCHES:
         run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
@@ -84,7 +77,7 @@ def test_a_fastapi_app_with_no_hook_gets_a_lifespan_and_one_pool(
     repo = git_repo(tmp_path / "hits", APP)
     last, opened = _drive(repo, redis_url)
     assert last == 40 and opened >= 40, opened  # a connection per request before
-    _init(repo)
+    init_committed(repo)
     sites = migrate("inventory", "-C", repo)
     assert "lifecycle-not-wired" not in sites.stdout, sites.stdout
     _apply_every_batch(repo)
@@ -134,7 +127,7 @@ def test_a_worker_app_beside_it_keeps_only_the_code_it_runs(
     (the modules its task modules import) stays, with a reason that names the worker, before
     the wiring and after it (init_redis() is then called, but not in the worker)."""
     repo = git_repo(tmp_path / "hits", {**APP, **WORKER})
-    _init(repo)
+    init_committed(repo)
     worker_says = ("app/counter.py runs in the worker process of Celery() made at "
                    "app/tasks.py:3 too, which does not start the shared client")
     for wired in (False, True):
@@ -182,7 +175,7 @@ def test_a_script_beside_an_app_with_no_hook_keeps_its_own_client(tmp_path: Path
     every site waited (the main() the batch would wire does not start the app); the app now
     gets its lifespan, and the script's client stays, with its reason."""
     repo = git_repo(tmp_path / "hits", {**APP, "scripts/publish.py": PUBLISH_SCRIPT})
-    _init(repo)
+    init_committed(repo)
     reasons = _reasons(repo)
     assert reasons["app/main.py"][:2] == ("pending", None), reasons
     status, code, reason = reasons["scripts/publish.py"]
@@ -207,7 +200,7 @@ def test_a_script_that_reaches_no_redis_does_not_stop_the_lifespan(tmp_path: Pat
     started, so the app still gets its lifespan. A script that imports the client's module
     does reach Redis: it stays a program of its own, and its main() is the one wired."""
     repo = git_repo(tmp_path / "hits", {**APP, "create_tables.py": CREATE_TABLES})
-    _init(repo)
+    init_committed(repo)
     sites = migrate("inventory", "-C", repo)
     assert "lifecycle-not-wired" not in sites.stdout, sites.stdout
     applied = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
@@ -218,7 +211,7 @@ def test_a_script_that_reaches_no_redis_does_not_stop_the_lifespan(tmp_path: Pat
     reaching = CREATE_TABLES.replace("from app import settings\n",
                                      "from app import settings\nfrom app.main import get_cache\n")
     repo = git_repo(tmp_path / "hits2", {**APP, "create_tables.py": reaching})
-    _init(repo)
+    init_committed(repo)
     applied = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
     assert applied.exit_code == 0, applied.stdout + applied.stderr
     assert "await init_redis(settings.REDIS_URL)" in (repo / "create_tables.py").read_text()
@@ -259,7 +252,7 @@ def test_a_client_that_reads_redis_url_from_the_environment_is_started_from_it(
     app made with no hook. The lifespan reads the same variable at startup (the module read it
     at import), so the shared client connects where the old one did."""
     repo = git_repo(tmp_path / "forms", STARLETTE_APP)
-    _init(repo)
+    init_committed(repo)
     _apply_every_batch(repo)
     app = (repo / "backend/__init__.py").read_text()
     assert 'await init_redis(getenv("REDIS_URL"))' in app, app
@@ -338,7 +331,7 @@ async def hit(key: str, cache: Redis = Depends(get_cache)) -> int:
     repo = git_repo(tmp_path / "hits", app)
     last, opened = _drive(repo, redis_url)
     assert last == 40 and opened >= 40, opened
-    _init(repo)
+    init_committed(repo)
     _apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     assert f'await init_redis("{literal}")' in main, main
@@ -409,7 +402,7 @@ def test_a_lifespan_returned_by_a_factory_is_the_one_wired(
     would have failed."""
     repo = git_repo(tmp_path / "factory", FACTORY_APP)
     assert _drive(repo, redis_url)[0] == 40
-    _init(repo)
+    init_committed(repo)
     _apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     assert ("async def create_cache() -> None:\n    await init_redis(settings.REDIS_URL)\n"
@@ -434,7 +427,7 @@ def test_a_url_name_the_hook_rebinds_stops_the_batch(tmp_path: Path) -> None:
                                      "def lifespan_factory(settings):")
                             .replace("        await create_cache()\n", ""))
     repo = git_repo(tmp_path / "shadow", files)
-    _init(repo)
+    init_committed(repo)
     run = migrate("apply", "-C", repo, "--batch", "write-caches", "--no-git")
     assert run.exit_code != 0, run.stdout
     assert "binds settings itself" in run.stderr + run.stdout
@@ -505,7 +498,7 @@ def test_a_lifespan_helper_that_makes_the_client_is_wired_despite_another_url(
                              "other = redis.Redis.from_url(settings.OTHER_URL)\n\n\n"
                              "async def seen(key):\n    return await other.get(key)\n")
     repo = git_repo(tmp_path / "two-urls", files)
-    _init(repo)
+    init_committed(repo)
     run = migrate("inventory", "-C", repo, "--format", "json")
     sites = {(s["file"], s["line"]): s for s in json.loads(run.stdout)["sites"]}
     made = sites[("app/main.py", 10)]
@@ -555,7 +548,7 @@ def test_a_worker_is_wired_with_the_one_url_expression_its_clients_share(
     the line that sets up the environment, and runs on a real server."""
     repo = git_repo(tmp_path / "worker", EXPRESSION_WORKER)
     assert _run_worker(repo, redis_url) == "1"
-    _init(repo)
+    init_committed(repo)
     _apply_every_batch(repo)
     worker = (repo / "worker.py").read_text()
     assert ('    os.environ.setdefault("REDIS_PORT", "6379")\n    await init_redis(f\'redis://'
@@ -577,7 +570,7 @@ def test_a_url_in_newer_syntax_is_wired_in_syntax_the_running_python_reads(
         "'REDIS_PORT'", '"REDIS_PORT"')
     assert '{os.getenv("REDIS_HOST")}' in db
     repo = git_repo(tmp_path / "pep701", {**EXPRESSION_WORKER, "db.py": db})
-    _init(repo)
+    init_committed(repo)
     _apply_every_batch(repo)
     worker = (repo / "worker.py").read_text()
     assert "await init_redis(f'redis://" in worker or 'await init_redis(f"redis://' in worker
@@ -597,7 +590,7 @@ def test_an_expression_the_hooks_file_cannot_spell_is_not_wired(tmp_path: Path) 
              "worker.py": EXPRESSION_WORKER["worker.py"].replace("import os\n", "")
              .replace('    os.environ.setdefault("REDIS_PORT", "6379")\n', "")}
     repo = git_repo(tmp_path / "no-os", files)
-    _init(repo)
+    init_committed(repo)
     run = migrate("inventory", "-C", repo, "--format", "json")
     site = next(s for s in json.loads(run.stdout)["sites"] if s["file"] == "db.py")
     assert site["reason_code"] == "lifecycle-not-wired", site
@@ -660,7 +653,7 @@ def test_a_worker_that_runs_the_apps_startup_hook_is_started_with_it(tmp_path: P
     process starts, so the batch that puts init_redis() there starts the worker too; nothing
     waits for it, before the wiring or after."""
     repo = git_repo(tmp_path / "hooked", HOOKED_WORKER)
-    _init(repo)
+    init_committed(repo)
     assert _reasons(repo)["app/on.py"][:2] == ("pending", None)
     _apply_every_batch(repo)
     on = (repo / "app/on.py").read_text()

@@ -22,7 +22,7 @@ import tomllib
 import warnings
 from pathlib import Path
 
-from cli_helpers import BATCHES, git, git_repo, migrate, run_python
+from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
 
 FILES = {
     "app/__init__.py": "",
@@ -156,22 +156,9 @@ print(answers[-1], limits.get("ratelimit:ann"), cache.exists("ratelimit:ann"), c
 '''
 
 
-def _repo(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
-    return git_repo(tmp_path / "app", {path: textwrap.dedent(text).lstrip()
-                                       for path, text in (files or FILES).items()})
-
-
 def _env(redis_url: str, lifetimes: int) -> dict[str, str]:
     return {"REDIS_URL": redis_url, "RATE_LIMIT_URL": redis_url.rsplit("/", 1)[0] + "/4",
             "LIFETIMES": str(lifetimes)}
-
-
-def _init(repo: Path) -> str:
-    run = migrate("init", "-C", repo)
-    assert run.exit_code == 0, run.stdout + run.stderr
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    return run.stdout
 
 
 def _sites(repo: Path) -> dict[tuple[str, int], dict]:
@@ -181,8 +168,8 @@ def _sites(repo: Path) -> dict[tuple[str, int], dict]:
 
 def test_init_writes_a_named_client_for_the_url_the_startup_hook_passes(
         tmp_path: Path) -> None:
-    repo = _repo(tmp_path)
-    out = _init(repo)
+    repo = dedented_repo(tmp_path / "app", FILES)
+    out = init_committed(repo)
     config = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
     # the URL the hook passes, as it resolves; not the parameter's name
     assert config["clients"] == {
@@ -197,7 +184,7 @@ def test_init_writes_a_named_client_for_the_url_the_startup_hook_passes(
 def test_the_rate_limiter_moves_onto_its_named_client_and_the_app_restarts(
         tmp_path: Path, redis_url: str) -> None:
     warnings.simplefilter("ignore", DeprecationWarning)
-    repo = _repo(tmp_path)
+    repo = dedented_repo(tmp_path / "app", FILES)
     before = run_python(repo, "-c", DRIVE, env=_env(redis_url, lifetimes=1)).split()
     # the 4th and 5th visits are over the limit of 3; the counter is in the limiter's db
     assert before == ["True", "b'5'", "0", "b'ann'"], before
@@ -205,7 +192,7 @@ def test_the_rate_limiter_moves_onto_its_named_client_and_the_app_restarts(
     restart = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
                              text=True, timeout=120, env={**os.environ, **_env(redis_url, 2)})
     assert restart.returncode != 0 and "Event loop is closed" in restart.stderr, restart
-    _init(repo)
+    init_committed(repo)
     for batch in BATCHES:
         run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
         assert run.exit_code == 0, run.stdout + run.stderr
@@ -228,8 +215,8 @@ def test_a_local_bound_twice_is_still_another_object(tmp_path: Path) -> None:
         "        instance = cls()\n        if instance.pool is None:\n",
         "        instance = cls()\n        instance = instance.other\n"
         "        if instance.pool is None:\n")
-    repo = _repo(tmp_path, {**FILES, "app/rate_limit.py": text})
-    _init(repo)
+    repo = dedented_repo(tmp_path / "app", {**FILES, "app/rate_limit.py": text})
+    init_committed(repo)
     client = _sites(repo)[("app/rate_limit.py", 22)]
     assert client["kind"] == "instantiation", client
     assert (client["status"], client["reason_code"]) == ("manual", "unsupported-shape"), client
@@ -280,8 +267,8 @@ def test_a_method_of_a_module_instance_gets_the_url_its_caller_passes(tmp_path: 
             app = FastAPI(lifespan=lifespan)
         """,
     }
-    repo = _repo(tmp_path, files)
-    _init(repo)
+    repo = dedented_repo(tmp_path / "app", files)
+    init_committed(repo)
     sites = _sites(repo)
     for line in (9, 10):
         site = sites[("app/limiter.py", line)]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 from analysis_helpers import scan, write_repo
-from cli_helpers import git, git_repo, host_and_port, migrate, run_python
+from cli_helpers import git, git_repo, host_and_port, init_committed, migrate, run_python
 
 SETTINGS = '''import os
 
@@ -60,12 +60,6 @@ if __name__ == "__main__":
 }
 
 
-def _init(repo: Path) -> None:
-    assert migrate("init", "-C", repo).exit_code == 0
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-
-
 def _sites(repo: Path) -> dict[str, dict]:
     run = migrate("inventory", "-C", repo, "--format", "json")
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -84,7 +78,7 @@ def test_the_programs_db_is_passed_to_init_redis_and_the_counter_stays_in_it(
     with redis.Redis.from_url(server, db=3) as admin:
         admin.set("greeting", "hi")
     assert _run_worker(repo, server) == "b'hi' 1"
-    _init(repo)
+    init_committed(repo)
     sites = _sites(repo)
     assert sites["cache.py:5"]["status"] == "pending", sites["cache.py:5"]
     assert "db=settings.REDIS_DB: init_redis() gives the shared client the same" in \
@@ -123,7 +117,7 @@ async def peek():
     files["worker.py"] = files["worker.py"].replace("from counter import bump\n",
                                                     "from counter import bump\nimport other\n")
     repo = git_repo(tmp_path / "two-dbs", files)
-    _init(repo)
+    init_committed(repo)
     sites = _sites(repo)
     # the program's clients disagree on db: none is passed, each is compared as before
     assert sites["other.py:5"]["reason_code"] == "options-differ"
@@ -141,7 +135,7 @@ async def test_get():
     assert await client.get("x") is None
 '''}
     repo = git_repo(tmp_path / "with-tests", files)
-    _init(repo)
+    init_committed(repo)
     run = migrate("inventory", "-C", repo, "--format", "json")
     assert run.exit_code == 0, run.stdout + run.stderr
     test_site = next(s for s in json.loads(run.stdout)["sites"]
@@ -197,7 +191,7 @@ async def test_lifespan(app):
 
 test_app = create_app(test_lifespan)
 '''})
-    _init(repo)
+    init_committed(repo)
     run = migrate("apply", "-C", repo, "--batch", "read-caches", "--dry-run")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert ('app/main.py: lifespan() starts the shared client: await init_redis(settings.'
@@ -260,7 +254,7 @@ def test_an_app_with_no_hook_is_wired_with_a_url_spelled_from_host_port_and_db(
         tmp_path: Path, redis_url: str) -> None:
     repo = git_repo(tmp_path / "hosts", HOST_APP)
     assert _drive(repo, redis_url) == "6"  # a str: the replies are decoded
-    _init(repo)
+    init_committed(repo)
     sites = _sites(repo)
     assert sites["app/deps.py:7"]["status"] == "pending", sites["app/deps.py:7"]
     run = migrate("apply", "-C", repo, "--batch", sites["app/deps.py:7"]["batch"], "--no-git")
@@ -285,7 +279,7 @@ def test_a_host_client_with_a_password_is_not_wired_without_it(tmp_path: Path) -
         "password=settings.REDIS_HOST)")}
     assert "password=" in files["app/deps.py"]
     repo = git_repo(tmp_path / "password", files)
-    _init(repo)
+    init_committed(repo)
     site = _sites(repo)["app/deps.py:7"]
     assert (site["status"], site["reason_code"]) == ("manual", "lifecycle-not-wired"), site
 

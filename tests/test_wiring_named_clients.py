@@ -20,7 +20,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from cli_helpers import BATCHES, git, git_repo, migrate, run_python
+from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
 
 FILES = {
     "app/__init__.py": "",
@@ -114,23 +114,9 @@ LIMITER_CLIENT = ('\n[tool.migrate.clients.limiter]\nurl = "str(settings.LIMITER
                   'decode_responses = true\n')
 
 
-def _repo(tmp_path: Path, files: dict[str, str] | None = None) -> Path:
-    return git_repo(tmp_path / "app", {path: textwrap.dedent(text).lstrip()
-                                       for path, text in (files or FILES).items()})
-
-
 def _env(redis_url: str, lifetimes: int = 2) -> dict[str, str]:
     return {"REDIS_URL": redis_url, "LIMITER_URL": redis_url.rsplit("/", 1)[0] + "/3",
             "LIFETIMES": str(lifetimes)}
-
-
-def _init(repo: Path) -> str:
-    """`migrate init`, committed; its output."""
-    run = migrate("init", "-C", repo)
-    assert run.exit_code == 0, run.stdout + run.stderr
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "init")
-    return run.stdout
 
 
 def _sites(repo: Path) -> dict[str, dict]:
@@ -142,8 +128,8 @@ def test_init_writes_the_limiter_named_client_when_it_creates_the_module(
         tmp_path: Path) -> None:
     import tomllib
 
-    repo = _repo(tmp_path)
-    out = _init(repo)
+    repo = dedented_repo(tmp_path / "app", FILES)
+    out = init_committed(repo)
     config = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
     # named for the setting (`str(settings.LIMITER_URL)` once gave "limiter-url)")
     assert config["clients"] == {
@@ -158,14 +144,14 @@ def test_init_writes_the_limiter_named_client_when_it_creates_the_module(
 def test_the_wired_lifespan_creates_the_named_client_and_the_app_works(
         tmp_path: Path, redis_url: str) -> None:
     warnings.simplefilter("ignore", DeprecationWarning)
-    repo = _repo(tmp_path)
+    repo = dedented_repo(tmp_path / "app", FILES)
     before = run_python(repo, "-c", DRIVE, env=_env(redis_url, lifetimes=1)).split()
     assert before[:2] == ["10", "yes"] and before[3:] == ["b'yes'", "0"], before
     # started twice, the legacy module clients are still bound to the first event loop
     restart = subprocess.run([sys.executable, "-c", DRIVE], cwd=repo, capture_output=True,
                              text=True, timeout=120, env={**os.environ, **_env(redis_url)})
     assert restart.returncode != 0 and "Event loop is closed" in restart.stderr, restart
-    _init(repo)
+    init_committed(repo)
     for batch in BATCHES:
         run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
         assert run.exit_code == 0, run.stdout + run.stderr
@@ -193,8 +179,8 @@ def test_a_named_client_the_apps_own_call_does_not_create_stays_manual(tmp_path:
         "    await init_redis(str(settings.REDIS_URL))\n"
         "    app.state.limiter = await init_limiter()\n")
     files = {**FILES, "app/main.py": main}
-    repo = _repo(tmp_path, files)
-    out = _init(repo)
+    repo = dedented_repo(tmp_path / "app", files)
+    out = init_committed(repo)
     # the app starts the module itself: no batch wires a call that would create the named
     # client, so init only proposes it; the team adopts the proposal
     proposal = out.split("(and create them in init_redis(clients=...)):", 1)[1]
@@ -240,8 +226,8 @@ def test_a_url_only_a_method_reads_is_proposed_not_written(tmp_path: Path) -> No
                      async def get(self, key):
                          return await self.client.get(key)
              """}
-    repo = _repo(tmp_path, files)
-    out = _init(repo)
+    repo = dedented_repo(tmp_path / "app", files)
+    out = init_committed(repo)
     config = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
     assert set(config["clients"]) == {"limiter"}, config
     proposal = out.split("(and create them in init_redis(clients=...)):", 1)[1]
@@ -319,8 +305,8 @@ SHADOWED = {
 
 def test_a_named_client_the_hook_cannot_spell_stays_manual_and_the_rest_moves(
         tmp_path: Path) -> None:
-    repo = _repo(tmp_path, SHADOWED)
-    _init(repo)
+    repo = dedented_repo(tmp_path / "app", SHADOWED)
+    init_committed(repo)
     sites = _sites(repo)
     limiter = sites["app/limiter.py"]
     assert (limiter["status"], limiter["reason_code"]) == (
@@ -350,8 +336,8 @@ def test_a_named_client_with_an_option_spelled_as_code_is_proposed_not_written(
                  '            LIMITER_DB = 3\n'),
              "app/limiter.py": FILES["app/limiter.py"].replace(
                  "decode_responses=True)", "decode_responses=True, db=settings.LIMITER_DB)")}
-    repo = _repo(tmp_path, files)
-    out = _init(repo)
+    repo = dedented_repo(tmp_path / "app", files)
+    out = init_committed(repo)
     config = tomllib.loads((repo / "migrate.toml").read_text())["tool"]["migrate"]
     assert "clients" not in config, config
     proposal = out.split("(and create them in init_redis(clients=...)):", 1)[1]
