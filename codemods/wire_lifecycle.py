@@ -285,10 +285,24 @@ def _after_yield(body: list[cst.BaseStatement],
 def _at_end(body: list[cst.BaseStatement],
             close: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
     """`close` last: in the `finally` of a last `try`, so that it runs however the run ends."""
+    only = body[0] if len(body) == 1 else None
+    if isinstance(only, cst.SimpleStatementLine) and m.matches(
+            only, m.SimpleStatementLine(body=[m.Pass()])):
+        # `async def on_shutdown(...): pass`: the close is its body now
+        return [close.with_changes(leading_lines=only.leading_lines)]
     last = body[-1] if body else None
     if isinstance(last, cst.Try) and last.finalbody is not None:
         final = last.finalbody
         if isinstance(final.body, cst.IndentedBlock):
             block = final.body.with_changes(body=[*final.body.body, close])
             return [*body[:-1], last.with_changes(finalbody=final.with_changes(body=block))]
+    if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return):
+        value = last.body[-1].value
+        if value is None or isinstance(value, (cst.Name, cst.BaseNumber, cst.BaseString)):
+            return [*body[:-1], close, last]  # nothing the return computes can need Redis
+        # after a return nothing runs: the close runs as the returned value leaves
+        wrapped = cst.Try(body=cst.IndentedBlock(body=[last.with_changes(leading_lines=())]),
+                          finalbody=cst.Finally(body=cst.IndentedBlock(body=[close])),
+                          leading_lines=last.leading_lines)
+        return [*body[:-1], wrapped]
     return [*body, close]

@@ -928,3 +928,71 @@ def test_a_script_main_does_not_start_an_app_it_never_imports(tmp_path: Path) ->
     (site,) = _instantiations(inventory)
     assert (site.status, site.reason_code) == ("pending", None), site
     assert {a.path for a in inventory.wiring.anchors} == {"scripts/warm.py"}
+
+
+def test_aiogram_dispatcher_observers_are_hooks(tmp_path: Path) -> None:
+    """testopia's shape: `dp.startup.register(on_startup)` runs as the dispatcher starts; the
+    same `register` call in a module that does not import aiogram is no hook."""
+    bot = """
+        import os
+
+        import redis.asyncio as redis
+        from aiogram import Dispatcher
+
+        dp = Dispatcher()
+
+
+        async def on_startup():
+            on_startup.client = redis.from_url(os.environ["REDIS_URL"])
+
+
+        async def on_shutdown():
+            await on_startup.client.aclose()
+
+
+        dp.startup.register(on_startup)
+        dp.shutdown.register(on_shutdown)
+    """
+    write_repo(tmp_path / "bot", {"bot.py": bot})
+    [site] = _instantiations(scan(tmp_path / "bot"))
+    linked = _linked(scan(tmp_path / "bot"), site)
+    assert linked.hook == "startup", linked
+    write_repo(tmp_path / "other", {"bot.py": bot.replace(
+        "from aiogram import Dispatcher", "from signals import Dispatcher")})
+    inventory = scan(tmp_path / "other")
+    [site] = _instantiations(inventory)
+    assert _linked(inventory, site).hook is None
+
+
+def test_asyncio_run_in_a_def_called_at_import_is_no_program(tmp_path: Path) -> None:
+    """notifications-p's shape: `broker = setup_broker_sync()` runs `asyncio.run(setup())` as
+    the module loads; `setup()` is no worker main() to start Redis in. The same runner under
+    `if __name__ == "__main__":` is one."""
+    source_ = """
+        import asyncio
+        import os
+
+        import redis.asyncio as redis
+
+
+        async def setup():
+            client = redis.from_url(os.environ["REDIS_URL"])
+            await client.ping()
+            return client
+
+
+        def setup_sync():
+            return asyncio.run(setup())
+
+
+        broker = setup_sync()
+    """
+    write_repo(tmp_path / "at_import", {"tasks.py": source_})
+    inventory = scan(tmp_path / "at_import")
+    [site] = _instantiations(inventory)
+    assert _linked(inventory, site).hook is None
+    write_repo(tmp_path / "script", {"tasks.py": source_.replace(
+        "broker = setup_sync()", 'if __name__ == "__main__":\n            setup_sync()')})
+    inventory = scan(tmp_path / "script")
+    [site] = _instantiations(inventory)
+    assert _linked(inventory, site).hook == "main"

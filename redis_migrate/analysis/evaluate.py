@@ -95,6 +95,8 @@ class Evaluator(ABC):
     uses_inject: bool  # the module imports python-inject
     tool_script: bool  # the module is a tool's script (alembic's env.py)
     uses_litestar: bool  # the module imports litestar
+    uses_aiogram: bool  # the module imports aiogram
+    main_guard: bool  # evaluating the body of `if __name__ == "__main__":` at module level
     subclasses: dict[str, str]  # the target's subclasses of redis.Redis -> their client base
     statement_call: ast.Call | None  # the call an expression statement makes (`await f()`)
     deferred_call: bool  # evaluating a call a DI container makes later, not at import
@@ -341,6 +343,8 @@ class Evaluator(ABC):
             self.facts.import_time_reads.extend(
                 (f"{c}.{RETURN}", self._loc(node)) for c in callees
                 if not c.startswith(INSTANCE_PREFIX))
+            if not self.main_guard:  # a script's own run is not every importer's
+                self.facts.calls_at_import.extend(callees)
         return tuple(f"{c}.{RETURN}" for c in callees)
 
     def _patch_by_name(self, node: ast.Call, method: str | None) -> None:
@@ -520,6 +524,11 @@ class Evaluator(ABC):
                 registered.extend((element, kind) for element in elements)
             else:
                 registered.append((added, kind))
+        if (self.uses_aiogram and method == "register" and isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Attribute)
+                and func.value.attr in ("startup", "shutdown") and node.args):
+            # aiogram: `dp.startup.register(on_startup)`, run as the dispatcher starts polling
+            registered.append((node.args[0], func.value.attr))
         if (isinstance(func, ast.Call) and isinstance(func.func, ast.Attribute)
                 and func.func.attr in ("on_event", "listener") and len(func.args) == 1
                 and isinstance(func.args[0], ast.Constant)
@@ -546,11 +555,13 @@ class Evaluator(ABC):
         app = (self._eval_pure(func.value.value) if registered and method in (
             "append", "insert", "extend") and isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Attribute) else ())
+        caller = self._function()
         for expr, kind in registered:
-            self._register_hook(expr, kind, node, app)
+            self._register_hook(expr, kind, node, app,
+                                caller.qualname if kind == "main" and caller else "")
 
     def _register_hook(self, expr: ast.expr, kind: str, where: ast.AST,
-                       app: tuple[str, ...] = ()) -> None:
+                       app: tuple[str, ...] = (), run_by: str = "") -> None:
         returned = False
         if isinstance(expr, ast.Call):  # `partial(close, client)`, `lifespan_factory()`
             wraps = expr.args and isinstance(expr.func, (ast.Name, ast.Attribute)) and \
@@ -565,7 +576,7 @@ class Evaluator(ABC):
             keys = tuple(f"{key}.{RETURN}" for key in keys)
         for key in keys:
             if not key.startswith(INSTANCE_PREFIX):
-                self.facts.hooks.append(HookFact(key, kind, self._loc(where)))
+                self.facts.hooks.append(HookFact(key, kind, self._loc(where), run_by=run_by))
                 for value in app:  # the hook's first parameter is the app it is registered on
                     self.facts.edges.append((f"{key}.{ARGS}.0", value))
 

@@ -109,11 +109,13 @@ class _Extractor(Injections):
         self.module_types: dict[str, str] = {}
         self.fastapi_apps: set[str] = set()  # module-level names bound to `FastAPI(...)`
         self.deferred_call = False
+        self.main_guard = False  # in the body of `if __name__ == "__main__":`
         self.unannotated_types: dict[str, str] = {}
         self.uses_inject = False
         self.uses_dishka = False
         self.tool_script = False
         self.uses_litestar = False
+        self.uses_aiogram = False
         self.frames: list[_Frame] = []
         self.site_of_call: dict[int, int] = {}  # id(Call node) -> site index
         self.dispatch_tables: dict[str, tuple[ast.expr, ...]] = {}
@@ -141,6 +143,7 @@ class _Extractor(Injections):
         self.uses_dishka = DISHKA_MODULE in imported
         self.tool_script = bool(TOOL_SCRIPT_IMPORTS & imported)
         self.uses_litestar = LITESTAR_MODULE in imported
+        self.uses_aiogram = "aiogram" in imported
         for framework, spellings in UNANNOTATED_PARAMETERS.items():
             if framework in imported:
                 self.unannotated_types = {**spellings, **self.unannotated_types}
@@ -195,6 +198,16 @@ class _Extractor(Injections):
                 self._node(child)
 
     # --- statements ----------------------------------------------------------------------
+
+    def _stmt_If(self, node: ast.If) -> None:
+        self._eval(node.test)
+        guard = self.frames[-1].kind == "module" and _is_main_guard(node.test)
+        before, self.main_guard = self.main_guard, self.main_guard or guard
+        try:
+            self._stmts(node.body)
+        finally:
+            self.main_guard = before
+        self._stmts(node.orelse)
 
     def _stmt_Expr(self, node: ast.Expr) -> None:
         value = node.value.value if isinstance(node.value, ast.Await) else node.value
@@ -603,3 +616,13 @@ def _bound_once_to_call_of(function: ast.FunctionDef | ast.AsyncFunctionDef,
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             stores.update({name: 2 for name in node.names})  # not a local
     return sorted(name for name in calls if stores.get(name) == 1 and name != callee)
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    """`__name__ == "__main__"`, either way round."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return any(isinstance(a, ast.Name) and a.id == "__name__" for a in sides) and any(
+        isinstance(b, ast.Constant) and b.value == "__main__" for b in sides)

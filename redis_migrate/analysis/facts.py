@@ -124,6 +124,9 @@ class HookFact:
     # `@app.on_event(...)` on a FastAPI app made in this module: that app's name (a startup
     # hook can be put beside it the same way, scan/wiring.py)
     on_app: str = ""
+    # for a `main` hook: the def whose `asyncio.run(...)` runs it ("" at module level); a def
+    # the app calls at import (`broker = setup()`) runs no program of its own
+    run_by: str = ""
 
 
 @dataclass(slots=True)
@@ -160,9 +163,13 @@ class FileFacts:
     setup_calls: list[str] = field(default_factory=list)
     # values read at import time by a module-level `alias = value` (key, where)
     import_time_reads: list[tuple[str, Location]] = field(default_factory=list)
+    # what the module calls as it loads, outside `if __name__ == "__main__":`
+    calls_at_import: list[str] = field(default_factory=list)
     # values handed to a call made at import (`storage = RedisStorage(redis=client)` at module
-    # level): an async client cannot be get_redis() there; a sync one can be get_sync_redis()
-    import_time_args: list[tuple[str, Location]] = field(default_factory=list)
+    # level), with where the callee receives it (`RedisStorage.<args>.redis`): an async client
+    # cannot be get_redis() there, a sync one can be get_sync_redis(), and an object that only
+    # keeps it can be given lazy_redis()
+    import_time_args: list[tuple[str, Location, tuple[str, ...]]] = field(default_factory=list)
     # names a test replaces by name (`mock.patch("app.cache.client")`, `patch.object(cache,
     # "client")`, `monkeypatch.setattr(...)`): (key, where)
     patched: list[tuple[str, Location]] = field(default_factory=list)

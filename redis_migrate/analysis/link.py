@@ -871,8 +871,12 @@ def app_hooks(files: list[FileFacts], index: ModuleIndex | None = None) -> dict[
     defined = {name for f in files for name in f.defs}
     values: dict[str, list[str]] | None = None  # binding -> values, built when first needed
     found: dict[str, str] = {}
+    called_at_import = {index.canonical(key) for f in files for key in f.calls_at_import}
     for facts in files:
         for hook in facts.hooks:
+            if hook.kind == "main" and hook.run_by \
+                    and index.canonical(hook.run_by) in called_at_import:
+                continue  # `broker = setup_sync()` runs its asyncio.run() as modules load
             key = index.canonical(hook.function)
             if key in index.full:  # `from .lifespan import lifespan` in a package's __init__
                 key = f"{key}.{key.rpartition('.')[2]}"
