@@ -30,10 +30,15 @@ class Accessor:
     # the name the file calls it by, when the file binds the accessor's name itself (its own
     # `get_redis` dependency): `from <lifecycle> import get_redis as lifecycle_get_redis`
     aliases: tuple[tuple[str, str], ...] = ()
+    # a module global held at import by an object that keeps it: `lazy_redis()`, a stand-in
+    # that looks up get_redis() each time it is used
+    lazy: bool = False
 
     @property
     def imported(self) -> str:
         """The lifecycle module's function this accessor calls."""
+        if self.lazy:
+            return "lazy_redis"
         if self.compat:
             return "get_compat_redis"
         if self.blocking and self.blocking_function and not self.sync:
@@ -50,7 +55,7 @@ class Accessor:
         """`get_redis()`, `get_redis(blocking=True)`, `get_redis("queue")`, `get_sync_redis()`…"""
         arguments = [json.dumps(self.name)] if self.name else []
         if self.blocking and self.imported in ("get_redis", "get_sync_redis",
-                                               "get_compat_redis"):
+                                               "get_compat_redis", "lazy_redis"):
             arguments.append("blocking=True")
         return f"{self.function}({', '.join(arguments)})"
 

@@ -83,10 +83,23 @@ def _keep_group_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
             kept[shape] = {code(s) for s in after_by_shape.get(shape, ())}
         return code(statement) in kept[shape]
 
+    def rewritten_in_place(previous: cst.BaseStatement, statement: cst.BaseStatement) -> bool:
+        """`r = Redis()` became `r = lazy_redis()`: what now comes before `statement` is a
+        statement of the same shape, blank-led as `previous` was, whose text is new."""
+        text = code(statement)
+        at = next((i for i, s in enumerate(after.body) if _shape(s) == _shape(statement)
+                   and code(s) == text), None)
+        if not at:
+            return False
+        now = after.body[at - 1]
+        return _shape(now) == _shape(previous) and blank_led(now) and all(
+            code(now) != code(s) for s in before.body if _shape(s) == _shape(now))
+
     inherited: dict[tuple[object, ...], dict[str, list[cst.EmptyLine]]] = {}
     for previous, statement in zip(before.body, before.body[1:]):
         blank = [line for line in previous.leading_lines if line.comment is None]
-        if blank and not blank_led(statement) and not still_there(previous):
+        if blank and not blank_led(statement) and not still_there(previous) \
+                and not rewritten_in_place(previous, statement):
             inherited.setdefault(_shape(statement), {})[code(statement)] = blank[-1:]
     if not inherited:
         return after

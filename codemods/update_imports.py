@@ -37,7 +37,7 @@ ImportT = TypeVar("ImportT", cst.Import, cst.ImportFrom)
 # and that close becomes close_redis(); the module has no import-time effect to keep
 _REDIS_MODULES = ("redis", "aioredis", "inject")
 ACCESSORS = ("get_redis", "get_sync_redis", "get_compat_redis", "get_blocking_redis",
-             "init_redis", "close_redis")
+             "init_redis", "close_redis", "lazy_redis")
 # N5-N8, N10: aioredis 2.x modules and their redis.asyncio counterparts
 _AIOREDIS_MODULES = {
     "aioredis": "redis.asyncio", "aioredis.client": "redis.asyncio.client",

@@ -144,18 +144,20 @@ def test_a_subclass_built_at_import_runs_its_base_init(tmp_path: Path) -> None:
     assert linked.init_attributes == [("app/cache.py", "app.cache.Cache", "__client")], linked
 
 
-def test_a_value_that_cannot_become_a_property_is_used_at_import(tmp_path: Path) -> None:
+def test_a_value_that_cannot_become_a_property_is_given_the_stand_in(tmp_path: Path) -> None:
     """`self.__client = client or fallback` is read as the object is built, and so is an
-    attribute that another method sets again: both stay for a human."""
+    attribute that another method sets again: neither can be a property, so the global is
+    given lazy_redis(), which the object keeps (tests/test_lazy_stand_in.py)."""
     for old, new in (("self.__client = client", "self.__client = client or None"),
                      ("self.prefix = prefix", "self.prefix = prefix\n\n"
                       "    def reset(self) -> None:\n        self.__client = client")):
         root = tmp_path / str(len(old))
         write_repo(root, _files(cache=textwrap.dedent(CACHE).replace(old, new)))
         site = _client(root)
-        assert (site.status, site.reason_code) == ("manual", "import-time-use"), site
-        # the line is `users_cache = Cache(...)`: the reason says the client is in it
-        assert "app/routes.py:3: Cache() is built with it" in (site.reason or ""), site
+        assert (site.status, site.reason_code) == ("pending", None), site
+        assert "lazy-client" in site.flags, site
+        # the line is `users_cache = Cache(...)`: the note says the client is in it
+        assert any("app/routes.py:3: Cache() is built with it" in n for n in site.notes), site
 
 
 def test_a_client_made_by_init_of_an_object_built_at_import_still_moves(

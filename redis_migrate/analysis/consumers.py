@@ -26,6 +26,9 @@ class Consumer:
     # how long its blocking reads (`operations` in BLOCKING_OPS) wait, in seconds: rq's worker
     # waits up to its dequeue timeout on BRPOP, longer than a shared client's socket_timeout
     block_seconds: int | None = None
+    # its constructor only keeps the client, read from its source (no isinstance check, no call
+    # on it): it may be given lazy_redis(), a stand-in, where it is built at import
+    keeps: bool = False
 
     def slots(self) -> tuple[str, ...]:
         """The argument slots (`0`, `redis`) the client may be passed in."""
@@ -44,7 +47,7 @@ def known_consumers() -> dict[str, Consumer]:
             consumer = Consumer(str(entry["callable"]), entry.get("argument"),
                                 entry.get("keyword"), tuple(entry["operations"]),
                                 str(entry.get("purpose_note", "")), entry.get("sync") is True,
-                                entry.get("block_seconds"))
+                                entry.get("block_seconds"), entry.get("keeps") is True)
         except KeyError as exc:
             raise ConfigError(f"{where}: missing key {exc}") from None
         unknown = set(consumer.operations) - TRACKED_METHODS

@@ -647,15 +647,18 @@ class Evaluator(ABC):
         if isinstance(call.func, ast.Name) and call.func.id in READ_ONLY_BUILTINS \
                 and self._name_key(call.func.id) is None:
             return  # `print(app.state.redis)`: read for its text or type, never kept or closed
-        if self._function() is None and not self.deferred_call:
-            self.facts.import_time_args.extend((value, self._loc(arg)) for value in values)
         target = _callee_text(call.func)
         slot = keyword if keyword is not None else position
         # where a def of the callee would receive it (the link binds it to the parameter)
         into = () if slot is None or is_constructor else tuple(
             f"{c}.{ARGS}.{slot}" for c in callees)
+        function = self._function()
+        if function is None and not self.deferred_call:
+            self.facts.import_time_args.extend((value, self._loc(arg), into) for value in values)
+        in_init = function is not None and function.qualname.endswith(".__init__")
         for value in values:
-            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()", into))
+            self.facts.escapes.append(EscapeFact(value, self._loc(arg), f"{target}()", into,
+                                                 in_init))
 
     def _use(self, value: str, method: str, node: ast.AST) -> None:
         if value.startswith(INSTANCE_PREFIX):

@@ -102,6 +102,9 @@ class EscapeFact:
     # for a call argument: the argument keys it is passed as (`f.<args>.0`, `f.<args>.r`); the
     # value does not escape when a def the analysis sees takes it as a parameter
     into: tuple[str, ...] = ()
+    # made where an object is being built (an `__init__`): a library given it there may use
+    # it as it is built, which a stand-in made at import (lazy_redis()) cannot bear
+    in_init: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,11 @@ class LinkedSite:
     options: tuple[tuple[str, str], ...] = ()
     option_keys: tuple[tuple[str, str], ...] = ()  # (option, canonical key): `db=settings.DB`
     import_time_uses: list[str] = field(default_factory=list)  # "path:line" used at import
+    # "path:line: kept by X()": handed at import to an object that only keeps it (a known
+    # consumer with `keeps`, a class of the app), or read there into a name: lazy_redis() may
+    # stand in for it, unless something uses it as the object is built (`built_with_use`)
+    import_time_holds: list[str] = field(default_factory=list)
+    built_with_use: list[str] = field(default_factory=list)  # "path:line" in an __init__
     # where code replaces the module global that holds it by name, and the name it spells:
     # ("path:line", "app.cache.client") for `mock.patch("app.cache.client")`, which fails once
     # the rewrite removes the global
@@ -713,16 +718,18 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
     and what an `__init__` stores on self at each construction: at import only where the
     class is built at import."""
     by_class, stored = _read_at_construction(files, sites, graph)
-    for facts in files:
-        for key, loc in facts.import_time_args:
-            for atom in graph.sites_in(_atoms(graph, key), sites):
-                if atom in sites and sites[atom].library != "redis-sync":
-                    sites[atom].import_time_uses.append(f"{facts.path}:{loc.line}")
+    _attach_import_time_args(files, sites, graph)
     suffix = f".{RETURN}"
     for facts in files:
         for key, loc in facts.import_time_reads:
             built = graph.index.canonical(key[:-len(suffix)]) if key.endswith(suffix) else ""
             constructed = _with_bases(built, graph.classes) if built else []
+            if not built and not graph.sites_in(_atoms(graph, key), sites):
+                # `pool = client.connection_pool`, `get = client.get`: an attribute of the
+                # client read as the module loads, which no stand-in can answer then
+                _used_at_import(key.rpartition(".")[0], f"{facts.path}:{loc.line}", sites,
+                                graph)
+                continue
             for read in (key, *(k for cls in constructed for k in by_class.get(cls, ()))):
                 lazy = next(((cls, *stored[(cls, read)]) for cls in constructed
                              if (cls, read) in stored), None)
@@ -739,7 +746,45 @@ def _attach_import_time_reads(files: list[FileFacts], sites: dict[str, LinkedSit
                         # shows only `cache = Cacher()`
                         via = "" if read == key else f": {built.rpartition('.')[2]}() is " \
                                                      f"built with it"
-                        site.import_time_uses.append(f"{facts.path}:{loc.line}{via}")
+                        # a read into a name or an object of the app: nothing is sent yet
+                        site.import_time_holds.append(f"{facts.path}:{loc.line}{via}")
+
+
+def _attach_import_time_args(files: list[FileFacts], sites: dict[str, LinkedSite],
+                             graph: _Graph) -> None:
+    """A client handed to a call made at import is held there when the callee only keeps it
+    (`_keeper`), and used there otherwise."""
+    for facts in files:
+        for key, loc, into in facts.import_time_args:
+            keeper = _keeper(into, graph)
+            where = f"{facts.path}:{loc.line}"
+            if keeper is None:
+                _used_at_import(key, where, sites, graph)
+                continue
+            for atom in graph.sites_in(_atoms(graph, key), sites):
+                if atom in sites and sites[atom].library != "redis-sync":
+                    sites[atom].import_time_holds.append(f"{where}: kept by {keeper}")
+
+
+def _used_at_import(key: str, where: str, sites: dict[str, LinkedSite], graph: _Graph) -> None:
+    """The async clients `key` may hold are used as a module loads, at `where`."""
+    for atom in graph.sites_in(_atoms(graph, key), sites):
+        if atom in sites and sites[atom].library != "redis-sync":
+            sites[atom].import_time_uses.append(where)
+
+
+def _keeper(into: tuple[str, ...], graph: _Graph) -> str | None:
+    """`RedisStorage()` when the callee an argument goes into only keeps it as it is built: a
+    known consumer marked `keeps`, or a class of the app (whose `__init__` the link reads: a
+    use there is `built_with_use`). None for any other callee."""
+    for key in into:
+        callee, _, _ = key.rpartition(f".{ARGS}.")
+        consumer = consumer_of(key)
+        if consumer is not None and consumer.keeps:
+            return f"{callee.rpartition('.')[2]}()"
+        if consumer is None and graph.index.canonical(callee) in graph.classes:
+            return f"{callee.rpartition('.')[2]}()"
+    return None
 
 
 def _read_at_construction(files: list[FileFacts], sites: dict[str, LinkedSite], graph: _Graph,
@@ -1151,6 +1196,8 @@ def _attach_uses(files: list[FileFacts], sites: dict[str, LinkedSite],
                                                      use.in_async, use.block))
                 if use.function is None:
                     site.import_time_uses.append(f"{facts.path}:{use.loc.line}")
+                elif use.function.endswith(".__init__") and method not in CLOSE_METHODS:
+                    site.built_with_use.append(f"{facts.path}:{use.loc.line}")
             if closed:
                 where = (facts.path, use.loc.line, use.loc.col)
                 if where not in closes:
@@ -1191,6 +1238,8 @@ def _attach_escapes(files: list[FileFacts], sites: dict[str, LinkedSite],
             for atom in graph.sites_in(_atoms(graph, escape.key), sites):
                 site = sites.get(atom)
                 if site is not None and consumer is not None:
+                    if escape.in_init and not consumer.keeps:
+                        site.built_with_use.append(f"{facts.path}:{escape.loc.line}")
                     # a library known to keep it: its commands count as the site's own
                     for method in consumer.operations:
                         block = consumer.block_seconds if method in BLOCKING_OPS else None

@@ -64,7 +64,8 @@ class FilePlan:
     field_defaults: set[tuple[str, str]] = field(default_factory=set)
 
     # module-level pools the batch removes that this file imports (`from app.redis import
-    # POOL`): their import goes once the clients built on them have moved
+    # POOL`): their import goes once the clients built on them have moved; and module clients
+    # given lazy_redis() (their import goes only if nothing here reads them any more)
     dropped_imports: set[str] = field(default_factory=set)
 
     @property
@@ -100,7 +101,8 @@ def plan_batch(inventory: Inventory, batch: str, lifecycle_import: str,
         aioredis = site.library in ("aioredis1", "aioredis2")
         accessor = Accessor(lifecycle_import, "needs-blocking-client" in site.flags, site.client,
                             sync=site.sync, compat=compat and aioredis,
-                            blocking_function=_blocking_function(inventory))
+                            blocking_function=_blocking_function(inventory),
+                            lazy="lazy-client" in site.flags)
         plan = plan_for(site.file)
         plan.sites.append(site)
         if site.kind == "instantiation":
@@ -273,6 +275,16 @@ def _blocking_function(inventory: Inventory) -> str | None:
 def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
                         imports: ImportIndex, plan_for: Callable[[str], FilePlan]) -> None:
     bound = linked.bound_to or ""
+    if accessor.lazy:
+        # held at import by an object that keeps it: the global stays, given the stand-in,
+        # and everything that reads it keeps reading it; an importer that read it only to
+        # close it (that close is close_redis() now) drops its import
+        plan.calls[(linked.loc.line, linked.loc.col)] = accessor
+        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+        for path, targets in imports.references(keys, plan.module).items():
+            if path != plan.path:
+                plan_for(path).dropped_imports.update(targets)
+        return
     for path, cls, name in linked.field_defaults:
         # `redis: Redis = make_client()` would call get_redis() as the class body runs, at
         # import: it is read at each construction instead

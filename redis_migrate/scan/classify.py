@@ -151,7 +151,8 @@ class _Classifier:
         its holders was followed: nothing escapes, nothing reads it at import, and what a
         function returns or yields of it has callers the analysis sees."""
         for each in (site, *(self.by_atom[c] for c in site.clients_of_pool)):
-            if each.escapes or each.import_time_uses or each.consumers:
+            if each.escapes or each.import_time_uses or each.import_time_holds \
+                    or each.consumers:
                 return False
             # what a def returns or yields is followed only into the callers that keep it
             returned = each.holder in ("return", "yield") or any(
@@ -297,8 +298,15 @@ class _Classifier:
             site.reason = (f"calls {linked.pattern.rsplit('.', 1)[-1]}() at import time: the "
                            f"client it builds cannot become get_redis(), which only works "
                            f"after init_redis(); call it where the client is used")
+        holds = [h for o in origins if o.library != "redis-sync" for h in o.import_time_holds]
+        if site.status == "pending" and holds:
+            site.flags.append("lazy-client")
+            site.notes.append(f"held at import ({holds[0]}): the global is given lazy_redis(), "
+                              f"which looks up get_redis() each time it is used")
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
+            if holds:
+                self._check_lazy(site, holds[0])
         if site.status == "pending" and site.sync and site.kind == "instantiation":
             site.notes.append(SYNC_NOTE)
         elif site.status == "pending" and self.assumed and site.kind == "instantiation":
@@ -357,6 +365,19 @@ class _Classifier:
                            f"{snippet(capability, lifecycle)}")
             return
 
+    def _check_lazy(self, site: Site, held: str) -> None:
+        """A client held at import moves only if the team's module has a lazy_redis() that
+        takes what the site needs (a client name, blocking=)."""
+        lifecycle = self.lifecycle
+        assert lifecycle is not None
+        gap = _lazy_gap(lifecycle, site)
+        if gap and site.status == "pending":
+            site.status, site.reason_code = "manual", "import-time-use"
+            site.reason = (f"used at import time ({held}), before init_redis(): "
+                           f"{lifecycle.path} has {gap} to stand in for it there; add "
+                           f"lazy_redis() (the template in redis_migrate/templates/"
+                           f"redis_client.py has one)")
+
     def _pin(self, site: Site) -> None:
         batch = self.config.overrides.get(f"{site.file}:{site.line}")
         if batch is None:
@@ -368,6 +389,18 @@ class _Classifier:
         if site.reason_code == "unclassified" or (
                 site.purpose == UNCLASSIFIED and site.reason_code in ("passed-to", "escapes")):
             site.status, site.reason, site.reason_code = "pending", None, None
+
+
+def _lazy_gap(lifecycle: LifecycleFacts, site: Site) -> str:
+    """What the team's lazy_redis() lacks for this site ("" when it takes what it needs)."""
+    lazy = lifecycle.accessors.get("lazy_redis")
+    if lazy is None or not lazy.accepts():
+        return "no lazy_redis()"
+    if site.client and not lazy.accepts(positional=1):
+        return "a lazy_redis() that takes no client name"
+    if "needs-blocking-client" in site.flags and not lazy.accepts(keywords=("blocking",)):
+        return "a lazy_redis() that takes no blocking="
+    return ""
 
 
 def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | None,

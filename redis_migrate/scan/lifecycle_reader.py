@@ -42,7 +42,8 @@ LIBRARY_DEFAULTS: dict[str, Any] = {"decode_responses": False, "encoding": "utf-
 # side of giving long blocking reads their own client.
 DEFAULT_SOCKET_TIMEOUT = 5.0
 
-CAPABILITIES = ("shared-client", "blocking-client", "named-client", "sync-client")
+CAPABILITIES = ("shared-client", "blocking-client", "named-client", "sync-client",
+                "lazy-client")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +154,10 @@ class LifecycleFacts:
         sync = self.accessors.get("get_sync_redis")
         if sync is not None and sync.accepts():
             found.add("sync-client")
+        # a stand-in made at import that looks up get_redis() when used (the template's)
+        lazy = self.accessors.get("lazy_redis")
+        if lazy is not None and lazy.accepts():
+            found.add("lazy-client")
         return frozenset(found)
 
     def blocking_call(self) -> tuple[str, str] | None:
@@ -201,7 +206,7 @@ class LifecycleFacts:
 
 
 ACCESSOR_NAMES = ("init_redis", "get_redis", "close_redis", "get_sync_redis",
-                  "get_blocking_redis", "ping_redis")
+                  "get_blocking_redis", "ping_redis", "lazy_redis")
 
 
 def read_lifecycle(repo: Path, path: str, import_name: str,

@@ -137,6 +137,17 @@ def _is_redis_url(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value == "REDIS_URL"
 
 
+def _unfit_for_lazy(site: LinkedSite) -> str:
+    """Why lazy_redis() cannot stand in for a client held at import, or "": it must be a
+    module's own client (the name the holders read stays, given the stand-in), and nothing
+    may use it while the object holding it is built."""
+    if site.family != "client" or site.function is not None or site.holder != "global":
+        return "it is not a client a module makes at import"
+    if site.built_with_use:
+        return f"it is used as an object holding it is built ({site.built_with_use[0]})"
+    return ""
+
+
 def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
            pool: LinkedSite | None, notes: list[str],
            clients: Mapping[str, Mapping[str, Any]] | None = None,
@@ -157,6 +168,12 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     if site.import_time_uses and site.library != "redis-sync":
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
+    if site.import_time_holds and site.library != "redis-sync":
+        unfit = _unfit_for_lazy(site)
+        if unfit:
+            return Refusal("import-time-use", f"used at import time ({site.import_time_holds[0]})"
+                                              f"; get_redis() only works after init_redis(), "
+                                              f"and lazy_redis() cannot stand in: {unfit}")
     if site.patched_by_name:
         where, name = site.patched_by_name[0]
         return Refusal("patched-by-name", f"{where} replaces {name} by name (a mock.patch or "

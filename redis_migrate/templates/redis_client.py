@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import redis as redis_sync
 from redis.asyncio import ConnectionPool, Redis
@@ -24,8 +24,8 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, RedisError, TimeoutError
 from redis.retry import Retry as SyncRetry
 
-__all__ = ["init_redis", "get_redis", "close_redis", "ping_redis", "get_sync_redis",
-           "configure_sync_redis", "close_sync_redis"]
+__all__ = ["init_redis", "get_redis", "lazy_redis", "close_redis", "ping_redis",
+           "get_sync_redis", "configure_sync_redis", "close_sync_redis"]
 
 
 def _env_float(name: str, default: float) -> float:
@@ -200,6 +200,35 @@ def get_redis(name: str = DEFAULT, *, blocking: bool = False) -> Redis:
     except KeyError:
         names = sorted({n for n, _ in state.clients})
         raise LookupError(f"no Redis client named {name!r}; configured: {names}") from None
+
+
+class _LazyRedis:
+    """Stands in for a shared client where code must hold one before init_redis() has run: each
+    attribute (a command, ``pipeline``, ``pubsub``) is looked up on get_redis() when it is used,
+    so it is always the current lifetime's client, on the loop that uses it."""
+
+    __slots__ = ("_name", "_blocking")
+
+    def __init__(self, name: str, blocking: bool) -> None:
+        self._name = name
+        self._blocking = blocking
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(get_redis(self._name, blocking=self._blocking), attribute)
+
+    def __repr__(self) -> str:
+        return f"lazy_redis({self._name!r}{', blocking=True' if self._blocking else ''})"
+
+
+def lazy_redis(name: str = DEFAULT, *, blocking: bool = False) -> Redis:
+    """A stand-in for ``get_redis(name)`` that may be made at import, before init_redis(): for
+    an object built at import that keeps the client (``RedisStorage(redis=lazy_redis())``).
+
+    Nothing is looked up until the stand-in is used; a use before init_redis() raises as
+    get_redis() does. It is not an instance of Redis (isinstance checks fail), and it does not
+    close the shared client except through what it forwards (``aclose``).
+    """
+    return cast(Redis, _LazyRedis(name, blocking))
 
 
 async def close_redis() -> None:
