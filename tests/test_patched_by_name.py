@@ -1,10 +1,13 @@
-"""A module client that a test replaces by name stays `manual` (`patched-by-name`).
+"""A module client that a test replaces by name keeps its global, given `lazy_redis()`.
 
 Found on restaurant-backend: `mock.patch("utils.redis.redis_client")` in its API tests. The
-rewrite removes the module global `utils.redis.redis_client` (its readers call get_redis()),
-so that patch raises AttributeError and every test using the fixture fails. Each spelling of a
-patch by name is read from the source; look-alikes that replace something else leave the site
-alone. The end-to-end proof, on a real git repository and the real CLI, is the last test.
+module-client rewrite removes the global `utils.redis.redis_client` (its readers call
+get_redis()), so that patch would raise AttributeError and every test using it would fail; the
+site stayed `manual` (`patched-by-name`). The stand-in keeps the name, so the patch still finds
+it. A sync client (no stand-in) and a team lifecycle module without `lazy_redis()` still leave
+it `manual`. Each spelling of a patch by name is read from the source; look-alikes that replace
+something else leave the site to the plain rewrite. The end-to-end proof runs the project's own
+patching test before and after every batch.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from pathlib import Path
 
 import pytest
 from analysis_helpers import scan, write_repo
-from cli_helpers import git_repo, migrate
+from cli_helpers import BATCHES, git_repo, migrate, run_python
+
+from redis_migrate.scan.lifecycle import template_text
 
 STORE = """
     import redis.asyncio as redis
@@ -50,9 +55,24 @@ def test_every_spelling_of_a_patch_by_name_keeps_the_global(
     write_repo(tmp_path, {"app/__init__.py": "", "app/store.py": STORE,
                           "tests/test_store.py": test_code})
     site = next(s for s in scan(tmp_path).sites if s.file == "app/store.py")
+    assert (site.status, site.reason_code) == ("pending", None), site
+    assert "lazy-client" in site.flags, site
+    [note] = [n for n in site.notes if "replaced by name" in n]
+    assert "tests/test_store.py:" in note and "app.store.redis_client" in note, note
+
+
+def test_a_patched_global_with_no_stand_in_stays_manual(tmp_path: Path) -> None:
+    """A team lifecycle module without lazy_redis() has no stand-in to keep the global."""
+    patch = ('from unittest import mock\n\n\ndef test_x():\n'
+             '    with mock.patch("app.store.redis_client"):\n        pass\n')
+    team = template_text().replace('"lazy_redis", ', "")
+    team = team[:team.index("class _LazyRedis")] + team[team.index("async def close_redis"):]
+    write_repo(tmp_path / "team", {"app/__init__.py": "", "app/store.py": STORE,
+                                   "tests/test_store.py": patch,
+                                   "backend/services/redis_client.py": team})
+    site = next(s for s in scan(tmp_path / "team").sites if s.file == "app/store.py")
     assert (site.status, site.reason_code) == ("manual", "patched-by-name"), site
-    assert site.reason is not None
-    assert "tests/test_store.py:" in site.reason and "app.store.redis_client" in site.reason
+    assert "has no lazy_redis() to keep it as a stand-in" in (site.reason or ""), site.reason
 
 
 @pytest.mark.parametrize("test_code", [
@@ -71,29 +91,40 @@ def test_look_alikes_leave_the_client_to_move(tmp_path: Path, test_code: str) ->
                           "tests/test_store.py": test_code})
     site = next(s for s in scan(tmp_path).sites if s.file == "app/store.py")
     assert site.reason_code != "patched-by-name", site
-    assert site.status == "pending", site
+    assert site.status == "pending" and "lazy-client" not in site.flags, site
 
 
-def test_the_patched_global_stays_through_every_batch_and_check_names_it(
+def test_the_projects_patching_test_passes_before_and_after_every_batch(
         tmp_path: Path) -> None:
-    """restaurant-backend's shape through the real CLI: the inventory says why, every batch
-    leaves the module as it was, and `check` still reports the site."""
-    test_code = ('from unittest import mock\n\n\ndef test_x():\n'
-                 '    with mock.patch("app.store.redis_client"):\n        pass\n')
+    """restaurant-backend's shape through the real CLI: its test replaces the global by name;
+    after every batch the global is the stand-in, the reader is unchanged, the same test passes,
+    and `check` finds no client made outside the lifecycle module."""
+    test_code = ("import asyncio\nfrom unittest import mock\n\nfrom app.store import read\n\n\n"
+                 "def test_read():\n"
+                 "    with mock.patch(\"app.store.redis_client\") as fake:\n"
+                 "        fake.get = mock.AsyncMock(return_value=b\"v\")\n"
+                 "        assert asyncio.run(read(\"k\")) == b\"v\"\n")
     store = "import redis.asyncio as redis\n\nredis_client = redis.from_url(" \
             "\"redis://localhost\")\n\n\nasync def read(key):\n" \
             "    return await redis_client.get(key)\n"
     repo = git_repo(tmp_path / "app", {"app/__init__.py": "", "app/store.py": store,
+                                       "tests/__init__.py": "",
                                        "tests/test_store.py": test_code})
+    pytest_args = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests")
+    assert "1 passed" in run_python(repo, *pytest_args, env={})
     assert migrate("init", "-C", repo).exit_code == 0
     report = json.loads(migrate("inventory", "-C", repo, "--format", "json").stdout)
     (site,) = [s for s in report["sites"] if s["file"] == "app/store.py"]
-    assert (site["status"], site["reason_code"]) == ("manual", "patched-by-name")
-    for batch in ("read-caches", "write-caches"):
-        migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order")
-    assert (repo / "app/store.py").read_text() == store
+    assert site["status"] == "pending" and "lazy-client" in site["flags"], site
+    for batch in BATCHES:
+        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git", "--force-order")
+        assert run.exit_code == 0, run.stdout + run.stderr
+    after = (repo / "app/store.py").read_text()
+    assert "redis_client = lazy_redis()\n" in after, after
+    assert "    return await redis_client.get(key)\n" in after, after
+    assert "1 passed" in run_python(repo, *pytest_args, env={})
     check = migrate("check", "-C", repo)
-    assert check.exit_code == 1 and "app/store.py:3" in check.stdout, check.stdout
+    assert "app/store.py:3" not in check.stdout, check.stdout
 
 
 def test_a_test_that_never_names_redis_is_read_for_its_patches(tmp_path: Path) -> None:
@@ -109,4 +140,4 @@ def test_a_test_that_never_names_redis_is_read_for_its_patches(tmp_path: Path) -
                                                  '        pass\n'})
     assert "redis" not in (tmp_path / "tests/test_cache.py").read_text()
     site = next(s for s in scan(tmp_path).sites if s.file == "app/cache.py")
-    assert site.reason_code == "patched-by-name", site
+    assert any("replaced by name at tests/test_cache.py:5" in n for n in site.notes), site

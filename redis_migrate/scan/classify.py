@@ -37,6 +37,7 @@ from redis_migrate.scan.safety import (
     Refusal,
     UnreadableImporters,
     escape_refusal,
+    patched_reason,
     refuse,
     sync_url_refusal,
     topology_refusal,
@@ -298,15 +299,16 @@ class _Classifier:
             site.reason = (f"calls {linked.pattern.rsplit('.', 1)[-1]}() at import time: the "
                            f"client it builds cannot become get_redis(), which only works "
                            f"after init_redis(); call it where the client is used")
-        holds = [h for o in origins if o.library != "redis-sync" for h in o.import_time_holds]
-        if site.status == "pending" and holds:
+        # held at import, or replaced by name: the global stays, given the stand-in
+        kept = next((o for o in origins if o.library != "redis-sync"
+                     and (o.import_time_holds or o.patched_by_name)), None)
+        if site.status == "pending" and kept is not None:
             site.flags.append("lazy-client")
-            site.notes.append(f"held at import ({holds[0]}): the global is given lazy_redis(), "
-                              f"which looks up get_redis() each time it is used")
+            site.notes.append(_lazy_note(kept))
         if site.status == "pending" and self.lifecycle is not None:
             self._check_capabilities(site)
-            if holds:
-                self._check_lazy(site, holds[0])
+            if kept is not None:
+                self._check_lazy(site, kept)
         if site.status == "pending" and site.sync and site.kind == "instantiation":
             site.notes.append(SYNC_NOTE)
         elif site.status == "pending" and self.assumed and site.kind == "instantiation":
@@ -365,18 +367,24 @@ class _Classifier:
                            f"{snippet(capability, lifecycle)}")
             return
 
-    def _check_lazy(self, site: Site, held: str) -> None:
-        """A client held at import moves only if the team's module has a lazy_redis() that
-        takes what the site needs (a client name, blocking=)."""
+    def _check_lazy(self, site: Site, kept: LinkedSite) -> None:
+        """A client whose global must stay moves only if the team's module has a lazy_redis()
+        that takes what the site needs (a client name, blocking=)."""
         lifecycle = self.lifecycle
         assert lifecycle is not None
         gap = _lazy_gap(lifecycle, site)
-        if gap and site.status == "pending":
-            site.status, site.reason_code = "manual", "import-time-use"
-            site.reason = (f"used at import time ({held}), before init_redis(): "
-                           f"{lifecycle.path} has {gap} to stand in for it there; add "
-                           f"lazy_redis() (the template in redis_migrate/templates/"
-                           f"redis_client.py has one)")
+        if not gap or site.status != "pending":
+            return
+        site.status = "manual"
+        if not kept.import_time_holds:
+            site.reason_code = "patched-by-name"
+            site.reason = patched_reason(kept, f"{lifecycle.path} has {gap}")
+            return
+        site.reason_code = "import-time-use"
+        site.reason = (f"used at import time ({kept.import_time_holds[0]}), before "
+                       f"init_redis(): {lifecycle.path} has {gap} to stand in for it there; "
+                       f"add lazy_redis() (the template in redis_migrate/templates/"
+                       f"redis_client.py has one)")
 
     def _pin(self, site: Site) -> None:
         batch = self.config.overrides.get(f"{site.file}:{site.line}")
@@ -389,6 +397,16 @@ class _Classifier:
         if site.reason_code == "unclassified" or (
                 site.purpose == UNCLASSIFIED and site.reason_code in ("passed-to", "escapes")):
             site.status, site.reason, site.reason_code = "pending", None, None
+
+
+def _lazy_note(kept: LinkedSite) -> str:
+    if kept.import_time_holds:
+        why = f"held at import ({kept.import_time_holds[0]})"
+    else:
+        where, name = kept.patched_by_name[0]
+        why = f"replaced by name at {where} ({name})"
+    return (f"{why}: the global stays, given lazy_redis(), which looks up get_redis() each "
+            f"time it is used")
 
 
 def _lazy_gap(lifecycle: LifecycleFacts, site: Site) -> str:

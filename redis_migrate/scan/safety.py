@@ -137,6 +137,16 @@ def _is_redis_url(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value == "REDIS_URL"
 
 
+def patched_reason(site: LinkedSite, gap: str = "") -> str:
+    """Why a global that code replaces by name cannot go (`gap`: what the lifecycle module
+    lacks to keep it as a stand-in)."""
+    where, name = site.patched_by_name[0]
+    keep = f", and {gap} to keep it as a stand-in" if gap else ""
+    return (f"{where} replaces {name} by name (a mock.patch or monkeypatch target), which "
+            f"fails once the global is gone{keep}: patch what the code calls instead "
+            f"(get_redis), then run the batch again")
+
+
 def _unfit_for_lazy(site: LinkedSite) -> str:
     """Why lazy_redis() cannot stand in for a client held at import, or "": it must be a
     module's own client (the name the holders read stays, given the stand-in), and nothing
@@ -174,12 +184,9 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
             return Refusal("import-time-use", f"used at import time ({site.import_time_holds[0]})"
                                               f"; get_redis() only works after init_redis(), "
                                               f"and lazy_redis() cannot stand in: {unfit}")
-    if site.patched_by_name:
-        where, name = site.patched_by_name[0]
-        return Refusal("patched-by-name", f"{where} replaces {name} by name (a mock.patch or "
-                                          f"monkeypatch target), which fails once the global "
-                                          f"is gone: patch what the code calls instead "
-                                          f"(get_redis), then run the batch again")
+    # a module client given lazy_redis() keeps its global, which a patch can still replace
+    if site.patched_by_name and (site.library == "redis-sync" or _unfit_for_lazy(site)):
+        return Refusal("patched-by-name", patched_reason(site))
     unsupported = _unsupported_holder(site)
     if unsupported:
         return Refusal("unsupported-shape", unsupported)

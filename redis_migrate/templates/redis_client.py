@@ -214,6 +214,10 @@ class _LazyRedis:
         self._blocking = blocking
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("_"):
+            # what introspection asks (`__func__`, `_is_coroutine`: mock.patch, asyncio,
+            # inspect) is no command of the client, and must not need init_redis() first
+            raise AttributeError(attribute)
         return getattr(get_redis(self._name, blocking=self._blocking), attribute)
 
     def __repr__(self) -> str:
@@ -225,8 +229,9 @@ def lazy_redis(name: str = DEFAULT, *, blocking: bool = False) -> Redis:
     an object built at import that keeps the client (``RedisStorage(redis=lazy_redis())``).
 
     Nothing is looked up until the stand-in is used; a use before init_redis() raises as
-    get_redis() does. It is not an instance of Redis (isinstance checks fail), and it does not
-    close the shared client except through what it forwards (``aclose``).
+    get_redis() does. Only public attributes are forwarded (a ``_private`` one raises
+    AttributeError, as introspection expects). It is not an instance of Redis (isinstance
+    checks fail), and it closes the shared client only through what it forwards (``aclose``).
     """
     return cast(Redis, _LazyRedis(name, blocking))
 
