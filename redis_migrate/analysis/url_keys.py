@@ -94,6 +94,20 @@ class UrlKeys(Evaluator):
 
     def _url_key(self, node: ast.Call) -> str | None:
         given = {k.arg: k.value for k in node.keywords if k.arg}
+        key = self._where_key(node, given)
+        # `password=` / `username=` beside the URL or host: the same server with other
+        # credentials is another client (the shared one would connect without them)
+        for name in ("username", "password"):
+            value = given.get(name)
+            if key is None or value is None or (
+                    isinstance(value, ast.Constant) and value.value is None):
+                continue
+            part = _hashed(repr(value.value)) if isinstance(value, ast.Constant) \
+                else self._key_of(value)
+            key = f"{key}|{name}={part}" if part is not None else None
+        return key
+
+    def _where_key(self, node: ast.Call, given: dict[str, ast.expr]) -> str | None:
         if _defaults_to_localhost(node, given):
             # `Redis()`, `Redis(db=1)`: redis-py's defaults, localhost:6379, database 0
             return self._host_key({"host": ast.Constant("localhost"), **given})

@@ -250,6 +250,11 @@ def _url_difference(site: LinkedSite, central_urls: set[str]) -> str | None:
         return f"connects to the library default (localhost), not to {central}"
     if site.url_key is None:
         return f"its URL ({site.url}) cannot be compared with the central client's ({central})"
+    credentials = [name for name in ("username", "password")
+                   if f"|{name}=" in site.url_key and not any(f"|{name}=" in u for u in known)]
+    if credentials:
+        return (f"connects to {site.url} with a {' and a '.join(credentials)} of its own, the "
+                f"central client to {central} without")
     return f"connects to {site.url}, the central client to {central}"
 
 
@@ -274,10 +279,13 @@ def _value(source: str) -> Any:
 
 
 def _display(key: str) -> str:
+    key, _, credentials = key.partition("|username=") if "|username=" in key \
+        else key.partition("|password=")
+    with_ = " (with credentials)" if credentials else ""
     if key.startswith(HOST_PREFIX):  # host:<host key>|<port>|<db>
         host, port, db = key[len(HOST_PREFIX):].split("|")
-        return f"{_display(host).replace('a literal URL', 'a literal host')}:{port}/{db}"
-    return "a literal URL" if key.startswith(LITERAL_PREFIX) else key
+        return f"{_display(host).replace('a literal URL', 'a literal host')}:{port}/{db}{with_}"
+    return ("a literal URL" if key.startswith(LITERAL_PREFIX) else key) + with_
 
 
 def _option_difference(site: LinkedSite, ops: set[str], notes: list[str],

@@ -645,6 +645,8 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
     `literals`: the code of the literal URLs, by key."""
     if "<" in url_key:
         return None  # `settings.url.<replace:…>`: a method's result, not a name to import
+    if "|username=" in url_key or "|password=" in url_key:
+        return None  # credentials beside the URL: spelling the URL alone would drop them
     if url_key.startswith(LITERAL_PREFIX):
         code = (literals or {}).get(url_key)
         return (code, ()) if code is not None else None
