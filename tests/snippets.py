@@ -43,3 +43,11 @@ def lazy_getter(name: str, cache: str, build: str, coroutine: bool = False) -> s
     keyword = "async def" if coroutine else "def"
     return (f"{keyword} {name}():\n    global {cache}\n    if {cache} is None:\n"
             f"        {cache} = {build}\n    return {cache}\n")
+
+
+def template_without_lazy_redis(template: str) -> str:
+    """The lifecycle template as a team module that has no `lazy_redis()` stand-in."""
+    team = template.replace('"lazy_redis", ', "")
+    team = team[:team.index("class _LazyRedis")] + team[team.index("async def close_redis"):]
+    assert "lazy_redis" not in team
+    return team

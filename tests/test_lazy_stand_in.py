@@ -25,6 +25,7 @@ import pytest
 from analysis_helpers import scan, write_repo
 from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
 from redis.asyncio import Redis
+from snippets import template_without_lazy_redis
 
 from redis_migrate.scan.lifecycle import template_text
 
@@ -138,9 +139,7 @@ def test_lookalikes_stay_import_time_use(tmp_path: Path, source: str, reason: st
 
 def test_a_team_module_without_lazy_redis_keeps_it_manual(tmp_path: Path) -> None:
     """The team's own lifecycle module is the truth: it has no stand-in, so none is used."""
-    team = template_text().replace('"lazy_redis", ', "")
-    team = team[:team.index("class _LazyRedis")] + team[team.index("async def close_redis"):]
-    assert "lazy_redis" not in team
+    team = template_without_lazy_redis(template_text())
     write_repo(tmp_path, {"bot.py": BOT, "backend/services/redis_client.py": team})
     site = _client(tmp_path, "bot.py")
     assert (site.status, site.reason_code) == ("manual", "import-time-use"), site

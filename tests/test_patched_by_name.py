@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from analysis_helpers import scan, write_repo
 from cli_helpers import BATCHES, git_repo, migrate, run_python
+from snippets import template_without_lazy_redis
 
 from redis_migrate.scan.lifecycle import template_text
 
@@ -65,8 +66,7 @@ def test_a_patched_global_with_no_stand_in_stays_manual(tmp_path: Path) -> None:
     """A team lifecycle module without lazy_redis() has no stand-in to keep the global."""
     patch = ('from unittest import mock\n\n\ndef test_x():\n'
              '    with mock.patch("app.store.redis_client"):\n        pass\n')
-    team = template_text().replace('"lazy_redis", ', "")
-    team = team[:team.index("class _LazyRedis")] + team[team.index("async def close_redis"):]
+    team = template_without_lazy_redis(template_text())
     write_repo(tmp_path / "team", {"app/__init__.py": "", "app/store.py": STORE,
                                    "tests/test_store.py": patch,
                                    "backend/services/redis_client.py": team})
