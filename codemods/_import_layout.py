@@ -83,6 +83,8 @@ def _keep_group_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
             kept[shape] = {code(s) for s in after_by_shape.get(shape, ())}
         return code(statement) in kept[shape]
 
+    original: dict[tuple[object, ...], set[str]] = {}  # the before-side texts, by shape
+
     def rewritten_in_place(previous: cst.BaseStatement, statement: cst.BaseStatement) -> bool:
         """`r = Redis()` became `r = lazy_redis()`: what now comes before `statement` is a
         statement of the same shape, blank-led as `previous` was, whose text is new."""
@@ -92,8 +94,12 @@ def _keep_group_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
         if not at:
             return False
         now = after.body[at - 1]
-        return _shape(now) == _shape(previous) and blank_led(now) and all(
-            code(now) != code(s) for s in before.body if _shape(s) == _shape(now))
+        shape = _shape(now)
+        if shape != _shape(previous) or not blank_led(now):
+            return False
+        if shape not in original:
+            original[shape] = {code(s) for s in before.body if _shape(s) == shape}
+        return code(now) not in original[shape]
 
     inherited: dict[tuple[object, ...], dict[str, list[cst.EmptyLine]]] = {}
     for previous, statement in zip(before.body, before.body[1:]):

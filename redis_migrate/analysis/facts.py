@@ -28,6 +28,8 @@ HOST_PREFIX = "host:"
 # need equal keys)
 LITERAL_PREFIX = "literal:"
 LOCALS = "<locals>"
+# `password=` / `username=` beside a URL or host: `<key>|password=<key of the password>`
+CREDENTIALS = ("username", "password")
 ENV_PREFIX = "env:"  # the URL key of a URL read from the environment (`env:REDIS_URL`)
 ARGS = "<args>"
 # what a parameter annotated with an alias is given (`GetRedis = Annotated[Redis,
@@ -208,3 +210,15 @@ class FileFacts:
     aioredis1: bool = False  # the file uses the aioredis 1.x API
     error: str | None = None  # why the file could not be read or parsed
     error_line: int | None = None
+
+
+def credentials_in(url_key: str) -> tuple[str, ...]:
+    """The credentials a URL key holds beside where it connects (`("password",)`)."""
+    return tuple(name for name in CREDENTIALS if f"|{name}=" in url_key)
+
+
+def without_credentials(url_key: str) -> str:
+    """Where a URL key connects, without the credentials beside it."""
+    for name in CREDENTIALS:
+        url_key = url_key.partition(f"|{name}=")[0]
+    return url_key

@@ -780,9 +780,8 @@ def _keeper(into: tuple[str, ...], graph: _Graph) -> str | None:
     for key in into:
         callee, _, _ = key.rpartition(f".{ARGS}.")
         consumer = consumer_of(key)
-        if consumer is not None and consumer.keeps:
-            return f"{callee.rpartition('.')[2]}()"
-        if consumer is None and graph.index.canonical(callee) in graph.classes:
+        if consumer.keeps if consumer is not None else \
+                graph.index.canonical(callee) in graph.classes:
             return f"{callee.rpartition('.')[2]}()"
     return None
 

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis.evaluate import Evaluator
-from redis_migrate.analysis.facts import ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
+from redis_migrate.analysis.facts import CREDENTIALS, ENV_PREFIX, HOST_PREFIX, LITERAL_PREFIX
 
 _URL_ARGS = ("url", "address", "host")
 # callables whose first positional argument is the URL (aioredis 1.x: the address)
@@ -97,7 +97,7 @@ class UrlKeys(Evaluator):
         key = self._where_key(node, given)
         # `password=` / `username=` beside the URL or host: the same server with other
         # credentials is another client (the shared one would connect without them)
-        for name in ("username", "password"):
+        for name in CREDENTIALS:
             value = given.get(name)
             if key is None or value is None or (
                     isinstance(value, ast.Constant) and value.value is None):

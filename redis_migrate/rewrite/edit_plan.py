@@ -280,10 +280,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         # and everything that reads it keeps reading it; an importer that read it only to
         # close it (that close is close_redis() now) drops its import
         plan.calls[(linked.loc.line, linked.loc.col)] = accessor
-        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
-        for path, targets in imports.references(keys, plan.module).items():
-            if path != plan.path:
-                plan_for(path).dropped_imports.update(targets)
+        _drop_imports_elsewhere(plan, _reachable_as(linked), imports, plan_for)
         return
     for path, cls, name in linked.field_defaults:
         # `redis: Redis = make_client()` would call get_redis() as the class body runs, at
@@ -293,8 +290,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
     if linked.function is None:  # module-client or pool-client at module level
         name = bound[len(plan.module) + 1:] if bound.startswith(plan.module + ".") else bound
         plan.remove_names.add(name)
-        # every name the client or pool is reachable under: its own, and re-exports of it
-        keys = {bound, *(h for h in linked.holders if f".{LOCALS}." not in h)}
+        keys = _reachable_as(linked)
         if linked.family == "client":
             for path, targets in imports.references(keys, plan.module).items():
                 plan_for(path).references.update({t: accessor for t in targets})
@@ -304,9 +300,7 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
                 holder = plan_for(path)
                 holder.attributes[(_relative(cls, holder.module) or cls, attribute)] = accessor
         else:  # a pool: the clients built on it move with it; its imports elsewhere go
-            for path, targets in imports.references(keys, plan.module).items():
-                if path != plan.path:
-                    plan_for(path).dropped_imports.update(targets)
+            _drop_imports_elsewhere(plan, keys, imports, plan_for)
         return
     function = _relative(linked.function, plan.module) or ""
     if linked.rewrite == "instance-attribute" and not linked.on_class:
@@ -317,6 +311,19 @@ def _plan_instantiation(plan: FilePlan, linked: LinkedSite, accessor: Accessor,
         plan.getters[function] = (global_name, accessor)
     else:
         plan.calls[(linked.loc.line, linked.loc.col)] = accessor
+
+
+def _reachable_as(linked: LinkedSite) -> set[str]:
+    """Every name a module client or pool is reachable under: its own, and re-exports of it."""
+    return {linked.bound_to or "", *(h for h in linked.holders if f".{LOCALS}." not in h)}
+
+
+def _drop_imports_elsewhere(plan: FilePlan, keys: set[str], imports: ImportIndex,
+                            plan_for: Callable[[str], FilePlan]) -> None:
+    """Other files' imports of `keys` go where nothing reads them after the rewrite."""
+    for path, targets in imports.references(keys, plan.module).items():
+        if path != plan.path:
+            plan_for(path).dropped_imports.update(targets)
 
 
 def _plan_conversion(plan: FilePlan, linked: LinkedSite, library: str,

@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from redis_migrate.analysis.facts import HOST_PREFIX, LITERAL_PREFIX
+from redis_migrate.analysis.facts import (
+    HOST_PREFIX,
+    LITERAL_PREFIX,
+    credentials_in,
+    without_credentials,
+)
 from redis_migrate.analysis.link import LinkedSite
 from redis_migrate.model import ReasonCode, Skipped
 from redis_migrate.redis_api import URL_PARTS
@@ -151,6 +156,8 @@ def _unfit_for_lazy(site: LinkedSite) -> str:
     """Why lazy_redis() cannot stand in for a client held at import, or "": it must be a
     module's own client (the name the holders read stays, given the stand-in), and nothing
     may use it while the object holding it is built."""
+    if site.library == "redis-sync":
+        return "a sync client has no stand-in (get_sync_redis() needs no startup call)"
     if site.family != "client" or site.function is not None or site.holder != "global":
         return "it is not a client a module makes at import"
     if site.built_with_use:
@@ -178,14 +185,14 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     if site.import_time_uses and site.library != "redis-sync":
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
-    if site.import_time_holds and site.library != "redis-sync":
+    if site.import_time_holds:  # async clients only (the link records none for a sync one)
         unfit = _unfit_for_lazy(site)
         if unfit:
             return Refusal("import-time-use", f"used at import time ({site.import_time_holds[0]})"
                                               f"; get_redis() only works after init_redis(), "
                                               f"and lazy_redis() cannot stand in: {unfit}")
     # a module client given lazy_redis() keeps its global, which a patch can still replace
-    if site.patched_by_name and (site.library == "redis-sync" or _unfit_for_lazy(site)):
+    if site.patched_by_name and _unfit_for_lazy(site):
         return Refusal("patched-by-name", patched_reason(site))
     unsupported = _unsupported_holder(site)
     if unsupported:
@@ -250,8 +257,8 @@ def _url_difference(site: LinkedSite, central_urls: set[str]) -> str | None:
         return f"connects to the library default (localhost), not to {central}"
     if site.url_key is None:
         return f"its URL ({site.url}) cannot be compared with the central client's ({central})"
-    credentials = [name for name in ("username", "password")
-                   if f"|{name}=" in site.url_key and not any(f"|{name}=" in u for u in known)]
+    central_has = {name for url in known for name in credentials_in(url)}
+    credentials = [name for name in credentials_in(site.url_key) if name not in central_has]
     if credentials:
         return (f"connects to {site.url} with a {' and a '.join(credentials)} of its own, the "
                 f"central client to {central} without")
@@ -279,9 +286,8 @@ def _value(source: str) -> Any:
 
 
 def _display(key: str) -> str:
-    key, _, credentials = key.partition("|username=") if "|username=" in key \
-        else key.partition("|password=")
-    with_ = " (with credentials)" if credentials else ""
+    with_ = " (with credentials)" if credentials_in(key) else ""
+    key = without_credentials(key)
     if key.startswith(HOST_PREFIX):  # host:<host key>|<port>|<db>
         host, port, db = key[len(HOST_PREFIX):].split("|")
         return f"{_display(host).replace('a literal URL', 'a literal host')}:{port}/{db}{with_}"

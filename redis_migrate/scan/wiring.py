@@ -58,6 +58,7 @@ from redis_migrate.analysis.facts import (
     SHARED_BLOCKING,
     FileFacts,
     Location,
+    credentials_in,
 )
 from redis_migrate.analysis.frameworks import FASTAPI_CLASSES, LIFESPAN_CONSTRUCTORS, WORKER_APPS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
@@ -645,7 +646,7 @@ def spell_url(url_key: str, hook_file: FileFacts, files: list[FileFacts],
     `literals`: the code of the literal URLs, by key."""
     if "<" in url_key:
         return None  # `settings.url.<replace:…>`: a method's result, not a name to import
-    if "|username=" in url_key or "|password=" in url_key:
+    if credentials_in(url_key):
         return None  # credentials beside the URL: spelling the URL alone would drop them
     if url_key.startswith(LITERAL_PREFIX):
         code = (literals or {}).get(url_key)
