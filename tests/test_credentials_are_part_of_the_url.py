@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from analysis_helpers import scan, write_repo
 
+from redis_migrate.config import Config
+
 APP = """
     import os
     from contextlib import asynccontextmanager
@@ -62,3 +64,15 @@ def test_a_client_with_credentials_is_another_client(tmp_path: Path, extra: str,
 def test_the_same_server_without_credentials_still_moves(tmp_path: Path, extra: str) -> None:
     site = _other(tmp_path, extra)
     assert (site.status, site.reason_code) == ("pending", None), site
+
+
+def test_a_named_client_spelled_like_its_url_does_not_take_it(tmp_path: Path) -> None:
+    """`init` proposes `[tool.migrate.clients.host] url = 'os.environ["REDIS_HOST"]'` for the
+    app's URL as written; the client with a password is written the same way, but a named
+    client is made from its URL alone, so it would connect without the password."""
+    write_repo(tmp_path, {"app/__init__.py": "",
+                          "app/main.py": APP.format(extra=', password="hunter2"')})
+    config = Config(clients={"host": {"url": 'os.environ["REDIS_HOST"]'}})
+    sites = {s.line: s for s in scan(tmp_path, config).sites if s.kind == "instantiation"}
+    assert sites[10].client == "host", sites[10]  # the look-alike without one takes it
+    assert (sites[16].client, sites[16].reason_code) == (None, "url-differs"), sites[16]

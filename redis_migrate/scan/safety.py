@@ -271,6 +271,8 @@ def _matches_client(url_source: LinkedSite, owners: list[LinkedSite],
     url = spec.get("url")
     if not isinstance(url, str) or url not in (url_source.url, url_source.url_key):
         return False
+    if credentials_in(url_source.url_key or ""):
+        return False  # a named client is made from its URL alone: the credentials would go
     wanted = {k: v for k, v in spec.items() if k != "url"}
     found = {name: _value(source) for owner in owners for name, source in owner.options
              if name not in HARMLESS_OPTIONS}
