@@ -271,17 +271,37 @@ def test_an_app_with_no_hook_is_wired_with_a_url_spelled_from_host_port_and_db(
         assert admin.get("k") == b"12"
 
 
-def test_a_host_client_with_a_password_is_not_wired_without_it(tmp_path: Path) -> None:
-    """The URL key of `Redis(host=h, port=p, password=pw)` does not hold the password: a
-    lifespan spelled from it would connect without one."""
+def _with_password(password: str) -> dict[str, str]:
     files = {**HOST_APP, "app/deps.py": HOST_APP["app/deps.py"].replace(
         "db=settings.REDIS_DB,\n                 decode_responses=settings.DECODE)",
-        "password=settings.REDIS_HOST)")}
+        f"password={password})")}
+    files["app/settings.py"] += 'REDIS_PASSWORD = os.environ.get("APP_REDIS_PASSWORD")\n'
     assert "password=" in files["app/deps.py"]
-    repo = git_repo(tmp_path / "password", files)
+    return files
+
+
+def test_a_host_client_with_a_password_is_wired_with_it(tmp_path: Path) -> None:
+    """The URL key of `Redis(host=h, port=p, password=pw)` holds the password: the lifespan
+    spelled from it gives the shared client the same one, beside the URL (the end-to-end
+    proof on a server that requires it: tests/test_credentials_wired_beside_the_url.py)."""
+    repo = git_repo(tmp_path / "password", _with_password("settings.REDIS_PASSWORD"))
+    init_committed(repo)
+    site = _sites(repo)["app/deps.py:7"]
+    assert (site["status"], site["reason_code"]) == ("pending", None), site
+    run = migrate("apply", "-C", repo, "--batch", site["batch"], "--no-git")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    main = (repo / "app/main.py").read_text()
+    assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0", '
+            'clients={"default": {"password": settings.REDIS_PASSWORD}})') in main, main
+
+
+def test_a_host_client_with_a_literal_password_is_not_wired(tmp_path: Path) -> None:
+    """A literal password is not copied into the app's file: no URL to wire it with."""
+    repo = git_repo(tmp_path / "password", _with_password('"hunter2"'))
     init_committed(repo)
     site = _sites(repo)["app/deps.py:7"]
     assert (site["status"], site["reason_code"]) == ("manual", "lifecycle-not-wired"), site
+    assert "hunter2" not in json.dumps(site)
 
 
 def test_a_factory_parameter_with_a_default_keeps_both_lifespans_as_hooks(

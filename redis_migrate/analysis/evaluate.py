@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from redis_migrate.analysis import scopes
@@ -138,6 +138,10 @@ class Evaluator(ABC):
     def _key_of(self, node: ast.expr) -> str | None:
         """The key a URL expression names: a hashed literal, an environment variable or the
         Name/Attribute chain (`settings.REDIS_URL`); None for anything else."""
+
+    @abstractmethod
+    def _with_credentials(self, key: str | None, given: Mapping[str, ast.expr]) -> str | None:
+        """`key` with the credentials among `given` (keyword -> value) joined to it."""
 
     # --- names ---------------------------------------------------------------------------
 
@@ -437,9 +441,13 @@ class Evaluator(ABC):
         if any(c in self.init_redis_names for c in callees):
             url = node.args[0] if node.args else next(
                 (k.value for k in node.keywords if k.arg == "url"), None)
-            self.facts.central_urls.append(self._key_of(url) or "" if url is not None else "")
             clients = next((k.value for k in node.keywords if k.arg == "clients"), None)
             default = _default_client_options(clients)
+            # `clients={"default": {"password": settings.PW}}`: the shared client connects with
+            # that password, as a client given `password=settings.PW` beside the same URL
+            key = self._with_credentials(self._key_of(url), {
+                k.arg: k.value for k in default or () if k.arg}) if url is not None else None
+            self.facts.central_urls.append(key or "")
             if default is not None:
                 self.facts.central_options += self._option_keys(default)
             if clients is not None:

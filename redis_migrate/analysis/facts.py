@@ -217,6 +217,16 @@ def credentials_in(url_key: str) -> tuple[str, ...]:
     return tuple(name for name in CREDENTIALS if f"|{name}=" in url_key)
 
 
+def credential_parts(url_key: str) -> dict[str, str]:
+    """The credentials a URL key holds, by keyword (`{"password": "app.settings.PW"}`)."""
+    parts: dict[str, str] = {}
+    for name in reversed(CREDENTIALS):  # joined in CREDENTIALS' order: the last one first
+        url_key, found, part = url_key.partition(f"|{name}=")
+        if found:
+            parts[name] = part
+    return dict(reversed(parts.items()))
+
+
 def without_credentials(url_key: str) -> str:
     """Where a URL key connects, without the credentials beside it."""
     for name in CREDENTIALS:

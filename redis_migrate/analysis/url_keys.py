@@ -94,9 +94,13 @@ class UrlKeys(Evaluator):
 
     def _url_key(self, node: ast.Call) -> str | None:
         given = {k.arg: k.value for k in node.keywords if k.arg}
-        key = self._where_key(node, given)
-        # `password=` / `username=` beside the URL or host: the same server with other
-        # credentials is another client (the shared one would connect without them)
+        return self._with_credentials(self._where_key(node, given), given)
+
+    def _with_credentials(self, key: str | None, given: Mapping[str, ast.expr]) -> str | None:
+        """`key` with the `password=` / `username=` given beside it: the same server with other
+        credentials is another client (the shared one would connect without them). The
+        same for a client's keywords and for what `init_redis(clients={"default": ...})`
+        gives the shared client, so that the two compare equal."""
         for name in CREDENTIALS:
             value = given.get(name)
             if key is None or value is None or (

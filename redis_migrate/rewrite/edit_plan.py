@@ -130,7 +130,8 @@ def plan_wiring(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     if wiring is not None and wiring.app_lifespan is not None and moving:
         return _wire_app(plans, wiring, wiring.app_lifespan, init_takes_url,
                          inventory.lifecycle is not None
-                         and bool(inventory.lifecycle.passed_options)) + [
+                         and bool(inventory.lifecycle.passed_options),
+                         _takes_credentials(inventory)) + [
             f"{other.name} is not started by it: the sites of the files it runs wait "
             f"(lifecycle-not-wired)" for other in wiring.others]
     if wiring is None or not wiring.needs_wiring or not wiring.anchors or not moving:
@@ -156,9 +157,11 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     # the options the analysis compared the clients with (`passed_options`), and only then
     shared = wiring.init_options.get(anchor.function or "") \
         if url and lifecycle is not None and lifecycle.passed_options else None
-    options = shared.options if shared is not None else ()
+    options = [(name, code) for name, _, code in (shared.options if shared else ())]
+    if url and _takes_credentials(inventory):
+        options += wiring.init_credentials.get(anchor.function or "", ())
     named = _named_entries(wiring, anchor.function or "") if url else ([], ())
-    call = init_call(url, [(name, code) for name, _, code in options], named[0])
+    call = init_call(url, options, named[0])
     plan.wire_init[function] = (anchor.loc.line, call)
     if url:
         plan.wire_imports += [i for i in (*wiring.url_imports.get(anchor.function or "", ()),
@@ -190,6 +193,13 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     return lines
 
 
+def _takes_credentials(inventory: Inventory) -> bool:
+    """Whether init_redis() gives the shared client `clients={"default": {"password": ...}}`:
+    the template's does; a team's module is not assumed to (the analysis then compares the
+    clients with a central URL without their credentials: `url-differs`)."""
+    return inventory.lifecycle is None or inventory.lifecycle.template
+
+
 def _named_entries(wiring: WiringFacts, hook: str) -> tuple[list[tuple[str, str]], Imports]:
     """The named clients the hook's init_redis() creates, and the imports they need."""
     named = wiring.named
@@ -214,8 +224,8 @@ def init_call(url: str | None, options: list[tuple[str, str]],
 
 
 def _wire_app(plans: dict[str, FilePlan], wiring: WiringFacts, app: AppLifespan,
-              init_takes_url: bool,
-              takes_options: bool) -> list[str]:
+              init_takes_url: bool, takes_options: bool,
+              takes_credentials: bool) -> list[str]:
     """An app made with no hook gets `lifespan=` (see `WireAppLifespan`)."""
     plan = plans.get(app.path)
     if plan is None:
@@ -223,6 +233,8 @@ def _wire_app(plans: dict[str, FilePlan], wiring: WiringFacts, app: AppLifespan,
         plan = plans[app.path] = FilePlan(
             app.path, module, module if is_package else module.rpartition(".")[0])
     options = [(name, code) for name, _, code in app.options.options] if takes_options else []
+    if init_takes_url and takes_credentials:
+        options += app.credentials
     named = _named_entries(wiring, app.path) if init_takes_url else ([], ())
     call = init_call(app.url_code if init_takes_url else None, options, named[0])
     if init_takes_url:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from redis_migrate.analysis.facts import RETURN
+from redis_migrate.analysis.facts import RETURN, credentials_in
 from redis_migrate.analysis.link import LinkedSite, Operation
 from redis_migrate.batch_catalog import Batch, batch_for_purpose
 from redis_migrate.config import Config
@@ -311,7 +311,7 @@ class _Classifier:
         if site.status == "pending" and site.sync and site.kind == "instantiation":
             site.notes.append(SYNC_NOTE)
         elif site.status == "pending" and self.assumed and site.kind == "instantiation":
-            site.notes.append(self.assumed)
+            site.notes += [self.assumed, *_credentials_note([linked, *origins])]
         not_wired = self.not_wired or (self.wiring.elsewhere(
             [linked.path, *(o.path for o in origins)]) if self.wiring is not None else None)
         if site.status == "pending" and not_wired and not site.sync:
@@ -461,6 +461,18 @@ def needs_blocking_client(reads: list[Operation], lifecycle: LifecycleFacts | No
             notes.append(f"{where} blocks up to {seconds:g} s, under {origin} socket_timeout "
                          f"of {timeout:g} s: get_redis() serves it")
     return needed
+
+
+def _credentials_note(sites: list[LinkedSite]) -> list[str]:
+    """For a repository that calls init_redis() nowhere: the call is the team's to write,
+    and what the client connected with must not be lost on the way."""
+    secret = next((found for o in sites for found in [credentials_in(o.url_key or "")]
+                   if found), ())
+    if not secret:
+        return []
+    return [f"it connects with a {' and a '.join(secret)} of its own: that init_redis() call "
+            f"must give the shared client the same (clients={{\"default\": {{...}}}}), or "
+            f"the shared client connects without"]
 
 
 def classify(linked: list[LinkedSite], batches: list[Batch], config: Config,

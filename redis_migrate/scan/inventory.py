@@ -33,6 +33,7 @@ from redis_migrate.analysis.facts import (
     SHARED,
     SHARED_BLOCKING,
     FileFacts,
+    without_credentials,
 )
 from redis_migrate.analysis.link import (
     LinkedSite,
@@ -315,6 +316,13 @@ def _central_urls(lifecycle: LifecycleFacts | None, good: list[FileFacts],
     central = lifecycle.central if lifecycle is not None else None
     if central is None or lifecycle is None or lifecycle.template:
         return passed
+    # a team's init_redis() is not known to take credentials beside its URL: the wiring
+    # passes the URL alone, and a client with a password of its own differs from it
+    passed = {without_credentials(key) for key in passed}
+    wires = wiring is not None and (wiring.needs_wiring and wiring.anchor is not None
+                                    or wiring.app_lifespan is not None)
+    if wires and lifecycle.url_parameter and passed - {""}:
+        return passed  # the batch wires init_redis(<that URL>): the module's default is unused
     own = central.url_key
     if own is not None and not own.startswith(LITERAL_PREFIX) and "." in own:
         own = ModuleIndex(f.module for f in good).canonical(own)

@@ -58,7 +58,9 @@ from redis_migrate.analysis.facts import (
     SHARED_BLOCKING,
     FileFacts,
     Location,
+    credential_parts,
     credentials_in,
+    without_credentials,
 )
 from redis_migrate.analysis.frameworks import FASTAPI_CLASSES, LIFESPAN_CONSTRUCTORS, WORKER_APPS
 from redis_migrate.analysis.link import LinkedSite, ModuleIndex, app_hooks
@@ -112,6 +114,9 @@ class AppLifespan:
     # FastAPI from running its on_event hooks), and the shutdown hook closes
     beside: str = ""
     on_app: str = ""
+    # the clients' `username=` / `password=`, which init_redis() gives the shared client
+    # beside the URL: (keyword, code as the app's file spells it)
+    credentials: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -135,6 +140,8 @@ class WiringFacts:
     unstarted: list[str] = field(default_factory=list)
     # by anchor function key: the options its init_redis() passes the shared client
     init_options: dict[str, SharedOptions] = field(default_factory=dict)
+    # by anchor function key: the credentials of the URL it is wired with, (keyword, code)
+    init_credentials: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     # programs beside the app that gets a lifespan, which the batch does not wire
     others: list[OtherProgram] = field(default_factory=list)
     # no init_redis() call and no hook (a library, or an app started from elsewhere): the
@@ -397,13 +404,14 @@ def _hook_for_app(app_file: FileFacts, line: int, listed: bool, files: list[File
     url = _hook_url(wirable)
     if url is None:
         return None
-    spelled = spell_url(url, app_file, files, index, imports_of, literal_codes(wirable))
+    spelled = spell_with_credentials(url, app_file, files, index, imports_of,
+                                     literal_codes(wirable))
     if spelled is None:
         return None
-    code, needed = as_clients_spell(spelled, url, wirable)
+    code, needed = as_clients_spell(spelled[0], url, wirable)
     return AppLifespan(app_file.path, line, listed, code, needed, url_key=url,
                        options=_shared_options(wirable, app_file, files, index, imports_of),
-                       beside=beside, on_app=on_app)
+                       beside=beside, on_app=on_app, credentials=spelled[1])
 
 
 def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
@@ -411,11 +419,43 @@ def _wirable(linked: list[LinkedSite]) -> list[LinkedSite]:
     import, or a string literal (copied as written: `"redis://localhost"`)."""
     return [s for s in linked if s.kind == "instantiation" and s.url_key
             and (not s.url_key.startswith(LITERAL_PREFIX) or literal_code(s.url_code) is not None)
-            # host=, port=, db=: a URL the hook spells part by part (`_spell_host`); not with
-            # credentials, TLS or a socket, which the key does not hold (no url_code then)
-            and (not s.url_key.startswith(HOST_PREFIX) or s.url_code is not None)
+            # host=, port=, db=: a URL the hook spells part by part (`_spell_host`), its
+            # credentials given beside it; not with TLS or a socket, which the key does not
+            # hold (no url_code then)
+            and (not s.url_key.startswith(HOST_PREFIX) or s.url_code is not None
+                 or (bool(credentials_in(s.url_key)) and not _tls_or_socket(s)))
             and f".{LOCALS}." not in s.url_key
             and s.library != "redis-sync" and not is_test_path(s.path)]
+
+
+def _tls_or_socket(site: LinkedSite) -> bool:
+    return any(k.startswith("ssl") or k in ("unix_socket_path", "connection_pool")
+               for k in site.keywords)
+
+
+def spell_with_credentials(url_key: str, hook_file: FileFacts, files: list[FileFacts],
+                           index: ModuleIndex, imports_of: Callable[[str], dict[str, str]],
+                           literals: dict[str, str] | None = None,
+                           ) -> tuple[Spelled, tuple[tuple[str, str], ...]] | None:
+    """The URL as the hook's file spells it (`spell_url`), and the credentials the key holds
+    beside it as (keyword, code) for `init_redis(clients={"default": ...})`, their imports
+    joined to the URL's; None when one part cannot be spelled (a literal password is not
+    copied into another file)."""
+    spelled = spell_url(without_credentials(url_key), hook_file, files, index, imports_of,
+                        literals)
+    if spelled is None:
+        return None
+    code, needed = spelled
+    credentials: list[tuple[str, str]] = []
+    for name, part in credential_parts(url_key).items():
+        if part.startswith(LITERAL_PREFIX):
+            return None
+        found = spell_url(part, hook_file, files, index, imports_of)
+        if found is None:
+            return None
+        credentials.append((name, found[0]))
+        needed += tuple(i for i in found[1] if i not in needed)
+    return (code, needed), tuple(credentials)
 
 
 def literal_code(code: str | None) -> str | None:
@@ -513,13 +553,16 @@ def _hook_anchors(facts: WiringFacts, files: list[FileFacts], linked: list[Linke
             if code is not None:
                 facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, None, code))
             continue
-        spelled = spell_url(url, by_module[module], files, index, imports_of, literals)
+        spelled = spell_with_credentials(url, by_module[module], files, index, imports_of,
+                                         literals)
         if spelled is None:
             continue
-        code, needed = as_clients_spell(spelled, url, clients)
+        (code, needed), credentials = as_clients_spell(spelled[0], url, clients), spelled[1]
         facts.anchors.append(_hook_anchor(by_module[module].path, key, kind, url, code))
         if needed:
             facts.url_imports[key] = needed
+        if credentials:
+            facts.init_credentials[key] = credentials
 
 
 def _init_options(facts: WiringFacts, anchor: LinkedSite, files: list[FileFacts],
