@@ -372,3 +372,43 @@ def test_a_module_constant_read_from_the_environment_is_that_read(
     assert migrate("init", "-C", rebound).exit_code == 0
     [site] = [s for s in _sites(rebound) if s["kind"] == "instantiation"]
     assert (site["status"], site["reason_code"]) == ("manual", "url-differs"), site
+
+
+HELD_AT_IMPORT = {
+    # om-devops's shape (a public Flask app of the corpus): a factory that retries until
+    # the server answers, called at import; the module keeps what it returns
+    "app.py": ("import os\nimport time\n\nimport redis\n\n"
+               "REDIS_HOST = os.getenv('REDIS_HOST', 'localhost')\n\n\n"
+               "def connect_redis():\n    for _ in range(3):\n        try:\n"
+               "            r = redis.Redis(host=REDIS_HOST, port=int(os.getenv('REDIS_PORT', "
+               "'6379')), decode_responses=True)\n"
+               "            r.ping()\n            return r\n        except Exception:\n"
+               "            time.sleep(1)\n    return None\n\n\n"
+               "redis_client = connect_redis()\n\n\n"
+               "def home() -> str:\n    return str(redis_client.incr('hits'))\n"),
+}
+
+
+def test_a_sync_client_built_at_import_moves_to_the_sync_accessor(
+        tmp_path: Path, redis_url: str) -> None:
+    """get_sync_redis() needs no startup call, so a sync client made or kept at import is no
+    `import-time-use` (that is an async client's problem, whose stand-in is lazy_redis()).
+    The tidy-up after the stand-in refused it by mistake; the corpus run caught it."""
+    repo = git_repo(tmp_path / "r", HELD_AT_IMPORT)
+    assert migrate("init", "-C", repo).exit_code == 0
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    sites = [s for s in _sites(repo) if s["kind"] in ("instantiation", "factory-call")]
+    assert {(s["status"], s["reason_code"]) for s in sites} == {("pending", None)}, sites
+    assert not any("lazy-client" in s["flags"] for s in sites), sites
+    for batch in BATCHES:
+        applied = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
+        assert applied.exit_code == 0, applied.stdout + applied.stderr
+    text = (repo / "app.py").read_text()
+    assert "get_sync_redis()" in text and "redis.Redis(" not in text, text
+    host, port = host_and_port(redis_url)
+    env = {**os.environ, "REDIS_HOST": host, "REDIS_PORT": port}
+    counted = subprocess.run([sys.executable, "-c", "import app; print(app.home(), app.home())"],
+                             cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+    assert counted.returncode == 0, counted.stderr
+    assert counted.stdout.split() == ["1", "2"]

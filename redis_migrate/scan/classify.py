@@ -300,7 +300,8 @@ class _Classifier:
                            f"client it builds cannot become get_redis(), which only works "
                            f"after init_redis(); call it where the client is used")
         # held at import, or replaced by name: the global stays, given the stand-in
-        kept = next((o for o in origins if o.import_time_holds or o.patched_by_name), None)
+        kept = next((o for o in origins if o.library != "redis-sync"
+                     and (o.import_time_holds or o.patched_by_name)), None)
         if site.status == "pending" and kept is not None:
             site.flags.append("lazy-client")
             site.notes.append(_lazy_note(kept))

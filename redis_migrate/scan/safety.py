@@ -185,7 +185,8 @@ def refuse(site: LinkedSite, ops: set[str], central_urls: set[str],
     if site.import_time_uses and site.library != "redis-sync":
         return Refusal("import-time-use", f"used at import time ({site.import_time_uses[0]}); "
                                           f"get_redis() only works after init_redis()")
-    if site.import_time_holds:  # async clients only (the link records none for a sync one)
+    # a sync client held at import keeps working: get_sync_redis() needs no startup call
+    if site.import_time_holds and site.library != "redis-sync":
         unfit = _unfit_for_lazy(site)
         if unfit:
             return Refusal("import-time-use", f"used at import time ({site.import_time_holds[0]})"
