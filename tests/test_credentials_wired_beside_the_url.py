@@ -27,7 +27,14 @@ from pathlib import Path
 import pytest
 import redis
 from analysis_helpers import scan, write_repo
-from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
+from cli_helpers import (
+    BATCHES,
+    dedented_repo,
+    init_and_apply_every_batch,
+    init_committed,
+    migrate,
+    run_python,
+)
 
 from redis_migrate.analysis.facts import credentials_in
 
@@ -130,10 +137,7 @@ def test_the_wired_hook_gives_the_shared_client_the_credentials(
     repo = dedented_repo(tmp_path / "app", _app(tmp_path))
     # one lifetime: the module-level client is bound to the first event loop it ran on
     assert run_python(repo, "-c", DRIVE, "1", env=locked_server) == "3"
-    init_committed(repo)
-    for batch in BATCHES:
-        run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
-        assert run.exit_code == 0, run.stdout + run.stderr
+    init_and_apply_every_batch(repo)
     main = (repo / "app/main.py").read_text()
     assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0", '
             'clients={"default": {"username": settings.REDIS_USER, "password": '
