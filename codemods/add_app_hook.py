@@ -14,7 +14,7 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 
-from ._common import RewriteCommand
+from ._common import RewriteCommand, awaited_call
 from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
 
 
@@ -122,7 +122,8 @@ class WireAppLifespan(RewriteCommand):
                 continue
             hook = cst.parse_statement(
                 f"@asynccontextmanager\nasync def {self.name}(app):\n"
-                f"    await {self.init_call}\n    try:\n        yield\n    finally:\n"
+                f"    {awaited_call(self.init_call, '    ')}\n"
+                f"    try:\n        yield\n    finally:\n"
                 f"        await {self.close_name}()\n")
             _put_above(body, index, hook)
             break
@@ -187,7 +188,7 @@ class WireStartupHook(RewriteCommand):
                                f"@{self.app}.on_event(\"shutdown\")")
             hook = cst.parse_statement(
                 f'@{self.app}.on_event("startup")\nasync def {self.name}():\n'
-                f"    await {self.init_call}\n")
+                f"    {awaited_call(self.init_call, '    ')}\n")
             _put_above(body, index, hook)
             return updated.with_changes(body=body)
         raise SkipFile(f"no module-level def {self.beside}() to put the startup hook beside")

@@ -28,7 +28,7 @@ from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
-from ._common import PathAwareCommand, ensure_body, leading_lines
+from ._common import PathAwareCommand, awaited_call, ensure_body, leading_lines
 from ._contract import FileEdits, RunInputs, Serves, spelled
 
 
@@ -36,8 +36,8 @@ class WireInit(PathAwareCommand):
     """Inserts `await init_redis(...)` before the statement of a hook that holds a line.
 
     Runs first, on the tree the analysis read: the statement is found by the position of the
-    client it creates. Every later position in the file moves down one line
-    (`shifted_position` says where).
+    client it creates. Every later position in the file moves down as many lines as the
+    call takes (one, or one an argument when it is long; `shifted_position` says where).
     """
 
     DESCRIPTION = "The app's startup hook -> `await init_redis(<the client's URL>)` first."
@@ -50,7 +50,8 @@ class WireInit(PathAwareCommand):
         super().__init__(context)
         self.hooks = dict(hooks)
         self.imports = tuple(imports)
-        self.inserted_at: dict[str, int] = {}  # function path -> line the init now occupies
+        # function path -> (the line the init now starts on, how many lines it takes)
+        self.inserted_at: dict[str, tuple[int, int]] = {}
         self.wired: set[str] = set()
         self._defs: list[cst.FunctionDef] = []  # the defs the visit is in, outermost first
 
@@ -101,10 +102,11 @@ class WireInit(PathAwareCommand):
                     and self._loads_environment(original.body.body[index]):
                 index += 1
         target = statements[index] if index < len(statements) else None
-        call = _statement(f"await {init}")
+        at = self.get_metadata(PositionProvider, original.body.body[min(
+            index, len(original.body.body) - 1)]).start
+        call = _statement(awaited_call(init, column=at.column))
         if target is not None:
-            start = self.get_metadata(PositionProvider, original.body.body[index]).start.line
-            self.inserted_at[path] = start
+            self.inserted_at[path] = (at.line, len(cst.Module([call]).code.splitlines()))
             # the comments above the statement stay above the inserted call
             call = call.with_changes(leading_lines=leading_lines(target))
             statements[index] = target.with_changes(leading_lines=())
@@ -200,10 +202,11 @@ def _require_all(planned: Collection[str], wired: Collection[str], call: str) ->
                        f"analysis named it; the file does not define it there)")
 
 
-def shifted_position(position: tuple[int, int], inserted_at: Mapping[str, int]) -> tuple[int, int]:
+def shifted_position(position: tuple[int, int],
+                     inserted_at: Mapping[str, tuple[int, int]]) -> tuple[int, int]:
     """Where `position` (line, column) is after WireInit inserted its lines."""
     line, column = position
-    return line + sum(1 for start in inserted_at.values() if line >= start), column
+    return line + sum(count for start, count in inserted_at.values() if line >= start), column
 
 
 class WireClose(PathAwareCommand):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -217,3 +218,12 @@ MODULE_CLIENT = module_client(  # write-caches
     "async def save(key: str, value: str) -> None:\n"
     "    await client.set(key, value)\n"
 )
+
+
+def unwrapped(code: str) -> str:
+    """`code` with each call written one argument a line (a wired `await init_redis(...)` too
+    long for one line is) put back on one line, for assertions that read such a call whole;
+    tests/test_long_init_call_is_wrapped.py checks the wrapping itself."""
+    code = re.sub(r"\(\n\s+", "(", code)
+    code = re.sub(r",\n\s*\)", ")", code)
+    return re.sub(r",\n\s+", ", ", code)

@@ -34,6 +34,7 @@ from cli_helpers import (
     init_committed,
     migrate,
     run_python,
+    unwrapped,
 )
 
 from redis_migrate.analysis.facts import credentials_in
@@ -138,7 +139,7 @@ def test_the_wired_hook_gives_the_shared_client_the_credentials(
     # one lifetime: the module-level client is bound to the first event loop it ran on
     assert run_python(repo, "-c", DRIVE, "1", env=locked_server) == "3"
     init_and_apply_every_batch(repo)
-    main = (repo / "app/main.py").read_text()
+    main = unwrapped((repo / "app/main.py").read_text())
     assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0", '
             'clients={"default": {"username": settings.REDIS_USER, "password": '
             'settings.REDIS_PASSWORD}})') in main, main

@@ -22,7 +22,7 @@ import tomllib
 import warnings
 from pathlib import Path
 
-from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
+from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python, unwrapped
 
 FILES = {
     "app/__init__.py": "",
@@ -199,7 +199,7 @@ def test_the_rate_limiter_moves_onto_its_named_client_and_the_app_restarts(
     limiter = (repo / "app/rate_limit.py").read_text()
     assert "from_url" not in limiter and "Redis(connection_pool" not in limiter, limiter
     assert '            instance.client = get_redis("rate-limit")\n' in limiter, limiter
-    setup = (repo / "app/setup.py").read_text()
+    setup = unwrapped((repo / "app/setup.py").read_text())
     assert ('await init_redis(settings.REDIS_CACHE_URL, clients={"rate-limit": {"url": '
             'settings.REDIS_RATE_LIMIT_URL}})') in setup, setup
     assert "aclose()" not in setup, setup

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 from analysis_helpers import scan, write_repo
-from cli_helpers import git, git_repo, host_and_port, init_committed, migrate, run_python
+from cli_helpers import git, git_repo, host_and_port, init_committed, migrate, run_python, unwrapped
 
 SETTINGS = '''import os
 
@@ -259,7 +259,7 @@ def test_an_app_with_no_hook_is_wired_with_a_url_spelled_from_host_port_and_db(
     assert sites["app/deps.py:7"]["status"] == "pending", sites["app/deps.py:7"]
     run = migrate("apply", "-C", repo, "--batch", sites["app/deps.py:7"]["batch"], "--no-git")
     assert run.exit_code == 0, run.stdout + run.stderr
-    main = (repo / "app/main.py").read_text()
+    main = unwrapped((repo / "app/main.py").read_text())
     # the db is in the URL, so only decode_responses goes beside it
     assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/'
             '{settings.REDIS_DB}", clients={"default": {"decode_responses": '
@@ -290,7 +290,7 @@ def test_a_host_client_with_a_password_is_wired_with_it(tmp_path: Path) -> None:
     assert (site["status"], site["reason_code"]) == ("pending", None), site
     run = migrate("apply", "-C", repo, "--batch", site["batch"], "--no-git")
     assert run.exit_code == 0, run.stdout + run.stderr
-    main = (repo / "app/main.py").read_text()
+    main = unwrapped((repo / "app/main.py").read_text())
     assert ('await init_redis(f"redis://{settings.REDIS_HOST}:{settings.REDIS_PORT}/0", '
             'clients={"default": {"password": settings.REDIS_PASSWORD}})') in main, main
 
@@ -410,7 +410,7 @@ def test_a_factory_parameter_stands_for_what_its_one_caller_passes(
             in site["notes"])
     run = migrate("apply", "-C", repo, "--batch", site["batch"], "--no-git")
     assert run.exit_code == 0, run.stdout + run.stderr
-    worker = (repo / "worker.py").read_text()
+    worker = unwrapped((repo / "worker.py").read_text())
     assert ('    await init_redis(settings.REDIS_URL, clients={"default": '
             '{"max_connections": settings.REDIS_MAX}})\n') in worker, worker
     assert "ConnectionPool" not in (repo / "pool.py").read_text()

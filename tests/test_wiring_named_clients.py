@@ -20,7 +20,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python
+from cli_helpers import BATCHES, dedented_repo, init_committed, migrate, run_python, unwrapped
 
 FILES = {
     "app/__init__.py": "",
@@ -155,7 +155,7 @@ def test_the_wired_lifespan_creates_the_named_client_and_the_app_works(
     for batch in BATCHES:
         run = migrate("apply", "-C", repo, "--batch", batch, "--no-git")
         assert run.exit_code == 0, run.stdout + run.stderr
-    main = (repo / "app/main.py").read_text()
+    main = unwrapped((repo / "app/main.py").read_text())
     assert ('    await init_redis(str(settings.REDIS_URL), clients={"limiter": {"url": '
             'str(settings.LIMITER_URL), "decode_responses": True}})\n') in main, main
     limiter = (repo / "app/limiter.py").read_text()

@@ -18,7 +18,7 @@ import textwrap
 import warnings
 from pathlib import Path
 
-from cli_helpers import git_repo, init_and_apply_every_batch, migrate, run_python
+from cli_helpers import git_repo, init_and_apply_every_batch, migrate, run_python, unwrapped
 
 FILES = {
     "app/__init__.py": "",
@@ -119,7 +119,7 @@ def test_the_lifespan_starts_the_url_init_chose_and_the_app_still_works(
     before = run_python(repo, "-c", DRIVE, env=_env(redis_url)).split()
     assert before[0] == "20" and before[2:] == ["b'1'", "0"], before
     init_and_apply_every_batch(repo)
-    main = (repo / "app/main.py").read_text()
+    main = unwrapped((repo / "app/main.py").read_text())
     assert ('    await init_redis(str(settings.REDIS_URL), clients={"limiter": {"url": '
             'str(settings.LIMITER_URL)}})\n    await init_limiter()') in main, main
     assert "    yield\n    await close_redis()" in main, main
