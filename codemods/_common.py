@@ -322,33 +322,6 @@ class PathAwareCommand(RewriteCommand):
         return updated
 
 
-# the longest line an inserted `await init_redis(...)` is written on; a longer one (a URL and
-# the clients' options or credentials beside it) is given one argument a line, as a
-# formatter would write it
-LINE_LENGTH = 99
-
-
-def awaited_call(call: str, indent: str = "", column: int | None = None) -> str:
-    """`await <call>` as source for a statement written at `indent` that will stand at
-    `column` (default: the indent's width): on one line when it fits in LINE_LENGTH, else one
-    argument a line, a level deeper than `indent`, with a trailing comma (LibCST indents the
-    lines of a statement parsed alone with the block it goes into). `call` is one call
-    expression (`init_redis(url, clients={...})`)."""
-    line = f"await {call}"
-    if (len(indent) if column is None else column) + len(line) <= LINE_LENGTH:
-        return line
-    node = cst.parse_expression(call)
-    if not isinstance(node, cst.Call) or not node.args:
-        return line
-    code = cst.Module([]).code_for_node
-    args = [code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT,
-                                whitespace_after_arg=cst.SimpleWhitespace(""))).strip()
-            for a in node.args]
-    inner = indent + "    "
-    return (f"await {code(node.func)}(\n"
-            + "".join(f"{inner}{arg},\n" for arg in args) + f"{indent})")
-
-
 def ensure_body(statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
     """A block may not be empty: `pass` stands in for what was removed."""
     if statements:

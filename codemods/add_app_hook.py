@@ -14,8 +14,9 @@ import libcst.matchers as m
 from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 
-from ._common import RewriteCommand, awaited_call
+from ._common import RewriteCommand
 from ._contract import FileEdits, RunInputs, Serves, spelled, spelled_call
+from .wire_lifecycle import awaited_call
 
 
 def _put_above(body: list[cst.SimpleStatementLine | cst.BaseCompoundStatement], index: int,

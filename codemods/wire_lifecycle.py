@@ -28,7 +28,7 @@ from libcst.codemod import CodemodContext, SkipFile
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
-from ._common import PathAwareCommand, awaited_call, ensure_body, leading_lines
+from ._common import PathAwareCommand, ensure_body, leading_lines
 from ._contract import FileEdits, RunInputs, Serves, spelled
 
 
@@ -104,9 +104,10 @@ class WireInit(PathAwareCommand):
         target = statements[index] if index < len(statements) else None
         at = self.get_metadata(PositionProvider, original.body.body[min(
             index, len(original.body.body) - 1)]).start
-        call = _statement(awaited_call(init, column=at.column))
+        source = awaited_call(init, column=at.column)
+        call = _statement(source)
         if target is not None:
-            self.inserted_at[path] = (at.line, len(cst.Module([call]).code.splitlines()))
+            self.inserted_at[path] = (at.line, source.count("\n") + 1)
             # the comments above the statement stay above the inserted call
             call = call.with_changes(leading_lines=leading_lines(target))
             statements[index] = target.with_changes(leading_lines=())
@@ -246,6 +247,33 @@ class WireClose(PathAwareCommand):
         body = _after_yield(body, close) if kind == "lifespan" else _at_end(body, close)
         self.wired.add(path)
         return updated.with_changes(body=updated.body.with_changes(body=ensure_body(body)))
+
+
+# the longest line an inserted `await init_redis(...)` is written on; a longer one (a URL and
+# the clients' options or credentials beside it) is given one argument a line, as a
+# formatter would write it
+LINE_LENGTH = 99
+
+
+def awaited_call(call: str, indent: str = "", column: int | None = None) -> str:
+    """`await <call>` as source for a statement written at `indent` that will stand at
+    `column` (default: the indent's width): on one line when it fits in LINE_LENGTH, else one
+    argument a line, a level deeper than `indent`, with a trailing comma (LibCST indents the
+    lines of a statement parsed alone with the block it goes into). `call` is one call
+    expression (`init_redis(url, clients={...})`)."""
+    line = f"await {call}"
+    if (len(indent) if column is None else column) + len(line) <= LINE_LENGTH:
+        return line
+    node = cst.parse_expression(call)
+    if not isinstance(node, cst.Call) or not node.args:
+        return line
+    code = cst.Module([]).code_for_node
+    args = [code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT,
+                                whitespace_after_arg=cst.SimpleWhitespace(""))).strip()
+            for a in node.args]
+    inner = indent + "    "
+    return (f"await {code(node.func)}(\n"
+            + "".join(f"{inner}{arg},\n" for arg in args) + f"{indent})")
 
 
 def _statement(source: str) -> cst.SimpleStatementLine:

@@ -14,7 +14,7 @@ from pathlib import Path
 import redis
 from cli_helpers import dedented_repo, init_and_apply_every_batch, run_python
 
-from redis_migrate.codemods._common import LINE_LENGTH, awaited_call
+from redis_migrate.codemods.wire_lifecycle import LINE_LENGTH, awaited_call
 
 CONFIGURATION = """
     import os

@@ -214,7 +214,7 @@ class FileFacts:
 
 def credentials_in(url_key: str) -> tuple[str, ...]:
     """The credentials a URL key holds beside where it connects (`("password",)`)."""
-    return tuple(name for name in CREDENTIALS if f"|{name}=" in url_key)
+    return tuple(credential_parts(url_key))
 
 
 def credential_parts(url_key: str) -> dict[str, str]:

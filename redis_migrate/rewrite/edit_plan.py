@@ -19,7 +19,13 @@ from redis_migrate.model import Site
 from redis_migrate.redact import mask_secrets
 from redis_migrate.scan.discovery import module_name
 from redis_migrate.scan.report import Inventory
-from redis_migrate.scan.wiring import AppLifespan, Imports, WiringFacts, enclosing_def
+from redis_migrate.scan.wiring import (
+    AppLifespan,
+    Imports,
+    SharedOptions,
+    WiringFacts,
+    enclosing_def,
+)
 
 
 @dataclass(slots=True)
@@ -157,9 +163,8 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
     # the options the analysis compared the clients with (`passed_options`), and only then
     shared = wiring.init_options.get(anchor.function or "") \
         if url and lifecycle is not None and lifecycle.passed_options else None
-    options = [(name, code) for name, _, code in (shared.options if shared else ())]
-    if url and _takes_credentials(inventory):
-        options += wiring.init_credentials.get(anchor.function or "", ())
+    options = _default_options(shared, wiring.init_credentials.get(anchor.function or "", ()),
+                               bool(url) and _takes_credentials(inventory))
     named = _named_entries(wiring, anchor.function or "") if url else ([], ())
     call = init_call(url, options, named[0])
     plan.wire_init[function] = (anchor.loc.line, call)
@@ -191,6 +196,14 @@ def _wire_anchor(inventory: Inventory, batch: str, plans: dict[str, FilePlan],
         lines.append(f"{plan.path}: no shutdown hook found beside {function}(): add "
                      f"`await close_redis()` where the app stops")
     return lines
+
+
+def _default_options(shared: SharedOptions | None, credentials: tuple[tuple[str, str], ...],
+                     with_credentials: bool) -> list[tuple[str, str]]:
+    """What `init_redis(clients={"default": ...})` gives the shared client, as (option, code):
+    the options the clients share, then their credentials when the call takes them."""
+    options = [(name, code) for name, _, code in (shared.options if shared else ())]
+    return options + list(credentials) if with_credentials else options
 
 
 def _takes_credentials(inventory: Inventory) -> bool:
@@ -232,9 +245,8 @@ def _wire_app(plans: dict[str, FilePlan], wiring: WiringFacts, app: AppLifespan,
         module, is_package = module_name(app.path)
         plan = plans[app.path] = FilePlan(
             app.path, module, module if is_package else module.rpartition(".")[0])
-    options = [(name, code) for name, _, code in app.options.options] if takes_options else []
-    if init_takes_url and takes_credentials:
-        options += app.credentials
+    options = _default_options(app.options if takes_options else None, app.credentials,
+                               init_takes_url and takes_credentials)
     named = _named_entries(wiring, app.path) if init_takes_url else ([], ())
     call = init_call(app.url_code if init_takes_url else None, options, named[0])
     if init_takes_url:
