@@ -22,13 +22,17 @@ CENTRAL_KEYS = ("url", "decode-responses", "encoding", "socket-timeout", "db", "
                 "protocol", "single-connection-client")
 
 
+# every Python file: what `include` is unless the configuration says otherwise
+DEFAULT_INCLUDE: tuple[str, ...] = ("**/*.py",)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The settings of one target repository (defaults when it has no `[tool.migrate]`)."""
 
     lifecycle_module: str = "backend/services/redis_client.py"
     lifecycle_import: str = "backend.services.redis_client"
-    include: tuple[str, ...] = ("**/*.py",)
+    include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
     base_branch: str | None = None
     branch_prefix: str = "redis-migration/"
