@@ -35,10 +35,14 @@ def test_local_class_named_redis_with_from_url(tmp_path: Path) -> None:
         client = Redis.from_url("redis://localhost")
         other = Redis()
         value = client.get("k")
-    """})
+    """,
+        # the control: a file that makes a client, so that the stand-in's file, which names
+        # redis only in a string and imports nothing of it, is read too
+        "app/real.py": "import redis\n\nclient = redis.Redis()\n",
+    })
     inv = scan(tmp_path)
-    assert_sites(inv, [])
-    assert inv.files_parsed == 1
+    assert [(s.file, s.kind) for s in inv.sites] == [("app/real.py", "instantiation")]
+    assert inv.files_parsed == 2
 
 
 def test_local_class_named_redis_beside_a_real_client(tmp_path: Path) -> None:

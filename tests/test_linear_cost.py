@@ -325,7 +325,9 @@ def test_nothing_to_follow_skips_the_framework_files(tmp_path: Path) -> None:
     })
     inventory = scan(tmp_path)
     assert inventory.sites == []
-    assert inventory.files_parsed == 1  # svc/notes.py: nothing there makes a client
+    # svc/notes.py names redis in a comment and imports nothing of it: it cannot make, share
+    # or subclass a client, so nothing is read at all
+    assert inventory.files_parsed == 0
     assert inventory.skipped == []
 
 
@@ -364,9 +366,55 @@ def test_nothing_to_follow_drops_the_framework_search(tmp_path: Path, in_git: bo
     monkeypatch.setattr(discovery.FileSet, "_search", search)
     monkeypatch.setattr(gitrepo, "start_grep", start)
     inventory = scan(tmp_path)
-    assert inventory.sites == [] and inventory.files_parsed == 1
+    assert inventory.sites == [] and inventory.files_parsed == 0
     assert list(FRAMEWORK_NEEDLES) not in searched
     assert cancelled == ([list(FRAMEWORK_NEEDLES)] if in_git else [])
+
+
+@pytest.mark.parametrize(("text", "can_start"), [
+    (b"import redis\n", True),
+    (b"import os, redis\n", True),
+    (b"    from redis.asyncio import (\n        Redis,\n    )\n", True),
+    (b"import aioredis\n", True),
+    (b"x = 1; from redis import Redis\n", True),
+    ("\ufefffrom redis.asyncio import Redis\n".encode(), True),  # a byte-order mark
+    (b"\x0cimport redis\n", True),  # a form feed, which Python takes for indentation
+    (b"if TYPE_CHECKING: from redis import Redis\n", True),
+    (b"from app.cache import redis_client\n", True),
+    (b"from app import \\\n    settings\n", True),  # a continued import: read, to be sure
+    (b"from app import lifecycle\n\nc = lifecycle.get_redis()\n", True),
+    (b"await init_redis(url)\n", True),
+    (b"close_redis\n", True),
+    (b"r = get_sync_redis()\n", True),
+    (b"# a cache, not redis, for now\n", False),
+    (b"URL = 'redis://localhost'\n", False),
+    (b"import os\n\nURL = os.environ['REDIS_URL']\n", False),
+    (b"value = self.redis.get(key)\n", False),
+    (b"from .clients import *\n\nr = Redis()  # redis\n", False),
+    (b"KEYWORDS = ['import', 'redis']\n", False),
+])
+def test_which_files_naming_redis_can_start_something(text: bytes, can_start: bool) -> None:
+    # of the files that name redis, only these are read before anything is known to make a
+    # client: the others (pygments' lexers, moto's models on a site-packages) wait, and are
+    # read only if it is
+    from redis_migrate.scan.inventory import _CAN_START
+
+    assert bool(_CAN_START.search(text)) is can_start
+
+
+def test_files_naming_redis_are_read_once_something_makes_a_client(tmp_path: Path) -> None:
+    # jobs.py reaches the client through an attribute that says redis, and its import says
+    # nothing of it: it waits for pass 1, then is read with the rest, and its get counts
+    inventory = scan(write_repo(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/clients.py": "import redis\n\nredis_client = redis.Redis()\n",
+        "svc/jobs.py": "from svc import clients\n\n\ndef run():\n"
+                       "    return clients.redis_client.get('k')\n",
+        "svc/notes.py": "# redis, for now\n",
+    }))
+    site = site_at(inventory, "svc/clients.py", 3, "instantiation")
+    assert "get" in {op.split(" ")[0] for op in site.operations}
+    assert inventory.files_parsed == 3
 
 
 def test_a_shared_client_carried_into_framework_files_is_followed(tmp_path: Path) -> None:

@@ -84,6 +84,17 @@ _HOOK_NEEDLES = ("lifespan", "on_startup", "on_event(", "cleanup_ctx", "on_clean
 # that reaches the app through them does (to annotate `Request`, import `Depends`, `web`).
 _APP_NEEDLES = (".state.", "app[", "current_app", "config_dict", "Depends(", "Application(")
 FRAMEWORK_NEEDLES = (*_APP_NEEDLES, *_HOOK_NEEDLES)
+# Of the files that mention redis, those that can make a client, share the lifecycle module's
+# or subclass a client class (what `_anything_to_follow` asks): a client class is reached only
+# through an import whose line spells redis (`import redis`, `from redis.asyncio import (`,
+# `import aioredis`; a byte-order mark may open the first line), the shared client only
+# through a lifecycle name; a star import binds nothing the analysis resolves. The rest
+# (redis named in a string, a comment, an attribute) are read only once these are known to
+# start something: on a site-packages, where the files that say redis are pygments' lexers
+# and moto's models, they were most of the parsing.
+_CAN_START = re.compile(
+    rb"(?:^|[;:])(?:\xef\xbb\xbf)?[ \t\f]*(?:import|from)\b[^\n]*(?:redis|\\\r?$)"
+    rb"|\b(?:get|init|close|get_sync|get_blocking)_redis\b", re.MULTILINE)
 _FRAMEWORK_FILE = re.compile(
     b"|".join([*(re.escape(n.encode()) for n in _HOOK_NEEDLES),
                rb"\b(?:fastapi|starlette|litestar|aiohttp|flask|quart)\b"]))
@@ -179,14 +190,14 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
         fileset.start_executor = parser.executor
     report("searching", 0, len(fileset.files))
     # The framework files matter only if the files that mention redis make or share a client:
-    # their search runs meanwhile (git) or when asked (Python), and is dropped otherwise.
-    # On a large tree with no client (a site-packages) it was most of the searching.
-    search_mentions = fileset.start_grep([PREFILTER_NEEDLE])
+    # their search runs while pass 1 parses (git) or when asked (Python), and is dropped
+    # otherwise. On a large tree with no client (a site-packages) it was most of the
+    # searching; started beside the search for redis, it only slowed that one on two cores.
+    mentions = fileset.matching(fileset.grep([PREFILTER_NEEDLE]), _REDIS_MENTION)
     framework_files, drop_framework = fileset.start_search(list(FRAMEWORK_NEEDLES))
-    mentions = fileset.matching(search_mentions(), _REDIS_MENTION)
     framework = True  # until pass 2 has read the framework files
     subclasses: dict[str, str] = {}
-    todo = mentions
+    todo = fileset.matching(mentions, _CAN_START)  # the rest wait for what these start
     try:
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo), subclasses or None):
@@ -196,7 +207,10 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
                 framework = False
                 if not _anything_to_follow(good):
                     break
-                todo = fileset.matching(framework_files() - mentions, _FRAMEWORK_FILE)
+                # pass 1 read the files that can start something, and they do: the other
+                # files that mention redis now, with the framework files
+                todo = (mentions - parsed.keys()) | fileset.matching(
+                    framework_files() - mentions, _FRAMEWORK_FILE)
                 for facts in parser.parse(fileset.readable(todo)):
                     parsed[facts.path] = facts
                 parsed = dict(sorted(parsed.items()))  # pass 1 in path order, as always
@@ -247,8 +261,8 @@ def _silent(step: str, done: int, total: int | None) -> None:
 
 
 def _anything_to_follow(files: list[FileFacts]) -> bool:
-    """Whether the files that mention redis make a client, use the lifecycle module's shared
-    one, or subclass a client class.
+    """Whether the files that mention redis (those of them that can: `_CAN_START`) make a
+    client, use the lifecycle module's shared one, or subclass a client class.
 
     If not, no file can hold a site: a client is made only through an import that spells
     redis, the lifecycle module's accessors are named `*_redis`, and the files found later
