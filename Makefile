@@ -72,7 +72,13 @@ demo: $(STAMP)
 # The synthetic corpus, the size-scaling table (1k-50k files), the quadratic-path cases and
 # copies of the interpreter's site-packages, with issue 10's targets as PASS/MISS (bench/README.md).
 # Several minutes; BENCH_ARGS="--no-real --scaling 1000,5000" and the like make it shorter.
-bench: $(STAMP)
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
