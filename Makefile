@@ -75,7 +75,7 @@ demo: $(STAMP)
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	$(BIN)/python -m pip install --quiet --prefer-binary -e ".[test,bench]"
 	@touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
