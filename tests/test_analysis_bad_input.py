@@ -71,6 +71,22 @@ def test_a_python_2_file_is_said_to_be_python_2(tmp_path: Path) -> None:
     assert "Python 2" not in reasons["app/bad.py"], reasons
 
 
+def test_a_file_nested_too_deep_to_analyse_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    # `ast` parses a sum of 600 terms; the analysis, a frame per level, ran out of stack: the
+    # whole inventory ended in "internal error: RecursionError" (found on a site-packages)
+    write_repo(tmp_path, {
+        "app/good.py": GOOD,
+        "app/generated.py": "import redis\n\nx = " + " + ".join(["a"] * 600)
+                            + "\nr = redis.Redis()\n",
+    })
+    code, data, stderr = cli_json(tmp_path)
+    assert code == 1
+    assert [s["file"] for s in data["sites"]] == ["app/good.py"]
+    assert [s["file"] for s in data["skipped"]] == ["app/generated.py"]
+    assert "nests deeper than the analysis can follow" in data["skipped"][0]["reason"]
+    assert "Traceback" not in stderr and "internal error" not in stderr
+
+
 def test_cli_syntax_error_exit_1_one_line_on_stderr_no_traceback(tmp_path: Path) -> None:
     write_repo(tmp_path, {"app/good.py": GOOD, "app/bad.py": BROKEN})
     code, data, stderr = cli_json(tmp_path)

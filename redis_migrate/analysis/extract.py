@@ -84,7 +84,15 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
     except (ValueError, RecursionError, MemoryError) as exc:
         facts.error = f"does not parse: {exc}"
         return facts
-    _Extractor(facts, text, is_package, lifecycle_modules, subclasses or {}).run(tree)
+    try:
+        _Extractor(facts, text, is_package, lifecycle_modules, subclasses or {}).run(tree)
+    except RecursionError:
+        # `ast` builds what the walk, one frame per level, cannot follow: a generated module
+        # with a sum of 600 terms. Half a file's facts would be wrong facts: none, and a reason
+        deep = FileFacts(path=path, module=module)
+        deep.error = ("cannot analyse: an expression nests deeper than the analysis can "
+                      "follow (a generated file?)")
+        return deep
     facts.setup_calls = [f"{ast.unparse(s.value.func)}()" for s in tree.body
                          if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)]
     return facts
