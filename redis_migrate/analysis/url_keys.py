@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Callable, Mapping
 
 from redis_migrate.analysis.evaluate import Evaluator
@@ -32,7 +31,7 @@ class UrlKeys(Evaluator):
     # `_env_constants`), and globals or locals bound to a string method's result
     # (`redis_url = settings.redis_url.replace(...)`, see `_bind_url_constant`)
     bound_constants: dict[str, str]
-    _stores: Counter[str] | None  # how often each name is bound anywhere in the module
+    _stores: dict[str, int] | None  # how often a name is bound anywhere (asked names only)
     tree: ast.Module
 
     def _env_constants(self) -> dict[str, str]:
@@ -48,30 +47,17 @@ class UrlKeys(Evaluator):
                 key = self._key_of(stmt.value)
                 if key is not None and key.startswith(ENV_PREFIX):
                     found[stmt.targets[0].id] = key
-        if not found:
-            return {}
-        stores = self._store_counts()
         return {f"{self.facts.module}.{name}": key for name, key in found.items()
-                if stores[name] == 1}
+                if self._bound_once(name)}
 
-    def _store_counts(self) -> Counter[str]:
-        """How often each bare name is bound anywhere in the module, in any scope (counted
-        once per module, when first asked): a name bound once is bound once in its scope."""
+    def _bound_once(self, name: str) -> bool:
+        """Whether the bare `name` is bound exactly once in the whole module, in any scope
+        (a name bound once is bound once in its scope); counted when first asked."""
         if self._stores is None:
-            stores: Counter[str] = Counter()
-            for node in ast.walk(self.tree):
-                if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-                    stores[node.id] += 1
-                elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                    stores.update({name: 2 for name in node.names})
-                elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                    stores.update((a.asname or a.name).split(".")[0] for a in node.names)
-                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    stores[node.name] += 1
-                elif isinstance(node, ast.arg):
-                    stores[node.arg] += 1
-            self._stores = stores
-        return self._stores
+            self._stores = {}
+        if name not in self._stores:
+            self._stores[name] = _bindings_of(name, self.tree.body, self.lines)
+        return self._stores[name] == 1
 
     def _bind_url_constant(self, target: ast.expr, value: ast.expr) -> None:
         """`redis_url = settings.redis_url.replace("redis://", "rediss://")`, a global or a
@@ -83,7 +69,7 @@ class UrlKeys(Evaluator):
             return
         key = self._key_of(value)
         name = self._name_key(target.id, store=True)
-        if key is not None and name is not None and self._store_counts()[target.id] == 1:
+        if key is not None and name is not None and self._bound_once(target.id):
             self.bound_constants[name] = key
 
     def _url_argument(self, node: ast.Call) -> ast.expr | None:
@@ -294,6 +280,45 @@ def _parses(code: str) -> bool:
 # string methods whose result depends only on the string and their literal arguments
 _STR_METHODS = frozenset({"replace", "strip", "lstrip", "rstrip", "removeprefix",
                           "removesuffix", "lower"})
+
+
+def _bindings_of(name: str, body: list[ast.stmt], lines: list[str]) -> int:
+    """How many places of the module bind `name` (an assignment, a loop, `del`, an import,
+    a def, a class, a parameter; `global` and `nonlocal` count twice: the name is bound in
+    another scope too).
+
+    Only the top-level statements whose text spells `name` are walked: one that does not
+    cannot bind it. A walk of every node was a third of the extraction of a module with an
+    environment constant (`REDIS_URL = os.getenv(...)`), which most modules that make a
+    client have."""
+    count = 0
+    for stmt in body:
+        if not _spells(stmt, name, lines):
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                count += node.id == name
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                count += 2 * (name in node.names)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                count += sum((a.asname or a.name).split(".")[0] == name for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                count += node.name == name
+            elif isinstance(node, ast.arg):
+                count += node.arg == name
+    return count
+
+
+def _spells(stmt: ast.stmt, name: str, lines: list[str]) -> bool:
+    """Whether the lines of `stmt` (its decorators included) spell `name`; True where the
+    statement has no position (a node the newer-syntax lowering made)."""
+    starts: list[int | None] = [getattr(stmt, "lineno", None)]
+    starts += [getattr(d, "lineno", None) for d in getattr(stmt, "decorator_list", ())]
+    last: int | None = getattr(stmt, "end_lineno", None)
+    known = [start for start in starts if start is not None]
+    if last is None or len(known) != len(starts):
+        return True
+    return any(name in line for line in lines[min(known) - 1:last])
 
 
 def _str_method_call(node: ast.expr) -> bool:
