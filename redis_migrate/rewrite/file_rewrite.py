@@ -19,6 +19,7 @@ from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
 from redis_migrate.codemods._accessor import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
 from redis_migrate.codemods._import_layout import TidyModuleStart
+from redis_migrate.codemods._plain_visitors import search_matchers_once_per_class
 from redis_migrate.codemods._tree_memo import note_parsed
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports
@@ -27,6 +28,10 @@ from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask
 from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.workers import process_pool
+
+# LibCST's import visitors, made several times per file, no longer search themselves for
+# matcher decorators they do not have (in the workers too: they are forked after this)
+search_matchers_once_per_class()
 
 # below this many files, forking the workers costs more than it saves (each file's rewrite
 # takes tens of milliseconds, starting two workers about as long)
