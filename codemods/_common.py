@@ -20,6 +20,7 @@ from libcst.metadata import (
 
 from redis_migrate.redis_api import CONSTRUCTORS
 
+from ._plain_visitors import MATCHER_MARKS
 from ._tree_memo import remember
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -176,11 +177,6 @@ def _field_reader(node_type: type) -> Callable[[object], tuple[object, ...]]:
     return lambda node: tuple(getattr(node, name) for name in names)
 
 
-# What LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) set on a method.
-_MATCHER_MARKS = ("_call_if_inside_matcher", "_call_if_not_inside_matcher", "_visit_matcher",
-                  "_leave_matcher")
-
-
 class RewriteCommand(VisitorBasedCodemodCommand):
     """A LibCST codemod that visits as a plain `CSTTransformer` does.
 
@@ -192,7 +188,7 @@ class RewriteCommand(VisitorBasedCodemodCommand):
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         for name, value in vars(cls).items():
-            if any(hasattr(value, mark) for mark in _MATCHER_MARKS):
+            if any(hasattr(value, mark) for mark in MATCHER_MARKS):
                 raise TypeError(f"{cls.__name__}.{name}: matcher decorators are not "
                                 f"honoured by a RewriteCommand")
 

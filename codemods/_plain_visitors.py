@@ -25,22 +25,23 @@ from libcst.matchers._decorators import (
     VISIT_POSITIVE_MATCHER_ATTR,
 )
 
-_MARKS = (VISIT_POSITIVE_MATCHER_ATTR, VISIT_NEGATIVE_MATCHER_ATTR,
-          CONSTRUCTED_VISIT_MATCHER_ATTR, CONSTRUCTED_LEAVE_MATCHER_ATTR)
+# what LibCST's matcher decorators (`@m.visit`, `@m.call_if_inside`, ...) set on a method
+MATCHER_MARKS = (VISIT_POSITIVE_MATCHER_ATTR, VISIT_NEGATIVE_MATCHER_ATTR,
+                 CONSTRUCTED_VISIT_MATCHER_ATTR, CONSTRUCTED_LEAVE_MATCHER_ATTR)
 # what LibCST calls when it makes a matcher-aware visitor: each returns a new dict
 _SEARCHES = ("_gather_matchers", "_gather_constructed_visit_funcs",
              "_gather_constructed_leave_funcs")
 _ONCE_PER_CLASS = "_searched_once_per_class"
 
-_plain: dict[type, bool] = {}
+_decorated: dict[type, bool] = {}
 
 
 def has_matcher_decorators(cls: type) -> bool:
     """Whether any attribute of `cls` (its bases' included) carries a matcher decorator."""
-    if cls not in _plain:
-        _plain[cls] = not any(hasattr(getattr(cls, name, None), mark)
-                              for name in dir(cls) for mark in _MARKS)
-    return not _plain[cls]
+    if cls not in _decorated:
+        _decorated[cls] = any(hasattr(getattr(cls, name, None), mark)
+                              for name in dir(cls) for mark in MATCHER_MARKS)
+    return _decorated[cls]
 
 
 def search_matchers_once_per_class() -> None:

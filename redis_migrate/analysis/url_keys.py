@@ -312,13 +312,12 @@ def _bindings_of(name: str, body: list[ast.stmt], lines: list[str]) -> int:
 def _spells(stmt: ast.stmt, name: str, lines: list[str]) -> bool:
     """Whether the lines of `stmt` (its decorators included) spell `name`; True where the
     statement has no position (a node the newer-syntax lowering made)."""
-    starts: list[int | None] = [getattr(stmt, "lineno", None)]
-    starts += [getattr(d, "lineno", None) for d in getattr(stmt, "decorator_list", ())]
+    nodes = [stmt, *getattr(stmt, "decorator_list", ())]
+    starts = [n.lineno for n in nodes if getattr(n, "lineno", None) is not None]
     last: int | None = getattr(stmt, "end_lineno", None)
-    known = [start for start in starts if start is not None]
-    if last is None or len(known) != len(starts):
+    if last is None or len(starts) != len(nodes):
         return True
-    return any(name in line for line in lines[min(known) - 1:last])
+    return any(name in line for line in lines[min(starts) - 1:last])
 
 
 def _str_method_call(node: ast.expr) -> bool:

@@ -134,15 +134,23 @@ class FileSet:
     def matching(self, paths: set[str], pattern: re.Pattern[bytes]) -> set[str]:
         """The `paths` whose bytes match `pattern`: a second, finer look at what a fixed-string
         search picked (files that cannot be read are kept: the parser reports them)."""
-        kept = set()
+        return self.matching_each(paths, [pattern])[0]
+
+    def matching_each(self, paths: set[str],
+                      patterns: list[re.Pattern[bytes]]) -> list[set[str]]:
+        """For each of `patterns`, the `paths` whose bytes match it (as `matching`), each
+        file read once for all of them."""
+        kept: list[set[str]] = [set() for _ in patterns]
         for path in paths:
             try:
                 data = (self.repo / path).read_bytes()
             except OSError:
-                kept.add(path)
+                for each in kept:
+                    each.add(path)
                 continue
-            if pattern.search(data):
-                kept.add(path)
+            for pattern, each in zip(patterns, kept):
+                if pattern.search(data):
+                    each.add(path)
         return kept
 
     def readable(self, paths: set[str]) -> list[str]:

@@ -193,11 +193,12 @@ def _parse_and_link(fileset: FileSet, parser: _Parser, modules_on_disk: _Modules
     # their search runs while pass 1 parses (git) or when asked (Python), and is dropped
     # otherwise. On a large tree with no client (a site-packages) it was most of the
     # searching; started beside the search for redis, it only slowed that one on two cores.
-    mentions = fileset.matching(fileset.grep([PREFILTER_NEEDLE]), _REDIS_MENTION)
+    mentions, can_start = fileset.matching_each(fileset.grep([PREFILTER_NEEDLE]),
+                                                [_REDIS_MENTION, _CAN_START])
     framework_files, drop_framework = fileset.start_search(list(FRAMEWORK_NEEDLES))
     framework = True  # until pass 2 has read the framework files
     subclasses: dict[str, str] = {}
-    todo = fileset.matching(mentions, _CAN_START)  # the rest wait for what these start
+    todo = mentions & can_start  # the rest wait for what these start
     try:
         for _ in range(_MAX_PASSES):
             for facts in parser.parse(fileset.readable(todo), subclasses or None):
