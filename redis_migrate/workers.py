@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import multiprocessing
 import os
 import signal
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.connection import Connection
-from typing import TypeVar, TypeVarTuple, Unpack, cast
+from typing import TYPE_CHECKING, TypeVar, TypeVarTuple, Unpack, cast
+
+if TYPE_CHECKING:  # imported where a process starts: a run that needs none (a small
+    # repository, `migrate check` as a hook) does not pay for multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
 
 Args = TypeVarTuple("Args")
 Result = TypeVar("Result")
@@ -30,6 +32,9 @@ def cpu_count() -> int:
 def process_pool(jobs: int) -> ProcessPoolExecutor:
     """`jobs` worker processes, forked where the platform can: a forked worker reads the
     analysis the parent already holds instead of receiving it pickled."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
@@ -46,6 +51,8 @@ class WarmProcess:
     """
 
     def __init__(self, module: str) -> None:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         self._conn, theirs = context.Pipe()
         # not a daemon: daemonic processes may not have children
@@ -82,6 +89,8 @@ class WarmProcess:
 
 def warm_process(module: str) -> WarmProcess | None:
     """A WarmProcess for `module`, where the platform can fork (None: it cannot)."""
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not Linux
         return None
     return WarmProcess(module)

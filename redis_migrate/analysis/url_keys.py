@@ -9,7 +9,6 @@ rest of the walk.
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 
@@ -134,7 +133,7 @@ class UrlKeys(Evaluator):
             if base is None:
                 return None
             arguments = repr([ast.literal_eval(a) for a in node.args])
-            digest = hashlib.sha256(arguments.encode()).hexdigest()[:12]
+            digest = _sha256(arguments)[:12]
             return f"{base}.<{node.func.attr}:{digest}>"
         env = self._env_key(node)
         if env is not None:
@@ -195,7 +194,7 @@ class UrlKeys(Evaluator):
         if default is None:
             return f"{ENV_PREFIX}{name}"
         if "@" in default:
-            return f"{ENV_PREFIX}{name}#" + hashlib.sha256(default.encode()).hexdigest()[:16]
+            return f"{ENV_PREFIX}{name}#" + _sha256(default)[:16]
         return f"{ENV_PREFIX}{name}={default}"
 
     def _host_url_code(self, node: ast.Call) -> str | None:
@@ -379,7 +378,15 @@ def host_key(given: Mapping[str, ast.expr],
 
 
 def _hashed(text: str) -> str:
-    return LITERAL_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+    return LITERAL_PREFIX + _sha256(text)[:16]
+
+
+def _sha256(text: str) -> str:
+    """The SHA-256 of `text`, hex. hashlib (OpenSSL) is imported here, once a client is
+    found: a tree with none (a site-packages, a `check` with nothing left) never loads it."""
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _url_parts(text: str, fields: list[ast.expr]) -> dict[str, ast.expr] | None:

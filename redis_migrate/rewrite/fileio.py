@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import base64
 import fcntl
-import hashlib
 import json
 import os
-import secrets
 import signal
 import tempfile
 import threading
@@ -135,6 +133,8 @@ def replace_all(root: Path, replacements: list[Replacement]) -> None:
         if journal.exists():
             raise UsageError(f"{journal}: an interrupted write left this journal; run the "
                              f"command again to roll it back first")
+        import secrets  # here: every command imports this module, few of them write
+
         token = secrets.token_hex(4)
         entries = [_entry(r, base, token) for r in replacements]
         current = str(journal)
@@ -411,4 +411,6 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def _digest(data: bytes) -> str:
+    import hashlib  # here, as `secrets`
+
     return hashlib.sha256(data).hexdigest()
