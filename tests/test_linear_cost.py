@@ -125,6 +125,56 @@ def test_git_search_of_a_walked_folder_reads_only_the_walked_files(
     assert fileset.grep(["redis"], words=True) == expected
 
 
+@pytest.mark.parametrize("left_out", [None, ".gitignore", "skip/pyvenv.cfg"])
+def test_the_search_started_beside_the_walk_is_kept_only_if_the_walk_left_nothing_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, left_out: str | None) -> None:
+    # `discover` starts git grep while it walks, once the walk has found enough files and
+    # left nothing out, over everything but the environment folders; a folder the walk
+    # leaves out before (ignored here) stops it from starting, and one left out after (a
+    # venv of any name) would be read for nothing: that search is dropped and one over the
+    # walked files runs instead
+    files = {"app/a.py": "import redis\n", "app/plain.py": "x = 1\n",
+             "pkg/node_modules/e.py": "import redis\n", "skip/b.py": "import redis\n"}
+    if left_out == ".gitignore":
+        files[".gitignore"] = "skip/\n"
+    elif left_out:
+        files["skip/pyvenv.cfg"] = "home = /usr\n"
+    write_repo(tmp_path, files)
+    monkeypatch.setattr(discovery, "PARALLEL_SEARCH", 1)
+    started: list[tuple[list[str], object]] = []
+    real_start = gitrepo.start_grep
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        running = real_start(*args, **kwargs)  # type: ignore[arg-type]
+        started.append((list(args[1]), running))  # type: ignore[arg-type]
+        return running
+
+    monkeypatch.setattr(gitrepo, "start_grep", recorded)
+    fileset = discover(tmp_path, Config(), search_first=["redis"])
+    early = 0 if left_out == ".gitignore" else 1  # the root's .gitignore leaves skip/ out first
+    assert [needles for needles, _ in started] == [["redis"]] * early
+    assert (fileset.early is not None) is (left_out is None)
+    if left_out == "skip/pyvenv.cfg":
+        assert started[0][1].process.poll() is not None  # type: ignore[attr-defined]  # stopped
+    expected = {"app/a.py"} if left_out else {"app/a.py", "skip/b.py"}
+    assert fileset.grep(["redis"]) == expected
+    assert len(started) == (1 if left_out is None else early + 1)  # the early one, or anew
+    assert fileset.early is None  # taken once: the next search runs anew
+    assert fileset.grep(["redis"]) == expected and len(started) == (2 if left_out is None
+                                                                    else early + 2)
+
+
+def test_an_early_search_for_other_needles_is_stopped_not_answered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_repo(tmp_path, {"a.py": "import redis\n", "b.py": "from fastapi import FastAPI\n"})
+    monkeypatch.setattr(discovery, "PARALLEL_SEARCH", 1)
+    fileset = discover(tmp_path, Config(), search_first=["redis"])
+    early = fileset.early
+    assert early is not None
+    assert fileset.grep(["fastapi"]) == {"b.py"}
+    assert early[1].process is not None and early[1].process.poll() is not None
+
+
 def test_git_word_search_equals_git_grep_w(tmp_path: Path) -> None:
     write_repo(tmp_path, {
         "a.py": "from app.cache_mod import client\n",
@@ -381,7 +431,12 @@ def test_nothing_to_follow_drops_the_framework_search(tmp_path: Path, in_git: bo
     (b"\x0cimport redis\n", True),  # a form feed, which Python takes for indentation
     (b"if TYPE_CHECKING: from redis import Redis\n", True),
     (b"from app.cache import redis_client\n", True),
-    (b"from app import \\\n    settings\n", True),  # a continued import: read, to be sure
+    (b"from app import \\\n    redis_client\n", True),  # continued with a backslash
+    (b"import os, \\\r\n    json, \\\r\n    redis\r\n", True),
+    (b"from app.compat import (\n    json,\n    redis,\n)\n", True),  # inside parentheses
+    # a continued import that does not spell redis (pygments' lexers), then redis named
+    (b"from pygments.lexer import RegexLexer, \\\n    include\n\nX = ['redis://']\n", False),
+    (b"from app import (\n    settings,\n)\n\nURL = settings.redis_url\n", False),
     (b"from app import lifecycle\n\nc = lifecycle.get_redis()\n", True),
     (b"await init_redis(url)\n", True),
     (b"close_redis\n", True),
@@ -400,6 +455,25 @@ def test_which_files_naming_redis_can_start_something(text: bytes, can_start: bo
     from redis_migrate.scan.inventory import _CAN_START
 
     assert bool(_CAN_START.search(text)) is can_start
+
+
+def test_the_start_gate_answers_as_one_expression_would() -> None:
+    # the gate looks at each `redis` from its line back, for speed; what it answers is
+    # this expression's answer (kept here as its definition), over texts made of the tokens
+    # that matter to it
+    from redis_migrate.scan.inventory import _CAN_START
+
+    start = rb"(?:^|[;:])(?:\xef\xbb\xbf)?[ \t\f]*(?:import|from)\b"
+    definition = re.compile(start + rb"(?:[^\n]*\\\r?\n)*[^\n]*redis"
+                            + rb"|" + start + rb"[^\n(]*\([^)]*redis"
+                            + rb"|\b(?:get|init|close|get_sync|get_blocking)_redis\b",
+                            re.MULTILINE)
+    tokens = [b"import", b"from", b"redis", b"(", b")", b"\\", b"\n", b"\r\n", b" ", b"\t",
+              b";", b":", b"x", b"get_redis", b"_", b"\xef\xbb\xbf", b"\f", b"redistribute"]
+    rng = random.Random(11)
+    for _ in range(40_000):
+        text = b"".join(rng.choice(tokens) for _ in range(rng.randint(0, 14)))
+        assert bool(_CAN_START.search(text)) is bool(definition.search(text)), text
 
 
 def test_files_naming_redis_are_read_once_something_makes_a_client(tmp_path: Path) -> None:
@@ -586,6 +660,51 @@ def test_an_inventory_loads_libcst_only_for_what_needs_it(tmp_path: Path) -> Non
     run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
                          text=True, check=True)
     assert sys.version_info >= (3, 12) or "'libcst'" in run.stderr.splitlines()[-1]
+
+
+@pytest.mark.parametrize("in_git", [True, False])
+def test_a_small_inventory_loads_no_worker_or_gitignore_module(
+        tmp_path: Path, in_git: bool) -> None:
+    # multiprocessing and pathspec were a tenth of a start (and `migrate check` starts on
+    # every commit as a hook): they load where they are used
+    write_repo(tmp_path, {"app.py": "import redis\n\nclient = redis.Redis()\n"})
+    if in_git:
+        git_init(tmp_path)
+    probe = ("import sys\nfrom redis_migrate.cli import main\nsys.argv = ['migrate', "
+             "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('multiprocessing', 'concurrent.futures.process', "
+             "'pathspec', 'secrets') if m in sys.modules),"
+             " file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert '"sites"' in run.stdout and "app.py" in run.stdout
+    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr
+    (tmp_path / ".gitignore").write_text("build/\n")  # a walk now needs pathspec, and has it
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "gen.py").write_text("import redis\n\nr = redis.Redis()\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+                         text=True, check=True)
+    assert "build/gen.py" not in run.stdout and "app.py" in run.stdout
+    assert ("'pathspec'" in run.stderr.splitlines()[-1]) is not in_git
+
+
+def test_a_few_large_files_are_parsed_by_the_workers_and_small_ones_here(
+        tmp_path: Path) -> None:
+    # the count alone kept 63 files of a venv (1.9 MB: rq, aiohttp) in one process
+    from redis_migrate.scan.inventory import _PARALLEL_BYTES, _PARALLEL_THRESHOLD, _Parser
+
+    big = "import redis\n\n" + "".join(f"def f{i}(x):\n    return x + {i}\n"
+                                         for i in range(_PARALLEL_BYTES // 60))
+    write_repo(tmp_path, {"small.py": "import redis\n", "big1.py": big, "big2.py": big})
+    assert _PARALLEL_THRESHOLD > 2 and len(big) * 2 >= _PARALLEL_BYTES
+    with _Parser(tmp_path, ("app.redis_client",), 2) as parser:
+        assert [f.path for f in parser.parse(["small.py"])] == ["small.py"]
+        assert parser.pool is None  # one small file: here
+        facts = parser.parse(["big1.py", "big2.py"])
+        assert parser.pool is not None  # two large ones: the workers
+        assert [f.path for f in facts] == ["big1.py", "big2.py"]
+        assert all(f.error is None and "big" in f.module for f in facts)
 
 
 def test_the_module_lookup_finds_what_the_index_of_every_suffix_found() -> None:

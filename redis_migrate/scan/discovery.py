@@ -10,16 +10,14 @@ the client library itself is left out, with the other files left out and why.
 from __future__ import annotations
 
 import functools
+import operator
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import Executor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeAlias
-
-import pathspec
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from redis_migrate import gitrepo
 from redis_migrate.analysis.test_paths import TEST_DIRS as TEST_DIRS
@@ -27,9 +25,22 @@ from redis_migrate.analysis.test_paths import is_test_path as is_test_path
 from redis_migrate.config import DEFAULT_INCLUDE, Config
 from redis_migrate.model import Skipped
 
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    # imported where a spec is made (see `_gitignore_spec`)
+    from pathspec import GitIgnoreSpec
+
 # Never analysed, wherever they are: environments and vendored dependencies.
 EXCLUDED_DIRS = frozenset({".venv", "site-packages", "node_modules", ".git", "__pycache__",
                            ".tox", ".nox", ".mypy_cache", ".pytest_cache"})
+
+
+class ByteSearch(Protocol):
+    """What `FileSet.matching` looks for: a compiled expression, or anything that answers
+    `search(data)` with something true when the bytes match."""
+
+    def search(self, data: bytes, /) -> object: ...
 
 
 @dataclass(slots=True)
@@ -50,6 +61,9 @@ class FileSet:
     # start them when a search in Python first needs them (git grep, when it runs, needs none)
     executor: Executor | None = field(default=None, repr=False, compare=False)
     start_executor: Callable[[], Executor | None] | None = field(default=None, repr=False,
+                                                                compare=False)
+    # a search `discover` started beside the walk: its needles and the running git grep
+    early: tuple[list[str], gitrepo.RunningGrep] | None = field(default=None, repr=False,
                                                                 compare=False)
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
@@ -74,7 +88,8 @@ class FileSet:
                     wait = _start_git_word_grep(self.repo, needles, self.outside)
                     cancel = _nothing
                 else:
-                    running = gitrepo.start_grep(self.repo, needles, outside=self.outside)
+                    running = self._early(needles) or gitrepo.start_grep(
+                        self.repo, needles, outside=self.outside)
                     wait, cancel = running, running.cancel
             except OSError:  # no git to run: only a walked folder gets here
                 self.outside = None  # and git is not asked again
@@ -92,6 +107,14 @@ class FileSet:
                     return self._python_grep(needles, words)()
             return answer, cancel
         return self._python_grep(needles, words), _nothing
+
+    def _early(self, needles: list[str]) -> gitrepo.RunningGrep | None:
+        """The search for `needles` `discover` started, if it did (taken once)."""
+        early, self.early = self.early, None
+        if early is not None and early[0] != needles:
+            early[1].cancel()
+            return None
+        return early[1] if early is not None else None
 
     def _git_searches(self) -> bool:
         """Whether `git grep --no-index` searches this walked folder: it reads a large tree
@@ -131,13 +154,13 @@ class FileSet:
                 into.update(hits)
         return found
 
-    def matching(self, paths: set[str], pattern: re.Pattern[bytes]) -> set[str]:
+    def matching(self, paths: set[str], pattern: ByteSearch) -> set[str]:
         """The `paths` whose bytes match `pattern`: a second, finer look at what a fixed-string
         search picked (files that cannot be read are kept: the parser reports them)."""
         return self.matching_each(paths, [pattern])[0]
 
     def matching_each(self, paths: set[str],
-                      patterns: list[re.Pattern[bytes]]) -> list[set[str]]:
+                      patterns: list[ByteSearch]) -> list[set[str]]:
         """For each of `patterns`, the `paths` whose bytes match it (as `matching`), each
         file read once for all of them."""
         kept: list[set[str]] = [set() for _ in patterns]
@@ -279,18 +302,26 @@ def _start_git_word_grep(repo: Path, words: list[str], outside: list[str] | None
     return answer
 
 
-def discover(repo: Path, config: Config) -> FileSet:
+def discover(repo: Path, config: Config, *, search_first: Sequence[str] = ()) -> FileSet:
     """List the target's Python files, minus excluded ones; note the ones that cannot be read.
 
     git lists them when the target is a folder its work tree holds; a folder the enclosing
     repository ignores (a vendored copy, a checkout listed in its .gitignore) is walked, so
     the file set never depends on what git's index happens to hold.
+
+    `search_first`: needles whose fixed-string search (`FileSet.grep`) a walked folder
+    starts beside the walk, once the walk has found enough files for git to search them
+    (`PARALLEL_SEARCH`), and keeps if the walk leaves out no other folder.
     """
     in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
-    walked = None if in_git else _walk(repo)
+    started: list[tuple[list[str], gitrepo.RunningGrep] | None] = []
+
+    def start_early() -> None:
+        started.append(_start_early(repo, list(search_first)))
+
+    walked = None if in_git else _walk(repo, start_early if search_first else None)
+    early = started[0] if started else None
     candidates = gitrepo.list_files(repo) if walked is None else walked.files
-    include = pathspec.GitIgnoreSpec.from_lines(config.include)
-    exclude = pathspec.GitIgnoreSpec.from_lines(config.exclude)
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
     files: list[str] = []
     left_out: Counter[str] = Counter()
@@ -298,6 +329,8 @@ def discover(repo: Path, config: Config) -> FileSet:
     # the default include takes every .py file and no exclude takes none: a match of each
     # path of a large tree against them was a fifth of the listing
     include_all = tuple(config.include) == DEFAULT_INCLUDE
+    include = functools.cache(lambda: _gitignore_spec(config.include))
+    exclude = functools.cache(lambda: _gitignore_spec(config.exclude))
     for path in candidates:
         if not path.endswith(".py"):
             continue
@@ -305,9 +338,9 @@ def discover(repo: Path, config: Config) -> FileSet:
             left_out[ENVIRONMENTS] += 1
         elif libraries and path.startswith(libraries):
             left_out[CLIENT_LIBRARY] += 1
-        elif not include_all and not include.match_file(path):
+        elif not include_all and not include().match_file(path):
             left_out["not matched by [tool.migrate] include"] += 1
-        elif config.exclude and exclude.match_file(path):
+        elif config.exclude and exclude().match_file(path):
             left_out["matched by [tool.migrate] exclude"] += 1
         elif path == lifecycle:
             left_out[LIFECYCLE_ITSELF] += 1
@@ -319,9 +352,30 @@ def discover(repo: Path, config: Config) -> FileSet:
         return FileSet(repo=repo, files=files, in_git=True, links=gitrepo.list_links(repo),
                        left_out=dict(left_out), how=how)
     kept = set(files)
-    return FileSet(repo=repo, files=files, in_git=False,
-                   links=[path for path in walked.links if path in kept],
-                   left_out=dict(left_out), how=how, outside=walked.outside())
+    fileset = FileSet(repo=repo, files=files, in_git=False,
+                      links=[path for path in walked.links if path in kept],
+                      left_out=dict(left_out), how=how, outside=walked.outside())
+    if early is not None:
+        if fileset.outside == _environment_excludes() and fileset._git_searches():
+            fileset.early = early  # it searched what a search started now would
+        else:
+            early[1].cancel()  # it reads folders the walk left out, or git is not the way
+    return fileset
+
+
+def _start_early(repo: Path, needles: list[str]) -> tuple[list[str], gitrepo.RunningGrep] | None:
+    """`git grep --no-index` for `needles` over the walked folder but its environment
+    folders, started while the walk goes on: on a site-packages the walk is a quarter of the
+    search (and on two cores git's threads have one to themselves while Python walks)."""
+    try:
+        return needles, gitrepo.start_grep(repo, needles, outside=_environment_excludes())
+    except OSError:  # no git: the walk's search is in Python
+        return None
+
+
+def _environment_excludes() -> list[str]:
+    """The exclude pathspecs of `EXCLUDED_DIRS`, wherever they are."""
+    return [f":(exclude,glob)**/{name}/**" for name in sorted(EXCLUDED_DIRS)]
 
 
 LIFECYCLE_ITSELF = "the lifecycle module itself"
@@ -378,24 +432,29 @@ class _Walk:
         name (git matches each file against each pathspec)."""
         if len(self.skipped_dirs) > _MAX_GIT_EXCLUDES:
             return None
-        return ([f":(exclude,glob)**/{name}/**" for name in sorted(EXCLUDED_DIRS)]
+        return (_environment_excludes()
                 + [f":(exclude,literal){folder}" for folder in self.skipped_dirs])
 
 
 _MAX_GIT_EXCLUDES = 200
 
 
-def _walk(repo: Path) -> _Walk:
-    """Every .py file below `repo` that no `.gitignore` on its way ignores."""
+def _walk(repo: Path, many: Callable[[], object] | None = None) -> _Walk:
+    """Every .py file below `repo` that no `.gitignore` on its way ignores.
+
+    `many` is called once the walk has found `PARALLEL_SEARCH` files and left out no folder
+    (but those of `EXCLUDED_DIRS`), if it does."""
     walk = _Walk([], [], [])
-    ignores: dict[str, pathspec.GitIgnoreSpec] = {}
+    ignores: dict[str, GitIgnoreSpec] = {}
     pending = [""]  # folders to read, the next one last: the order of a sorted os.walk
+    top = str(repo)
     while pending:
         rel_root = pending.pop()
-        root = repo / rel_root if rel_root else repo
+        # strings, not Paths: a Path per folder was a fifth of the walk of a site-packages
+        root = os.path.join(top, rel_root) if rel_root else top
         try:
             with os.scandir(root) as entries:
-                listed = sorted(entries, key=lambda entry: entry.name)
+                listed = sorted(entries, key=_name)
         except OSError:
             continue
         if rel_root and any(entry.name == "pyvenv.cfg" for entry in listed):
@@ -405,8 +464,9 @@ def _walk(repo: Path) -> _Walk:
             continue
         if any(entry.name == ".gitignore" for entry in listed):
             try:
-                lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
-                ignores[rel_root] = pathspec.GitIgnoreSpec.from_lines(lines)
+                with open(os.path.join(root, ".gitignore"), encoding="utf-8") as handle:
+                    lines = handle.read().splitlines()
+                ignores[rel_root] = _gitignore_spec(lines)
             except (OSError, UnicodeDecodeError):
                 pass
         below = []
@@ -424,7 +484,14 @@ def _walk(repo: Path) -> _Walk:
                 if entry.is_symlink():
                     walk.links.append(rel)
         pending.extend(reversed(below))
+        if many is not None and (walk.skipped_dirs or len(walk.files) >= PARALLEL_SEARCH):
+            if not walk.skipped_dirs:
+                many()
+            many = None
     return walk
+
+
+_name = operator.attrgetter("name")
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
@@ -434,7 +501,16 @@ def _is_dir(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _ignored(ignores: dict[str, pathspec.GitIgnoreSpec], rel: str) -> bool:
+def _gitignore_spec(lines: Iterable[str]) -> GitIgnoreSpec:
+    """`lines` as git reads a .gitignore. pathspec is imported here, when a tree first
+    needs it: most runs (a git work tree, the default include) never do, and importing it
+    is a twentieth of an inventory of a site-packages."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _ignored(ignores: dict[str, GitIgnoreSpec], rel: str) -> bool:
     for base, spec in ignores.items():
         if base == "":
             if spec.match_file(rel):
