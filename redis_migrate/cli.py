@@ -186,17 +186,27 @@ def _inventory(repo: Path, paths: list[str] | None = None,
                conversions: bool = False) -> tuple[Path, list[Batch], Config, Inventory]:
     """The validated target, its batches and config, and its inventory (with the aioredis
     conversion flags if `conversions`: they cost a rewrite in memory)."""
-    from redis_migrate.scan.inventory import build_inventory
+    from redis_migrate.scan.discovery import prefetch
 
     root = _repo(repo)
-    batches, config = _load(root)
-    with _progress() as progress:
-        if conversions:
-            from redis_migrate.rewrite.conversions import inventory_report
+    # first, before the analysis loads: on a large folder outside git, the search for the
+    # files naming redis runs on another core while Python imports and walks the folder
+    early = prefetch(root)
+    try:
+        from redis_migrate.scan.inventory import build_inventory
 
-            inventory = inventory_report(root, config, batches, paths, progress=progress)
-        else:
-            inventory = build_inventory(root, config, batches, paths, progress=progress)
+        batches, config = _load(root)
+        with _progress() as progress:
+            if conversions:
+                from redis_migrate.rewrite.conversions import inventory_report
+
+                inventory = inventory_report(root, config, batches, paths, progress=progress,
+                                             prefetched=early)
+            else:
+                inventory = build_inventory(root, config, batches, paths, progress=progress,
+                                            prefetched=early)
+    finally:
+        early.cancel()  # nothing took it: a bad config, an interrupt
     return root, batches, config, inventory
 
 
@@ -272,9 +282,9 @@ def inventory(
         migrate inventory
         migrate inventory backend/api --format json --output sites.json
     """
-    from redis_migrate import render
-
     _, batches, _, result = _inventory(repo, paths, conversions=True)
+    from redis_migrate import render  # after: the inventory's search starts first
+
     text = {
         InventoryFormat.json: lambda: render.inventory_json(result),
         InventoryFormat.csv: lambda: render.inventory_csv(result),
@@ -337,10 +347,10 @@ def check(
         migrate check
         migrate check --allow-manual --format github
     """
-    from redis_migrate import render
+    root, _, config, result = _inventory(repo)
+    from redis_migrate import render  # after: the inventory's search starts first
     from redis_migrate.scan.check import run_check
 
-    root, _, config, result = _inventory(repo)
     findings = run_check(root, config, result)
     if allow_manual:
         findings = [f for f in findings if not f.manual]

@@ -125,21 +125,31 @@ def test_git_search_of_a_walked_folder_reads_only_the_walked_files(
     assert fileset.grep(["redis"], words=True) == expected
 
 
-@pytest.mark.parametrize("left_out", [None, ".gitignore", "skip/pyvenv.cfg"])
+# what the walk leaves out -> (whether the early search starts, is kept, what redis finds)
+_EARLY_CASES = {
+    "nothing": ({}, True, True, {"app/a.py", "skip/b.py"}),
+    # the root's .gitignore leaves skip/ out before any file is found: it never starts
+    "an ignored folder": ({".gitignore": "skip/\n"}, False, False, {"app/a.py"}),
+    # a venv of any name, found after app/: it would be read for nothing, so it is stopped
+    "a venv": ({"skip/pyvenv.cfg": "home = /usr\n"}, True, False, {"app/a.py"}),
+    # an environment folder below the top is not excluded by name: stopped too
+    "a nested environment": ({"skip/node_modules/f.py": "import redis\n"}, True, False,
+                             {"app/a.py", "skip/b.py"}),
+}
+
+
+@pytest.mark.parametrize("prefetched", [False, True])
+@pytest.mark.parametrize("case", list(_EARLY_CASES))
 def test_the_search_started_beside_the_walk_is_kept_only_if_the_walk_left_nothing_out(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, left_out: str | None) -> None:
-    # `discover` starts git grep while it walks, once the walk has found enough files and
-    # left nothing out, over everything but the environment folders; a folder the walk
-    # leaves out before (ignored here) stops it from starting, and one left out after (a
-    # venv of any name) would be read for nothing: that search is dropped and one over the
-    # walked files runs instead
-    files = {"app/a.py": "import redis\n", "app/plain.py": "x = 1\n",
-             "pkg/node_modules/e.py": "import redis\n", "skip/b.py": "import redis\n"}
-    if left_out == ".gitignore":
-        files[".gitignore"] = "skip/\n"
-    elif left_out:
-        files["skip/pyvenv.cfg"] = "home = /usr\n"
-    write_repo(tmp_path, files)
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, prefetched: bool) -> None:
+    # git grep for redis starts before the walk (`prefetch`, as the CLI does) or while it
+    # walks, once it has found enough files and left nothing out, over everything but the
+    # environment folders at the top (`node_modules/`, read by no search); it is kept
+    # only if the walk left nothing else out, else one over the walked files runs instead
+    extra, starts, kept, expected = _EARLY_CASES[case]
+    write_repo(tmp_path, {"app/a.py": "import redis\n", "app/plain.py": "x = 1\n",
+                          "node_modules/e.py": "import redis\n", "skip/b.py": "import redis\n",
+                          **extra})
     monkeypatch.setattr(discovery, "PARALLEL_SEARCH", 1)
     started: list[tuple[list[str], object]] = []
     real_start = gitrepo.start_grep
@@ -150,18 +160,56 @@ def test_the_search_started_beside_the_walk_is_kept_only_if_the_walk_left_nothin
         return running
 
     monkeypatch.setattr(gitrepo, "start_grep", recorded)
-    fileset = discover(tmp_path, Config(), search_first=["redis"])
-    early = 0 if left_out == ".gitignore" else 1  # the root's .gitignore leaves skip/ out first
-    assert [needles for needles, _ in started] == [["redis"]] * early
-    assert (fileset.early is not None) is (left_out is None)
-    if left_out == "skip/pyvenv.cfg":
+    early = discovery.prefetch(tmp_path) if prefetched else None
+    assert early is None or (not early.in_git and early.early is not None)
+    fileset = discover(tmp_path, Config(), search_first=["redis"], prefetched=early)
+    starts = starts or prefetched  # a prefetch starts before anything is known
+    assert [needles for needles, _ in started] == [["redis"]] * starts
+    assert (fileset.early is not None) is kept
+    if starts and not kept:
         assert started[0][1].process.poll() is not None  # type: ignore[attr-defined]  # stopped
-    expected = {"app/a.py"} if left_out else {"app/a.py", "skip/b.py"}
     assert fileset.grep(["redis"]) == expected
-    assert len(started) == (1 if left_out is None else early + 1)  # the early one, or anew
+    assert len(started) == starts + (not kept)  # the early one answered, or one anew
     assert fileset.early is None  # taken once: the next search runs anew
-    assert fileset.grep(["redis"]) == expected and len(started) == (2 if left_out is None
-                                                                    else early + 2)
+    assert fileset.grep(["redis"]) == expected and len(started) == starts + (not kept) + 1
+
+
+@pytest.mark.parametrize("command", ["inventory", "check"])
+def test_the_cli_starts_the_search_before_the_walk_and_answers_from_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    # outside git, `inventory` and `check` start git grep for redis before they load the
+    # analysis and walk the folder; the walk keeps it, and the sites are the ones found
+    from analysis_helpers import run_cli
+
+    write_repo(tmp_path, {"app/cache.py": "import redis\n\nclient = redis.Redis()\n",
+                          "app/plain.py": "x = 1\n"})
+    monkeypatch.setattr(discovery, "PARALLEL_SEARCH", 1)
+    events: list[str] = []
+    real_start, real_walk = gitrepo.start_grep, discovery._walk
+
+    def start(*args: object, **kwargs: object) -> object:
+        events.append("grep " + " ".join(args[1]))  # type: ignore[arg-type]
+        return real_start(*args, **kwargs)  # type: ignore[arg-type]
+
+    def walk(*args: object, **kwargs: object) -> object:
+        events.append("walk")
+        return real_walk(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(gitrepo, "start_grep", start)
+    monkeypatch.setattr(discovery, "_walk", walk)
+    result = run_cli(command, "-C", str(tmp_path), "--format", "json")
+    assert "app/cache.py" in result.stdout, result.stdout + result.stderr
+    assert events[:2] == ["grep redis", "walk"]
+    assert events.count("grep redis") == 1  # the early one answered
+
+
+def test_a_prefetch_in_a_git_work_tree_starts_nothing(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"a.py": "import redis\n"})
+    git_init(tmp_path)
+    early = discovery.prefetch(tmp_path)
+    assert early.in_git and early.early is None
+    fileset = discover(tmp_path, Config(), search_first=["redis"], prefetched=early)
+    assert fileset.in_git and fileset.grep(["redis"]) == {"a.py"}
 
 
 def test_an_early_search_for_other_needles_is_stopped_not_answered(

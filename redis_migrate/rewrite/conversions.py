@@ -10,16 +10,20 @@ from pathlib import Path
 
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.config import Config
+from redis_migrate.scan.discovery import Prefetch
 from redis_migrate.scan.inventory import Progress, build_inventory
 from redis_migrate.scan.report import Inventory
 
 
 def inventory_report(repo: Path, config: Config, batches: list[Batch],
                      paths: list[str] | None = None,
-                     progress: Progress | None = None) -> Inventory:
+                     progress: Progress | None = None,
+                     prefetched: Prefetch | None = None) -> Inventory:
     """The inventory `migrate inventory` reports: every site, and the aioredis calls each
-    batch will leave to a human (`Inventory.conversions`), found by rewriting in memory."""
-    inventory = build_inventory(repo, config, batches, paths, progress=progress)
+    batch will leave to a human (`Inventory.conversions`), found by rewriting in memory.
+    `progress`, `prefetched`: as `build_inventory` takes them."""
+    inventory = build_inventory(repo, config, batches, paths, progress=progress,
+                                prefetched=prefetched)
     if any(s.library in ("aioredis1", "aioredis2") for s in inventory.sites):
         from redis_migrate.rewrite.apply import conversion_flags
 

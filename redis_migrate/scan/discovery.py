@@ -302,7 +302,35 @@ def _start_git_word_grep(repo: Path, words: list[str], outside: list[str] | None
     return answer
 
 
-def discover(repo: Path, config: Config, *, search_first: Sequence[str] = ()) -> FileSet:
+# What every inventory searches for first: the files that mention the client library.
+PREFILTER_NEEDLE = "redis"
+
+
+@dataclass(slots=True)
+class Prefetch:
+    """What `prefetch` found and started for `discover`: whether git holds the target, and
+    for a folder it does not, the search for the prefilter's needles, already running."""
+
+    in_git: bool
+    early: tuple[list[str], gitrepo.RunningGrep] | None = None
+
+    def cancel(self) -> None:
+        """Stop the search if nothing took it (a run that failed before listing files)."""
+        if self.early is not None:
+            self.early[1].cancel()
+
+
+def prefetch(repo: Path, needles: Sequence[str] = (PREFILTER_NEEDLE,)) -> Prefetch:
+    """Start, for a folder git does not hold, `git grep --no-index` for `needles` over it but
+    its environment folders, before the caller loads the analysis: on a large tree the
+    search then runs on another core while Python imports and walks. `discover` keeps it if
+    its walk leaves out no other folder, and stops it otherwise."""
+    in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
+    return Prefetch(in_git, None if in_git else _start_early(repo, list(needles)))
+
+
+def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
+             prefetched: Prefetch | None = None) -> FileSet:
     """List the target's Python files, minus excluded ones; note the ones that cannot be read.
 
     git lists them when the target is a folder its work tree holds; a folder the enclosing
@@ -311,15 +339,22 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = ()) ->
 
     `search_first`: needles whose fixed-string search (`FileSet.grep`) a walked folder
     starts beside the walk, once the walk has found enough files for git to search them
-    (`PARALLEL_SEARCH`), and keeps if the walk leaves out no other folder.
+    (`PARALLEL_SEARCH`), and keeps if the walk leaves out no other folder. `prefetched`:
+    what `prefetch` found and started, taken over (its search is kept on the same terms).
     """
-    in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
     started: list[tuple[list[str], gitrepo.RunningGrep] | None] = []
+    if prefetched is not None:
+        in_git = prefetched.in_git
+        started.append(prefetched.early)
+        prefetched.early = None  # this run's now: kept below, or stopped
+    else:
+        in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
 
     def start_early() -> None:
         started.append(_start_early(repo, list(search_first)))
 
-    walked = None if in_git else _walk(repo, start_early if search_first else None)
+    walked = None if in_git else _walk(repo, None if started or not search_first
+                                       else start_early)
     early = started[0] if started else None
     candidates = gitrepo.list_files(repo) if walked is None else walked.files
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
@@ -356,20 +391,27 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = ()) ->
                       links=[path for path in walked.links if path in kept],
                       left_out=dict(left_out), how=how, outside=walked.outside())
     if early is not None:
-        if fileset.outside == _environment_excludes() and fileset._git_searches():
-            fileset.early = early  # it searched what a search started now would
+        if not walked.skipped_dirs and not walked.nested_environments \
+                and fileset._git_searches():
+            fileset.early = early  # it reads what the walk read (and answers for those)
         else:
             early[1].cancel()  # it reads folders the walk left out, or git is not the way
     return fileset
 
 
 def _start_early(repo: Path, needles: list[str]) -> tuple[list[str], gitrepo.RunningGrep] | None:
-    """`git grep --no-index` for `needles` over the walked folder but its environment
-    folders, started while the walk goes on: on a site-packages the walk is a quarter of the
-    search (and on two cores git's threads have one to themselves while Python walks)."""
+    """`git grep --no-index` for `needles` over the folder but the environment folders at
+    its top, started before or while the walk goes on: on a site-packages the walk is a
+    quarter of the search (and on two cores git's threads have one to themselves while
+    Python walks). The top's folders are named literally: the `**` globs that exclude them
+    at any depth cost git a sixth of its search; one deeper is found by the walk, and the
+    search then stopped."""
     try:
-        return needles, gitrepo.start_grep(repo, needles, outside=_environment_excludes())
-    except OSError:  # no git: the walk's search is in Python
+        with os.scandir(repo) as entries:
+            top = sorted(entry.name for entry in entries if entry.name in EXCLUDED_DIRS)
+        return needles, gitrepo.start_grep(
+            repo, needles, outside=[f":(exclude,literal){name}" for name in top])
+    except OSError:  # no git (the walk's search is in Python), or no folder to list
         return None
 
 
@@ -425,6 +467,7 @@ class _Walk:
     files: list[str]  # every .py file the walk found, links to files included
     links: list[str]  # those that are symbolic links
     skipped_dirs: list[str]  # folders it did not enter, but for the EXCLUDED_DIRS names
+    nested_environments: bool = False  # whether it met one of those below the top
 
     def outside(self) -> list[str] | None:
         """Exclude pathspecs for `git grep --no-index` to search what the walk found (and
@@ -443,7 +486,7 @@ def _walk(repo: Path, many: Callable[[], object] | None = None) -> _Walk:
     """Every .py file below `repo` that no `.gitignore` on its way ignores.
 
     `many` is called once the walk has found `PARALLEL_SEARCH` files and left out no folder
-    (but those of `EXCLUDED_DIRS`), if it does."""
+    (but those of `EXCLUDED_DIRS` at the top), if it does."""
     walk = _Walk([], [], [])
     ignores: dict[str, GitIgnoreSpec] = {}
     pending = [""]  # folders to read, the next one last: the order of a sorted os.walk
@@ -463,17 +506,17 @@ def _walk(repo: Path, many: Callable[[], object] | None = None) -> _Walk:
             walk.skipped_dirs.append(rel_root)
             continue
         if any(entry.name == ".gitignore" for entry in listed):
-            try:
-                with open(os.path.join(root, ".gitignore"), encoding="utf-8") as handle:
-                    lines = handle.read().splitlines()
-                ignores[rel_root] = _gitignore_spec(lines)
-            except (OSError, UnicodeDecodeError):
-                pass
+            spec = _read_gitignore(os.path.join(root, ".gitignore"))
+            if spec is not None:
+                ignores[rel_root] = spec
         below = []
         for entry in listed:
             rel = f"{rel_root}/{entry.name}".lstrip("/")
             if _is_dir(entry):
-                if entry.name in EXCLUDED_DIRS or entry.is_symlink():
+                if entry.name in EXCLUDED_DIRS:
+                    walk.nested_environments |= bool(rel_root)
+                    continue
+                if entry.is_symlink():
                     continue  # a link to a folder is not followed, by git grep either
                 if _ignored(ignores, rel + "/"):
                     walk.skipped_dirs.append(rel)
@@ -484,14 +527,34 @@ def _walk(repo: Path, many: Callable[[], object] | None = None) -> _Walk:
                 if entry.is_symlink():
                     walk.links.append(rel)
         pending.extend(reversed(below))
-        if many is not None and (walk.skipped_dirs or len(walk.files) >= PARALLEL_SEARCH):
-            if not walk.skipped_dirs:
-                many()
-            many = None
+        many = _call_once_many(walk, many)
     return walk
 
 
+def _call_once_many(walk: _Walk, many: Callable[[], object] | None,
+                    ) -> Callable[[], object] | None:
+    """Call `many` if the walk so far found `PARALLEL_SEARCH` files and left out no folder;
+    what is still to call: `many` until that is decided, then None."""
+    if many is None:
+        return None
+    left_out = bool(walk.skipped_dirs) or walk.nested_environments
+    if not left_out and len(walk.files) < PARALLEL_SEARCH:
+        return many
+    if not left_out:
+        many()
+    return None
+
+
 _name = operator.attrgetter("name")
+
+
+def _read_gitignore(path: str) -> GitIgnoreSpec | None:
+    """The spec of the .gitignore at `path`; None if it cannot be read as text."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return _gitignore_spec(handle.read().splitlines())
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

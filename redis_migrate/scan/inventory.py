@@ -54,7 +54,9 @@ from redis_migrate.redis_api import CLIENT_CLASSES
 from redis_migrate.scan.classify import classify
 from redis_migrate.scan.discovery import (
     LIFECYCLE_ITSELF,
+    PREFILTER_NEEDLE,
     FileSet,
+    Prefetch,
     discover,
     module_name,
     needle_pattern,
@@ -72,7 +74,6 @@ from redis_migrate.workers import cpu_count, process_pool
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-PREFILTER_NEEDLE = "redis"
 # ...but not inside the English words that spell it: the GPL's "redistribute it and/or modify
 # it" heads every file of some packages (176 of PyGithub's), each then parsed for nothing.
 _REDIS_MENTION = re.compile(rb"redis(?!tribut|play|cover)")
@@ -185,17 +186,19 @@ many (None while unknown). The engine never prints; the CLI may show it."""
 def build_inventory(repo: Path, config: Config, batches: list[Batch],
                     paths: list[str] | None = None, jobs: int | None = None,
                     *, allow_empty: bool = False,
-                    progress: Progress | None = None) -> Inventory:
+                    progress: Progress | None = None,
+                    prefetched: Prefetch | None = None) -> Inventory:
     """Every site of the repository at `repo` (reported for `paths` only, if given).
 
     Raises UsageError when the repository holds no Python file to analyse, unless
     `allow_empty` (`init` in a new project: there is nothing to migrate, and that is fine).
-    `progress` is called as the run goes (see `Progress`).
+    `progress` is called as the run goes (see `Progress`); `prefetched`: what
+    `discovery.prefetch` started for `repo` (taken over).
     """
     report = progress or _silent
     repo = repo.resolve()
     report("listing files", 0, None)
-    fileset = discover(repo, config, search_first=[PREFILTER_NEEDLE])
+    fileset = discover(repo, config, search_first=[PREFILTER_NEEDLE], prefetched=prefetched)
     if not fileset.files and not fileset.left_out.get(LIFECYCLE_ITSELF) and not allow_empty:
         raise UsageError(_nothing_found(repo, fileset))
     wanted = _normalise_paths(repo, paths) if paths else None
