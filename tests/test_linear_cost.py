@@ -694,20 +694,26 @@ def test_an_inventory_loads_libcst_only_for_what_needs_it(tmp_path: Path) -> Non
     # importing LibCST and the codemods was a fifth of an inventory of 10,000 files: it is
     # needed only to lower newer syntax, or to flag aioredis calls by a rewrite in memory
     write_repo(tmp_path, {"app.py": "import redis\n\nclient = redis.Redis()\nclient.get('k')\n"})
+    which = ("m for m in sys.modules if m.split('.')[0] == 'libcst'"
+             " or m.startswith('redis_migrate.codemods.') and '._' not in m")
+    out, loaded = _modules_after_inventory(tmp_path, which)
+    assert '"sites"' in out
+    assert loaded == "[]"
+    (tmp_path / "new.py").write_text("type Alias = int\nimport redis\n")  # PEP 695 on 3.11
+    out, loaded = _modules_after_inventory(tmp_path, which)
+    assert sys.version_info >= (3, 12) or "'libcst'" in loaded
+
+
+def _modules_after_inventory(root: Path, which: str) -> tuple[str, str]:
+    """`migrate inventory --format json` on `root` in a new interpreter: what it printed,
+    and `sorted(<which>)` over the modules it loaded by then (`which`: a generator's text)."""
     probe = ("import sys\nfrom redis_migrate.cli import main\nsys.argv = ['migrate', "
              "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
              "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst'"
-             " or m.startswith('redis_migrate.codemods.') and '._' not in m),"
-             " file=sys.stderr)\n")
-    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
+             f"print(sorted({which}), file=sys.stderr)\n")
+    run = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True,
                          text=True, check=True)
-    assert '"sites"' in run.stdout
-    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr
-    (tmp_path / "new.py").write_text("type Alias = int\nimport redis\n")  # PEP 695 on 3.11
-    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
-                         text=True, check=True)
-    assert sys.version_info >= (3, 12) or "'libcst'" in run.stderr.splitlines()[-1]
+    return run.stdout, run.stderr.strip().splitlines()[-1]
 
 
 @pytest.mark.parametrize("in_git", [True, False])
@@ -718,23 +724,17 @@ def test_a_small_inventory_loads_no_worker_or_gitignore_module(
     write_repo(tmp_path, {"app.py": "import redis\n\nclient = redis.Redis()\n"})
     if in_git:
         git_init(tmp_path)
-    probe = ("import sys\nfrom redis_migrate.cli import main\nsys.argv = ['migrate', "
-             "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
-             "except SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('multiprocessing', 'concurrent.futures.process', "
-             "'pathspec', 'secrets') if m in sys.modules),"
-             " file=sys.stderr)\n")
-    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
-                         text=True, check=True)
-    assert '"sites"' in run.stdout and "app.py" in run.stdout
-    assert run.stderr.strip().splitlines()[-1] == "[]", run.stderr
+    which = ("m for m in ('multiprocessing', 'concurrent.futures.process', 'pathspec', "
+             "'secrets') if m in sys.modules")
+    out, loaded = _modules_after_inventory(tmp_path, which)
+    assert '"sites"' in out and "app.py" in out
+    assert loaded == "[]"
     (tmp_path / ".gitignore").write_text("build/\n")  # a walk now needs pathspec, and has it
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "gen.py").write_text("import redis\n\nr = redis.Redis()\n")
-    run = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True,
-                         text=True, check=True)
-    assert "build/gen.py" not in run.stdout and "app.py" in run.stdout
-    assert ("'pathspec'" in run.stderr.splitlines()[-1]) is not in_git
+    out, loaded = _modules_after_inventory(tmp_path, which)
+    assert "build/gen.py" not in out and "app.py" in out
+    assert ("'pathspec'" in loaded) is not in_git
 
 
 def test_a_few_large_files_are_parsed_by_the_workers_and_small_ones_here(
