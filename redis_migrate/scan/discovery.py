@@ -10,7 +10,6 @@ the client library itself is left out, with the other files left out and why.
 from __future__ import annotations
 
 import functools
-import operator
 import os
 import re
 from collections import Counter
@@ -24,16 +23,13 @@ from redis_migrate.analysis.test_paths import TEST_DIRS as TEST_DIRS
 from redis_migrate.analysis.test_paths import is_test_path as is_test_path
 from redis_migrate.config import DEFAULT_INCLUDE, Config
 from redis_migrate.model import Skipped
+from redis_migrate.scan.folder_walk import EXCLUDED_DIRS as EXCLUDED_DIRS
+from redis_migrate.scan.folder_walk import gitignore_spec
+from redis_migrate.scan.folder_walk import walk as _walk
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-    # imported where a spec is made (see `_gitignore_spec`)
-    from pathspec import GitIgnoreSpec
-
-# Never analysed, wherever they are: environments and vendored dependencies.
-EXCLUDED_DIRS = frozenset({".venv", "site-packages", "node_modules", ".git", "__pycache__",
-                           ".tox", ".nox", ".mypy_cache", ".pytest_cache"})
 
 
 class ByteSearch(Protocol):
@@ -354,7 +350,7 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
         started.append(_start_early(repo, list(search_first)))
 
     walked = None if in_git else _walk(repo, None if started or not search_first
-                                       else start_early)
+                                       else start_early, PARALLEL_SEARCH)
     early = started[0] if started else None
     candidates = gitrepo.list_files(repo) if walked is None else walked.files
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
@@ -364,8 +360,8 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
     # the default include takes every .py file and no exclude takes none: a match of each
     # path of a large tree against them was a fifth of the listing
     include_all = tuple(config.include) == DEFAULT_INCLUDE
-    include = functools.cache(lambda: _gitignore_spec(config.include))
-    exclude = functools.cache(lambda: _gitignore_spec(config.exclude))
+    include = functools.cache(lambda: gitignore_spec(config.include))
+    exclude = functools.cache(lambda: gitignore_spec(config.exclude))
     for path in candidates:
         if not path.endswith(".py"):
             continue
@@ -415,11 +411,6 @@ def _start_early(repo: Path, needles: list[str]) -> tuple[list[str], gitrepo.Run
         return None
 
 
-def _environment_excludes() -> list[str]:
-    """The exclude pathspecs of `EXCLUDED_DIRS`, wherever they are."""
-    return [f":(exclude,glob)**/{name}/**" for name in sorted(EXCLUDED_DIRS)]
-
-
 LIFECYCLE_ITSELF = "the lifecycle module itself"
 ENVIRONMENTS = f"in environment or dependency folders ({', '.join(sorted(EXCLUDED_DIRS))})"
 CLIENT_LIBRARY = "in a copy of the Redis client library itself (redis-py or aioredis)"
@@ -460,127 +451,6 @@ def _holds(path: Path, text: bytes) -> bool:
         return text in path.read_bytes()
     except OSError:
         return False
-
-
-@dataclass(slots=True)
-class _Walk:
-    files: list[str]  # every .py file the walk found, links to files included
-    links: list[str]  # those that are symbolic links
-    skipped_dirs: list[str]  # folders it did not enter, but for the EXCLUDED_DIRS names
-    nested_environments: bool = False  # whether it met one of those below the top
-
-    def outside(self) -> list[str] | None:
-        """Exclude pathspecs for `git grep --no-index` to search what the walk found (and
-        links aside, which git does not follow): None when there are too many folders to
-        name (git matches each file against each pathspec)."""
-        if len(self.skipped_dirs) > _MAX_GIT_EXCLUDES:
-            return None
-        return (_environment_excludes()
-                + [f":(exclude,literal){folder}" for folder in self.skipped_dirs])
-
-
-_MAX_GIT_EXCLUDES = 200
-
-
-def _walk(repo: Path, many: Callable[[], object] | None = None) -> _Walk:
-    """Every .py file below `repo` that no `.gitignore` on its way ignores.
-
-    `many` is called once the walk has found `PARALLEL_SEARCH` files and left out no folder
-    (but those of `EXCLUDED_DIRS` at the top), if it does."""
-    walk = _Walk([], [], [])
-    ignores: dict[str, GitIgnoreSpec] = {}
-    pending = [""]  # folders to read, the next one last: the order of a sorted os.walk
-    top = str(repo)
-    while pending:
-        rel_root = pending.pop()
-        # strings, not Paths: a Path per folder was a fifth of the walk of a site-packages
-        root = os.path.join(top, rel_root) if rel_root else top
-        try:
-            with os.scandir(root) as entries:
-                listed = sorted(entries, key=_name)
-        except OSError:
-            continue
-        if rel_root and any(entry.name == "pyvenv.cfg" for entry in listed):
-            # a virtual environment: seen in its own listing rather than by a stat of every
-            # folder's pyvenv.cfg (3,000 of them in a site-packages)
-            walk.skipped_dirs.append(rel_root)
-            continue
-        if any(entry.name == ".gitignore" for entry in listed):
-            spec = _read_gitignore(os.path.join(root, ".gitignore"))
-            if spec is not None:
-                ignores[rel_root] = spec
-        below = []
-        for entry in listed:
-            rel = f"{rel_root}/{entry.name}".lstrip("/")
-            if _is_dir(entry):
-                if entry.name in EXCLUDED_DIRS:
-                    walk.nested_environments |= bool(rel_root)
-                    continue
-                if entry.is_symlink():
-                    continue  # a link to a folder is not followed, by git grep either
-                if _ignored(ignores, rel + "/"):
-                    walk.skipped_dirs.append(rel)
-                else:
-                    below.append(rel)
-            elif entry.name.endswith(".py") and not _ignored(ignores, rel):
-                walk.files.append(rel)
-                if entry.is_symlink():
-                    walk.links.append(rel)
-        pending.extend(reversed(below))
-        many = _call_once_many(walk, many)
-    return walk
-
-
-def _call_once_many(walk: _Walk, many: Callable[[], object] | None,
-                    ) -> Callable[[], object] | None:
-    """Call `many` if the walk so far found `PARALLEL_SEARCH` files and left out no folder;
-    what is still to call: `many` until that is decided, then None."""
-    if many is None:
-        return None
-    left_out = bool(walk.skipped_dirs) or walk.nested_environments
-    if not left_out and len(walk.files) < PARALLEL_SEARCH:
-        return many
-    if not left_out:
-        many()
-    return None
-
-
-_name = operator.attrgetter("name")
-
-
-def _read_gitignore(path: str) -> GitIgnoreSpec | None:
-    """The spec of the .gitignore at `path`; None if it cannot be read as text."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return _gitignore_spec(handle.read().splitlines())
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
-def _gitignore_spec(lines: Iterable[str]) -> GitIgnoreSpec:
-    """`lines` as git reads a .gitignore. pathspec is imported here, when a tree first
-    needs it: most runs (a git work tree, the default include) never do, and importing it
-    is a twentieth of an inventory of a site-packages."""
-    import pathspec
-
-    return pathspec.GitIgnoreSpec.from_lines(lines)
-
-
-def _ignored(ignores: dict[str, GitIgnoreSpec], rel: str) -> bool:
-    for base, spec in ignores.items():
-        if base == "":
-            if spec.match_file(rel):
-                return True
-        elif rel.startswith(base + "/") and spec.match_file(rel[len(base) + 1:]):
-            return True
-    return False
 
 
 def module_name(path: str) -> tuple[str, bool]:
