@@ -435,7 +435,7 @@ def test_nothing_to_follow_drops_the_framework_search(tmp_path: Path, in_git: bo
     # the framework files are searched for only when the files naming redis make a client:
     # in Python the search never runs; in git the grep started beside the first one is
     # stopped. On a site-packages (11,563 files, no client) it was most of the searching.
-    from redis_migrate.scan.inventory import FRAMEWORK_NEEDLES
+    from redis_migrate.scan.prefilter import FRAMEWORK_NEEDLES
 
     write_repo(tmp_path, {
         "svc/notes.py": "# a cache, not redis, for now\n",
@@ -500,16 +500,16 @@ def test_which_files_naming_redis_can_start_something(text: bytes, can_start: bo
     # of the files that name redis, only these are read before anything is known to make a
     # client: the others (pygments' lexers, moto's models on a site-packages) wait, and are
     # read only if it is
-    from redis_migrate.scan.inventory import _CAN_START
+    from redis_migrate.scan.prefilter import CAN_START
 
-    assert bool(_CAN_START.search(text)) is can_start
+    assert bool(CAN_START.search(text)) is can_start
 
 
 def test_the_start_gate_answers_as_one_expression_would() -> None:
     # the gate looks at each `redis` from its line back, for speed; what it answers is
     # this expression's answer (kept here as its definition), over texts made of the tokens
     # that matter to it
-    from redis_migrate.scan.inventory import _CAN_START
+    from redis_migrate.scan.prefilter import CAN_START
 
     start = rb"(?:^|[;:])(?:\xef\xbb\xbf)?[ \t\f]*(?:import|from)\b"
     definition = re.compile(start + rb"(?:[^\n]*\\\r?\n)*[^\n]*redis"
@@ -521,7 +521,7 @@ def test_the_start_gate_answers_as_one_expression_would() -> None:
     rng = random.Random(11)
     for _ in range(40_000):
         text = b"".join(rng.choice(tokens) for _ in range(rng.randint(0, 14)))
-        assert bool(_CAN_START.search(text)) is bool(definition.search(text)), text
+        assert bool(CAN_START.search(text)) is bool(definition.search(text)), text
 
 
 def test_files_naming_redis_are_read_once_something_makes_a_client(tmp_path: Path) -> None:
