@@ -91,8 +91,10 @@ class RunningGrep:
     """A `git grep -l` started in the background: call it for the files it found (it waits,
     and raises OSError if git failed), or `cancel` it unasked."""
 
-    def __init__(self, process: subprocess.Popen[bytes] | None) -> None:
+    def __init__(self, process: subprocess.Popen[bytes] | None,
+                 patterns: tuple[str, ...] = ()) -> None:
         self.process = process  # None: nothing to search for
+        self.patterns = patterns  # what it searches for
 
     def __call__(self) -> set[str]:
         if self.process is None:
@@ -118,7 +120,8 @@ def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
         return RunningGrep(None)
     args = _grep_args(repo, ["-F", "-w"] if words else ["-F"], patterns, pathspec, outside)
     return RunningGrep(subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=git_env()))
+                                        stderr=subprocess.PIPE, env=git_env()),
+                       tuple(patterns))
 
 
 def start_pcre_grep(repo: Path, patterns: list[str], pathspec: str = "*.py",

@@ -220,7 +220,7 @@ def test_an_early_search_for_other_needles_is_stopped_not_answered(
     early = fileset.early
     assert early is not None
     assert fileset.grep(["fastapi"]) == {"b.py"}
-    assert early[1].process is not None and early[1].process.poll() is not None
+    assert early.process is not None and early.process.poll() is not None
 
 
 def test_git_word_search_equals_git_grep_w(tmp_path: Path) -> None:

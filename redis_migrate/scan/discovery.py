@@ -58,9 +58,8 @@ class FileSet:
     executor: Executor | None = field(default=None, repr=False, compare=False)
     start_executor: Callable[[], Executor | None] | None = field(default=None, repr=False,
                                                                 compare=False)
-    # a search `discover` started beside the walk: its needles and the running git grep
-    early: tuple[list[str], gitrepo.RunningGrep] | None = field(default=None, repr=False,
-                                                                compare=False)
+    # the git grep `discover` started before or beside the walk, taken by the first search
+    early: gitrepo.RunningGrep | None = field(default=None, repr=False, compare=False)
 
     def grep(self, needles: list[str], *, words: bool = False) -> set[str]:
         """The files of this set that contain any of `needles` (as words if `words`)."""
@@ -107,10 +106,10 @@ class FileSet:
     def _early(self, needles: list[str]) -> gitrepo.RunningGrep | None:
         """The search for `needles` `discover` started, if it did (taken once)."""
         early, self.early = self.early, None
-        if early is not None and early[0] != needles:
-            early[1].cancel()
+        if early is not None and early.patterns != tuple(needles):
+            early.cancel()
             return None
-        return early[1] if early is not None else None
+        return early
 
     def _git_searches(self) -> bool:
         """Whether `git grep --no-index` searches this walked folder: it reads a large tree
@@ -308,12 +307,12 @@ class Prefetch:
     for a folder it does not, the search for the prefilter's needles, already running."""
 
     in_git: bool
-    early: tuple[list[str], gitrepo.RunningGrep] | None = None
+    early: gitrepo.RunningGrep | None = None
 
     def cancel(self) -> None:
         """Stop the search if nothing took it (a run that failed before listing files)."""
         if self.early is not None:
-            self.early[1].cancel()
+            self.early.cancel()
 
 
 def prefetch(repo: Path, needles: Sequence[str] = (PREFILTER_NEEDLE,)) -> Prefetch:
@@ -338,7 +337,7 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
     (`PARALLEL_SEARCH`), and keeps if the walk leaves out no other folder. `prefetched`:
     what `prefetch` found and started, taken over (its search is kept on the same terms).
     """
-    started: list[tuple[list[str], gitrepo.RunningGrep] | None] = []
+    started: list[gitrepo.RunningGrep | None] = []
     if prefetched is not None:
         in_git = prefetched.in_git
         started.append(prefetched.early)
@@ -391,11 +390,11 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
                 and fileset._git_searches():
             fileset.early = early  # it reads what the walk read (and answers for those)
         else:
-            early[1].cancel()  # it reads folders the walk left out, or git is not the way
+            early.cancel()  # it reads folders the walk left out, or git is not the way
     return fileset
 
 
-def _start_early(repo: Path, needles: list[str]) -> tuple[list[str], gitrepo.RunningGrep] | None:
+def _start_early(repo: Path, needles: list[str]) -> gitrepo.RunningGrep | None:
     """`git grep --no-index` for `needles` over the folder but the environment folders at
     its top, started before or while the walk goes on: on a site-packages the walk is a
     quarter of the search (and on two cores git's threads have one to themselves while
@@ -405,8 +404,8 @@ def _start_early(repo: Path, needles: list[str]) -> tuple[list[str], gitrepo.Run
     try:
         with os.scandir(repo) as entries:
             top = sorted(entry.name for entry in entries if entry.name in EXCLUDED_DIRS)
-        return needles, gitrepo.start_grep(
-            repo, needles, outside=[f":(exclude,literal){name}" for name in top])
+        return gitrepo.start_grep(repo, needles,
+                                  outside=[f":(exclude,literal){name}" for name in top])
     except OSError:  # no git (the walk's search is in Python), or no folder to list
         return None
 

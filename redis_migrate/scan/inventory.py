@@ -415,7 +415,6 @@ class _Parser:
             self.report("parsing", self.done, self.total)
         return facts
 
-
     def _worth_workers(self, paths: list[str]) -> bool:
         """Whether `paths` are enough work to start the worker processes for."""
         if len(paths) >= _PARALLEL_THRESHOLD:
