@@ -1,3 +1,3 @@
-from redis_migrate.cli import main
+from redis_migrate.launch import main
 
 main()

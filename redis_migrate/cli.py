@@ -186,11 +186,12 @@ def _inventory(repo: Path, paths: list[str] | None = None,
                conversions: bool = False) -> tuple[Path, list[Batch], Config, Inventory]:
     """The validated target, its batches and config, and its inventory (with the aioredis
     conversion flags if `conversions`: they cost a rewrite in memory)."""
-    from redis_migrate.scan.discovery import prefetch
+    from redis_migrate.scan.early_search import prefetch
 
     root = _repo(repo)
     # first, before the analysis loads: on a large folder outside git, the search for the
-    # files naming redis runs on another core while Python imports and walks the folder
+    # files naming redis runs on another core while Python imports and walks the folder (the
+    # executable started it before this module loaded: then this takes it over)
     early = prefetch(root)
     try:
         from redis_migrate.scan.inventory import build_inventory

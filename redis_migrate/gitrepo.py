@@ -111,14 +111,18 @@ class RunningGrep:
 
 
 def start_grep(repo: Path, patterns: list[str], *, words: bool = False,
-               pathspec: str = "*.py", outside: list[str] | None = None) -> RunningGrep:
-    """Start `git grep -l -F` in the background (`outside`: see `_grep_args`).
+               pathspec: str = "*.py", outside: list[str] | None = None,
+               threads: int | None = None) -> RunningGrep:
+    """Start `git grep -l -F` in the background (`outside`: see `_grep_args`; `threads`:
+    git's search threads, None for its default of one per core).
 
     Lets the inventory search for importers while it parses the files found so far.
     """
     if not patterns:
         return RunningGrep(None)
     args = _grep_args(repo, ["-F", "-w"] if words else ["-F"], patterns, pathspec, outside)
+    if threads is not None:
+        args[1:1] = ["-c", f"grep.threads={threads}"]
     return RunningGrep(subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, env=git_env()),
                        tuple(patterns))

@@ -8,7 +8,6 @@ import contextlib
 import importlib
 import os
 import signal
-import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar, TypeVarTuple, Unpack, cast
 
@@ -101,6 +100,8 @@ class RemoteError(Exception):
 
 
 def _serve(conn: Connection, callers: Connection, module: str) -> None:
+    import traceback  # here: a run that starts no process (most of them) does not load it
+
     # the fork copied the caller's end too: while it is open here, the caller closing its
     # own would never end this loop
     callers.close()

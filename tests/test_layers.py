@@ -13,7 +13,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "redis_migrate"
 LAYERS = {"analysis": 1, "scan": 2, "rewrite": 3, "workflow": 4}
-FRONT = {'__main__', 'cli', 'progress', 'render'}
+FRONT = {'__main__', 'cli', 'launch', 'progress', 'render'}
 TOP = 5
 
 

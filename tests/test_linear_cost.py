@@ -21,7 +21,7 @@ from analysis_helpers import git_init, scan, site_at, write_repo
 
 from redis_migrate import gitrepo
 from redis_migrate.config import Config
-from redis_migrate.scan import discovery
+from redis_migrate.scan import discovery, early_search
 from redis_migrate.scan.discovery import (
     _needle_regex,
     _search_files,
@@ -160,7 +160,7 @@ def test_the_search_started_beside_the_walk_is_kept_only_if_the_walk_left_nothin
         return running
 
     monkeypatch.setattr(gitrepo, "start_grep", recorded)
-    early = discovery.prefetch(tmp_path) if prefetched else None
+    early = early_search.prefetch(tmp_path) if prefetched else None
     assert early is None or (not early.in_git and early.early is not None)
     fileset = discover(tmp_path, Config(), search_first=["redis"], prefetched=early)
     starts = starts or prefetched  # a prefetch starts before anything is known
@@ -206,7 +206,7 @@ def test_the_cli_starts_the_search_before_the_walk_and_answers_from_it(
 def test_a_prefetch_in_a_git_work_tree_starts_nothing(tmp_path: Path) -> None:
     write_repo(tmp_path, {"a.py": "import redis\n"})
     git_init(tmp_path)
-    early = discovery.prefetch(tmp_path)
+    early = early_search.prefetch(tmp_path)
     assert early.in_git and early.early is None
     fileset = discover(tmp_path, Config(), search_first=["redis"], prefetched=early)
     assert fileset.in_git and fileset.grep(["redis"]) == {"a.py"}
@@ -707,7 +707,7 @@ def test_an_inventory_loads_libcst_only_for_what_needs_it(tmp_path: Path) -> Non
 def _modules_after_inventory(root: Path, which: str) -> tuple[str, str]:
     """`migrate inventory --format json` on `root` in a new interpreter: what it printed,
     and `sorted(<which>)` over the modules it loaded by then (`which`: a generator's text)."""
-    probe = ("import sys\nfrom redis_migrate.cli import main\nsys.argv = ['migrate', "
+    probe = ("import sys\nfrom redis_migrate.launch import main\nsys.argv = ['migrate', "
              "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
              "except SystemExit:\n    pass\n"
              f"print(sorted({which}), file=sys.stderr)\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from redis_migrate.batch_catalog import Batch
 from redis_migrate.config import Config
-from redis_migrate.scan.discovery import Prefetch
+from redis_migrate.scan.early_search import Prefetch
 from redis_migrate.scan.inventory import Progress, build_inventory
 from redis_migrate.scan.report import Inventory
 

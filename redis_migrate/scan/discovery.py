@@ -23,7 +23,8 @@ from redis_migrate.analysis.test_paths import TEST_DIRS as TEST_DIRS
 from redis_migrate.analysis.test_paths import is_test_path as is_test_path
 from redis_migrate.config import DEFAULT_INCLUDE, Config
 from redis_migrate.model import Skipped
-from redis_migrate.scan.folder_walk import EXCLUDED_DIRS as EXCLUDED_DIRS
+from redis_migrate.scan.early_search import Prefetch, start_early
+from redis_migrate.scan.environments import EXCLUDED_DIRS
 from redis_migrate.scan.folder_walk import gitignore_spec
 from redis_migrate.scan.folder_walk import walk as _walk
 
@@ -297,33 +298,6 @@ def _start_git_word_grep(repo: Path, words: list[str], outside: list[str] | None
     return answer
 
 
-# What every inventory searches for first: the files that mention the client library.
-PREFILTER_NEEDLE = "redis"
-
-
-@dataclass(slots=True)
-class Prefetch:
-    """What `prefetch` found and started for `discover`: whether git holds the target, and
-    for a folder it does not, the search for the prefilter's needles, already running."""
-
-    in_git: bool
-    early: gitrepo.RunningGrep | None = None
-
-    def cancel(self) -> None:
-        """Stop the search if nothing took it (a run that failed before listing files)."""
-        if self.early is not None:
-            self.early.cancel()
-
-
-def prefetch(repo: Path, needles: Sequence[str] = (PREFILTER_NEEDLE,)) -> Prefetch:
-    """Start, for a folder git does not hold, `git grep --no-index` for `needles` over it but
-    its environment folders, before the caller loads the analysis: on a large tree the
-    search then runs on another core while Python imports and walks. `discover` keeps it if
-    its walk leaves out no other folder, and stops it otherwise."""
-    in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
-    return Prefetch(in_git, None if in_git else _start_early(repo, list(needles)))
-
-
 def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
              prefetched: Prefetch | None = None) -> FileSet:
     """List the target's Python files, minus excluded ones; note the ones that cannot be read.
@@ -345,11 +319,11 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
     else:
         in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
 
-    def start_early() -> None:
-        started.append(_start_early(repo, list(search_first)))
+    def start_beside_walk() -> None:
+        started.append(start_early(repo, list(search_first)))
 
     walked = None if in_git else _walk(repo, None if started or not search_first
-                                       else start_early, PARALLEL_SEARCH)
+                                       else start_beside_walk, PARALLEL_SEARCH)
     early = started[0] if started else None
     candidates = gitrepo.list_files(repo) if walked is None else walked.files
     lifecycle = config.lifecycle_module.replace(os.sep, "/")
@@ -392,22 +366,6 @@ def discover(repo: Path, config: Config, *, search_first: Sequence[str] = (),
         else:
             early.cancel()  # it reads folders the walk left out, or git is not the way
     return fileset
-
-
-def _start_early(repo: Path, needles: list[str]) -> gitrepo.RunningGrep | None:
-    """`git grep --no-index` for `needles` over the folder but the environment folders at
-    its top, started before or while the walk goes on: on a site-packages the walk is a
-    quarter of the search (and on two cores git's threads have one to themselves while
-    Python walks). The top's folders are named literally: the `**` globs that exclude them
-    at any depth cost git a sixth of its search; one deeper is found by the walk, and the
-    search then stopped."""
-    try:
-        with os.scandir(repo) as entries:
-            top = sorted(entry.name for entry in entries if entry.name in EXCLUDED_DIRS)
-        return gitrepo.start_grep(repo, needles,
-                                  outside=[f":(exclude,literal){name}" for name in top])
-    except OSError:  # no git (the walk's search is in Python), or no folder to list
-        return None
 
 
 LIFECYCLE_ITSELF = "the lifecycle module itself"

@@ -12,18 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from redis_migrate.scan.environments import EXCLUDED_DIRS, environment_excludes
+
 if TYPE_CHECKING:
     # imported where a spec is made (see `gitignore_spec`)
     from pathspec import GitIgnoreSpec
-
-# Never analysed, wherever they are: environments and vendored dependencies.
-EXCLUDED_DIRS = frozenset({".venv", "site-packages", "node_modules", ".git", "__pycache__",
-                           ".tox", ".nox", ".mypy_cache", ".pytest_cache"})
-
-
-def environment_excludes() -> list[str]:
-    """The exclude pathspecs of `EXCLUDED_DIRS`, wherever they are."""
-    return [f":(exclude,glob)**/{name}/**" for name in sorted(EXCLUDED_DIRS)]
 
 
 @dataclass(slots=True)

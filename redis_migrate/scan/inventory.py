@@ -54,13 +54,12 @@ from redis_migrate.redis_api import CLIENT_CLASSES
 from redis_migrate.scan.classify import classify
 from redis_migrate.scan.discovery import (
     LIFECYCLE_ITSELF,
-    PREFILTER_NEEDLE,
     FileSet,
-    Prefetch,
     discover,
     module_name,
     needle_pattern,
 )
+from redis_migrate.scan.early_search import PREFILTER_NEEDLE, Prefetch
 from redis_migrate.scan.lifecycle import template_text
 from redis_migrate.scan.lifecycle_reader import LifecycleFacts, read_lifecycle
 from redis_migrate.scan.named_clients import named_clients
@@ -97,7 +96,7 @@ def build_inventory(repo: Path, config: Config, batches: list[Batch],
     Raises UsageError when the repository holds no Python file to analyse, unless
     `allow_empty` (`init` in a new project: there is nothing to migrate, and that is fine).
     `progress` is called as the run goes (see `Progress`); `prefetched`: what
-    `discovery.prefetch` started for `repo` (taken over).
+    `early_search.prefetch` started for `repo` (taken over).
     """
     report = progress or _silent
     repo = repo.resolve()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-# The files the search for `discovery.PREFILTER_NEEDLE` found that really name redis, not
+# The files the search for `early_search.PREFILTER_NEEDLE` found that really name redis, not
 # an English word that spells it: the GPL's "redistribute it and/or modify it" heads every
 # file of some packages (176 of PyGithub's), each then parsed for nothing.
 REDIS_MENTION = re.compile(rb"redis(?!tribut|play|cover)")
