@@ -185,12 +185,17 @@ class RewriteCommand(VisitorBasedCodemodCommand):
     for decorators no codemod here uses. A subclass that uses one is refused when defined.
     """
 
+    # whether the class has a `visit_Name_value`-style hook: LibCST calls two methods per
+    # attribute of every node, which look for one each time, only worth it when there is one
+    attribute_hooks = False
+
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
         for name, value in vars(cls).items():
             if any(hasattr(value, mark) for mark in MATCHER_MARKS):
                 raise TypeError(f"{cls.__name__}.{name}: matcher decorators are not "
                                 f"honoured by a RewriteCommand")
+        cls.attribute_hooks = defines_attribute_hooks(cls)
 
     def __init__(self, context: CodemodContext) -> None:
         Codemod.__init__(self, context)
@@ -276,10 +281,52 @@ class RewriteCommand(VisitorBasedCodemodCommand):
             return None
         return f"{target}.{rest}" if rest else target
 
-    on_visit = cst.CSTTransformer.on_visit
-    on_leave = cst.CSTTransformer.on_leave  # type: ignore[assignment]
-    on_visit_attribute = cst.CSTTransformer.on_visit_attribute
-    on_leave_attribute = cst.CSTTransformer.on_leave_attribute
+    # LibCST's dispatch, as a CSTTransformer does it, with each class's hooks looked up once
+    # (`_hook`): LibCST formats the hook's name and looks it up at each node, then calls its
+    # no-op default for almost every one, and does the same again per attribute of the node
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        hook = _hook(type(self), "visit_", type(node))
+        return hook is None or hook(self, node) is not False
+
+    def on_leave(self, original_node: NodeT, updated_node: NodeT  # type: ignore[override]
+                 ) -> NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]:
+        hook = _hook(type(self), "leave_", type(original_node))
+        if hook is None:
+            return updated_node
+        return cast("NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]",
+                    hook(self, original_node, updated_node))
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if self.attribute_hooks:
+            cst.CSTTransformer.on_visit_attribute(self, node, attribute)
+
+    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
+        if self.attribute_hooks:
+            cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
+
+
+# per (codemod class, "visit_" or "leave_", node class): the class's own hook, None for
+# LibCST's no-op default
+_HOOKS: dict[tuple[type, str, type], Callable[..., object] | None] = {}
+
+
+def _hook(codemod: type, prefix: str, node: type) -> Callable[..., object] | None:
+    key = (codemod, prefix, node)
+    try:
+        return _HOOKS[key]
+    except KeyError:
+        name = prefix + node.__name__
+        found = getattr(codemod, name, None)
+        hook = None if found is getattr(cst.CSTTransformer, name, None) else found
+        _HOOKS[key] = hook
+        return hook
+
+
+def defines_attribute_hooks(codemod: type) -> bool:
+    """Whether the class defines a `visit_Name_value`-style hook (LibCST's defaults aside)."""
+    return any(name.startswith(("visit_", "leave_")) and len(name.split("_", 2)) == 3
+               and getattr(codemod, name) is not getattr(cst.CSTTransformer, name, None)
+               for name in dir(codemod))
 
 
 class PathAwareCommand(RewriteCommand):

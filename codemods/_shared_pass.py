@@ -60,8 +60,8 @@ class SharedPass(RewriteCommand):
         self._pruned_at: list[cst.CSTNode | None] = [None] * len(members)
         # `visit_Name_value`-style hooks: a call per attribute of every node is only worth
         # making when a member has one
-        self._attribute_hooks = any(len(name.split("_", 2)) == 3 for member in members
-                                    for name in hooks(type(member)))
+        self._attribute_hooks = any(getattr(member, "attribute_hooks", True)
+                                    for member in members)
 
     @contextmanager
     def resolve(self, wrapper: MetadataWrapper) -> Iterator[None]:

@@ -142,3 +142,71 @@ def test_a_rewrite_command_visits_and_leaves_like_a_transformer() -> None:
     tree = codemod.transform_module(cst.parse_module("client.get(key)\n"))
     assert tree.code == "r.get(key)\n"
     assert codemod.seen == ["func", "client", "get", "key"]
+
+
+class _Recorder:
+    """Hooks of every kind, recording the order LibCST calls them in: a node hook that
+    prunes, a leave that rewrites, attribute hooks (`visit_Call_func`)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.calls.append(f"visit def {node.name.value}")
+        return node.name.value != "pruned"  # nothing inside `pruned` is visited
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.calls.append(f"visit name {node.value}")
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        return updated.with_changes(value=updated.value.upper())
+
+    def visit_Call_func(self, node: cst.Call) -> None:
+        self.calls.append("visit call func")
+
+    def leave_Call_args(self, node: cst.Call) -> None:
+        self.calls.append("leave call args")
+
+
+class _PlainRecorder(_Recorder, cst.CSTTransformer):
+    pass
+
+
+class _CommandRecorder(_Recorder, RewriteCommand):
+    def __init__(self, context: CodemodContext) -> None:
+        _Recorder.__init__(self)
+        RewriteCommand.__init__(self, context)
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        return tree.visit(self)
+
+
+class _CommandWithoutAttributeHooks(RewriteCommand):
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.names = 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names += 1
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        return tree.visit(self)
+
+
+def test_a_rewrite_command_visits_as_a_plain_transformer_does() -> None:
+    # RewriteCommand looks each class's hooks up once rather than at every node: the same
+    # hooks run in the same order, a visit returning False prunes, leaves rewrite
+    source = "def kept(a):\n    f(b, c)\n\ndef pruned(d):\n    g(e)\n\nh(i)\n"
+    plain = _PlainRecorder()
+    expected = cst.parse_module(source).visit(plain)
+    command = _CommandRecorder(CodemodContext())
+    got = command.transform_module(cst.parse_module(source))
+    assert got.code == expected.code
+    assert command.calls == plain.calls
+    assert "visit name e" not in command.calls and "visit name b" in command.calls
+    assert "visit call func" in command.calls and "leave call args" in command.calls
+    assert "H(I)" in got.code and "G(E)" not in got.code  # pruned: its leaves did not run
+    assert _CommandRecorder.attribute_hooks and not _CommandWithoutAttributeHooks.attribute_hooks
+    counting = _CommandWithoutAttributeHooks(CodemodContext())
+    counting.transform_module(cst.parse_module(source))
+    assert counting.names == 11  # kept a f b c pruned d g e h i

@@ -20,7 +20,7 @@ from redis_migrate.codemods._accessor import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
 from redis_migrate.codemods._import_layout import TidyModuleStart
 from redis_migrate.codemods._plain_visitors import search_matchers_once_per_class
-from redis_migrate.codemods._tree_memo import note_parsed
+from redis_migrate.codemods._tree_memo import code_of, note_parsed
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
 from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports
 from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
@@ -78,7 +78,8 @@ def _rewrite(repo: Path, plan: FilePlan, lifecycle: str, analysed: FileFacts | N
     rewritten = _run_codemods(plan, tree, lifecycle, result)
     if rewritten is None:
         return None
-    after = rewritten.bytes
+    # the text the last passes generated to read the tree, when the tree is still theirs
+    after = code_of(rewritten).encode(rewritten.encoding)
     problem = _verify(plan, analysed, after)
     if problem:
         result.problems.append(problem)
