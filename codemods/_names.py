@@ -51,6 +51,9 @@ class Spelled:
     # names read (a `Name` loaded) that one import binds and nothing else in the module does:
     # every read of them is that import, so it stays without a scope analysis
     plainly_read: frozenset[str] = frozenset()
+    # whether an import statement sits below the module's top (in a def, an `if`, a `try`):
+    # a pass that only touches imports need not enter any compound statement otherwise
+    nested_imports: bool = True
 
 
 def spelled(module: cst.Module) -> Spelled:
@@ -75,12 +78,15 @@ def _spelled(module: cst.Module) -> Spelled:
     loads: set[str] = set()
     imported: set[str] = set()
     top = {id(statement) for statement in tree.body}
+    nested_imports = False
     for node in ast.walk(tree):
         _count_binding(node, binders, loads, imported, id(node) in top)
         if isinstance(node, ast.Call):
             callee = ast_dotted(node.func)
             if callee is not None:
                 calls.add(callee)
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+            nested_imports = True
         if isinstance(node, ast.Import):
             imports.extend((None, a.name, a.asname) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
@@ -106,7 +112,7 @@ def _spelled(module: cst.Module) -> Spelled:
     plainly_read = frozenset() if binders[_ANYTHING] else frozenset(
         name for name in loads & imported if binders[name] == 1)
     return Spelled(frozenset(names), frozenset(words), tuple(imports), tuple(relative),
-                   frozenset(calls), plainly_read)
+                   frozenset(calls), plainly_read, nested_imports)
 
 
 def _count_binding(node: ast.AST, binders: Counter[str], loads: set[str],

@@ -77,6 +77,7 @@ class UpdateRedisImports(RewriteCommand):
         self.setup_modules = dict(setup_modules or {})
         self.read_before = frozenset(read_before) if read_before is not None else None
         self._calls: set[str] = set()  # accessors called: get_redis, get_sync_redis
+        self._top_only = False  # every import at the module's top (known at visit_Module)
         self._imported: set[str] = set()  # accessors imported from the lifecycle module
 
     @classmethod
@@ -108,6 +109,13 @@ class UpdateRedisImports(RewriteCommand):
         # large file's nodes) are not visited at all
         return any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in node.body)
 
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        # nor, when every import is at the module's top, the defs, classes and blocks: no
+        # import is inside them
+        if self._top_only and isinstance(node, cst.BaseCompoundStatement):
+            return False
+        return super().on_visit(node)
+
     def _was_read(self, bound: str) -> bool:
         """Whether the file read `bound` before the rewrite (or that is not known)."""
         return self.read_before is None or bound in self.read_before
@@ -119,6 +127,7 @@ class UpdateRedisImports(RewriteCommand):
 
     def visit_Module(self, node: cst.Module) -> None:
         found = spelled(node)
+        self._top_only = not found.nested_imports
         self._loaded = found.names
         self._string_words = found.string_words
         self._plainly_read = found.plainly_read
