@@ -43,7 +43,8 @@ class Prefetch:
             self.early.cancel()
 
 
-# searches `start_ahead` started, by the resolved folder, until `prefetch` takes one
+# searches `start_ahead` started, by the resolved folder, until `prefetch` takes one; those
+# left (a command line that failed before its inventory) are stopped at exit
 _ahead: dict[Path, Prefetch] = {}
 
 
@@ -56,8 +57,6 @@ def start_ahead(repo: Path) -> None:
             return  # the CLI says what is wrong with it
     except (OSError, RuntimeError):
         return
-    if not _ahead:
-        atexit.register(_stop_ahead)
     _ahead[resolved] = _start(resolved, [PREFILTER_NEEDLE])
 
 
@@ -89,6 +88,9 @@ def _stop_ahead() -> None:
     for ahead in _ahead.values():
         ahead.cancel()
     _ahead.clear()
+
+
+atexit.register(_stop_ahead)
 
 
 def start_early(repo: Path, needles: list[str]) -> gitrepo.RunningGrep | None:
