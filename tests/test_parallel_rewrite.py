@@ -152,3 +152,22 @@ def test_an_interrupted_call_ends_the_warm_process_and_the_workers_it_forked(
 
         time.sleep(0.1)
     assert _gone(child)
+
+
+def test_the_check_after_a_rewrite_compiles_parses_once_and_still_refuses() -> None:
+    # the rewritten text is parsed once and the tree compiled: what only the compiler
+    # refuses (a module-level return) is still refused, newer grammar still compiles, and a
+    # removed client still read is still caught, from the same tree
+    from redis_migrate.analysis.extract import extract
+    from redis_migrate.rewrite.edit_plan import FilePlan
+    from redis_migrate.rewrite.file_rewrite import _verify
+
+    before = b"import redis\n\nclient = redis.Redis()\n\n\ndef f():\n    return client\n"
+    analysed = extract("app/c.py", "app.c", False, before, ())
+    plan = FilePlan("app/c.py", "app.c", "app", remove_names={"client"})
+    assert _verify(plan, analysed, b"import redis\n\nreturn 1\n") is not None
+    problem = _verify(plan, analysed, b"import redis\n\n\ndef f():\n    return client\n")
+    assert problem is not None and "client" in problem and "undefined" in problem
+    newer = b"type Alias = int\n\n\ndef f[T](x: T) -> T:\n    return x\n"
+    assert _verify(FilePlan("app/d.py", "app.d", "app"),
+                   extract("app/d.py", "app.d", False, newer, ()), newer) is None

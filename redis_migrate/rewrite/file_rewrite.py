@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
@@ -28,6 +29,9 @@ from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask
 from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.workers import process_pool
+
+if TYPE_CHECKING:
+    import ast
 
 # LibCST's import visitors, made several times per file, no longer search themselves for
 # matcher decorators they do not have (in the workers too: they are forked after this)
@@ -178,11 +182,19 @@ def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
 
 def _verify(plan: FilePlan, analysed: FileFacts, after: bytes) -> str | None:
     """The rewritten file compiles, and the planned instantiations are gone from it."""
+    import ast
+
     try:
-        compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
+        try:
+            tree = ast.parse(after, plan.path)
+        except SyntaxError:  # newer grammar than the running Python's, or a real error
+            tree = parse_source(after, plan.path)
+            compile(compilable_text(after), plan.path, "exec", dont_inherit=True)
+        else:
+            compile(tree, plan.path, "exec", dont_inherit=True)  # not parsed a second time
     except (SyntaxError, ValueError) as exc:
         return f"{plan.path}: the rewrite does not compile ({exc}); this is a bug"
-    dangling = _dangling(after, plan, analysed)
+    dangling = _dangling(tree, plan, analysed)
     if dangling:
         return (f"{plan.path}: the rewrite would leave {', '.join(sorted(dangling))} undefined; "
                 f"nothing in the batch is written")
@@ -197,7 +209,7 @@ def _verify(plan: FilePlan, analysed: FileFacts, after: bytes) -> str | None:
     return None
 
 
-def _dangling(after: bytes, plan: FilePlan, analysed: FileFacts) -> set[str]:
+def _dangling(tree: ast.Module, plan: FilePlan, analysed: FileFacts) -> set[str]:
     """Names of removed clients (or their import aliases) still read but no longer bound."""
     import ast
 
@@ -205,7 +217,6 @@ def _dangling(after: bytes, plan: FilePlan, analysed: FileFacts) -> set[str]:
     gone |= {local for _scope, local, target in analysed.imports if target in plan.references}
     if not gone:
         return set()
-    tree = parse_source(after)
     bound: set[str] = set()
     loaded: set[str] = set()
     for node in ast.walk(tree):
