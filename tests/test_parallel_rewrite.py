@@ -165,7 +165,9 @@ def test_the_check_after_a_rewrite_compiles_parses_once_and_still_refuses() -> N
     before = b"import redis\n\nclient = redis.Redis()\n\n\ndef f():\n    return client\n"
     analysed = extract("app/c.py", "app.c", False, before, ())
     plan = FilePlan("app/c.py", "app.c", "app", remove_names={"client"})
-    assert _verify(plan, analysed, b"import redis\n\nreturn 1\n") is not None
+    plain = extract("app/p.py", "app.p", False, b"x = 1\n", ())
+    refused = _verify(FilePlan("app/p.py", "app.p", "app"), plain, b"x = 1\nreturn x\n")
+    assert refused is not None and "does not compile" in refused
     problem = _verify(plan, analysed, b"import redis\n\n\ndef f():\n    return client\n")
     assert problem is not None and "client" in problem and "undefined" in problem
     newer = b"type Alias = int\n\n\ndef f[T](x: T) -> T:\n    return x\n"
