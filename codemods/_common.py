@@ -185,6 +185,10 @@ class RewriteCommand(VisitorBasedCodemodCommand):
     for decorators no codemod here uses. A subclass that uses one is refused when defined.
     """
 
+    # False for a pass that neither declares metadata nor asks for scopes (`scope_of`): it
+    # visits the module itself, with no metadata wrapper and no check that its nodes are
+    # distinct (a walk of the whole tree, for nothing)
+    reads_metadata = True
     # whether the class has a `visit_Name_value`-style hook: LibCST calls two methods per
     # attribute of every node, which look for one each time, only worth it when there is one
     attribute_hooks = False
@@ -215,6 +219,9 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         of its own; a parse never reuses one, nor does a pass that inserts nothing twice, and
         checking costs a quarter of the copy (which was a fifth of a rewrite). A LibCST that
         stops calling this hook copies as before."""
+        if not self.reads_metadata and not self.get_inherited_dependencies():
+            yield module
+            return
         if (self.context.metadata_manager is not None
                 or not remember(module, "distinct", distinct_nodes)):
             with super()._handle_metadata_reference(module) as copied:
@@ -237,6 +244,9 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         (a close call on a plain name, a class with no client attribute). The analysis is the
         wrapper's, on the tree being visited, so an answer is the one a declared dependency
         gives."""
+        if not self.reads_metadata:
+            raise TypeError(f"{type(self).__name__} says it reads no metadata, and asks for "
+                            f"a scope")
         scopes = self.metadata.get(ScopeProvider)
         if scopes is None:
             wrapper = self.context.wrapper

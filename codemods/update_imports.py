@@ -54,6 +54,7 @@ class UpdateRedisImports(RewriteCommand):
     # the codemod; the calls are resolved through the module's imports (`_resolved`)
     # last: it imports what the others call and drops what they left unused
     SERVES = Serves(always=True, order=100)
+    reads_metadata = False  # it reads the module's imports from its text (`spelled`)
 
     def __init__(self, context: CodemodContext, lifecycle: str, module: str, package: str,
                  also_unused: Collection[str] = (),
@@ -283,6 +284,7 @@ class DropOrphanedStdlibImports(RewriteCommand):
     not this rewrite's business."""
 
     DESCRIPTION = "Drop standard-library imports the rewrite left unused."
+    reads_metadata = False  # it schedules LibCST's RemoveImportsVisitor, which reads its own
 
     def __init__(self, context: CodemodContext, before: cst.Module) -> None:
         super().__init__(context)

@@ -139,3 +139,43 @@ def test_a_node_made_and_dropped_by_a_codemod_does_not_stand_for_another(
     assert "    store.redis_client = get_redis()\n" in out
     assert "pool =" not in out  # the released pool's statement went
     assert "    await store.redis_client.aclose()\n" in out, out
+
+
+class _NoMetadata(RewriteCommand):
+    """A pass that says it reads no metadata; records the tree it visits."""
+
+    reads_metadata = False
+
+    def __init__(self, ask_scope: bool = False) -> None:
+        super().__init__(CodemodContext())
+        self.ask_scope = ask_scope
+        self.visited: cst.Module | None = None
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self.visited = node
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if self.ask_scope:
+            self.scope_of(node)
+
+    def transform_module_impl(self, tree: cst.Module) -> cst.Module:
+        return tree.visit(self)
+
+
+def test_a_pass_that_reads_no_metadata_visits_even_a_tree_that_reuses_a_node(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # neither LibCST's copy nor the check for reused nodes: nothing is keyed by node there
+    import redis_migrate.codemods._common as common
+
+    shared = cst.Name("x")
+    tree = cst.Module(body=[cst.SimpleStatementLine([cst.Expr(shared)]),
+                            cst.SimpleStatementLine([cst.Expr(shared)])])
+    checked: list[object] = []
+    monkeypatch.setattr(common, "distinct_nodes",
+                        lambda node: checked.append(node) or distinct_nodes(node))
+    codemod = _NoMetadata()
+    codemod.transform_module(tree)
+    assert codemod.visited is tree and checked == []
+    with pytest.raises(TypeError, match="reads no metadata"):
+        _NoMetadata(ask_scope=True).transform_module(cst.parse_module("y = 1\n"))
+    assert _Positions().transform_module(tree) is not None and checked  # the others check
