@@ -7,9 +7,9 @@ that plans the batch does not (`redis_migrate.rewrite.apply`).
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.codemod import Codemod, CodemodContext, SkipFile
@@ -29,9 +29,6 @@ from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask
 from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.workers import process_pool
-
-if TYPE_CHECKING:
-    import ast
 
 # LibCST's import visitors, made several times per file, no longer search themselves for
 # matcher decorators they do not have (in the workers too: they are forked after this)
@@ -114,8 +111,6 @@ def _alias_taken_names(plan: FilePlan, analysed: FileFacts, lifecycle: str) -> N
 
 def _syntax_error_line(source: bytes, fallback: int) -> int:
     """The line Python reports for a syntax error (LibCST's can be one further on)."""
-    import ast
-
     try:
         ast.parse(source)
     except SyntaxError as exc:
@@ -182,8 +177,6 @@ def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
 
 def _verify(plan: FilePlan, analysed: FileFacts, after: bytes) -> str | None:
     """The rewritten file compiles, and the planned instantiations are gone from it."""
-    import ast
-
     try:
         try:
             tree = ast.parse(after, plan.path)
@@ -211,8 +204,6 @@ def _verify(plan: FilePlan, analysed: FileFacts, after: bytes) -> str | None:
 
 def _dangling(tree: ast.Module, plan: FilePlan, analysed: FileFacts) -> set[str]:
     """Names of removed clients (or their import aliases) still read but no longer bound."""
-    import ast
-
     gone = set(plan.remove_names)
     gone |= {local for _scope, local, target in analysed.imports if target in plan.references}
     if not gone:

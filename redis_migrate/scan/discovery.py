@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
 
-
 class ByteSearch(Protocol):
     """What `FileSet.matching` looks for: a compiled expression, or anything that answers
     `search(data)` with something true when the bytes match."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 from redis_migrate import gitrepo
@@ -57,31 +56,26 @@ def start_ahead(repo: Path) -> None:
             return  # the CLI says what is wrong with it
     except (OSError, RuntimeError):
         return
-    _ahead[resolved] = _start(resolved, [PREFILTER_NEEDLE])
+    _ahead[resolved] = _start(resolved)
 
 
-def prefetch(repo: Path, needles: Sequence[str] = (PREFILTER_NEEDLE,)) -> Prefetch:
-    """Start, for a folder git does not hold, `git grep --no-index` for `needles` over it but
-    its environment folders, before the caller loads the analysis: on a large tree the
-    search then runs on another core while Python imports and walks. `discover` keeps it if
-    its walk leaves out no other folder, and stops it otherwise.
+def prefetch(repo: Path) -> Prefetch:
+    """Start, for a folder git does not hold, `git grep --no-index` for the prefilter's
+    needle over it but its environment folders, before the caller loads the analysis: on a
+    large tree the search then runs on another core while Python imports and walks.
+    `discover` keeps it if its walk leaves out no other folder, and stops it otherwise.
 
-    The search `start_ahead` started for `repo` and these needles is taken rather than
-    started twice; one started for another folder is stopped."""
+    The search `start_ahead` started for `repo` is taken rather than started twice; one
+    started for another folder is stopped."""
     resolved = repo.resolve()
     ahead = _ahead.pop(resolved, None)
     _stop_ahead()
-    if ahead is not None and (ahead.early is None
-                              or ahead.early.patterns == tuple(needles)):
-        return ahead
-    if ahead is not None:
-        ahead.cancel()
-    return _start(resolved, list(needles))
+    return ahead if ahead is not None else _start(resolved)
 
 
-def _start(repo: Path, needles: list[str]) -> Prefetch:
+def _start(repo: Path) -> Prefetch:
     in_git = gitrepo.is_work_tree(repo) and not gitrepo.is_ignored_folder(repo)
-    return Prefetch(in_git, None if in_git else start_early(repo, needles))
+    return Prefetch(in_git, None if in_git else start_early(repo, [PREFILTER_NEEDLE]))
 
 
 def _stop_ahead() -> None:
