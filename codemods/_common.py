@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import fields, replace
-from operator import attrgetter
+from dataclasses import replace
 from typing import TypeVar, cast
 
 import libcst as cst
@@ -21,6 +20,7 @@ from libcst.metadata import (
 from redis_migrate.redis_api import CONSTRUCTORS
 
 from ._plain_visitors import MATCHER_MARKS
+from ._traversal import defines_attribute_hooks, distinct_nodes, own_hook
 from ._tree_memo import remember
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -128,53 +128,6 @@ class FunctionPaths:
     @property
     def depth(self) -> int:
         return len(self._stack)
-
-
-# per class of value met in a node's fields: 0 not a node, 1 a node, 2 a sequence that may hold
-# nodes (an isinstance against the CSTNode ABC for every value costs more than the walk itself)
-_KINDS: dict[type, int] = {}
-# per node class: one call that reads all its fields (nodes are slotted dataclasses)
-_FIELDS_OF: dict[type, Callable[[object], tuple[object, ...]]] = {}
-
-
-def distinct_nodes(root: cst.CSTNode) -> bool:
-    """Whether no node object appears twice in the tree under `root` (metadata is keyed by
-    node identity, so a reused node would get one answer for two places)."""
-    seen: set[int] = set()
-    stack: list[object] = [root]
-    kinds, fields_of = _KINDS, _FIELDS_OF
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return False
-        seen.add(id(node))
-        read = fields_of.get(type(node))
-        if read is None:
-            read = fields_of[type(node)] = _field_reader(type(node))
-        for value in read(node):
-            kind = kinds.get(type(value))
-            if kind is None:
-                kind = kinds[type(value)] = (1 if isinstance(value, cst.CSTNode)
-                                             else 2 if isinstance(value, (list, tuple)) else 0)
-            if kind == 1:
-                stack.append(value)
-            elif kind == 2:
-                for item in cast("list[object]", value):
-                    item_kind = kinds.get(type(item))
-                    if item_kind is None:
-                        item_kind = kinds[type(item)] = 1 if isinstance(item, cst.CSTNode) else 0
-                    if item_kind == 1:
-                        stack.append(item)
-    return True
-
-
-def _field_reader(node_type: type) -> Callable[[object], tuple[object, ...]]:
-    """One call that gives a node's field values, in a tuple."""
-    names = [f.name for f in fields(node_type)]
-    if len(names) > 1:
-        return attrgetter(*names)
-    # attrgetter of one name gives the value itself, of none is an error
-    return lambda node: tuple(getattr(node, name) for name in names)
 
 
 class RewriteCommand(VisitorBasedCodemodCommand):
@@ -292,15 +245,15 @@ class RewriteCommand(VisitorBasedCodemodCommand):
         return f"{target}.{rest}" if rest else target
 
     # LibCST's dispatch, as a CSTTransformer does it, with each class's hooks looked up once
-    # (`_hook`): LibCST formats the hook's name and looks it up at each node, then calls its
+    # (`own_hook`): LibCST formats the hook's name and looks it up at each node, then calls its
     # no-op default for almost every one, and does the same again per attribute of the node
     def on_visit(self, node: cst.CSTNode) -> bool:
-        hook = _hook(type(self), "visit_", type(node))
+        hook = own_hook(type(self), "visit_", type(node))
         return hook is None or hook(self, node) is not False
 
     def on_leave(self, original_node: NodeT, updated_node: NodeT  # type: ignore[override]
                  ) -> NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]:
-        hook = _hook(type(self), "leave_", type(original_node))
+        hook = own_hook(type(self), "leave_", type(original_node))
         if hook is None:
             return updated_node
         return cast("NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]",
@@ -313,30 +266,6 @@ class RewriteCommand(VisitorBasedCodemodCommand):
     def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
         if self.attribute_hooks:
             cst.CSTTransformer.on_leave_attribute(self, original_node, attribute)
-
-
-# per (codemod class, "visit_" or "leave_", node class): the class's own hook, None for
-# LibCST's no-op default
-_HOOKS: dict[tuple[type, str, type], Callable[..., object] | None] = {}
-
-
-def _hook(codemod: type, prefix: str, node: type) -> Callable[..., object] | None:
-    key = (codemod, prefix, node)
-    try:
-        return _HOOKS[key]
-    except KeyError:
-        name = prefix + node.__name__
-        found = getattr(codemod, name, None)
-        hook = None if found is getattr(cst.CSTTransformer, name, None) else found
-        _HOOKS[key] = hook
-        return hook
-
-
-def defines_attribute_hooks(codemod: type) -> bool:
-    """Whether the class defines a `visit_Name_value`-style hook (LibCST's defaults aside)."""
-    return any(name.startswith(("visit_", "leave_")) and len(name.split("_", 2)) == 3
-               and getattr(codemod, name) is not getattr(cst.CSTTransformer, name, None)
-               for name in dir(codemod))
 
 
 class PathAwareCommand(RewriteCommand):

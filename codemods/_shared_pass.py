@@ -19,16 +19,9 @@ from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.metadata import MetadataWrapper
 
 from ._common import RewriteCommand
+from ._traversal import hooks
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
-
-
-def hooks(codemod: type[VisitorBasedCodemodCommand]) -> frozenset[str]:
-    """The `visit_*`/`leave_*` methods a codemod class defines (not LibCST's no-op defaults)."""
-    return frozenset(name for name in dir(codemod)
-                     if name.startswith(("visit_", "leave_"))
-                     and getattr(codemod, name) is not getattr(cst.CSTTransformer, name, None)
-                     and name not in ("visit_Module", "leave_Module"))
 
 
 def overlapping(classes: Sequence[type[VisitorBasedCodemodCommand]]) -> set[str]:
