@@ -1,5 +1,6 @@
 """Measuring primitives the benchmark sections share: a timed child process with its peak
-memory, best-of-N, tree sizes, and the reference text search.
+memory, best-of-N, tree sizes, the reference text search, and how the benchmark reports (`say`,
+`loud`) and reads git (`git_out`).
 
 Wall-clock times (`time.perf_counter`) include process start-up: users pay for it too. Peak
 memory is the child's `ru_maxrss` as `os.wait4` reports it (Linux: KiB; it covers the child
@@ -21,6 +22,26 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+
+class BenchError(Exception):
+    pass
+
+
+def say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def loud(msg: str) -> None:
+    bar = "!" * 78
+    print(f"{bar}\n!!! {msg}\n{bar}", flush=True)
+
+
+def git_out(tree: Path, *args: str) -> str:
+    res = subprocess.run(["git", *args], cwd=tree, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise BenchError(f"git {' '.join(args)} in {tree} failed: {res.stderr.strip()}")
+    return res.stdout
 
 
 @dataclass

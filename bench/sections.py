@@ -29,14 +29,20 @@ from pathlib import Path
 
 import make_corpus
 import make_library
-from measure import Timed, TreeSize, best_of, fmt_mib, fmt_s, reference_grep, run_timed, tree_size
+from measure import (
+    Timed,
+    TreeSize,
+    best_of,
+    fmt_mib,
+    fmt_s,
+    reference_grep,
+    run_timed,
+    say,
+    tree_size,
+)
 
 BENCH_DIR = Path(__file__).resolve().parent
 CORPUS_ROOT = BENCH_DIR / ".corpus"
-
-
-def say(msg: str = "") -> None:
-    print(msg, flush=True)
 
 
 class SectionError(Exception):

@@ -15,6 +15,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus_redis_code  # noqa: E402
+import inventory_check  # noqa: E402
 import make_corpus  # noqa: E402
 import run  # noqa: E402
 
@@ -140,16 +141,16 @@ def test_refuses_non_empty_dir(tmp_path):
 # ---- run.py output interpretation ---------------------------------------------------------------
 def test_count_sites_shapes(tmp_path):
     s = [{"path": "a.py", "line": 1}, {"path": "b.py", "line": 2}]
-    assert run.count_sites(s)[0] == 2
-    assert run.count_sites({"sites": s, "files": 2})[0] == 2
-    assert run.count_sites({"files": {"a.py": [{"line": 1}], "b.py": [{"line": 2}, {"line": 3}]}})[0] == 3
-    assert run.count_sites({"files": [{"path": "a.py", "sites": [{"line": 1}]}]})[0] == 1
-    assert run.count_sites({"results": s, "version": 1})[0] == 2
-    assert run.count_sites({"count": 5, "version": 1})[0] == 5
-    assert run.count_sites({"summary": {"total": 4}})[0] == 4
-    assert run.count_sites("nope")[0] is None
+    assert inventory_check.count_sites(s)[0] == 2
+    assert inventory_check.count_sites({"sites": s, "files": 2})[0] == 2
+    assert inventory_check.count_sites({"files": {"a.py": [{"line": 1}], "b.py": [{"line": 2}, {"line": 3}]}})[0] == 3
+    assert inventory_check.count_sites({"files": [{"path": "a.py", "sites": [{"line": 1}]}]})[0] == 1
+    assert inventory_check.count_sites({"results": s, "version": 1})[0] == 2
+    assert inventory_check.count_sites({"count": 5, "version": 1})[0] == 5
+    assert inventory_check.count_sites({"summary": {"total": 4}})[0] == 4
+    assert inventory_check.count_sites("nope")[0] is None
     abs_sites = [{"file": str(tmp_path / "x" / "a.py")}, {"path": "./y/b.py"}, {"location": {"path": "c.py"}}]
-    assert run.site_files(abs_sites, tmp_path) == {"x/a.py", "y/b.py", "c.py"}
+    assert inventory_check.site_files(abs_sites, tmp_path) == {"x/a.py", "y/b.py", "c.py"}
 
 
 def fake_sites(m: dict, with_importers: bool = True) -> list[dict]:
@@ -169,17 +170,17 @@ def fake_sites(m: dict, with_importers: bool = True) -> list[dict]:
 def test_check_inventory_flags(corpus, capsys):
     tree, m = corpus
     good = fake_sites(m)
-    n, problems = run.check_inventory({"sites": good, "summary": {}}, m, tree)
+    n, problems = inventory_check.check_inventory({"sites": good, "summary": {}}, m, tree)
     assert n == m["planted_sites"] and problems == []
     assert "from-imports listed as holders" in capsys.readouterr().out
-    _, problems = run.check_inventory({"sites": fake_sites(m, with_importers=False)}, m, tree)
+    _, problems = inventory_check.check_inventory({"sites": fake_sites(m, with_importers=False)}, m, tree)
     assert len(problems) == 1 and "importer files" in problems[0]
-    _, problems = run.check_inventory({"sites": good[:-2]}, m, tree)
+    _, problems = inventory_check.check_inventory({"sites": good[:-2]}, m, tree)
     assert any("sites <" in p for p in problems)
-    assert run.check_inventory({"sites": []}, m, tree)[1] == ["inventory reported no sites"]
-    assert any("MISMATCH" in p for p in run.check_inventory({"count": 3}, m, tree)[1])
+    assert inventory_check.check_inventory({"sites": []}, m, tree)[1] == ["inventory reported no sites"]
+    assert any("MISMATCH" in p for p in inventory_check.check_inventory({"count": 3}, m, tree)[1])
     fp = good + [{"file": m["lookalike_files"][0], "line": 1, "kind": "instantiation", "operations": []}]
-    assert run.check_inventory({"sites": fp}, m, tree)[1] == []  # warned, not an error
+    assert inventory_check.check_inventory({"sites": fp}, m, tree)[1] == []  # warned, not an error
     assert "false positives" in capsys.readouterr().out
 
 
