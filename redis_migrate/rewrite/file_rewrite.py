@@ -19,6 +19,7 @@ from redis_migrate.analysis.facts import FileFacts
 from redis_migrate.analysis.newer_syntax import compilable_text, parse_source
 from redis_migrate.codemods._accessor import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
+from redis_migrate.codemods._empty_batch import skip_empty_batched_visits
 from redis_migrate.codemods._import_layout import TidyModuleStart
 from redis_migrate.codemods._plain_visitors import search_matchers_once_per_class
 from redis_migrate.codemods._tree_memo import code_of, note_parsed
@@ -33,6 +34,8 @@ from redis_migrate.workers import process_pool
 # LibCST's import visitors, made several times per file, no longer search themselves for
 # matcher decorators they do not have (in the workers too: they are forked after this)
 search_matchers_once_per_class()
+# nor does a position lookup visit the whole tree for no batchable provider
+skip_empty_batched_visits()
 
 # below this many files, forking the workers costs more than it saves (each file's rewrite
 # takes tens of milliseconds, starting two workers about as long)
