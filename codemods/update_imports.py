@@ -301,8 +301,11 @@ class DropOrphanedStdlibImports(RewriteCommand):
                 and (asname or (name.split(".")[0] if source is None else name)) in orphaned]
 
     def has_work(self, module: cst.Module) -> bool:
-        """Whether a standard-library import of `module` binds a name it no longer reads
-        (kept for the pass that follows, which sees the same text)."""
+        """Whether a standard-library import of `module` binds a name it no longer reads;
+        kept for the pass that follows. `module` is the tree that pass visits, or one that
+        differs from it in import statements only (the tree the import pass read): the names
+        a file reads are the same on both, and an import the other lists that is gone by now
+        is one LibCST's RemoveImportsVisitor does not find, and leaves alone."""
         self._found = self.orphaned_imports(module)
         return bool(self._found)
 

@@ -21,10 +21,13 @@ from redis_migrate.codemods._accessor import ALIAS_PREFIX, Accessor
 from redis_migrate.codemods._contract import spelled_call
 from redis_migrate.codemods._empty_batch import skip_empty_batched_visits
 from redis_migrate.codemods._import_layout import TidyModuleStart
-from redis_migrate.codemods._plain_visitors import search_matchers_once_per_class
+from redis_migrate.codemods._plain_visitors import (
+    dispatch_plainly_without_matchers,
+    search_matchers_once_per_class,
+)
 from redis_migrate.codemods._tree_memo import code_of, note_parsed
 from redis_migrate.codemods.convert_aioredis_calls import ConvertAioredisCalls
-from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports
+from redis_migrate.codemods.update_imports import DropOrphanedStdlibImports, UpdateRedisImports
 from redis_migrate.codemods.wire_lifecycle import WireInit, shifted_position
 from redis_migrate.rewrite.edit_plan import FilePlan
 from redis_migrate.rewrite.file_task import FileChange, FileOutcome, FileTask
@@ -32,8 +35,10 @@ from redis_migrate.rewrite.pipeline import codemods_for, passes
 from redis_migrate.workers import process_pool
 
 # LibCST's import visitors, made several times per file, no longer search themselves for
-# matcher decorators they do not have (in the workers too: they are forked after this)
+# matcher decorators they do not have, nor ask at each node which of them apply (in the
+# workers too: they are forked after this)
 search_matchers_once_per_class()
+dispatch_plainly_without_matchers()
 # nor does a position lookup visit the whole tree for no batchable provider
 skip_empty_batched_visits()
 
@@ -158,14 +163,20 @@ def _run_codemods(plan: FilePlan, tree: cst.Module, lifecycle: str,
         plan.calls = {shifted_position(p, wire.inserted_at): a for p, a in plan.calls.items()}
     orphans = DropOrphanedStdlibImports(context, tree)
     plan.read_before = orphans.read_before
+    # the tree the import pass read: it changes import statements only, so what the file
+    # reads and its standard-library imports are the same on the tree it returns, and the
+    # check for orphans asks the tree whose answer that pass worked out already
+    imports_read: cst.Module | None = None
     for codemod in [*_codemods(context, plan, lifecycle), orphans, tidy]:
         # the last two look at a few nodes: a whole pass each (a deep copy, every node visited)
         # costs more than the rest of the work on a large file
-        if codemod is orphans and not orphans.has_work(tree):
+        if codemod is orphans and not orphans.has_work(imports_read or tree):
             continue
         if codemod is tidy:
             tree = tidy.leave_Module(tree, tree)
             continue
+        if isinstance(codemod, UpdateRedisImports):
+            imports_read = tree
         try:
             tree = codemod.transform_module(tree)
         except SkipFile as exc:
