@@ -100,6 +100,7 @@ class RemoteError(Exception):
 
 
 def _serve(conn: Connection, callers: Connection, module: str) -> None:
+    import gc
     import traceback  # here: a run that starts no process (most of them) does not load it
 
     # the fork copied the caller's end too: while it is open here, the caller closing its
@@ -118,6 +119,10 @@ def _serve(conn: Connection, callers: Connection, module: str) -> None:
             function, args = conn.recv()
         except EOFError:
             return
+        # what the workers it forks inherit (the code, the call's data) is out of their
+        # collections: a collection there would walk it and write to each object it walks,
+        # copying page after page the fork shared (Python's advice for forked workers)
+        gc.freeze()
         answer = broken
         if answer is None:
             try:

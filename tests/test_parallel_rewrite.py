@@ -20,7 +20,7 @@ from redis_migrate.config import load_config
 from redis_migrate.rewrite.apply import ApplyResult, run_batch
 from redis_migrate.rewrite.file_task import FileOutcome
 from redis_migrate.scan.inventory import build_inventory
-from redis_migrate.workers import RemoteError, WarmProcess
+from redis_migrate.workers import RemoteError, WarmProcess, process_pool
 
 
 def _marked_by_process(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,6 +103,39 @@ def test_a_warm_process_runs_calls_raises_their_errors_and_ends_when_closed() ->
     assert process.call(sorted, [3, 1, 2]) == [1, 2, 3]  # still serving after an error
     # it ends by itself when the pipe closes (0), not by the kill after the timeout
     assert process.close(timeout=30) == 0
+
+
+def _frozen_here_and_in_a_worker(data: list[list[int]]) -> tuple[int, int]:
+    """The objects frozen in this process and in a worker it forks."""
+    import gc
+
+    with process_pool(1) as pool:
+        worker = pool.submit(_frozen_count).result()
+    return gc.get_freeze_count(), worker
+
+
+def _frozen_count() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_what_a_warm_process_holds_is_out_of_its_workers_collections() -> None:
+    # a collection in a forked worker would walk (and write to) every object it inherited
+    import gc
+
+    assert gc.get_freeze_count() == 0  # the caller is left alone
+    process = WarmProcess("json")
+    try:
+        here, worker = process.call(_frozen_here_and_in_a_worker,
+                                    [[n] for n in range(20_000)])
+    finally:
+        process.close()
+    # the code it loaded and the call's data (20,001 lists), in the worker too (less the
+    # few objects freed since the fork)
+    assert here > 20_000
+    assert worker > 20_000
+    assert gc.get_freeze_count() == 0
 
 
 def _sleep_with_a_child(pid_file: str) -> None:
