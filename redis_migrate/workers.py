@@ -110,10 +110,15 @@ def _serve(conn: Connection, callers: Connection, module: str) -> None:
     # alone, which closes the pipe when it is done, or ends the whole group at once
     os.setpgid(0, 0)
     broken: tuple[bool, object, str] | None = None
+    # the code loads at the lowest priority: it loads while the caller's own workers parse
+    # (the inventory), and on two cores it took their CPU, which the caller waits for; at the
+    # lowest priority it loads in their gaps (the inventory's single-threaded steps)
+    priority = _lowest_priority()
     try:
         importlib.import_module(module)
     except Exception as exc:  # noqa: BLE001 - every call answers with it
         broken = (False, exc, traceback.format_exc())
+    _restore_priority(priority)
     while True:
         try:
             function, args = conn.recv()
@@ -136,3 +141,26 @@ def _serve(conn: Connection, callers: Connection, module: str) -> None:
         except Exception:  # noqa: BLE001 - an answer that does not pickle
             conn.send((False, RuntimeError(f"{function}: its answer cannot be sent back"),
                        traceback.format_exc()))
+
+
+_LOWEST = 19  # the highest nice value
+
+
+def _lowest_priority() -> int | None:
+    """Lower this process to the lowest priority; what it was (None: not lowered)."""
+    try:
+        before = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, 0, _LOWEST)
+    except (AttributeError, OSError):  # pragma: no cover - not POSIX, or not allowed
+        return None
+    return before
+
+
+def _restore_priority(before: int | None) -> None:
+    """Back to the priority it had, where this process may raise its own (a privileged
+    one, or RLIMIT_NICE); elsewhere it keeps the lowest, and its workers with it: they run
+    while the caller waits, and yield only to other programs."""
+    if before is None:
+        return
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, before)

@@ -138,6 +138,43 @@ def test_what_a_warm_process_holds_is_out_of_its_workers_collections() -> None:
     assert gc.get_freeze_count() == 0
 
 
+def _priorities() -> tuple[int, int]:
+    """The priority the module below was loaded at, and the one this process has now."""
+    import loads_at_priority  # type: ignore[import-not-found]  # written by the test
+
+    return loads_at_priority.LOADED_AT, os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def _may_raise_priority() -> bool:
+    """Whether a process here may raise its priority again after lowering it (privileged,
+    or allowed by RLIMIT_NICE), asked of a child process."""
+    code = ("import os\nbefore = os.getpriority(os.PRIO_PROCESS, 0)\n"
+            "os.setpriority(os.PRIO_PROCESS, 0, 19)\n"
+            "try:\n    os.setpriority(os.PRIO_PROCESS, 0, before)\n"
+            "except OSError:\n    print('no')\nelse:\n    print('yes')\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    return done.stdout.strip() == "yes"
+
+
+def test_a_warm_process_loads_its_code_at_the_lowest_priority(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the code loads while the caller's workers parse: it must not take their CPU
+    (tmp_path / "loads_at_priority.py").write_text(
+        "import os\nLOADED_AT = os.getpriority(os.PRIO_PROCESS, 0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    process = WarmProcess("loads_at_priority")
+    try:
+        loaded_at, now = process.call(_priorities)
+    finally:
+        process.close()
+    assert loaded_at == 19
+    # back where it was when a process may raise its own priority here, else kept
+    assert now == (mine if _may_raise_priority() else 19)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine  # the caller is left alone
+
+
 def _sleep_with_a_child(pid_file: str) -> None:
     """Forks a child that sleeps, says its pid, and sleeps: a call that runs a while."""
     import multiprocessing
