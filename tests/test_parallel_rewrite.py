@@ -68,6 +68,33 @@ def test_a_batch_rewritten_in_workers_does_what_one_process_does(
     assert parallel_batches >= 1
 
 
+def test_a_task_carries_only_the_analysis_the_rewrite_reads(tmp_path: Path) -> None:
+    # a task is sent twice; what it leaves out of the file's facts must not change a rewrite
+    import pickle
+
+    from redis_migrate.rewrite.edit_plan import plan_batch
+    from redis_migrate.rewrite.file_task import FileTask
+
+    repo = example_repo(tmp_path)
+    config, batches = load_config(repo), load_batches()
+    inventory = build_inventory(repo, config, batches)
+    compared = 0
+    for batch in batches:
+        plans = plan_batch(inventory, batch.name, config.lifecycle_import, False)
+        for path, plan in plans.items():
+            facts = inventory.facts.get(path)
+            full = FileTask(repo, config.lifecycle_import, plan, facts)
+            slim = FileTask.of(repo, config.lifecycle_import, plan, facts)
+            assert len(pickle.dumps(slim)) < len(pickle.dumps(full))
+            # each rewrite adjusts its plan: a copy each
+            one = file_rewrite.rewrite_file(pickle.loads(pickle.dumps(full)))
+            two = file_rewrite.rewrite_file(pickle.loads(pickle.dumps(slim)))
+            assert (one.change, one.problems, one.warnings, one.flagged) == \
+                (two.change, two.problems, two.warnings, two.flagged), path
+            compared += one.change is not None
+    assert compared >= 5
+
+
 @pytest.mark.parametrize(("jobs", "loads_libcst"), [(2, False), (1, True)])
 def test_the_process_that_runs_a_batch_in_workers_never_imports_libcst(
         tmp_path: Path, jobs: int, loads_libcst: bool) -> None:

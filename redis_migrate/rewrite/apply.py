@@ -267,7 +267,7 @@ def _rewrite_files(repo: Path, lifecycle: str, inventory: Inventory, plans: dict
     paths = sorted(plans)
     # the largest files first (see rewrite_files)
     by_size = sorted(paths, key=lambda p: (-_size(repo / p), p))
-    tasks = [FileTask(repo, lifecycle, plans[path], inventory.facts.get(path))
+    tasks = [FileTask.of(repo, lifecycle, plans[path], inventory.facts.get(path))
              for path in by_size]
     outcomes = (_rewrite(tasks, rewriter.jobs) if rewriter.process is None
                 else rewriter.process.call(_rewrite, tasks, rewriter.jobs))

@@ -29,6 +29,17 @@ class FileTask:
     plan: FilePlan
     facts: FileFacts | None  # None: the inventory did not analyse it (the rewrite refuses)
 
+    @classmethod
+    def of(cls, repo: Path, lifecycle: str, plan: FilePlan, facts: FileFacts | None) -> FileTask:
+        """The task, with the parts of the file's analysis the rewrite reads: its sites
+        (counted again after the rewrite), its imports and the names it binds itself. The
+        rest (the flow, the calls, the parameters) is most of a file's facts, and a task is
+        sent twice, to the process that loaded the rewrite's code and on to a worker."""
+        if facts is not None:
+            facts = FileFacts(path=facts.path, module=facts.module, sites=facts.sites,
+                              imports=facts.imports, taken_names=facts.taken_names)
+        return cls(repo, lifecycle, plan, facts)
+
 
 @dataclass(slots=True)
 class FileOutcome:
