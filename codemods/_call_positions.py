@@ -9,6 +9,10 @@ does, notes the token at which each call begins, and counts lines and columns on
 text between one call and the next. The answer is `PositionProvider`'s `.start` for every
 call, by the same rules: the start inside the call's parentheses, columns counted in
 characters from 0, lines ended by `\\r\\n`, `\\r` or `\\n` within each token.
+
+It gives the line each statement of the module's body starts on too, its leading blank and
+comment lines included: the statements partition the file's lines, so a codemod that knows the
+lines of its calls can leave the statements that hold none unvisited.
 """
 
 from __future__ import annotations
@@ -28,9 +32,15 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 
 @dataclass
 class _CallStartsState(CodegenState):
-    """LibCST's plain code generation, noting the token count where each call starts."""
+    """LibCST's plain code generation, noting the token count where each call starts, and
+    where each of the `statements` (the module's body) does."""
 
-    starts: list[tuple[int, cst.Call]] = field(default_factory=list)
+    statements: set[int] = field(default_factory=set)  # ids
+    starts: list[tuple[int, cst.CSTNode]] = field(default_factory=list)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if id(node) in self.statements:
+            self.starts.append((len(self.tokens), node))
 
     @contextmanager
     def record_syntactic_position(self, node: cst.CSTNode, *,
@@ -44,11 +54,12 @@ class _CallStartsState(CodegenState):
 
 class CallStartProvider(BaseMetadataProvider[CodePosition]):
     """The start of every `Call` node: `PositionProvider`'s `.start` (line from 1, column
-    from 0), for calls only."""
+    from 0); and of every statement of the module's body, where its leading lines start."""
 
     def _gen_impl(self, module: cst.Module) -> None:
         state = _CallStartsState(default_indent=module.default_indent,
-                                 default_newline=module.default_newline)
+                                 default_newline=module.default_newline,
+                                 statements={id(statement) for statement in module.body})
         module._codegen(state)
         for node, start in zip((node for _, node in state.starts),
                                _positions(state.tokens, [at for at, _ in state.starts]),

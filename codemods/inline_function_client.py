@@ -41,11 +41,26 @@ class InlineFunctionClient(RewriteCommand):
         self._created: dict[int, cst.Call] = {}
         self._pools: dict[int, cst.Call] = {}
         self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
+        self._unvisited: set[int] = set()  # the module's statements that hold none of them
 
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
         """Built from one file's edit plan (the engine picks it by `SERVES`)."""
         return cls(context, plan.calls)
+
+    def visit_Module(self, node: cst.Module) -> None:
+        # a statement of the module whose lines hold none of the calls is left as it is,
+        # unvisited: most of a large file, which a visit would copy node by node
+        lines = sorted({line for line, _column in self.calls})
+        starts = [self.get_metadata(CallStartProvider, statement).line
+                  for statement in node.body]
+        ends = [*starts[1:], lines[-1] + 1 if lines else 0]
+        self._unvisited = {id(statement) for statement, first, end
+                           in zip(node.body, starts, ends, strict=True)
+                           if not any(first <= line < end for line in lines)}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return id(node) not in self._unvisited and super().on_visit(node)
 
     def visit_With(self, node: cst.With) -> None:
         if len(node.items) > 1:

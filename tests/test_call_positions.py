@@ -16,6 +16,7 @@ from libcst.metadata import (
     MetadataWrapper,
     PositionProvider,
     ScopeProvider,
+    WhitespaceInclusivePositionProvider,
 )
 
 from redis_migrate.codemods._call_positions import CallStartProvider
@@ -63,18 +64,26 @@ def test_every_call_starts_where_libcst_says(name: str, text: str) -> None:
         pytest.skip("a fixture LibCST does not parse")
     starts = MetadataWrapper(module, unsafe_skip_copy=True).resolve(CallStartProvider)
     expected = _libcst_starts(module)
-    assert {node: (p.line, p.column) for node, p in starts.items()} == expected
+    assert {node: (p.line, p.column) for node, p in starts.items()
+            if type(node) is cst.Call} == expected
+    # the module's statements, where their leading lines start
+    inclusive = MetadataWrapper(module, unsafe_skip_copy=True).resolve(
+        WhitespaceInclusivePositionProvider)
+    assert [starts[s] for s in module.body] == [inclusive[s].start for s in module.body]
+    assert set(starts) == {*expected, *module.body}
 
 
 def test_the_cases_hold_calls_on_later_lines_and_columns() -> None:
     # the comparison above means something only where calls sit past the first line/column
     module = cst.parse_module(TRICKY["a lone carriage return"])
-    starts = sorted((p.line, p.column) for p in MetadataWrapper(
-        module, unsafe_skip_copy=True).resolve(CallStartProvider).values())
+    starts = sorted((p.line, p.column) for n, p in MetadataWrapper(
+        module, unsafe_skip_copy=True).resolve(CallStartProvider).items()
+        if type(n) is cst.Call)
     assert starts == [(1, 4), (2, 4), (4, 4)]
     module = cst.parse_module(TRICKY["tabs and wide characters"])
-    starts = sorted((p.line, p.column) for p in MetadataWrapper(
-        module, unsafe_skip_copy=True).resolve(CallStartProvider).values())
+    starts = sorted((p.line, p.column) for n, p in MetadataWrapper(
+        module, unsafe_skip_copy=True).resolve(CallStartProvider).items()
+        if type(n) is cst.Call)
     assert starts == [(2, 16), (3, 5)]  # columns in characters, a tab counting one
 
 
@@ -128,3 +137,23 @@ def test_batched_providers_answer_as_before(monkeypatch: pytest.MonkeyPatch) -> 
     skip_empty_batched_visits()
     assert answers() == before
     assert len(before) > 10
+
+
+def test_a_call_rewrite_leaves_the_statements_without_its_calls_unvisited() -> None:
+    # the calls are named by line: statements holding none of those lines are not copied
+    from libcst.codemod import CodemodContext
+
+    from redis_migrate.codemods._accessor import Accessor
+    from redis_migrate.codemods.inline_function_client import InlineFunctionClient
+
+    text = ("import redis\n\n\ndef a():\n    return redis.Redis()\n\n\n"
+            "# the one rewritten\ndef b():\n    r = redis.Redis()\n    return r\n\n\n"
+            "def c():\n    return redis.Redis()\n")
+    module = cst.parse_module(text)
+    codemod = InlineFunctionClient(CodemodContext(), {(10, 9): Accessor("app.redis_client")})
+    result = codemod.transform_module(module)
+    assert codemod.done == {(10, 9)}
+    assert "r = get_redis()" in result.code
+    assert result.code.count("redis.Redis()") == 2
+    kept = [new is old for new, old in zip(result.body, module.body, strict=True)]
+    assert kept == [True, True, False, True]
