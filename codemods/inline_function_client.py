@@ -41,7 +41,9 @@ class InlineFunctionClient(RewriteCommand):
         self._created: dict[int, cst.Call] = {}
         self._pools: dict[int, cst.Call] = {}
         self._kept: set[int] = set()  # calls in a multi-item `with`: unwrapping is not safe
-        self._unvisited: set[int] = set()  # the module's statements that hold none of them
+        # the module's statements that hold none of them, by id (each checked to be the node
+        # itself, as `_created` is)
+        self._unvisited: dict[int, cst.BaseStatement] = {}
 
     @classmethod
     def from_plan(cls, context: CodemodContext, plan: FileEdits, run: RunInputs) -> Self:
@@ -55,12 +57,12 @@ class InlineFunctionClient(RewriteCommand):
         starts = [self.get_metadata(CallStartProvider, statement).line
                   for statement in node.body]
         ends = [*starts[1:], lines[-1] + 1 if lines else 0]
-        self._unvisited = {id(statement) for statement, first, end
+        self._unvisited = {id(statement): statement for statement, first, end
                            in zip(node.body, starts, ends, strict=True)
                            if not any(first <= line < end for line in lines)}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        return id(node) not in self._unvisited and super().on_visit(node)
+        return self._unvisited.get(id(node)) is not node and super().on_visit(node)
 
     def visit_With(self, node: cst.With) -> None:
         if len(node.items) > 1:
