@@ -277,6 +277,23 @@ class PathAwareCommand(RewriteCommand):
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
         self.paths = FunctionPaths()
+        self._acts_in: Collection[str] | None = None
+
+    def acts_in(self) -> Collection[str] | None:
+        """The paths of the defs and classes this codemod may change something in, asked when
+        the module is entered (None: any of them). A def or class on the way to none of them
+        is left as it is, unvisited: most of a large file, which a visit copies node by node."""
+        return None
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Module):
+            self._acts_in = self.acts_in()
+        if not super().on_visit(node):
+            return False
+        if self._acts_in is not None and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            path = self.paths.path()  # entered by the visit above; left when it is left
+            return any(p == path or p.startswith(path + ".") for p in self._acts_in)
+        return True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.paths.enter("class", node.name.value)

@@ -87,6 +87,13 @@ class RemoveCloseCalls(PathAwareCommand):
                    lambdas=plan.lambda_closes, close_name=spelled("close_redis", plan),
                    inserted=[spelled(name, plan) for name in ("get_redis", "get_sync_redis")])
 
+    def acts_in(self) -> Collection[str] | None:
+        """The defs whose closes it removes: only there does it change anything (a block left
+        empty is one it emptied). Closes at the module's level are read in class bodies too
+        (no def around them): then every def and class is visited."""
+        paths = {*self.functions, *self.lambdas, *self.replaced}
+        return None if None in paths else {p for p in paths if p is not None}
+
     def left_function(self, path: str, original: cst.FunctionDef,
                       updated: cst.FunctionDef) -> cst.FunctionDef:
         return _fill(updated)

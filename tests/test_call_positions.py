@@ -138,22 +138,3 @@ def test_batched_providers_answer_as_before(monkeypatch: pytest.MonkeyPatch) -> 
     assert answers() == before
     assert len(before) > 10
 
-
-def test_a_call_rewrite_leaves_the_statements_without_its_calls_unvisited() -> None:
-    # the calls are named by line: statements holding none of those lines are not copied
-    from libcst.codemod import CodemodContext
-
-    from redis_migrate.codemods._accessor import Accessor
-    from redis_migrate.codemods.inline_function_client import InlineFunctionClient
-
-    text = ("import redis\n\n\ndef a():\n    return redis.Redis()\n\n\n"
-            "# the one rewritten\ndef b():\n    r = redis.Redis()\n    return r\n\n\n"
-            "def c():\n    return redis.Redis()\n")
-    module = cst.parse_module(text)
-    codemod = InlineFunctionClient(CodemodContext(), {(10, 9): Accessor("app.redis_client")})
-    result = codemod.transform_module(module)
-    assert codemod.done == {(10, 9)}
-    assert "r = get_redis()" in result.code
-    assert result.code.count("redis.Redis()") == 2
-    kept = [new is old for new, old in zip(result.body, module.body, strict=True)]
-    assert kept == [True, True, False, True]
