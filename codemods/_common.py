@@ -280,9 +280,10 @@ class PathAwareCommand(RewriteCommand):
         self._acts_in: Collection[str] | None = None
 
     def acts_in(self) -> Collection[str] | None:
-        """The paths of the defs and classes this codemod may change something in, asked when
-        the module is entered (None: any of them). A def or class on the way to none of them
-        is left as it is, unvisited: most of a large file, which a visit copies node by node."""
+        """The paths of the defs and classes this codemod may change something in, what they
+        hold included; asked when the module is entered (None: any of them). A def or class
+        neither on the way to one of them nor inside one is left as it is, unvisited: most of
+        a large file, which a visit copies node by node."""
         return None
 
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -292,7 +293,8 @@ class PathAwareCommand(RewriteCommand):
             return False
         if self._acts_in is not None and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             path = self.paths.path()  # entered by the visit above; left when it is left
-            return any(p == path or p.startswith(path + ".") for p in self._acts_in)
+            return any(p == path or p.startswith(path + ".") or path.startswith(p + ".")
+                       for p in self._acts_in)
         return True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:

@@ -66,8 +66,15 @@ class ClientAttributeToProperty(PathAwareCommand):
         # `self._redis = None` placeholders would now assign to a property without a setter
         return transformed(updated, _DropPlaceholders(existing & {a for _, a, _ in removed}))
 
+    def acts_in(self) -> Collection[str]:
+        """The classes whose attributes it turns into properties: only there (and in their
+        methods) does it change anything."""
+        return {class_path for class_path, _attribute in self.attributes}
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
+        if self.paths.path() not in self.acts_in():
+            return  # not one of its classes: no placeholder of it is read
         finder = _PlaceholderFinder()
         for statement in (node.body.body if isinstance(node.body, cst.IndentedBlock) else ()):
             if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":

@@ -58,3 +58,23 @@ def test_closes_at_the_module_level_have_every_def_and_class_visited() -> None:
     module, result, removed = _remove_closes({None: {"client"}, "handler": {"r"}})
     assert removed == 1  # `client.close()` inside other() is not at the module's level
     assert _kept(result, module) == [False, False, False, False]
+
+
+def test_a_property_rewrite_visits_its_classes_and_their_methods_only() -> None:
+    from redis_migrate.codemods.attribute_to_property import ClientAttributeToProperty
+
+    text = ("import redis\n\n\nclass Other:\n    def __init__(self):\n"
+            "        self.r = redis.Redis()\n\n\n"
+            "class Store:\n    def __init__(self):\n        self.r = redis.Redis()\n\n"
+            "    def get(self, k):\n        return self.r.get(k)\n\n\n"
+            "def helper():\n    return 1\n")
+    module = cst.parse_module(text)
+    codemod = ClientAttributeToProperty(CodemodContext(),
+                                        {("Store", "r"): Accessor("app.redis_client")})
+    result = codemod.transform_module(module)
+    store = result.body[2]
+    assert isinstance(store, cst.ClassDef)
+    assert "def r(self)" in result.code_for_node(store)  # its method was visited: rewritten
+    assert "self.r = redis.Redis()" not in result.code_for_node(store)
+    assert result.code.count("self.r = redis.Redis()") == 1  # Other's, unvisited
+    assert _kept(result, module) == [False, True, False, True]
