@@ -41,7 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state: dict[str, bool] = {"debug": False}
+# "read_only": the command writes nothing and leaves no process behind, so the executable may
+# end it without tearing the interpreter down (`main`)
+_state: dict[str, bool] = {"debug": False, "read_only": False}
 
 RepoOption = Annotated[
     Path, typer.Option("--repo", "-C", help="The target repository (default: here).",
@@ -283,6 +285,7 @@ def inventory(
         migrate inventory
         migrate inventory backend/api --format json --output sites.json
     """
+    _state["read_only"] = True
     _, batches, _, result = _inventory(repo, paths, conversions=True)
     from redis_migrate import render  # after: the inventory's search starts first
 
@@ -348,6 +351,7 @@ def check(
         migrate check
         migrate check --allow-manual --format github
     """
+    _state["read_only"] = True
     root, _, config, result = _inventory(repo)
     from redis_migrate import render  # after: the inventory's search starts first
     from redis_migrate.scan.check import run_check
@@ -414,6 +418,7 @@ def apply(
     """
     from redis_migrate.batch_catalog import find_batch
 
+    _state["read_only"] = dry_run
     root = _repo(repo)
     if dry_run or no_git:
         _refuse_git_flow_flags("--dry-run" if dry_run else "--no-git", {
@@ -653,8 +658,35 @@ def _color(stream: Any) -> bool:
 
 
 def main() -> None:
-    """Entry point of the `migrate` executable."""
-    app()
+    """Entry point of the `migrate` executable (through `launch`). A command that wrote
+    nothing ends at once, as mypy's does: freeing every object of the analysis one by one, and
+    every module, is all an ordinary exit would add (13 ms with nothing analysed)."""
+    _state["read_only"] = False  # until a command says so
+    try:
+        app()
+    except SystemExit as done:
+        if not _state["read_only"]:
+            raise
+        _exit_at_once(done.code)
+
+
+def _exit_at_once(code: object) -> NoReturn:
+    """Exit with what `SystemExit(code)` would give, without the interpreter's teardown: the
+    exit functions run (a search nothing took is stopped) and the output is flushed first."""
+    import atexit
+
+    if code is None or isinstance(code, int):
+        status = code or 0
+    else:  # as Python does: the message on stderr, status 1
+        print(code, file=sys.stderr)
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that left (`| head`), a closed stream
+            pass
+    os._exit(status)
 
 
 if __name__ == "__main__":  # pragma: no cover

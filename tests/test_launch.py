@@ -52,21 +52,20 @@ def start(*args, **kwargs):
     return real(*args, **kwargs)
 gitrepo.start_grep = start
 sys.argv = ["migrate", *sys.argv[1:]]
+# at exit: a command that wrote nothing ends without the interpreter's teardown
+import atexit
+atexit.register(lambda: print(json.dumps({"started": started}), file=sys.stderr))
 from redis_migrate.launch import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-else:
-    code = 0
-print(json.dumps({"code": code, "started": started}), file=sys.stderr)
+main()
 """
 
 
 def _run_executable(*args: str) -> tuple[str, dict]:
     run = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True,
                          text=True, check=False)
-    return run.stdout, json.loads(run.stderr.strip().splitlines()[-1])
+    record = json.loads(run.stderr.strip().splitlines()[-1])
+    record["code"] = run.returncode
+    return run.stdout, record
 
 
 @pytest.mark.parametrize("command", ["inventory", "check"])
@@ -149,3 +148,41 @@ def test_the_search_ahead_leaves_a_core_to_python(tmp_path: Path,
     monkeypatch.setattr(early_search, "cpu_count", lambda: 1)
     early_search.start_early(tmp_path, ["redis"])
     assert commands[-1][1:3] == ["-c", "grep.threads=1"]
+
+
+# A run of the executable that says at exit whether its exit functions ran and whether the
+# interpreter tore its objects down (a global's finalizer runs then).
+_TEARDOWN_PROBE = """
+import atexit, sys
+class Noted:
+    def __del__(self):
+        print("torn down", file=sys.stderr, flush=True)
+kept = Noted()
+atexit.register(lambda: print("exit functions ran", file=sys.stderr, flush=True))
+sys.argv = ["migrate", *sys.argv[1:]]
+from redis_migrate.launch import main
+main()
+"""
+
+
+def _run_to_exit(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", _TEARDOWN_PROBE, *args], capture_output=True,
+                          text=True, check=False, timeout=120)
+
+
+@pytest.mark.parametrize(("command", "code"), [("inventory", 0), ("check", 1)])
+def test_a_command_that_writes_nothing_ends_without_the_teardown(
+        tmp_path: Path, command: str, code: int) -> None:
+    write_repo(tmp_path, {"app/cache.py": "import redis\n\nclient = redis.Redis()\n"})
+    run = _run_to_exit(command, "-C", str(tmp_path), "--format", "json")
+    assert run.returncode == code  # check: a pending site is a finding
+    assert "app/cache.py" in json.dumps(json.loads(run.stdout))  # the whole output
+    assert "exit functions ran" in run.stderr
+    assert "torn down" not in run.stderr
+
+
+def test_a_command_that_may_write_exits_as_python_does(tmp_path: Path) -> None:
+    write_repo(tmp_path, {"app/cache.py": "import redis\n\nclient = redis.Redis()\n"})
+    run = _run_to_exit("apply", "--batch", "health", "-C", str(tmp_path))
+    assert run.returncode == 2  # no lifecycle module yet: refused
+    assert "exit functions ran" in run.stderr and "torn down" in run.stderr

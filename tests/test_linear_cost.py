@@ -707,10 +707,10 @@ def test_an_inventory_loads_libcst_only_for_what_needs_it(tmp_path: Path) -> Non
 def _modules_after_inventory(root: Path, which: str) -> tuple[str, str]:
     """`migrate inventory --format json` on `root` in a new interpreter: what it printed,
     and `sorted(<which>)` over the modules it loaded by then (`which`: a generator's text)."""
-    probe = ("import sys\nfrom redis_migrate.launch import main\nsys.argv = ['migrate', "
-             "'inventory', '-C', sys.argv[1], '--format', 'json']\ntry:\n    main()\n"
-             "except SystemExit:\n    pass\n"
-             f"print(sorted({which}), file=sys.stderr)\n")
+    # read at exit: a command that writes nothing ends once its exit functions have run
+    probe = ("import atexit, sys\nfrom redis_migrate.launch import main\n"
+             "sys.argv = ['migrate', 'inventory', '-C', sys.argv[1], '--format', 'json']\n"
+             f"atexit.register(lambda: print(sorted({which}), file=sys.stderr))\nmain()\n")
     run = subprocess.run([sys.executable, "-c", probe, str(root)], capture_output=True,
                          text=True, check=True)
     return run.stdout, run.stderr.strip().splitlines()[-1]
