@@ -270,3 +270,34 @@ def test_the_check_after_a_rewrite_compiles_parses_once_and_still_refuses() -> N
     newer = b"type Alias = int\n\n\ndef f[T](x: T) -> T:\n    return x\n"
     assert _verify(FilePlan("app/d.py", "app.d", "app"),
                    extract("app/d.py", "app.d", False, newer, ()), newer) is None
+
+
+def test_the_check_after_a_rewrite_analyses_the_tree_it_parsed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the site count after a rewrite reads the tree the compile check parsed, not a new parse
+    import ast
+
+    import redis_migrate.analysis.extract as extract_module
+    from redis_migrate.rewrite.edit_plan import FilePlan
+    from redis_migrate.rewrite.file_rewrite import _verify
+
+    before = b"import redis\n\nclient = redis.Redis()\n\n\ndef f():\n    return 1\n"
+    analysed = extract_module.extract("app/c.py", "app.c", False, before, ())
+    from types import SimpleNamespace
+
+    plan = FilePlan("app/c.py", "app.c", "app", remove_names={"client"},
+                    sites=[SimpleNamespace(kind="instantiation", line=3)])  # type: ignore[list-item]
+    parsed: list[object] = []
+    real_parse = ast.parse
+
+    def counting(source: object, *args: object, **kwargs: object) -> ast.Module:
+        parsed.append(source)
+        return real_parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ast, "parse", counting)
+    after = b"import redis\n\n\ndef f():\n    return 1\n"
+    assert _verify(plan, analysed, after) is None
+    assert len(parsed) == 1
+    # and a site still there is still counted: the planned one is refused as not rewritten
+    problem = _verify(plan, analysed, before)
+    assert problem is not None and "could not be rewritten" in problem

@@ -61,11 +61,13 @@ LIFECYCLE_NAMES = frozenset({"get_redis", "init_redis", "close_redis", "get_sync
 
 def extract(path: str, module: str, is_package: bool, data: bytes,
             lifecycle_modules: tuple[str, ...],
-            subclasses: Mapping[str, str] | None = None) -> FileFacts:
+            subclasses: Mapping[str, str] | None = None, *,
+            parsed: ast.Module | None = None) -> FileFacts:
     """Parse `data` (the file at `path`) and return its facts; never raises on bad input.
 
     `subclasses`: the target's own subclasses of redis.Redis found in other files (qualified
-    name -> client base); those of this file are found on the way.
+    name -> client base); those of this file are found on the way. `parsed`: `data`'s tree,
+    when the caller parsed it already (the check after a rewrite); it is read, not changed.
     """
     facts = FileFacts(path=path, module=module)
     try:
@@ -74,7 +76,7 @@ def extract(path: str, module: str, is_package: bool, data: bytes,
         facts.error = f"cannot decode: {exc}"
         return facts
     try:
-        tree = parse_source(text, filename=path)
+        tree = parsed if parsed is not None else parse_source(text, filename=path)
     except SyntaxError as exc:
         python2 = python2_hint(text, exc.lineno)
         facts.error = f"does not parse: {exc.msg}" + (

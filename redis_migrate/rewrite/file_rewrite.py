@@ -206,7 +206,7 @@ def _verify(plan: FilePlan, analysed: FileFacts, after: bytes) -> str | None:
         return (f"{plan.path}: the rewrite would leave {', '.join(sorted(dangling))} undefined; "
                 f"nothing in the batch is written")
     module, is_package = plan.module, plan.path.endswith("__init__.py")
-    new = extract(plan.path, module, is_package, after, ())
+    new = extract(plan.path, module, is_package, after, (), parsed=tree)
     planned = sum(s.kind == "instantiation" for s in plan.sites)
     left = len(analysed.sites) - len(new.sites)
     if left != planned:
