@@ -33,6 +33,7 @@ class ClientAttributeToProperty(PathAwareCommand):
                  moved: Collection[str] = ()) -> None:
         super().__init__(context)
         self.attributes = dict(attributes)  # (class path, attribute) -> accessor
+        self.classes = frozenset(class_path for class_path, _attribute in self.attributes)
         # qualified names of the module clients that move: `self.client = client` in an
         # `__init__` becomes a property too (the object is built before init_redis())
         self.moved = frozenset(moved)
@@ -69,11 +70,11 @@ class ClientAttributeToProperty(PathAwareCommand):
     def acts_in(self) -> Collection[str]:
         """The classes whose attributes it turns into properties: only there (and in their
         methods) does it change anything."""
-        return {class_path for class_path, _attribute in self.attributes}
+        return self.classes
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         super().visit_ClassDef(node)
-        if self.paths.path() not in self.acts_in():
+        if self.paths.path() not in self.classes:
             return  # not one of its classes: no placeholder of it is read
         finder = _PlaceholderFinder()
         for statement in (node.body.body if isinstance(node.body, cst.IndentedBlock) else ()):

@@ -41,8 +41,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-# "read_only": the command writes nothing and leaves no process behind, so the executable may
-# end it without tearing the interpreter down (`main`)
+# "read_only": the command writes nothing to the target, and has nothing left to finish when
+# it returns (its output written, no process behind): the executable may end it without
+# tearing the interpreter down (`main`)
 _state: dict[str, bool] = {"debug": False, "read_only": False}
 
 RepoOption = Annotated[
